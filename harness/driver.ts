@@ -1,0 +1,185 @@
+// Typed client of the topology driver (topologies/driver.py): one Python process that holds one
+// Mininet network and speaks JSON lines on stdio. Protocol: docs/testbed.md.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** Debian's python3 has the mininet module; a pyenv python on PATH does not. */
+export const PYTHON = process.env.MIGBENCH_PYTHON ?? '/usr/bin/python3';
+
+export type NatSlot = 'answerer' | 'wifi' | 'cellular';
+export type LinkSlot = 'intermediate' | 'answerer' | 'wifi' | 'cellular';
+
+export interface DirectionSetting {
+  delay?: number; jitter?: number; loss?: number; burst?: { p: number; r: number };
+  rate?: number; queue?: number;
+}
+export interface LinkSpec extends DirectionSetting { up?: DirectionSetting; down?: DirectionSetting }
+/** A profile name from topologies/presets.json, `custom:delay=10,…`, or the fields themselves. */
+export type LinkProfile = string | LinkSpec;
+
+export interface BuildOptions {
+  topology?: string;                                 // mobile | same-nat | pairs:N
+  nat?: Partial<Record<NatSlot, string>>;            // preset name or MAPPING/FILTERING
+  links?: Partial<Record<LinkSlot, LinkProfile>>;
+  seed?: number;
+  udpTimeout?: number;                               // NAT UDP mapping timeout, s
+}
+
+export interface Uplink {
+  name: string; dev: string; addr: string; gateway: string; table: number; nats: string[]; slot: string;
+}
+export interface ResolvedDirection {
+  delay: number; jitter: number; loss: number; burst_p: number; burst_r: number; rate: number; queue: number;
+}
+export interface BuildInfo {
+  shape: string;
+  intermediate: [string, string];
+  hosts: Record<string, Uplink[]>;
+  nat: Record<string, string>;
+  links: Record<string, { name: string; up: ResolvedDirection; down: ResolvedDirection }>;
+  emulation: 'wire' | 'netem';
+  buildMs: number;
+  driverPid: number;
+  nodePids: Record<string, number>;
+  runDir: string;
+}
+export interface EventResult { name: string; host: string; t: number; tIssued: number; [k: string]: unknown }
+export interface RttResult {
+  host: string; dst: string; source?: string | null; min?: number; avg?: number; max?: number; mdev?: number;
+  loss: number; count?: number; received?: number;
+}
+export interface Calibration extends RttResult { path: string; configured: number }
+export interface ExecResult { code: number; stdout: string; stderr: string }
+
+export interface StartOptions { env?: Record<string, string>; cwd?: string }
+
+/** A process running in a host; output lines and exit arrive from the driver. */
+export class HostProcess extends EventEmitter {
+  readonly exited: Promise<number>;
+  private resolveExit!: (code: number) => void;
+  constructor(readonly driver: TopologyDriver, readonly id: number, readonly pid: number, readonly host: string) {
+    super();
+    this.exited = new Promise((r) => { this.resolveExit = r; });
+  }
+  /** @internal */ deliver(msg: Record<string, unknown>): void {
+    if (msg.event === 'proc.output') this.emit(msg.stream as string, msg.line as string);
+    else if (msg.event === 'proc.exit') this.resolveExit(msg.code as number);
+  }
+  signal(sig = 'TERM'): Promise<unknown> { return this.driver.request('signal', { proc: this.id, sig }); }
+}
+
+export class DriverError extends Error {}
+
+export class TopologyDriver extends EventEmitter {
+  private nextId = 1;
+  private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; cmd: string }>();
+  private procs = new Map<number, HostProcess>();
+  private stderrTail: string[] = [];
+  private closed = false;
+  private readonly onExit = () => { if (!this.closed) this.child.kill('SIGTERM'); };
+  readonly exited: Promise<number | null>;
+
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    super();
+    this.exited = new Promise((resolve) => child.on('exit', (code) => {
+      this.closed = true;
+      process.off('exit', this.onExit);
+      const err = new DriverError(`topology driver exited (${code}): ${this.stderrTail.join('\n')}`);
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+      resolve(code);
+    }));
+    // If this process exits without stop(), the driver still tears down (it also does on stdin EOF).
+    process.on('exit', this.onExit);
+    createInterface({ input: child.stdout }).on('line', (line) => this.onLine(line));
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      this.stderrTail.push(line);
+      if (this.stderrTail.length > 40) this.stderrTail.shift();
+      this.emit('stderr', line);
+    });
+  }
+
+  /** Starts a driver process and waits until it is ready. */
+  static async open(): Promise<TopologyDriver> {
+    if (process.getuid?.() !== 0) throw new DriverError('the testbed needs root (Mininet creates network namespaces)');
+    const child = spawn(PYTHON, ['-m', 'topologies.driver'], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+    const d = new TopologyDriver(child);
+    await new Promise<void>((resolve, reject) => {
+      d.once('ready', () => resolve());
+      child.once('error', (e) => reject(new DriverError(`cannot start ${PYTHON}: ${e.message}`)));
+      void d.exited.then((code) => reject(new DriverError(`topology driver exited (${code}) before ready: ${d.stderrTail.join('\n')}`)));
+    });
+    return d;
+  }
+
+  get pid(): number | undefined { return this.child.pid; }
+
+  private onLine(line: string): void {
+    let msg: Record<string, unknown>;
+    try { msg = JSON.parse(line); } catch { this.emit('stderr', line); return; }
+    if (typeof msg.id === 'number' && this.pending.has(msg.id)) {
+      const p = this.pending.get(msg.id)!;
+      this.pending.delete(msg.id);
+      if (msg.ok) p.resolve(msg.result);
+      else p.reject(new DriverError(`${p.cmd}: ${msg.error as string}`));
+    } else if (msg.event === 'proc.output' || msg.event === 'proc.exit') {
+      this.procs.get(msg.proc as number)?.deliver(msg);
+    } else if (typeof msg.event === 'string') {
+      this.emit(msg.event, msg);
+    }
+  }
+
+  request<T = unknown>(cmd: string, args: Record<string, unknown> = {}): Promise<T> {
+    if (this.closed) return Promise.reject(new DriverError(`${cmd}: topology driver is not running`));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, cmd });
+      this.child.stdin.write(JSON.stringify({ id, cmd, ...args }) + '\n');
+    });
+  }
+
+  build(opts: BuildOptions = {}): Promise<BuildInfo> { return this.request('build', { ...opts }); }
+
+  async start(host: string, argv: string[], opts: StartOptions = {}): Promise<HostProcess> {
+    const r = await this.request<{ proc: number; pid: number }>('start', { host, argv, ...opts });
+    const p = new HostProcess(this, r.proc, r.pid, host);
+    this.procs.set(r.proc, p);
+    return p;
+  }
+
+  exec(host: string, script: string, timeout = 30): Promise<ExecResult> {
+    return this.request('exec', { host, script, timeout });
+  }
+  /** Fires a network event; resolves with the time it took effect. */
+  fire(name: string, host?: string): Promise<EventResult> { return this.request('event', { name, host }); }
+  setLink(slot: LinkSlot, profile: LinkProfile): Promise<unknown> { return this.request('link', { slot, profile }); }
+  rtt(host: string, dst: string, opts: { count?: number; interval?: number; source?: string } = {}): Promise<RttResult> {
+    return this.request('rtt', { host, dst, ...opts });
+  }
+  calibrate(count = 20): Promise<Calibration[]> { return this.request('calibrate', { count }); }
+
+  /** Tears the topology down and waits for the driver to exit. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.closed) return;
+    try { await this.request('stop'); } catch { /* it may already be going */ }
+    this.child.stdin.end();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Opens a driver, builds, runs `fn`, and always tears down. */
+export async function withTestbed<T>(opts: BuildOptions, fn: (d: TopologyDriver, info: BuildInfo) => Promise<T>): Promise<T> {
+  const d = await TopologyDriver.open();
+  try {
+    const info = await d.build(opts);
+    return await fn(d, info);
+  } finally {
+    await d.stop();
+  }
+}

@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { REPO, withTestbed, type BuildInfo, type TopologyDriver } from '../../harness/driver.ts';
+import { nodeArgv, PROBE_PORTS, startProbeServer, untilReady } from '../../harness/testbed/probes.ts';
+import { collectFlow, sleep, type FlowLine } from './helpers.ts';
+
+const PROBE = path.join(REPO, 'harness/testbed/probe.ts');
+
+/** A 5 ms flow from `host` to the intermediate while `act` fires events; returns the server's log. */
+async function flowAround(d: TopologyDriver, info: BuildInfo, host: string, act: () => Promise<void>): Promise<FlowLine[]> {
+  const server = await startProbeServer(d, info);
+  const log = collectFlow(server);
+  const client = await d.start(host, nodeArgv(PROBE, ['flow', '--server', `${info.intermediate[0]}:${PROBE_PORTS[0]}`,
+    '--interval', '5', '--duration', '60000']), { cwd: REPO });
+  await untilReady(client, 'flow');
+  await sleep(300);
+  await act();
+  await sleep(300);
+  await client.signal('KILL');
+  await server.signal('KILL');
+  return log;
+}
+const firstFrom = (log: FlowLine[], after: number, from: string) => log.find((l) => l.t > after && l.from !== from);
+
+test('wifi-to-cellular: the intermediate sees the new public address within 50 ms; cellular-to-wifi brings Wi-Fi back', async () => {
+  await withTestbed({ nat: { wifi: 'port-restricted', cellular: 'symmetric' } }, async (d, info) => {
+    let t1 = 0; let t2 = 0;
+    const log = await flowAround(d, info, 'mobile', async () => {
+      t1 = (await d.fire('wifi-to-cellular')).t;
+      await sleep(300);
+      t2 = (await d.fire('cellular-to-wifi')).t;
+    });
+    const before = log.find((l) => l.t < t1)!;
+    assert.match(before.from, /^198\.18\.2\.2:/);
+    const moved = firstFrom(log, t1, before.from)!;
+    assert.match(moved.from, /^198\.18\.3\.2:/);
+    assert.ok(moved.t - t1 < 50, `new address seen ${moved.t - t1} ms after the event`);
+    const back = log.find((l) => l.t > t2 && l.from.startsWith('198.18.2.2:'))!;
+    assert.ok(back && back.t - t2 < 50, `Wi-Fi address back ${back?.t - t2} ms after the event`);
+  });
+});
+
+for (const [event, host, nat] of [['nat-rebind', 'mobile', 'port-restricted'], ['nat-rebind', 'mobile', 'full-cone'],
+  ['answerer-rebind', 'answerer', 'port-restricted']] as const) {
+  test(`${event} on a ${nat} NAT: same public address, new mapped port`, async () => {
+    await withTestbed({ nat: { answerer: nat, wifi: nat } }, async (d, info) => {
+      let t = 0; let issued = 0;
+      const log = await flowAround(d, info, host, async () => { ({ t, tIssued: issued } = await d.fire(event)); });
+      // The change lands somewhere between tIssued and t (nft + conntrack take ~20 ms).
+      const before = log.filter((l) => l.t < issued).pop()!;
+      const after = firstFrom(log, issued, before.from)!;
+      assert.ok(after, 'the mapping never changed');
+      assert.equal(after.from.split(':')[0], before.from.split(':')[0]);
+      assert.notEqual(after.from.split(':')[1], before.from.split(':')[1]);
+      assert.ok(after.t - t < 50, `new port seen ${after.t - t} ms after the event`);
+    });
+  });
+}
+
+test('blackout:1 drops everything for one second on the same address, then traffic resumes', async () => {
+  await withTestbed({}, async (d, info) => {
+    let t = 0; let restored = 0; let restoreIssued = 0;
+    d.once('event.restored', (m: { t: number; tIssued: number }) => { restored = m.t; restoreIssued = m.tIssued; });
+    const log = await flowAround(d, info, 'mobile', async () => {
+      t = (await d.fire('blackout:1')).t;
+      await sleep(1300);
+    });
+    assert.ok(Math.abs(restored - t - 1000) < 50, `restored ${restored - t} ms after the blackout began`);
+    // The restore takes effect somewhere between its issue and its completion stamps.
+    const during = log.filter((l) => l.t > t + 5 && l.t < restoreIssued);
+    assert.equal(during.length, 0, `${during.length} packets crossed during the blackout: ${during.map((l) => (l.t - t).toFixed(1))} ms (restored at ${restored - t})`);
+    const after = log.find((l) => l.t > restored)!;
+    assert.ok(after.t - restored < 50);
+    assert.equal(after.from, log.find((l) => l.t < t)!.from);
+  });
+});
+
+test('mapping-timeout: inbound traffic stops until the inside sends again', async () => {
+  await withTestbed({ nat: { wifi: 'full-cone' } }, async (d, info) => {
+    const at = `${info.intermediate[0]}:3600`;
+    const pusher = await d.start('intermediate', nodeArgv(PROBE, ['push', '--server', at, '--interval', '10',
+      '--duration', '60000']), { cwd: REPO });
+    await untilReady(pusher, 'push');
+    const sink = await d.start('mobile', nodeArgv(PROBE, ['sink', '--server', at, '--duration', '60000']), { cwd: REPO });
+    const got: number[] = [];
+    sink.on('stdout', (l: string) => { const m = JSON.parse(l); if (typeof m.seq === 'number') got.push(m.t); });
+    await untilReady(sink, 'sink');
+    await sleep(400);
+    const t = (await d.fire('mapping-timeout')).t;
+    await sleep(400);
+    await Promise.all([sink.signal('KILL'), pusher.signal('KILL')]);
+    assert.ok(got.filter((x) => x < t).length > 10, 'pushes arrived before the event');
+    assert.deepEqual(got.filter((x) => x > t + 15), [], 'pushes arrived after the mapping expired');
+  });
+});

@@ -1,0 +1,34 @@
+// Shared by the testbed tests: what a topology may leave behind, and a flow log reader.
+import { readdirSync, readlinkSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import type { HostProcess } from '../../harness/driver.ts';
+
+/** Processes outside the root network namespace, named netns, Mininet shells and wire emulators. */
+export function leftovers(): string[] {
+  const root = readlinkSync('/proc/self/ns/net');
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;   // reaped soon by init
+      if (readlinkSync(`/proc/${pid}/ns/net`) !== root || /mininet:|topologies\/build\/wire/.test(cmd)) {
+        found.push(`${pid} ${cmd}`);
+      }
+    } catch { /* exited meanwhile */ }
+  }
+  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).trim();
+  if (netns) found.push(`netns: ${netns}`);
+  return found;
+}
+
+export interface FlowLine { t: number; seq: number; from: string }
+
+/** Collects the JSON lines a probe server prints for flow packets. */
+export function collectFlow(server: HostProcess): FlowLine[] {
+  const lines: FlowLine[] = [];
+  server.on('stdout', (l: string) => { const m = JSON.parse(l); if (typeof m.seq === 'number') lines.push(m); });
+  return lines;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

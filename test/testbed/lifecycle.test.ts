@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { REPO, TopologyDriver } from '../../harness/driver.ts';
+import { leftovers, sleep } from './helpers.ts';
+
+test('two identical topologies run side by side without colliding', async () => {
+  const [a, b] = await Promise.all([TopologyDriver.open(), TopologyDriver.open()]);
+  try {
+    const [ia, ib] = await Promise.all([a.build({ nat: { wifi: 'full-cone' } }), b.build({ nat: { wifi: 'symmetric' } })]);
+    assert.deepEqual(ia.intermediate, ib.intermediate);
+    const [ra, rb] = await Promise.all([a.rtt('mobile', ia.intermediate[0], { count: 5 }), b.rtt('mobile', ib.intermediate[0], { count: 5 })]);
+    assert.equal(ra.loss, 0);
+    assert.equal(rb.loss, 0);
+    assert.notDeepEqual(ia.nodePids, ib.nodePids);
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+  }
+  assert.deepEqual(leftovers(), []);
+});
+
+test('a bad request is refused with a message naming it, and the driver keeps serving', async () => {
+  const d = await TopologyDriver.open();
+  try {
+    await assert.rejects(d.build({ nat: { answerer: 'no-such-nat' } }), /unknown NAT preset 'no-such-nat'/);
+    await assert.rejects(d.build({ topology: 'ring' }), /unknown topology 'ring'/);
+    await assert.rejects(d.build({ links: { wifi: 'dialup' } }), /unknown link profile 'dialup'/);
+    const info = await d.build({});
+    await assert.rejects(d.fire('earthquake'), /unknown event 'earthquake'/);
+    await assert.rejects(d.fire('blackout:x'), /blackout needs a duration/);
+    await assert.rejects(d.setLink('wifi', 'broadband'), /not emulated in this build/);
+    assert.equal(info.shape, 'mobile');
+  } finally {
+    await d.stop();
+  }
+});
+
+test('a harness killed with SIGKILL leaves nothing behind 5 s later', async () => {
+  const script = `
+    import { TopologyDriver } from './harness/driver.ts';
+    const d = await TopologyDriver.open();
+    const info = await d.build({ links: { wifi: 'broadband', cellular: 'cellular' } });
+    await d.start('mobile', ['sleep', '600']);
+    console.log(JSON.stringify(info.nodePids));`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+    assert.ok(Object.keys(JSON.parse(line)).includes('mobile'));
+    assert.ok(leftovers().length > 0, 'the topology was not running');
+  } finally {
+    child.kill('SIGKILL');
+  }
+  await sleep(5000);
+  assert.deepEqual(leftovers(), []);
+});

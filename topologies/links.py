@@ -1,0 +1,239 @@
+"""Link profiles and the two ways to emulate them.
+
+netem (Mininet-style tc qdiscs) where the kernel has it; otherwise `wire`, a userspace AF_PACKET
+forwarder in a hidden node in the middle of the link (research/network-emulation.md §4.3-4.5).
+Links are always created host side first, so on a wire 'ab' is the 'up' direction.
+"""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from mininet.link import Link
+from mininet.node import Node
+
+from .nat import PRESETS
+
+WIRE_BIN = Path(os.environ.get('MIGBENCH_WIRE', Path(__file__).parent / 'build' / 'wire'))
+
+
+@dataclass(frozen=True)
+class Direction:
+    delay: float = 0.0       # one-way ms
+    jitter: float = 0.0      # σ of a normal distribution, ms
+    loss: float = 0.0        # Bernoulli %
+    burst_p: float = 0.0     # Gilbert-Elliott P(good -> bad)
+    burst_r: float = 0.0     # Gilbert-Elliott P(bad -> good)
+    rate: float = 0.0        # kbit/s, 0 = unlimited
+    queue: int = 1000        # packets
+
+    def impaired(self) -> bool:
+        return any((self.delay, self.jitter, self.loss, self.burst_p, self.rate))
+
+
+@dataclass(frozen=True)
+class LinkSetting:
+    up: Direction = field(default_factory=Direction)
+    down: Direction = field(default_factory=Direction)
+    name: str = 'custom'
+
+    def impaired(self) -> bool:
+        return self.up.impaired() or self.down.impaired()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {'name': self.name, 'up': self.up.__dict__, 'down': self.down.__dict__}
+
+
+_FIELDS = {'delay': float, 'jitter': float, 'loss': float, 'rate': float, 'queue': int}
+
+
+def _direction(base: Direction, spec: dict[str, Any], where: str) -> Direction:
+    d = base
+    for k, v in spec.items():
+        if k in ('up', 'down', 'name'):
+            continue
+        if k == 'burst':
+            if not isinstance(v, dict) or set(v) != {'p', 'r'}:
+                raise ValueError(f'{where}: burst must be {{"p": P(good→bad), "r": P(bad→good)}}')
+            d = replace(d, burst_p=float(v['p']), burst_r=float(v['r']))
+        elif k in _FIELDS:
+            d = replace(d, **{k: _FIELDS[k](v)})
+        else:
+            raise ValueError(f'{where}: unknown link field {k!r} (delay, jitter, loss, burst, rate, queue, up, down)')
+    return d
+
+
+def parse_custom(text: str) -> dict[str, Any]:
+    """`delay=10,jitter=1,loss=2,burst=0.01/0.3,rate=5000,queue=100,up.delay=30`"""
+    spec: dict[str, Any] = {}
+    for item in filter(None, text.split(',')):
+        key, _, value = item.partition('=')
+        if not value:
+            raise ValueError(f'custom link: {item!r} is not key=value')
+        target = spec
+        if '.' in key:
+            side, key = key.split('.', 1)
+            target = spec.setdefault(side, {})
+        if key == 'burst':
+            p, _, r = value.partition('/')
+            target['burst'] = {'p': float(p), 'r': float(r or 0)}
+        else:
+            target[key] = value
+    return spec
+
+
+def resolve(profile: str | dict[str, Any]) -> LinkSetting:
+    """A profile name from presets.json, `custom:k=v,…`, or a dict of the same fields."""
+    name = 'custom'
+    if isinstance(profile, str):
+        if profile.startswith('custom:'):
+            spec = parse_custom(profile[len('custom:'):])
+        elif profile in PRESETS['link']:
+            name, spec = profile, PRESETS['link'][profile]
+        else:
+            raise ValueError(f'unknown link profile {profile!r} (one of {", ".join(PRESETS["link"])}, or custom:delay=…)')
+    else:
+        spec = profile
+    both = _direction(Direction(), spec, name)
+    for side in ('up', 'down'):
+        if side in spec and not isinstance(spec[side], dict):
+            raise ValueError(f'{name}: {side} must be an object')
+    return LinkSetting(_direction(both, spec.get('up', {}), f'{name}.up'),
+                       _direction(both, spec.get('down', {}), f'{name}.down'), name)
+
+
+def netem_available(node: Node) -> bool:
+    """Probe in a node's namespace: can a netem qdisc be attached?"""
+    out = node.cmd('ip link add mbprobe0 type dummy 2>/dev/null && '
+                   'tc qdisc add dev mbprobe0 root netem delay 1ms 2>/dev/null; echo rc=$?; '
+                   'ip link del mbprobe0 2>/dev/null')
+    return 'rc=0' in out
+
+
+def emulation_mode() -> str:
+    """netem where the kernel has it, else the userspace wire; MIGBENCH_EMULATION forces one."""
+    forced = os.environ.get('MIGBENCH_EMULATION')
+    if forced in ('wire', 'netem'):
+        return forced
+    if forced:
+        raise ValueError(f'MIGBENCH_EMULATION={forced!r}: use wire or netem')
+    probe = Node('mbprobe')
+    try:
+        return 'netem' if netem_available(probe) else 'wire'
+    finally:
+        probe.terminate()
+
+
+def netem_args(d: Direction) -> str:
+    """tc netem arguments for one direction."""
+    args = [f'delay {d.delay}ms']
+    if d.jitter:
+        args.append(f'{d.jitter}ms distribution normal')
+    if d.burst_p:
+        # netem's 4-state Gilbert-Elliott: p, r, 1-h (loss in bad) = 100 %, 1-k (loss in good)
+        args.append(f'loss gemodel {d.burst_p * 100}% {d.burst_r * 100}% 100% {d.loss}%')
+    elif d.loss:
+        args.append(f'loss {d.loss}%')
+    if d.rate:
+        args.append(f'rate {d.rate}kbit')
+    args.append(f'limit {d.queue}')
+    return ' '.join(args)
+
+
+# Mean lateness of one wire traversal (its ppoll wake-up in this VM: research §4.3, measured again
+# by topologies/test_wire.sh); taken off the configured delay so path RTTs land on target.
+WIRE_LATENESS_MS = 0.1
+
+
+def wire_conf(s: LinkSetting) -> str:
+    def line(tag: str, d: Direction) -> str:
+        delay = max(0.0, d.delay - WIRE_LATENESS_MS) if d.delay else 0.0
+        return f'{tag} {delay:.3f} {d.jitter} {d.loss} {d.rate} {d.queue} {d.burst_p} {d.burst_r}\n'
+    return line('ab', s.up) + line('ba', s.down)
+
+
+class EmulatedLink(Link):
+    """Common surface of the emulated links: `setting` and run-time `set()`."""
+    setting: LinkSetting
+
+    def set(self, setting: LinkSetting) -> None:
+        raise NotImplementedError
+
+
+class NetemLink(EmulatedLink):
+    """netem on each end's egress: intf1 (host side) shapes 'up', intf2 shapes 'down'."""
+
+    def __init__(self, node1: Node, node2: Node, setting: LinkSetting, **params: Any) -> None:
+        super().__init__(node1, node2, **params)
+        self.setting = setting
+        self._apply('add')
+
+    def _apply(self, verb: str) -> None:
+        for intf, d in ((self.intf1, self.setting.up), (self.intf2, self.setting.down)):
+            out = intf.node.cmd(f'tc qdisc {verb} dev {intf.name} root netem {netem_args(d)}; echo rc=$?')
+            if 'rc=0' not in out:
+                raise RuntimeError(f'netem on {intf.name}: {out.strip()}')
+
+    def set(self, setting: LinkSetting) -> None:
+        self.setting = setting
+        self._apply('replace')
+
+
+def _mac() -> str:
+    return '02:' + ':'.join(f'{random.randrange(256):02x}' for _ in range(5))
+
+
+class WireLink(EmulatedLink):
+    """node1 —[wire node running topologies/wire]— node2; end nodes see one ordinary link."""
+
+    def __init__(self, node1: Node, node2: Node, setting: LinkSetting, wire_name: str, run_dir: Path,
+                 seed: int = 1, port1: int | None = None, port2: int | None = None,
+                 intfName1: str | None = None, intfName2: str | None = None,
+                 addr1: str | None = None, addr2: str | None = None,
+                 params1: dict[str, Any] | None = None, params2: dict[str, Any] | None = None,
+                 **params: Any) -> None:
+        if not WIRE_BIN.exists():
+            raise RuntimeError(f'{WIRE_BIN} is missing: run `make setup` (it compiles topologies/wire.c)')
+        self.setting = setting
+        self.wnode = Node(wire_name)
+        self.left = Link(node1, self.wnode, port1=port1, intfName1=intfName1, intfName2=f'{wire_name}-a',
+                         addr1=addr1 or _mac(), addr2=_mac(), params1=params1 or {}, **params)
+        self.right = Link(self.wnode, node2, port2=port2, intfName1=f'{wire_name}-b', intfName2=intfName2,
+                          addr1=_mac(), addr2=addr2 or _mac(), params2=params2 or {}, **params)
+        self.intf1, self.intf2 = self.left.intf1, self.right.intf2
+        # An AF_PACKET forwarder must see MTU-sized frames with real checksums.
+        for intf in (self.intf1, self.left.intf2, self.right.intf1, self.intf2):
+            intf.node.cmd(f'ethtool -K {intf.name} tx off tso off gso off gro off >/dev/null 2>&1')
+        self.conf = run_dir / f'{wire_name}.conf'
+        self._write()
+        self.proc = self.wnode.popen([str(WIRE_BIN), '-a', f'{wire_name}-a', '-b', f'{wire_name}-b',
+                                      '-c', str(self.conf), '-S', str(seed)],
+                                     stdout=subprocess.DEVNULL, stderr=open(run_dir / f'{wire_name}.log', 'wb'))
+
+    def _write(self) -> None:
+        tmp = self.conf.with_suffix('.tmp')
+        tmp.write_text(wire_conf(self.setting))
+        tmp.replace(self.conf)
+
+    def set(self, setting: LinkSetting) -> None:
+        self.setting = setting
+        self._write()
+        self.proc.send_signal(signal.SIGHUP)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(2)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.left.stop()
+        self.right.stop()
+        self.wnode.terminate()
+
+    delete = stop

@@ -1,0 +1,93 @@
+"""Unit tests of the pure parts: NAT rulesets, link profiles, topology plans (no root needed)."""
+import unittest
+
+from topologies.links import Direction, LinkSetting, netem_args, parse_custom, resolve, wire_conf
+from topologies.nat import NatBehaviour, parse_preset, ruleset
+from topologies.shapes import plan
+
+
+def presets(name: str = 'port-restricted'):
+    return {k: parse_preset(name) for k in ('answerer', 'wifi', 'cellular')}
+
+
+class NatRules(unittest.TestCase):
+    def test_mapping_hash_depends_on_what_the_mapping_depends_on(self):
+        for mapping, key in (('EIM', 'ip saddr . udp sport'), ('ADM', 'ip saddr . udp sport . ip daddr'),
+                             ('APDM', 'ip saddr . udp sport . ip daddr . udp dport')):
+            rules = ruleset(NatBehaviour(mapping, 'APDF'), 'n-wan', '198.18.1.2', 7, 30)
+            self.assertIn(f'snat ip to 198.18.1.2 : jhash {key} mod 40000 seed 0x7 offset 20000', rules)
+
+    def test_filtering_rules(self):
+        eif = ruleset(NatBehaviour('EIM', 'EIF'), 'w', '1.2.3.4', 1, 30)
+        adf = ruleset(NatBehaviour('EIM', 'ADF'), 'w', '1.2.3.4', 1, 30)
+        apdf = ruleset(NatBehaviour('EIM', 'APDF'), 'w', '1.2.3.4', 1, 30)
+        self.assertIn('udp dport @mapped dnat', eif)
+        self.assertIn('ip saddr . udp dport @contacted dnat', adf)
+        self.assertNotIn('dnat', apdf.split('chain post')[0].split('chain pre')[1])
+        for r in (eif, adf, apdf):   # research §3.4: never let unsolicited UDP reach the NAT itself
+            self.assertIn('iifname "w" meta l4proto udp ct state new drop', r)
+
+    def test_seed_changes_ports_only_through_the_hash_seed(self):
+        a = ruleset(NatBehaviour('EIM', 'APDF'), 'w', '1.2.3.4', 1, 30)
+        b = ruleset(NatBehaviour('EIM', 'APDF'), 'w', '1.2.3.4', 2, 30)
+        self.assertNotEqual(a, b)
+        self.assertEqual(a.replace('seed 0x1', 'seed 0x2'), b)
+
+    def test_presets(self):
+        self.assertEqual(parse_preset('symmetric').inner, NatBehaviour('APDM', 'APDF'))
+        self.assertEqual(parse_preset('cgnat').carrier, NatBehaviour('APDM', 'APDF'))
+        self.assertEqual(parse_preset('eim/adf').inner, NatBehaviour('EIM', 'ADF'))
+        with self.assertRaisesRegex(ValueError, "unknown NAT preset 'cone'"):
+            parse_preset('cone')
+        with self.assertRaisesRegex(ValueError, "unknown NAT mapping 'XYZ'"):
+            parse_preset('XYZ/EIF')
+
+
+class Links(unittest.TestCase):
+    def test_profiles_and_directions(self):
+        bb = resolve('broadband')
+        self.assertEqual((bb.up.delay, bb.up.rate, bb.down.rate), (10.0, 10000.0, 50000.0))
+        c = resolve('custom:delay=10,jitter=1,loss=2,burst=0.01/0.3,up.delay=30,queue=50')
+        self.assertEqual(c.up, Direction(30.0, 1.0, 2.0, 0.01, 0.3, 0.0, 50))
+        self.assertEqual(c.down.delay, 10.0)
+        self.assertFalse(resolve('lan').impaired())
+
+    def test_bad_profiles_name_the_problem(self):
+        with self.assertRaisesRegex(ValueError, "unknown link profile 'dsl'"):
+            resolve('dsl')
+        with self.assertRaisesRegex(ValueError, "unknown link field 'latency'"):
+            resolve({'latency': 3})
+        with self.assertRaisesRegex(ValueError, 'not key=value'):
+            parse_custom('delay')
+
+    def test_emulator_configs(self):
+        s = LinkSetting(Direction(delay=10, jitter=2, burst_p=0.01, burst_r=0.3, rate=500), Direction(delay=5))
+        self.assertEqual(wire_conf(s).splitlines(), ['ab 9.900 2 0.0 500 1000 0.01 0.3', 'ba 4.900 0.0 0.0 0.0 1000 0.0 0.0'])
+        self.assertEqual(netem_args(s.up), 'delay 10ms 2ms distribution normal loss gemodel 1.0% 30.0% 100% 0.0% '
+                                           'rate 500kbit limit 1000')
+
+
+class Plans(unittest.TestCase):
+    def test_mobile(self):
+        p = plan('mobile', presets(), {})
+        self.assertEqual([u.name for u in p.uplinks['mobile']], ['wifi', 'cellular'])
+        self.assertEqual(sorted(p.slots), ['answerer', 'cellular', 'intermediate', 'wifi'])
+        self.assertTrue(all(len(l.ifa) <= 15 and len(l.ifb) <= 15 for l in p.links))
+
+    def test_cgnat_puts_a_carrier_nat_in_front(self):
+        p = plan('mobile', {**presets(), 'cellular': parse_preset('cgnat')}, {})
+        self.assertEqual(p.uplinks['mobile'][1].nats, ['natC', 'cgnC'])
+
+    def test_same_nat_and_pairs(self):
+        self.assertEqual(plan('same-nat', presets(), {}).uplinks['mobile'][0].nats, ['natA'])
+        p = plan('pairs:3', presets(), {})
+        self.assertEqual(sorted(h for h in p.uplinks if h.startswith('mobile')), ['mobile1', 'mobile2', 'mobile3'])
+        self.assertEqual(p.node('natB').bridge, ['natB-l0', 'natB-l1', 'natB-l2'])
+        with self.assertRaisesRegex(ValueError, 'pairs:N needs'):
+            plan('pairs:0', presets(), {})
+        with self.assertRaisesRegex(ValueError, 'has no link slot cellular'):
+            plan('same-nat', presets(), {'cellular': resolve('lan')})
+
+
+if __name__ == '__main__':
+    unittest.main()
