@@ -50,11 +50,13 @@ const COMMANDS: Record<string, Command> = {
         return d.calibrate(Number(v.count));
       });
       if (v.json) { console.log(JSON.stringify(rows)); return 0; }
-      console.log('path                    from            configured  measured(avg/min/max/mdev)  error');
+      console.log('path                    from            configured  median   error     avg/min/max/mdev');
       for (const r of rows) {
-        const m = r.avg === undefined ? 'no reply' : `${r.avg.toFixed(2)}/${r.min!.toFixed(2)}/${r.max!.toFixed(2)}/${r.mdev!.toFixed(2)}`;
-        const err = r.avg === undefined ? '' : `${(r.avg - r.configured >= 0 ? '+' : '')}${(r.avg - r.configured).toFixed(2)} ms`;
-        console.log(`${r.path.padEnd(23)} ${(r.source ?? r.host).padEnd(15)} ${r.configured.toFixed(1).padStart(10)}  ${m.padEnd(26)}  ${err}`);
+        if (r.median === undefined) { console.log(`${r.path.padEnd(23)} ${(r.source ?? r.host).padEnd(15)} no reply`); continue; }
+        const err = r.median - r.configured;
+        console.log(`${r.path.padEnd(23)} ${(r.source ?? r.host).padEnd(15)} ${r.configured.toFixed(1).padStart(10)}  ` +
+          `${r.median.toFixed(2).padStart(6)}  ${(err >= 0 ? '+' : '') + err.toFixed(2)}    ` +
+          `${r.avg!.toFixed(2)}/${r.min!.toFixed(2)}/${r.max!.toFixed(2)}/${r.mdev!.toFixed(2)}`);
       }
       return 0;
     },

@@ -49,8 +49,8 @@ export interface BuildInfo {
 }
 export interface EventResult { name: string; host: string; t: number; tIssued: number; [k: string]: unknown }
 export interface RttResult {
-  host: string; dst: string; source?: string | null; min?: number; avg?: number; max?: number; mdev?: number;
-  loss: number; count?: number; received?: number;
+  host: string; dst: string; source?: string | null; count: number; received: number; loss: number;
+  min?: number; avg?: number; max?: number; mdev?: number; median?: number; p90?: number;
 }
 export interface Calibration extends RttResult { path: string; configured: number }
 export interface ExecResult { code: number; stdout: string; stderr: string }

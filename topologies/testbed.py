@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import statistics
 import threading
 import time
 from dataclasses import dataclass
@@ -160,18 +161,21 @@ class Testbed:
         return {'slot': slot, 't': now_ms(), 'tIssued': t0, 'setting': setting.as_dict()}
 
     def rtt(self, host: str, dst: str, count: int = 20, interval: float = 0.05, source: str | None = None) -> dict[str, Any]:
-        """ping statistics after a 3-packet warm-up (the first packets pay for ARP)."""
+        """ping statistics after a 3-packet warm-up (the first packets pay for ARP). The median is
+        the figure to compare: one scheduling hiccup of the VM moves the mean, not the median."""
         src = f'-I {source} ' if source else ''
         node = self.host(host)
         node.run(f'ping -q -c3 -i 0.05 -W2 {src}{dst} >/dev/null || true')
-        out = node.run(f'ping -q -c{count} -i {interval} -W2 {src}{dst} || true', timeout=count * interval + 30)
+        out = node.run(f'ping -c{count} -i {interval} -W2 {src}{dst} || true', timeout=count * interval + 30)
+        samples = sorted(float(x) for x in re.findall(r'time=([\d.]+) ms', out))
+        result: dict[str, Any] = {'host': host, 'dst': dst, 'source': source, 'count': count,
+                                  'received': len(samples), 'loss': 100.0 * (count - len(samples)) / count}
         m = re.search(r'= ([\d.]+)/([\d.]+)/([\d.]+)/([\d.]+) ms', out)
-        loss = re.search(r'([\d.]+)% packet loss', out)
-        if not m:
-            return {'host': host, 'dst': dst, 'received': 0, 'loss': 100.0}
-        lo, avg, hi, mdev = map(float, m.groups())
-        return {'host': host, 'dst': dst, 'source': source, 'min': lo, 'avg': avg, 'max': hi, 'mdev': mdev,
-                'loss': float(loss.group(1)) if loss else 0.0, 'count': count}
+        if samples and m:
+            lo, avg, hi, mdev = map(float, m.groups())
+            result.update(min=lo, avg=avg, max=hi, mdev=mdev, median=statistics.median(samples),
+                          p90=samples[min(len(samples) - 1, int(0.9 * len(samples)))])
+        return result
 
     def configured_rtt(self, slots: list[str]) -> float:
         return sum(self.plan.slots[s].up.delay + self.plan.slots[s].down.delay for s in slots)
