@@ -7,7 +7,7 @@ WIRE := topologies/build/wire
 TSX := node_modules/.bin/tsx
 MIGBENCH := node harness/bin/migbench.js
 
-.PHONY: setup test test-unit test-testbed typecheck bench clean help
+.PHONY: certs setup test test-unit test-testbed typecheck bench clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -16,7 +16,7 @@ help:
 	@echo "make bench   the default benchmark matrix"
 	@echo "make clean   remove build products (not results/)"
 
-setup: $(STAMP)/apt $(STAMP)/npm $(WIRE)
+setup: $(STAMP)/apt $(STAMP)/npm $(WIRE) $(CERTS) static/sample.wav
 
 $(STAMP)/apt: Makefile
 	@mkdir -p $(STAMP)
@@ -55,3 +55,15 @@ bench: setup
 
 clean:
 	rm -rf topologies/build $(STAMP)
+
+# Self-signed ECDSA P-256 certificates, pinned by fingerprint: the intermediate's (peers pin it)
+# and the peers' own (used on P2P connections).
+CERTS := certs/intermediate.crt certs/peer.crt
+certs: $(CERTS)
+certs/%.crt:
+	@mkdir -p certs
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+	  -subj "/CN=migbench-$*" -keyout certs/$*.key -out $@ 2>/dev/null
+
+static/sample.wav: static/make-sample.sh
+	bash static/make-sample.sh $@

@@ -2,6 +2,11 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { withTestbed } from './driver.ts';
 import { classifyPresets, DEFAULT_CLASSIFY, linkOptions, SLOTS } from './testbed/commands.ts';
+import { DEFAULT_SPEC, EVENTS, runOnce, type RunSpec } from './run.ts';
+import { METRIC_ORDER } from './metrics.ts';
+import { loadStrategy, strategyNames } from '../strategies/registry.ts';
+import path from 'node:path';
+import { REPO } from './driver.ts';
 
 interface Command {
   summary: string;
@@ -13,7 +18,85 @@ interface Command {
 const linkFlags = Object.fromEntries([['link', { type: 'string' as const }],
   ...SLOTS.map((s) => [`link-${s}`, { type: 'string' as const }])]);
 
+function parseOpts(list: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of (list as string[] | undefined) ?? []) {
+    const [k, ...v] = item.split('=');
+    if (!k || v.length === 0) throw new Error(`--opt ${item}: expected key=value`);
+    out[k] = v.join('=');
+  }
+  return out;
+}
+
 const COMMANDS: Record<string, Command> = {
+  run: {
+    summary: 'one run of one strategy: topology, roles, event, metrics',
+    usage: `migbench run --strategy NAME [options]
+  --strategy NAME        ${'one of: ' + strategyNames().join(', ')}
+  --nat PRESET           all three NATs (default port-restricted); --nat-answerer / --nat-wifi / --nat-cellular override
+  --link PROFILE         answerer, wifi and cellular slots (default lan); --link-<slot> overrides (${SLOTS.join(', ')})
+  --event EVENT          ${EVENTS.join(', ')} (default wifi-to-cellular)
+  --warmup S             seconds of audio before the event (default 4)   --observe S  after it (default 8)
+  --seed N  --rep N      run seed and repetition index (part of the run id)
+  --audio answerer-to-mobile|both    --jitter-buffer MS (default 80)
+  --opt KEY=VALUE        a strategy option (repeatable; \`migbench strategies\` lists them)
+  --bench NAME           results/<NAME>/runs/<run id>/ (default adhoc)
+  --headless             no live view (the only mode so far)
+  --json                 print the metrics as one JSON object`,
+    options: {
+      strategy: { type: 'string' }, nat: { type: 'string' }, 'nat-answerer': { type: 'string' }, 'nat-wifi': { type: 'string' },
+      'nat-cellular': { type: 'string' }, ...linkFlags, event: { type: 'string' }, warmup: { type: 'string' },
+      observe: { type: 'string' }, seed: { type: 'string' }, rep: { type: 'string' }, audio: { type: 'string' },
+      'jitter-buffer': { type: 'string' }, opt: { type: 'string', multiple: true }, bench: { type: 'string', default: 'adhoc' },
+      headless: { type: 'boolean' }, json: { type: 'boolean' },
+    },
+    async run(v) {
+      if (typeof v.strategy !== 'string') throw new Error(`--strategy is required (one of ${strategyNames().join(', ')})`);
+      const nat = v.nat as string | undefined;
+      const num = (k: string, d: number) => {
+        if (v[k] === undefined) return d;
+        const n = Number(v[k]);
+        if (!Number.isFinite(n) || n < 0) throw new Error(`--${k} must be a non-negative number, got '${v[k]}'`);
+        return n;
+      };
+      const audio = (v.audio as string | undefined) ?? DEFAULT_SPEC.audio;
+      if (audio !== 'answerer-to-mobile' && audio !== 'both') throw new Error(`--audio must be answerer-to-mobile or both, got '${audio}'`);
+      const spec: RunSpec = {
+        ...DEFAULT_SPEC, strategy: v.strategy,
+        nat: {
+          answerer: (v['nat-answerer'] ?? nat ?? DEFAULT_SPEC.nat.answerer) as string,
+          wifi: (v['nat-wifi'] ?? nat ?? DEFAULT_SPEC.nat.wifi) as string,
+          cellular: (v['nat-cellular'] ?? nat ?? DEFAULT_SPEC.nat.cellular) as string,
+        },
+        links: linkOptions(v) ?? {}, event: (v.event as string | undefined) ?? DEFAULT_SPEC.event,
+        seed: num('seed', 1), rep: num('rep', 0), audio, jitterBufferMs: num('jitter-buffer', 80),
+        warmupS: num('warmup', DEFAULT_SPEC.warmupS), observeS: num('observe', DEFAULT_SPEC.observeS), options: parseOpts(v.opt),
+      };
+      const benchDir = path.join(REPO, 'results', v.bench as string);
+      const r = await runOnce(spec, benchDir, (m) => { if (!v.json) process.stderr.write(`[${spec.strategy}] ${m}\n`); });
+      if (v.json) { console.log(JSON.stringify({ id: r.id, dir: r.dir, ...r.metrics })); return r.metrics.success ? 0 : 3; }
+      console.log(`run ${r.id}\n  ${r.dir}`);
+      for (const k of METRIC_ORDER) {
+        const val = r.metrics[k];
+        console.log(`  ${k.padEnd(18)} ${typeof val === 'number' ? +val.toFixed(1) : JSON.stringify(val)}`);
+      }
+      console.log(`  received audio     ${path.join(r.dir, 'received.wav')}`);
+      return r.metrics.success ? 0 : 3;
+    },
+  },
+  strategies: {
+    summary: 'list the strategies and their options',
+    usage: 'migbench strategies',
+    options: {},
+    async run() {
+      for (const name of strategyNames()) {
+        const s = await loadStrategy(name);
+        console.log(`${name}\n  ${s.describe}`);
+        for (const [k, o] of Object.entries(s.options ?? {})) console.log(`  --opt ${k}=…  ${o.describe} (default ${o.default})`);
+      }
+      return 0;
+    },
+  },
   'testbed classify': {
     summary: 'measure each NAT preset\'s mapping and filtering (RFC 5780 probe)',
     usage: `migbench testbed classify [--presets a,b,…] [--json]

@@ -1,0 +1,183 @@
+// One run = one straight data path (DESIGN §5): build the topology, measure its RTTs, start the
+// intermediate, answerer and mobile roles, wait for audio, fire the event at a fixed time,
+// observe, stop, merge the event logs, compute the metrics, write the run folder.
+import { createHash, randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { RoleConfig, StrategyRole } from '../strategies/contract.ts';
+import type { LogEvent } from '../strategies/shared/events.ts';
+import { loadStrategy } from '../strategies/registry.ts';
+import { REPO, TopologyDriver, type BuildInfo, type Calibration, type HostProcess, type LinkProfile, type LinkSlot, type NatSlot } from './driver.ts';
+import { computeMetrics, type RunMetrics } from './metrics.ts';
+import { natBehaviour, checkLinkProfile } from './presets.ts';
+
+export const EVENTS = ['wifi-to-cellular', 'cellular-to-wifi', 'nat-rebind', 'mapping-timeout', 'answerer-rebind', 'blackout:<s>', 'none'];
+
+export interface RunSpec {
+  strategy: string;
+  nat: Record<NatSlot, string>;
+  links: Partial<Record<LinkSlot, LinkProfile>>;
+  event: string;
+  seed: number;
+  rep: number;
+  audio: 'answerer-to-mobile' | 'both';
+  jitterBufferMs: number;
+  warmupS: number;      // audio flowing before the event (the pre-event window needs 3 s)
+  observeS: number;     // after the event
+  options: Record<string, string>;
+}
+
+export const DEFAULT_SPEC: Omit<RunSpec, 'strategy'> = {
+  nat: { answerer: 'port-restricted', wifi: 'port-restricted', cellular: 'port-restricted' },
+  links: {}, event: 'wifi-to-cellular', seed: 1, rep: 0, audio: 'answerer-to-mobile',
+  jitterBufferMs: 80, warmupS: 4, observeS: 8, options: {},
+};
+
+/** Stable id from the run's parameters and repetition (never from order): the same run always
+ *  has the same id, on any machine and in any shard. */
+export function runId(spec: RunSpec): string {
+  const hash = createHash('sha256').update(JSON.stringify(spec, sortedReplacer)).digest('hex').slice(0, 10);
+  return `${spec.strategy}-${spec.event.replace(/[^a-z0-9]+/gi, '')}-r${spec.rep}-${hash}`;
+}
+function sortedReplacer(_k: string, v: unknown): unknown {
+  return v && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v;
+}
+
+export function checkEvent(event: string): void {
+  if (event === 'none' || EVENTS.includes(event)) return;
+  if (/^blackout:\d+(\.\d+)?$/.test(event)) return;
+  throw new Error(`unknown event '${event}' (one of ${EVENTS.join(', ')})`);
+}
+
+/** Validates everything that can be checked before building a network. */
+export async function validateSpec(spec: RunSpec): Promise<void> {
+  const strategy = await loadStrategy(spec.strategy);
+  for (const v of Object.values(spec.nat)) natBehaviour(v);
+  for (const v of Object.values(spec.links)) if (typeof v === 'string') checkLinkProfile(v);
+  checkEvent(spec.event);
+  for (const k of Object.keys(spec.options)) {
+    if (!strategy.options?.[k]) {
+      throw new Error(`strategy ${spec.strategy} has no option '${k}' (${Object.keys(strategy.options ?? {}).join(', ') || 'it takes none'})`);
+    }
+  }
+}
+
+export interface RunResult { id: string; dir: string; metrics: RunMetrics; meta: Record<string, unknown> }
+
+const ROLES: StrategyRole[] = ['intermediate', 'answerer', 'mobile'];
+const SAMPLE = path.join(REPO, 'static/sample.wav');
+const CONTROL_PORT = 4433;
+
+export function milestone(p: HostProcess, what: string, timeoutMs: number): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${p.host}: no '${what}' after ${timeoutMs} ms`)), timeoutMs);
+    const onLine = (line: string) => {
+      try {
+        const m = JSON.parse(line);
+        if (m.milestone === what) { clearTimeout(timer); p.off('stdout', onLine); resolve(m); }
+      } catch { /* not ours */ }
+    };
+    p.on('stdout', onLine);
+    void p.exited.then((code) => { clearTimeout(timer); reject(new Error(`${p.host} role exited (${code}) before '${what}'`)); });
+  });
+}
+
+/** The uplink the mobile uses after the event: where the limit's RTTs are measured. */
+const uplinkAfter = (event: string) => (event === 'wifi-to-cellular' ? 'cellular' : 'wifi');
+
+export function rttsFor(cal: Calibration[], event: string): { mobileIntermediate?: number; intermediateAnswerer?: number; standby?: number } {
+  const median = (p: string) => cal.find((c) => c.path === p)?.median;
+  const up = uplinkAfter(event);
+  return { mobileIntermediate: median(`${up}+intermediate`), intermediateAnswerer: median('answerer+intermediate'), standby: median(`${up}+answerer`) };
+}
+
+export async function runOnce(spec: RunSpec, benchDir: string, progress: (msg: string) => void = () => {}): Promise<RunResult> {
+  await validateSpec(spec);
+  const id = runId(spec);
+  const dir = path.join(benchDir, 'runs', id);
+  rmSync(dir, { recursive: true, force: true });   // a run that did not finish starts over
+  mkdirSync(dir, { recursive: true });
+  const harnessLog = path.join(dir, 'events.harness.jsonl');
+  writeFileSync(harnessLog, '');
+  if (!existsSync(SAMPLE)) throw new Error(`${SAMPLE} is missing: run \`make setup\``);
+
+  const driver = await TopologyDriver.open();
+  const procs = new Map<StrategyRole, HostProcess>();
+  try {
+    progress('building topology');
+    const info: BuildInfo = await driver.build({ nat: spec.nat, links: spec.links, seed: spec.seed });
+    progress('measuring RTTs');
+    const calibration = await driver.calibrate(10);
+    const pairing = { id: `pair-${spec.seed}`, secret: randomBytes(16).toString('hex') };
+    for (const role of ROLES) {
+      const p = await startRole(driver, roleConfig(spec, info, role, pairing, dir));
+      procs.set(role, p);
+      if (role === 'intermediate') { progress('starting roles'); await milestone(p, 'ready', 20000); }
+    }
+    await milestone(procs.get('mobile')!, 'audio', 30000);
+    progress(`audio flowing; event in ${spec.warmupS} s`);
+    await sleep(spec.warmupS * 1000);
+    let eventT: number | null = null;
+    if (spec.event !== 'none') {
+      const ev = await driver.fire(spec.event);
+      eventT = ev.t;
+      appendFileSync(harnessLog, JSON.stringify({ t: ev.t, role: 'harness', type: 'event.fired', name: spec.event, tIssued: ev.tIssued }) + '\n');
+      driver.on('event.restored', (m: { t: number; tIssued: number; name: string }) =>
+        appendFileSync(harnessLog, JSON.stringify({ t: m.t, role: 'harness', type: 'event.restored', name: m.name, tIssued: m.tIssued }) + '\n'));
+    }
+    progress(`event fired; observing ${spec.observeS} s`);
+    await sleep(spec.observeS * 1000);
+    const observeEnd = Date.now();
+    for (const role of ['mobile', 'answerer', 'intermediate'] as const) await procs.get(role)!.signal('TERM');
+    await Promise.race([Promise.all([...procs.values()].map((p) => p.exited)), sleep(8000)]);
+    const events = mergeLogs(dir);
+    const rtts = rttsFor(calibration, spec.event);
+    const metrics = computeMetrics(events, {
+      jitterBufferMs: spec.jitterBufferMs, observeEndMs: observeEnd,
+      rttMobileIntermediateMs: rtts.mobileIntermediate, rttIntermediateAnswererMs: rtts.intermediateAnswerer, rttStandbyMs: rtts.standby,
+    });
+    const meta = { id, spec, eventT, observeEnd, emulation: info.emulation, buildMs: info.buildMs, calibration, rtts, topology: info };
+    writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, metrics }, null, 2));
+    return { id, dir, metrics, meta };
+  } finally {
+    await driver.stop();
+  }
+}
+
+export function roleConfig(spec: RunSpec, info: BuildInfo, role: StrategyRole, pairing: { id: string; secret: string },
+  dir: string): RoleConfig {
+  return {
+    strategy: spec.strategy, role, runDir: dir,
+    intermediate: { addrs: info.intermediate, controlPort: CONTROL_PORT },
+    pairings: [pairing],
+    uplinks: role === 'intermediate' ? [] : info.hosts[role]!.map((u) => ({ name: u.name, dev: u.dev, addr: u.addr, gateway: u.gateway })),
+    audio: { direction: spec.audio, sample: SAMPLE, jitterBufferMs: spec.jitterBufferMs },
+    options: spec.options, seed: spec.seed,
+  };
+}
+
+/** Starts a role process in its host; its stderr goes to stderr.<role>.log in the run folder. */
+export async function startRole(driver: TopologyDriver, config: RoleConfig): Promise<HostProcess> {
+  const file = path.join(config.runDir, `context.${config.role}.json`);
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  const argv = [process.execPath, '--import', 'tsx', path.join(REPO, 'strategies/run-role.ts'), config.strategy, config.role, file];
+  const p = await driver.start(config.role, argv, { cwd: REPO });
+  p.on('stderr', (line: string) => appendFileSync(path.join(config.runDir, `stderr.${config.role}.log`), line + '\n'));
+  return p;
+}
+
+export function mergeLogs(dir: string): LogEvent[] {
+  const events: LogEvent[] = [];
+  for (const role of ['harness', ...ROLES]) {
+    const file = path.join(dir, `events.${role}.jsonl`);
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!line) continue;
+      try { events.push(JSON.parse(line) as LogEvent); } catch { /* a line cut by a kill: skip it */ }
+    }
+  }
+  return events.sort((a, b) => a.t - b.t);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,23 @@
+// Strategies are discovered, not listed: every folder under strategies/ with an index.ts
+// (except shared/) is one. Adding a strategy touches no other file.
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Strategy } from './contract.ts';
+
+const DIR = path.dirname(fileURLToPath(import.meta.url));
+
+export function strategyNames(): string[] {
+  return readdirSync(DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name !== 'shared' && existsSync(path.join(DIR, d.name, 'index.ts')))
+    .map((d) => d.name).sort();
+}
+
+export async function loadStrategy(name: string): Promise<Strategy> {
+  if (!strategyNames().includes(name)) {
+    throw new Error(`unknown strategy '${name}' (one of ${strategyNames().join(', ') || 'none yet'})`);
+  }
+  const mod = await import(pathToFileURL(path.join(DIR, name, 'index.ts')).href) as { default: Strategy };
+  if (mod.default?.name !== name) throw new Error(`strategies/${name}/index.ts must default-export a Strategy named '${name}'`);
+  return mod.default;
+}

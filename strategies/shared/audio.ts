@@ -1,0 +1,335 @@
+// Audio for the bench: 16-bit PCM frames of FRAME_MS read from a WAV in static/, a wire format
+// shared by every path (QUIC datagram, relay, data channel), a drift-free sender, and a receiver
+// that applies the playout rule of DESIGN.md §6 (frame plays at sentAt + J, else concealed).
+// Nothing here logs: callers log via the send / onFrame callbacks. See docs/audio.md.
+import { readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
+import { now } from './events.ts';
+import type { PathKind } from './events.ts';
+
+export const FRAME_MS = 20;
+export const DEFAULT_JITTER_BUFFER_MS = 80;
+
+export interface WavInfo { sampleRate: number; channels: 1; bitsPerSample: 16 }
+
+const BYTES_PER_SAMPLE = 2;
+
+// ---------------------------------------------------------------------------------------------
+// WAV
+
+function wavError(msg: string): Error {
+  return new Error(`WAV: ${msg}`);
+}
+
+/** Strict parser for mono 16-bit PCM WAV. Unknown chunks (LIST, fact, …) are skipped. */
+export function readWav(buf: Buffer): { info: WavInfo; pcm: Buffer } {
+  if (buf.length < 12) throw wavError(`file too short for a RIFF header (${buf.length} bytes)`);
+  const riff = buf.toString('latin1', 0, 4);
+  if (riff !== 'RIFF') throw wavError(`not a RIFF file (starts with ${JSON.stringify(riff)})`);
+  const wave = buf.toString('latin1', 8, 12);
+  if (wave !== 'WAVE') throw wavError(`RIFF form type is ${JSON.stringify(wave)}, not "WAVE"`);
+
+  let info: WavInfo | null = null;
+  let off = 12;
+  while (off + 8 <= buf.length) {
+    const id = buf.toString('latin1', off, off + 4);
+    const size = buf.readUInt32LE(off + 4);
+    const body = off + 8;
+    if (id === 'fmt ') {
+      if (size < 16) throw wavError(`fmt chunk is ${size} bytes, needs at least 16`);
+      if (body + size > buf.length) throw wavError('truncated fmt chunk');
+      const format = buf.readUInt16LE(body);
+      const channels = buf.readUInt16LE(body + 2);
+      const sampleRate = buf.readUInt32LE(body + 4);
+      const byteRate = buf.readUInt32LE(body + 8);
+      const blockAlign = buf.readUInt16LE(body + 12);
+      const bits = buf.readUInt16LE(body + 14);
+      if (format !== 1) {
+        throw wavError(`not PCM: format tag ${format}${format === 0xfffe ? ' (WAVE_FORMAT_EXTENSIBLE)' : ''}, need 1`);
+      }
+      if (channels !== 1) throw wavError(`expected mono, got ${channels} channels`);
+      if (bits !== 16) throw wavError(`expected 16 bits per sample, got ${bits}`);
+      if (sampleRate === 0) throw wavError('sample rate is 0');
+      if (blockAlign !== BYTES_PER_SAMPLE || byteRate !== sampleRate * BYTES_PER_SAMPLE) {
+        throw wavError(`inconsistent fmt: blockAlign ${blockAlign}, byteRate ${byteRate} for ${sampleRate} Hz mono 16-bit`);
+      }
+      info = { sampleRate, channels: 1, bitsPerSample: 16 };
+    } else if (id === 'data') {
+      if (!info) throw wavError('data chunk before fmt chunk');
+      const present = buf.length - body;
+      if (size > present) throw wavError(`truncated data chunk: header says ${size} bytes, only ${present} present`);
+      if (size % BYTES_PER_SAMPLE !== 0) throw wavError(`data chunk is ${size} bytes, not a whole number of 16-bit samples`);
+      // Copy so the caller's buffer (possibly a pooled one) can be reused.
+      return { info, pcm: Buffer.from(buf.subarray(body, body + size)) };
+    }
+    off = body + size + (size & 1); // chunks are padded to an even length
+  }
+  throw wavError(info ? 'no data chunk' : 'no fmt chunk');
+}
+
+/** Canonical 44-byte-header WAV. */
+export function writeWav(info: WavInfo, pcm: Buffer): Buffer {
+  if (pcm.length % BYTES_PER_SAMPLE !== 0) throw new RangeError(`PCM is ${pcm.length} bytes, not whole 16-bit samples`);
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0, 'latin1');
+  h.writeUInt32LE(36 + pcm.length, 4);
+  h.write('WAVE', 8, 'latin1');
+  h.write('fmt ', 12, 'latin1');
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);                                     // PCM
+  h.writeUInt16LE(info.channels, 22);
+  h.writeUInt32LE(info.sampleRate, 24);
+  h.writeUInt32LE(info.sampleRate * BYTES_PER_SAMPLE, 28);    // byte rate
+  h.writeUInt16LE(BYTES_PER_SAMPLE, 32);                      // block align
+  h.writeUInt16LE(info.bitsPerSample, 34);
+  h.write('data', 36, 'latin1');
+  h.writeUInt32LE(pcm.length, 40);
+  return Buffer.concat([h, pcm]);
+}
+
+/** Bytes of one FRAME_MS frame; throws if the rate does not divide into whole-sample frames. */
+export function frameBytesFor(info: WavInfo): number {
+  const samples = (info.sampleRate * FRAME_MS) / 1000;
+  if (!Number.isInteger(samples) || samples <= 0) {
+    throw new RangeError(`${info.sampleRate} Hz does not give whole-sample ${FRAME_MS} ms frames`);
+  }
+  return samples * BYTES_PER_SAMPLE;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Source
+
+/** Frames of FRAME_MS from a PCM file, looping forever (the loop is seamless: a frame that spans
+ *  the end of the file continues at its start, so the file need not be a whole number of frames). */
+export class AudioSource {
+  readonly frameBytes: number;
+
+  static fromFile(path: string): AudioSource {
+    try {
+      const { info, pcm } = readWav(readFileSync(path));
+      return new AudioSource(info, pcm);
+    } catch (err) {
+      throw new Error(`${path}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  constructor(readonly info: WavInfo, private readonly pcm: Buffer) {
+    this.frameBytes = frameBytesFor(info);
+    if (pcm.length === 0 || pcm.length % BYTES_PER_SAMPLE !== 0) {
+      throw new RangeError(`PCM must be a non-empty whole number of samples (got ${pcm.length} bytes)`);
+    }
+  }
+
+  frame(seq: number): Buffer {
+    if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`bad frame seq ${seq}`);
+    const len = this.pcm.length;
+    const out = Buffer.allocUnsafe(this.frameBytes);
+    // seq * frameBytes stays exact: u32 seq × a few KB is far below 2^53.
+    let src = (seq * this.frameBytes) % len;
+    for (let done = 0; done < out.length;) {
+      const n = Math.min(out.length - done, len - src);
+      this.pcm.copy(out, done, src, src + n);
+      done += n;
+      src = 0;
+    }
+    return out;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wire format (big-endian):  0 magic/version | 1 flags | 2..5 seq u32 | 6..13 sentAt f64 | 14.. pcm
+
+export const FRAME_MAGIC = 0xa1; // 'A'udio, version 1; bump the low nibble on any format change
+export const FRAME_HEADER_BYTES = 14;
+
+export interface AudioFrame {
+  seq: number;      // u32, frame index since the sender started
+  sentAt: number;   // ms since epoch: the frame's scheduled capture time (see AudioSender)
+  flags: number;    // u8, opaque here: for strategies (e.g. marking a redundant copy)
+  pcm: Buffer;      // 16-bit little-endian mono samples
+}
+
+export function encodeFrame(f: AudioFrame): Buffer {
+  if (!Number.isInteger(f.seq) || f.seq < 0 || f.seq > 0xffffffff) throw new RangeError(`bad seq ${f.seq}`);
+  if (!Number.isInteger(f.flags) || f.flags < 0 || f.flags > 0xff) throw new RangeError(`bad flags ${f.flags}`);
+  if (!Number.isFinite(f.sentAt)) throw new RangeError(`bad sentAt ${f.sentAt}`);
+  if (f.pcm.length === 0 || f.pcm.length % BYTES_PER_SAMPLE !== 0) throw new RangeError(`bad pcm length ${f.pcm.length}`);
+  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + f.pcm.length);
+  out.writeUInt8(FRAME_MAGIC, 0);
+  out.writeUInt8(f.flags, 1);
+  out.writeUInt32BE(f.seq, 2);
+  out.writeDoubleBE(f.sentAt, 6);
+  f.pcm.copy(out, FRAME_HEADER_BYTES);
+  return out;
+}
+
+/** Never throws: anything from the network that is not a well-formed frame gives null. */
+export function decodeFrame(buf: Buffer): AudioFrame | null {
+  if (!Buffer.isBuffer(buf) || buf.length < FRAME_HEADER_BYTES + BYTES_PER_SAMPLE) return null;
+  if (buf[0] !== FRAME_MAGIC) return null;
+  const pcmLen = buf.length - FRAME_HEADER_BYTES;
+  if (pcmLen % BYTES_PER_SAMPLE !== 0) return null;
+  const sentAt = buf.readDoubleBE(6);
+  if (!Number.isFinite(sentAt)) return null;
+  return {
+    seq: buf.readUInt32BE(2),
+    sentAt,
+    flags: buf.readUInt8(1),
+    // Copy: transports may reuse their receive buffers.
+    pcm: Buffer.from(buf.subarray(FRAME_HEADER_BYTES)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sender
+
+/**
+ * Sends frame n at start + n·FRAME_MS by the wall clock. Each tick sends every frame whose time has
+ * come, so a late event loop causes a burst, never drift or a skipped seq. sentAt is the scheduled
+ * time (when a microphone would have captured the frame), so sender-side lateness counts against
+ * the receiver's jitter buffer, as it would for a real call. `send` should not throw: an exception
+ * escapes the timer (the frame's seq is already consumed, so nothing is sent twice).
+ */
+export class AudioSender {
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+  private startAt = 0;
+  private next = 0;
+
+  constructor(
+    private readonly source: AudioSource,
+    private readonly send: (encoded: Buffer, seq: number, sentAt: number) => void,
+  ) {}
+
+  /** Starts, or resumes after stop() (seq continues, the schedule restarts from now). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.startAt = now() - this.next * FRAME_MS;
+    this.tick();
+  }
+
+  stop(): void {
+    this.running = false;
+    clearTimeout(this.timer);
+  }
+
+  /** Seq of the next frame to send (= frames sent so far). */
+  get nextSeq(): number {
+    return this.next;
+  }
+
+  private readonly tick = (): void => {
+    const t = now();
+    // `running` is re-checked so that stop() called from inside send() takes effect at once.
+    while (this.running && this.startAt + this.next * FRAME_MS <= t) {
+      const seq = this.next++;
+      const sentAt = this.startAt + seq * FRAME_MS;
+      this.send(encodeFrame({ seq, sentAt, flags: 0, pcm: this.source.frame(seq) }), seq, sentAt);
+    }
+    if (this.running) {
+      clearTimeout(this.timer); // in case send() called stop() then start(): keep one timer
+      this.timer = setTimeout(this.tick, Math.max(0, this.startAt + this.next * FRAME_MS - now()));
+    }
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sink
+
+/** DESIGN.md §6 playout rule: a frame plays iff it arrived by sentAt + J. */
+export function isOnTime(sentAt: number, arrivedAt: number, jitterBufferMs: number): boolean {
+  return arrivedAt <= sentAt + jitterBufferMs;
+}
+
+/** Longest span toWav() will render (1 h), so one bogus seq cannot allocate gigabytes. */
+const MAX_WAV_FRAMES = (3600 * 1000) / FRAME_MS;
+
+export type OnFrame = (f: AudioFrame, arrivedAt: number, duplicate: boolean, via: PathKind) => void;
+
+export class AudioSink {
+  readonly jitterBufferMs: number;
+  private format: { info: WavInfo; frameBytes: number } | null = null;
+  private readonly onFrame: OnFrame | undefined;
+  private readonly frames = new Map<number, { frame: AudioFrame; arrivedAt: number }>();
+  private duplicates = 0;
+  private malformed = 0;
+  private firstSeq: number | null = null;
+  private lastSeq: number | null = null;
+
+  /** Without `info`, the format is learned from the first well-formed frame (its PCM length gives
+   *  the sample rate); after that, frames of another size are malformed. */
+  constructor(opts: { info?: WavInfo; jitterBufferMs?: number; onFrame?: OnFrame }) {
+    if (opts.info) this.format = { info: opts.info, frameBytes: frameBytesFor(opts.info) };
+    this.jitterBufferMs = opts.jitterBufferMs ?? DEFAULT_JITTER_BUFFER_MS;
+    this.onFrame = opts.onFrame;
+  }
+
+  /** The audio format: given, learned from the first frame, or (nothing yet) the sample's 16 kHz. */
+  get info(): WavInfo {
+    return this.format?.info ?? { sampleRate: 16000, channels: 1, bitsPerSample: 16 };
+  }
+
+  /** Decodes and records one arrival. First arrival of a seq wins; later copies count as
+   *  duplicates (still returned and reported to onFrame, so the caller can log every path).
+   *  `via` is only passed through to onFrame. A frame whose PCM is not exactly one frame of this
+   *  sink's format is malformed. */
+  accept(encoded: Buffer, arrivedAt: number = now(), via: PathKind = 'direct'): AudioFrame | null {
+    const f = decodeFrame(encoded);
+    if (f && !this.format) {
+      const sampleRate = (f.pcm.length / BYTES_PER_SAMPLE) * (1000 / FRAME_MS);
+      // Only a plausible rate is learned, so one odd datagram cannot fix a nonsense format.
+      if (sampleRate >= 8000 && sampleRate <= 192000) {
+        this.format = { info: { sampleRate, channels: 1, bitsPerSample: 16 }, frameBytes: f.pcm.length };
+      }
+    }
+    if (!f || f.pcm.length !== this.format?.frameBytes) {
+      this.malformed++;
+      return null;
+    }
+    const duplicate = this.frames.has(f.seq);
+    if (duplicate) {
+      this.duplicates++;
+    } else {
+      this.frames.set(f.seq, { frame: f, arrivedAt });
+      if (this.firstSeq === null || f.seq < this.firstSeq) this.firstSeq = f.seq;
+      if (this.lastSeq === null || f.seq > this.lastSeq) this.lastSeq = f.seq;
+    }
+    this.onFrame?.(f, arrivedAt, duplicate, via);
+    return f;
+  }
+
+  stats(): { received: number; duplicates: number; malformed: number; firstSeq: number | null; lastSeq: number | null } {
+    return {
+      received: this.frames.size,
+      duplicates: this.duplicates,
+      malformed: this.malformed,
+      firstSeq: this.firstSeq,
+      lastSeq: this.lastSeq,
+    };
+  }
+
+  /** What a listener heard: frames firstSeq..lastSeq in order; a frame that did not arrive by
+   *  sentAt + J (late or lost) is silence (concealed). Empty data if nothing arrived. */
+  toWav(): Buffer {
+    const info = this.info;
+    if (this.firstSeq === null || this.lastSeq === null || !this.format) return writeWav(info, Buffer.alloc(0));
+    const { frameBytes } = this.format;
+    const count = this.lastSeq - this.firstSeq + 1;
+    if (count > MAX_WAV_FRAMES) throw new RangeError(`seq span ${count} frames exceeds ${MAX_WAV_FRAMES}`);
+    const pcm = Buffer.alloc(count * frameBytes); // zero = silence
+    for (const [seq, { frame, arrivedAt }] of this.frames) {
+      if (isOnTime(frame.sentAt, arrivedAt, this.jitterBufferMs)) {
+        frame.pcm.copy(pcm, (seq - this.firstSeq) * frameBytes);
+      }
+    }
+    return writeWav(info, pcm);
+  }
+
+  /** Writes toWav() to `path` atomically (temp file, then rename), e.g. the run's received.wav. */
+  async writeWav(path: string): Promise<void> {
+    const tmp = `${path}.${process.pid}.tmp`;
+    await writeFile(tmp, this.toWav());
+    await rename(tmp, path);
+  }
+}

@@ -1,0 +1,55 @@
+// The event log: one JSON object per line, one file per role (events.<role>.jsonl). Every process
+// of a run shares one clock (one machine), so `t` (ms since epoch, sub-ms) orders across roles.
+// This is the contract between strategies, the harness and the metrics: docs/events.md.
+import { createWriteStream, type WriteStream } from 'node:fs';
+
+export type Role = 'intermediate' | 'answerer' | 'mobile' | 'harness';
+/** How a frame travelled: straight between the peers, or through the intermediate's relay. */
+export type PathKind = 'direct' | 'relay';
+
+/** Event types every strategy must emit where they apply (strategy-specific types may be added). */
+export interface EventFields {
+  'audio.sent': { seq: number; path: PathKind };                  // sender, per frame (t = send time)
+  'audio.recv': { seq: number; path: PathKind; sentAt: number };  // receiver, per frame (t = arrival)
+  'path': { state: PathKind | 'none' };                          // sender's choice changed
+  'netchange.detected': { via: 'netlink' | 'liveness' | 'ice' | string; detail?: string };
+  'signal.sent': { kind: string };
+  'signal.recv': { kind: string };
+  'punch.start': { remote: string };
+  'punch.ok': { remote: string };
+  'handshake.start': { remote: string; with: 'peer' | 'intermediate' };
+  'handshake.ok': { remote: string; with: 'peer' | 'intermediate' };
+  'relay.bytes': { bytes: number; packets: number };             // intermediate, cumulative
+  'strategy.state': { state: string };
+  'event.fired': { name: string; tIssued: number };              // harness
+  'role.start': { strategy: string };
+  'role.stop': { cpuUserS: number; cpuSystemS: number };
+  'error': { message: string };
+}
+export type EventType = keyof EventFields;
+
+export interface LogEvent {
+  t: number;
+  role: Role;
+  type: string;
+  [field: string]: unknown;
+}
+
+export const now = (): number => performance.timeOrigin + performance.now();
+
+export class EventLogger {
+  private readonly out: WriteStream;
+  constructor(readonly role: Role, file: string) {
+    this.out = createWriteStream(file, { flags: 'a' });
+  }
+  log<K extends EventType>(type: K, fields: EventFields[K], t = now()): void {
+    this.out.write(JSON.stringify({ t, role: this.role, type, ...fields }) + '\n');
+  }
+  /** Strategy-specific events outside the common set. */
+  logOther(type: string, fields: Record<string, unknown> = {}, t = now()): void {
+    this.out.write(JSON.stringify({ t, role: this.role, type, ...fields }) + '\n');
+  }
+  close(): Promise<void> {
+    return new Promise((resolve) => this.out.end(resolve));
+  }
+}

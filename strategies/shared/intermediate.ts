@@ -1,0 +1,124 @@
+// The intermediate server: learns each peer's reflexive address from its authenticated control
+// connection, exchanges reflexive and host candidates between the two peers of a pairing,
+// forwards signalling, and relays datagrams for paired peers only (never an open relay).
+import { randomBytes } from 'node:crypto';
+import { events, QUICServer, QUICSocket, type QUICConnection, type QUICStream } from '@matrixai/quic';
+import type { RoleContext } from '../contract.ts';
+import {
+  checkProof, encode, MessageReader, ProtocolError, RELAY_TAG,
+  type Endpoint, type Message, type PeerRole,
+} from './signalling.ts';
+import { attachDatagrams, baseConfig, loadCert, quietLogger, serverCrypto, type Datagrams } from './quic.ts';
+
+interface Session {
+  pairing: string;
+  role: PeerRole;
+  conn: QUICConnection;
+  host: Endpoint[];
+  datagrams: Datagrams;
+  send(msg: Message): void;
+}
+
+export async function runIntermediate(ctx: RoleContext): Promise<void> {
+  const secrets = new Map(ctx.pairings.map((p) => [p.id, p.secret]));
+  const pairs = new Map<string, Partial<Record<PeerRole, Session>>>();
+  const stats = { relayBytes: 0, relayPackets: 0, rejected: 0, logged: 0 };
+  const cert = loadCert('intermediate');
+  const logger = quietLogger();
+  const socket = new QUICSocket({ logger });
+  await socket.start({ host: '0.0.0.0', port: ctx.intermediate.controlPort });
+  const server = new QUICServer({
+    crypto: serverCrypto(), socket, logger,
+    config: baseConfig({ key: cert.key, cert: cert.cert, verifyPeer: false }),
+  });
+  const reflexive = (s: Session): Endpoint => ({ addr: s.conn.remoteHost, port: s.conn.remotePort });
+  const other = (s: Session) => pairs.get(s.pairing)?.[s.role === 'answerer' ? 'mobile' : 'answerer'];
+  const tell = (s: Session, about: Session, changed: boolean) =>
+    s.send({ type: 'peer', role: about.role, reflexive: reflexive(about), host: about.host, changed });
+  const reject = (conn: QUICConnection, why: string) => {
+    stats.rejected++;
+    ctx.log.logOther('signal.rejected', { why, from: `${conn.remoteHost}:${conn.remotePort}` });
+    void conn.stop({ isApp: true, errorCode: 1, reason: new TextEncoder().encode(why.slice(0, 100)), force: true }).catch(() => {});
+  };
+
+  function onConnection(conn: QUICConnection): void {
+    let session: Session | undefined;
+    const datagrams = attachDatagrams(conn, (d) => {
+      if (!session || d[0] !== RELAY_TAG) { stats.rejected++; return; }
+      const peer = other(session);
+      if (!peer) return;
+      stats.relayBytes += d.length;
+      stats.relayPackets++;
+      void peer.datagrams.send(d);
+    });
+    let streams = 0;
+    conn.addEventListener(events.EventQUICConnectionStream.name, (evt) => {
+      const stream = (evt as events.EventQUICConnectionStream).detail;
+      if (streams++ > 0) { stream.cancel(); return; }   // one control stream per connection
+      void serve(conn, stream, datagrams, (s) => { session = s; }).catch((e) => reject(conn, (e as Error).message));
+    });
+    conn.addEventListener(events.EventQUICConnectionStopped.name, () => {
+      const slot = session && pairs.get(session.pairing);
+      if (session && slot?.[session.role] === session) delete slot[session.role];
+    }, { once: true });
+  }
+
+  async function serve(conn: QUICConnection, stream: QUICStream, datagrams: Datagrams, bind: (s: Session) => void): Promise<void> {
+    const writer = stream.writable.getWriter();
+    const send = (msg: Message) => {
+      ctx.log.log('signal.sent', { kind: msg.type });
+      writer.write(encode(msg)).catch(() => {});
+    };
+    const nonce = randomBytes(16).toString('hex');
+    send({ type: 'challenge', nonce });
+    const reader = new MessageReader();
+    let session: Session | undefined;
+    for await (const chunk of stream.readable) {
+      let msgs: Message[];
+      try { msgs = reader.push(chunk); } catch (e) { if (e instanceof ProtocolError) throw e; throw new ProtocolError(String(e)); }
+      for (const msg of msgs) {
+        ctx.log.log('signal.recv', { kind: msg.type });
+        if (!session && msg.type === 'open') continue;
+        if (!session) {
+          const secret = msg.type === 'hello' ? secrets.get(msg.pairing) : undefined;
+          if (msg.type !== 'hello' || !secret || !checkProof(secret, msg.pairing, msg.role, nonce, msg.proof)) {
+            throw new ProtocolError(msg.type === 'hello' ? 'pairing refused' : `expected hello, got ${msg.type}`);
+          }
+          session = { pairing: msg.pairing, role: msg.role, conn, host: msg.host, datagrams, send };
+          const slot = pairs.get(msg.pairing) ?? {};
+          pairs.set(msg.pairing, slot);
+          slot[msg.role] = session;   // a re-registration replaces the older session
+          bind(session);
+          send({ type: 'welcome', self: reflexive(session) });
+          const peer = other(session);
+          if (peer) { tell(session, peer, false); tell(peer, session, false); }
+        } else if (msg.type === 'address-change') {
+          // The new address is what this authenticated connection is seen from now, never a claim.
+          const peer = other(session);
+          send({ type: 'welcome', self: reflexive(session) });
+          if (peer) tell(peer, session, true);
+        } else if (msg.type === 'signal') {
+          other(session)?.send(msg);
+        } else {
+          throw new ProtocolError(`unexpected ${msg.type} from a peer`);
+        }
+      }
+    }
+  }
+
+  server.addEventListener(events.EventQUICServerConnection.name, (evt) =>
+    onConnection((evt as events.EventQUICServerConnection).detail));
+  await server.start();
+  const ticker = setInterval(() => {   // cumulative relay counters, only when they moved
+    if (stats.relayPackets === stats.logged) return;
+    stats.logged = stats.relayPackets;
+    ctx.log.log('relay.bytes', { bytes: stats.relayBytes, packets: stats.relayPackets });
+  }, 250);
+  ctx.report('ready');
+  await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+  clearInterval(ticker);
+  ctx.log.log('relay.bytes', { bytes: stats.relayBytes, packets: stats.relayPackets });
+  ctx.log.logOther('intermediate.stats', { rejected: stats.rejected });
+  await server.stop({ force: true }).catch(() => {});
+  await socket.stop({ force: true }).catch(() => {});
+}

@@ -1,0 +1,159 @@
+// Everything that reaches into @matrixai/quic's non-public internals lives in this one module,
+// pinned to 2.0.9 (package.json); test/unit/quic-shims.test.ts fails loudly if a shim's hook moves.
+// Facts behind each shim: ../shared/research/quic-stack.md (§3.4 datagrams, §3.5 path limit).
+import { createHash, createHmac, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type dgram from 'node:dgram';
+import { native, QUICConnection, QUICSocket } from '@matrixai/quic';
+import type { QUICConfig } from '@matrixai/quic';
+import Logger, { LogLevel } from '@matrixai/logger';
+
+export const QUIC_VERSION = '2.0.9';
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CERTS_DIR = process.env.MIGBENCH_CERTS ?? path.join(REPO, 'certs');
+
+// quiche keeps at most active_conn_id_limit - 1 passive migrations per connection and js-quic
+// never raises the default of 2, so a second address change would kill the connection (§3.5).
+// buildQuicheConfig() always calls setDisableActiveMigration: raise the limit right after it.
+export const ACTIVE_CID_LIMIT = 32;
+const configProto = (native.quiche as unknown as { Config: { prototype: Record<string, unknown> } }).Config.prototype;
+const originalSetDisable = configProto.setDisableActiveMigration as (this: unknown, v: boolean) => void;
+if (!(originalSetDisable as { migbenchPatched?: boolean }).migbenchPatched) {
+  const patched = function (this: { setActiveConnectionIdLimit(n: number): void }, v: boolean) {
+    originalSetDisable.call(this, v);
+    this.setActiveConnectionIdLimit(ACTIVE_CID_LIMIT);
+  };
+  (patched as { migbenchPatched?: boolean }).migbenchPatched = true;
+  configProto.setDisableActiveMigration = patched;
+}
+
+export const quietLogger = () => new Logger('quic', LogLevel.WARN);
+
+/** js-quic's crypto hooks: the server HMACs its Retry tokens, the client needs randomness. */
+export function serverCrypto() {
+  const key = randomBytes(32);
+  const hmac = (k: ArrayBuffer, data: ArrayBuffer) =>
+    createHmac('sha256', Buffer.from(k)).update(Buffer.from(data)).digest();
+  return {
+    key: key.buffer.slice(key.byteOffset, key.byteOffset + 32),
+    ops: {
+      async sign(k: ArrayBuffer, data: ArrayBuffer) { const d = hmac(k, data); return d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength); },
+      async verify(k: ArrayBuffer, data: ArrayBuffer, sig: ArrayBuffer) {
+        const d = hmac(k, data); const s = Buffer.from(sig);
+        return d.length === s.length && timingSafeEqual(d, s);
+      },
+    },
+  };
+}
+export const clientCrypto = { ops: { async randomBytes(buf: ArrayBuffer) { randomFillSync(new Uint8Array(buf)); } } };
+
+// -- certificates: made by `make certs`, pinned by SHA-256 fingerprint ----------------------------
+export interface CertPair { key: string; cert: string; fingerprint: string }
+export function loadCert(name: 'intermediate' | 'peer'): CertPair {
+  const read = (ext: string) => {
+    const file = path.join(CERTS_DIR, `${name}.${ext}`);
+    try { return readFileSync(file, 'utf8'); } catch { throw new Error(`${file} is missing: run \`make certs\``); }
+  };
+  const cert = read('crt');
+  return { key: read('key'), cert, fingerprint: fingerprint(pemToDer(cert)) };
+}
+function pemToDer(pem: string): Buffer {
+  return Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+}
+export function fingerprint(der: Uint8Array): string {
+  return createHash('sha256').update(der).digest('hex');
+}
+/** TLS verification by pinning: IP-literal hostnames fail quiche's name check (§5.12). */
+export function pinTo(expected: string) {
+  return async (certs: Uint8Array[]) =>
+    certs[0] && fingerprint(certs[0]) === expected ? undefined : native.CryptoError.BadCertificate;
+}
+
+/** Base config of every connection in the bench: datagrams on, quick failure detection. */
+export function baseConfig<T extends Partial<QUICConfig>>(over: T): Partial<QUICConfig> & T {
+  return {
+    applicationProtos: ['migbench'],
+    enableDgram: [true, 1024, 64],   // small send queue: stale audio must not pile up (§5.9)
+    maxIdleTimeout: 5000,
+    keepAliveIntervalTime: 1000,
+    ...over,
+  };
+}
+
+// -- datagrams (RFC 9221): enabled by config, but js-quic has no API (§3.4, §5.1) ------------------
+interface NativeConn {
+  dgramSend(d: Uint8Array): void | null;
+  dgramRecvVec(): Uint8Array | null;
+  dgramPurgeOutgoing(f: (d: Uint8Array) => boolean): void;
+  dgramMaxWritableLen(): number | null;
+}
+interface ConnInternals {
+  conn: NativeConn;
+  recv(data: Uint8Array, remoteInfo: unknown): Promise<void>;
+  send(): Promise<void>;
+  __migbenchDgram?: (d: Uint8Array) => void;
+}
+
+export interface Datagrams {
+  /** Queues one datagram and flushes; false if quiche refused it (queue full, too large, closed). */
+  send(data: Uint8Array): Promise<boolean>;
+  /** Drops queued, not yet sent datagrams the predicate picks (stale audio). */
+  purge(stale: (d: Uint8Array) => boolean): void;
+  maxLen(): number | null;
+}
+
+/** Delivers every datagram received on `conn` to `onDatagram` (replaces an earlier handler). */
+export function attachDatagrams(conn: QUICConnection, onDatagram: (d: Uint8Array) => void): Datagrams {
+  const c = conn as unknown as ConnInternals;
+  if (!c.__migbenchDgram) {
+    const recv = c.recv.bind(c);
+    c.recv = async (data, remoteInfo) => {
+      await recv(data, remoteInfo);
+      for (let d = c.conn.dgramRecvVec(); d !== null; d = c.conn.dgramRecvVec()) c.__migbenchDgram?.(d);
+    };
+  }
+  c.__migbenchDgram = onDatagram;
+  return {
+    async send(data) {
+      if (conn.closed) return false;
+      try {
+        if (c.conn.dgramSend(data) === null) return false;
+        await c.send();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    purge(stale) { if (!conn.closed) c.conn.dgramPurgeOutgoing(stale); },
+    maxLen() { return conn.closed ? null : c.conn.dgramMaxWritableLen(); },
+  };
+}
+
+// -- raw packets on a shared socket: hole-punch probes travel beside QUIC -------------------------
+/** Calls `fn` for every UDP packet the QUICSocket receives (QUIC's own handling is untouched;
+ *  non-QUIC packets are dropped by it silently). Returns an unsubscribe function. */
+export function onRawPacket(socket: QUICSocket, fn: (data: Buffer, from: { address: string; port: number }) => void): () => void {
+  const udp = (socket as unknown as { socket: dgram.Socket }).socket;
+  const listener = (data: Buffer, rinfo: dgram.RemoteInfo) => fn(data, { address: rinfo.address, port: rinfo.port });
+  udp.on('message', listener);
+  return () => udp.off('message', listener);
+}
+
+/** Names of the internals the shims above depend on, checked by the shim test. */
+export function shimHooks(conn?: QUICConnection, socket?: QUICSocket): Record<string, boolean> {
+  const c = conn as unknown as Partial<ConnInternals> | undefined;
+  return {
+    'native Config.setDisableActiveMigration': typeof configProto.setDisableActiveMigration === 'function',
+    'native Config.setActiveConnectionIdLimit': typeof configProto.setActiveConnectionIdLimit === 'function',
+    'QUICConnection.prototype.recv': typeof (QUICConnection.prototype as unknown as ConnInternals).recv === 'function',
+    'QUICConnection.prototype.send': typeof (QUICConnection.prototype as unknown as ConnInternals).send === 'function',
+    ...(c ? {
+      'connection.conn.dgramSend': typeof c.conn?.dgramSend === 'function',
+      'connection.conn.dgramRecvVec': typeof c.conn?.dgramRecvVec === 'function',
+      'connection.conn.dgramPurgeOutgoing': typeof c.conn?.dgramPurgeOutgoing === 'function',
+    } : {}),
+    ...(socket ? { 'QUICSocket.socket (node dgram)': typeof (socket as unknown as { socket?: dgram.Socket }).socket?.on === 'function' } : {}),
+  };
+}

@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { readWav, FRAME_MS } from '../../strategies/shared/audio.ts';
+import { DEFAULT_SPEC, mergeLogs, milestone, roleConfig, runOnce, startRole, type RunSpec } from '../../harness/run.ts';
+import { withTestbed } from '../../harness/driver.ts';
+import { sleep } from './helpers.ts';
+
+const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
+test.after(() => rmSync(bench, { recursive: true, force: true }));
+
+const spec = (over: Partial<RunSpec>): RunSpec => ({
+  ...DEFAULT_SPEC, strategy: 'relay-repunch', links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' },
+  warmupS: 3.5, observeS: 4, ...over,
+});
+
+/** Distinct consecutive paths the receiver got frames over after the event. */
+function pathsAfterEvent(dir: string): string[] {
+  const events = mergeLogs(dir);
+  const e = events.find((x) => x.type === 'event.fired')!.t;
+  const seq: string[] = [];
+  let last = events.filter((x) => x.type === 'audio.recv' && x.t < e).pop()?.path as string;
+  seq.push(last);
+  for (const x of events) {
+    if (x.type === 'audio.recv' && x.t >= e && x.path !== last) { last = x.path as string; seq.push(last); }
+  }
+  return seq;
+}
+
+for (const event of ['wifi-to-cellular', 'nat-rebind']) {
+  test(`relay-repunch, port-restricted NATs, broadband, ${event}: relay bridges, direct returns, gap < 500 ms`, async () => {
+    const r = await runOnce(spec({ event }), bench);
+    const m = r.metrics;
+    assert.equal(m.pre_event_concealed, 0, 'audio broke before the event');
+    assert.equal(m.success, true);
+    assert.ok(m.direct_ms !== null, 'the direct path never came back');
+    assert.ok(m.gap_ms < 500, `gap ${m.gap_ms} ms`);
+    assert.ok(m.handshakes >= 2, `handshakes ${m.handshakes}: no new P2P connection`);
+    assert.ok(m.detect_ms !== null && m.detect_ms < 400, `detected after ${m.detect_ms} ms`);
+    assert.deepEqual(pathsAfterEvent(r.dir), ['direct', 'relay', 'direct']);
+    assert.ok(m.relay_bytes > 0);
+    const wav = readWav(readFileSync(path.join(r.dir, 'received.wav')));
+    const frames = wav.pcm.length / (wav.info.sampleRate * 2 * FRAME_MS / 1000);
+    const recv = mergeLogs(r.dir).filter((x) => x.type === 'audio.recv').map((x) => x.seq as number);
+    assert.equal(frames, Math.max(...recv) - Math.min(...recv) + 1, 'received.wav covers first..last frame');
+  });
+}
+
+test('relay-repunch, symmetric cellular vs port-restricted answerer: audio stays on the relay and says so', async () => {
+  const r = await runOnce(spec({ nat: { answerer: 'port-restricted', wifi: 'port-restricted', cellular: 'symmetric' } }), bench);
+  assert.equal(r.metrics.success, true, 'the relay should carry the audio');
+  assert.equal(r.metrics.direct_ms, null);
+  assert.deepEqual(pathsAfterEvent(r.dir), ['direct', 'relay']);
+});
+
+test('a peer with the wrong pairing secret is not paired and gets no relayed audio', async () => {
+  const s = spec({});
+  const dir = mkdtempSync(path.join(bench, 'badsecret-'));
+  await withTestbed({ nat: s.nat }, async (d, info) => {
+    const good = { id: 'pair-1', secret: 'right' };
+    const inter = await startRole(d, roleConfig(s, info, 'intermediate', good, dir));
+    await milestone(inter, 'ready', 20000);
+    const answerer = await startRole(d, roleConfig(s, info, 'answerer', good, dir));
+    await milestone(answerer, 'ready', 20000);
+    const intruder = await startRole(d, roleConfig(s, info, 'mobile', { id: 'pair-1', secret: 'wrong' }, dir));
+    const code = await Promise.race([intruder.exited, sleep(15000).then(() => 'still running')]);
+    assert.equal(code, 1, 'the intruder should be refused');
+    await Promise.all([answerer.signal('TERM'), inter.signal('TERM')]);
+    await Promise.all([answerer.exited, inter.exited]);
+  });
+  const events = mergeLogs(dir);
+  assert.ok(events.some((e) => e.type === 'signal.rejected' && e.why === 'pairing refused'));
+  assert.equal(events.filter((e) => e.role === 'answerer' && e.type === 'signal.recv' && e.kind === 'peer').length, 0);
+  assert.equal(events.filter((e) => e.type === 'audio.recv').length, 0);
+  assert.equal(Math.max(0, ...events.filter((e) => e.type === 'relay.bytes').map((e) => e.bytes as number)), 0);
+});

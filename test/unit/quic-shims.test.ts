@@ -1,0 +1,113 @@
+// Fails loudly if @matrixai/quic moves an internal the shims in strategies/shared/quic.ts use.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import dgram from 'node:dgram';
+import path from 'node:path';
+import { REPO } from '../../harness/driver.ts';
+import { QUICClient, QUICServer, QUICSocket, events, type QUICConnection } from '@matrixai/quic';
+import {
+  ACTIVE_CID_LIMIT, QUIC_VERSION, attachDatagrams, baseConfig, clientCrypto, loadCert, onRawPacket, pinTo,
+  quietLogger, serverCrypto, shimHooks,
+} from '../../strategies/shared/quic.ts';
+
+test('the installed @matrixai/quic is the pinned version', () => {
+  const pkg = JSON.parse(readFileSync(path.join(REPO, 'node_modules/@matrixai/quic/package.json'), 'utf8'));
+  assert.equal(pkg.version, QUIC_VERSION);
+  assert.equal(JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).dependencies['@matrixai/quic'], QUIC_VERSION);
+});
+
+test('datagram, raw-packet and path-limit shims work on a loopback connection', async () => {
+  const logger = quietLogger();
+  const cert = loadCert('peer');
+  const serverSocket = new QUICSocket({ logger });
+  const clientSocket = new QUICSocket({ logger });
+  await serverSocket.start({ host: '127.0.0.1', port: 0 });
+  await clientSocket.start({ host: '127.0.0.1', port: 0 });
+  const server = new QUICServer({ crypto: serverCrypto(), socket: serverSocket, logger,
+    config: baseConfig({ key: cert.key, cert: cert.cert, verifyPeer: false }) });
+  const echoed: string[] = [];
+  let serverConn: QUICConnection | undefined;
+  server.addEventListener(events.EventQUICServerConnection.name, (evt) => {
+    serverConn = (evt as events.EventQUICServerConnection).detail;
+    const dg = attachDatagrams(serverConn, (d) => void dg.send(d));   // echo
+  });
+  await server.start();
+  const raw: string[] = [];
+  const off = onRawPacket(serverSocket, (data) => { if (data.toString().startsWith('probe')) raw.push(data.toString()); });
+  const client = await QUICClient.createQUICClient({ host: '127.0.0.1', port: serverSocket.port, socket: clientSocket,
+    crypto: clientCrypto, logger, config: baseConfig({ verifyPeer: true, verifyCallback: pinTo(cert.fingerprint) }) }, { timer: 3000 });
+  try {
+    const hooks = shimHooks(client.connection, serverSocket);
+    assert.deepEqual(Object.entries(hooks).filter(([, ok]) => !ok).map(([k]) => k), [], 'internals the shims need are gone');
+    const dg = attachDatagrams(client.connection, (d) => echoed.push(Buffer.from(d).toString()));
+    for (let i = 0; i < 5; i++) assert.equal(await dg.send(Buffer.from(`frame-${i}`)), true);
+    await clientSocket.send(Buffer.from('probe-1'), serverSocket.port, '127.0.0.1');
+    for (let i = 0; i < 100 && echoed.length < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(echoed, [0, 1, 2, 3, 4].map((i) => `frame-${i}`));
+    assert.deepEqual(raw, ['probe-1']);
+    assert.ok((dg.maxLen() ?? 0) >= 1200, `datagram room ${dg.maxLen()}`);
+    assert.ok(serverConn);
+  } finally {
+    off();
+    await client.destroy({ force: true });
+    await server.stop({ force: true });
+    await clientSocket.stop({ force: true });
+    await serverSocket.stop({ force: true });
+  }
+});
+
+test('pinning refuses a certificate with another fingerprint', async () => {
+  const verify = pinTo('00'.repeat(32));
+  assert.notEqual(await verify([new Uint8Array([1, 2, 3])]), undefined);
+});
+
+/** A loopback "NAT" between client and server whose outside port changes on rebind(). */
+async function rebindingNat(serverPort: number) {
+  const inside = dgram.createSocket('udp4');
+  await new Promise<void>((r) => inside.bind(0, '127.0.0.1', r));
+  let client: dgram.RemoteInfo | undefined;
+  let outside: dgram.Socket;
+  const all: dgram.Socket[] = [inside];
+  const open = async () => {
+    const s = dgram.createSocket('udp4');
+    all.push(s);
+    await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+    s.on('message', (m) => { if (client && s === outside) inside.send(m, client.port, client.address); });
+    outside = s;
+  };
+  await open();
+  inside.on('message', (m, ri) => { client = ri; outside.send(m, serverPort, '127.0.0.1'); });
+  return { port: inside.address().port, rebind: open, close: () => all.forEach((s) => s.close()) };
+}
+
+test(`the path-limit patch: one connection survives 4 NAT rebindings (quiche's default allows 1)`, async () => {
+  const logger = quietLogger();
+  const cert = loadCert('peer');
+  const serverSocket = new QUICSocket({ logger });
+  await serverSocket.start({ host: '127.0.0.1', port: 0 });
+  const server = new QUICServer({ crypto: serverCrypto(), socket: serverSocket, logger,
+    config: baseConfig({ key: cert.key, cert: cert.cert, verifyPeer: false }) });
+  server.addEventListener(events.EventQUICServerConnection.name, (evt) => {
+    const dg = attachDatagrams((evt as events.EventQUICServerConnection).detail, (d) => void dg.send(d));
+  });
+  await server.start();
+  const nat = await rebindingNat(serverSocket.port);
+  const client = await QUICClient.createQUICClient({ host: '127.0.0.1', port: nat.port, crypto: clientCrypto, logger,
+    localHost: '127.0.0.1', config: baseConfig({ verifyPeer: false }) }, { timer: 3000 });
+  try {
+    const got = new Set<string>();
+    const dg = attachDatagrams(client.connection, (d) => got.add(Buffer.from(d).toString()));
+    for (let round = 0; round <= 4; round++) {
+      if (round > 0) await nat.rebind();
+      const tag = `round-${round}`;
+      for (let i = 0; i < 40 && !got.has(tag); i++) { await dg.send(Buffer.from(tag)); await new Promise((r) => setTimeout(r, 25)); }
+      assert.ok(got.has(tag), `no echo after rebinding #${round} (limit ${ACTIVE_CID_LIMIT})`);
+    }
+  } finally {
+    await client.destroy({ force: true });
+    nat.close();
+    await server.stop({ force: true });
+    await serverSocket.stop({ force: true });
+  }
+});
