@@ -30,7 +30,9 @@ $(STAMP)/apt: Makefile
 
 $(STAMP)/npm: package.json package-lock.json
 	@mkdir -p $(STAMP)
-	npm ci --no-audit --no-fund --loglevel=error
+	# not `npm ci`: the lock lists platform packages of @matrixai/quic 2.0.9 that the registry lacks,
+	# which `npm ci` treats as out of sync; install still follows the lock for everything it has.
+	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
 $(WIRE): topologies/wire.c
