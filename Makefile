@@ -4,6 +4,7 @@ APT_PACKAGES := mininet nftables conntrack ethtool iproute2 iputils-ping procps 
                 espeak-ng sox
 STAMP := .stamps
 WIRE := topologies/build/wire
+CERTS := certs/intermediate.crt certs/peer.crt
 TSX := node_modules/.bin/tsx
 MIGBENCH := node harness/bin/migbench.js
 
@@ -60,7 +61,6 @@ clean:
 
 # Self-signed ECDSA P-256 certificates, pinned by fingerprint: the intermediate's (peers pin it)
 # and the peers' own (used on P2P connections).
-CERTS := certs/intermediate.crt certs/peer.crt
 certs: $(CERTS)
 certs/%.crt:
 	@mkdir -p certs
