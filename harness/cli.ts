@@ -3,6 +3,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { withTestbed } from './driver.ts';
 import { classifyPresets, DEFAULT_CLASSIFY, linkOptions, SLOTS } from './testbed/commands.ts';
 import { DEFAULT_SPEC, EVENTS, runOnce, type RunSpec } from './run.ts';
+import { runBench } from './bench.ts';
+import { loadConfig } from './config.ts';
 import { METRIC_ORDER } from './metrics.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
 import path from 'node:path';
@@ -82,6 +84,41 @@ const COMMANDS: Record<string, Command> = {
       }
       console.log(`  received audio     ${path.join(r.dir, 'received.wav')}`);
       return r.metrics.success ? 0 : 3;
+    },
+  },
+  bench: {
+    summary: 'run a config\'s whole matrix (resumable; Ctrl-C stops cleanly)',
+    usage: `migbench bench [--config FILE] [--retry-failed] [--parallel N]
+  --config FILE    a bench config (default harness/configs/default.json; docs/bench.md lists the fields)
+  --retry-failed   run again the runs recorded as failed (finished runs are always skipped)
+  --parallel N     runs at once (overrides the config; 1 keeps measurements honest on 2 cores)
+  Writes results/<name>/runs.csv, runs/<id>/…, bench.json.`,
+    options: { config: { type: 'string', default: path.join(REPO, 'harness/configs/default.json') },
+      'retry-failed': { type: 'boolean' }, parallel: { type: 'string' } },
+    async run(v) {
+      const config = await loadConfig(v.config as string);
+      if (v.parallel !== undefined) {
+        const n = Number(v.parallel);
+        if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`--parallel must be an integer from 1 to 16, got '${v.parallel}'`);
+        config.parallel = n;
+      }
+      const stop = new AbortController();
+      process.removeAllListeners('SIGINT');
+      process.once('SIGINT', () => { process.stderr.write('\ninterrupted: stopping the running runs (they run again next time)\n'); stop.abort(); });
+      const tty = process.stderr.isTTY;
+      const fmt = (s: number | null) => (s === null ? '?' : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`);
+      const r = await runBench(config, {
+        retryFailed: Boolean(v['retry-failed']), signal: stop.signal,
+        onProgress: (p) => {
+          const line = `[${p.done}/${p.total}] ${p.total ? Math.round((100 * p.done) / p.total) : 100}% ETA ${fmt(p.etaS)} ` +
+            `failed ${p.failed}${p.skipped ? `, ${p.skipped} already done` : ''}` +
+            (p.last && !tty ? ` | ${p.last.id} ${p.last.status}${p.last.error ? `: ${p.last.error}` : ''}` : '');
+          if (tty) process.stderr.write(`\r${line.padEnd(100)}`); else process.stderr.write(line + '\n');
+        },
+      });
+      if (tty) process.stderr.write('\n');
+      console.log(`${r.ran} run(s) made; ${r.records.length} recorded in ${path.join(r.dir, 'runs.csv')}`);
+      return stop.signal.aborted ? 130 : 0;
     },
   },
   strategies: {

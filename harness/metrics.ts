@@ -71,9 +71,9 @@ export const METRIC_GLOSSARY: Record<keyof RunMetrics, string> = {
   direct_ms: 'With D the first observed frame whose deadline is after E and that was concealed or first arrived via the relay: arrival time of the first frame with seq > D.seq whose first arrival was direct, minus E; with no D, arrival time of the first post-event frame that first arrived direct, minus E (can be negative, down to -J, when nothing was disrupted); null if none.',
   limit_ms: 'Physical floor for a relay-bridged switch: detect_ms + RTT mobile-intermediate + RTT intermediate-answerer as measured by the harness on the post-event uplink; null if any of the three is missing.',
   limit_standby_ms: 'Physical floor for make-before-break: detect_ms + one RTT of the direct path on the post-event uplink; null if either is missing.',
-  detect_ms: 'Time of the first netchange.detected (any role) at or after E - 1 ms, minus E; null if none.',
+  detect_ms: 'Time of the first netchange.detected (any role) at or after the event was issued (event.fired tIssued; E - 1 ms without it), minus E — slightly negative when the host noticed the change before the harness had stamped it; null if none.',
   relay_bytes: 'Largest cumulative byte count reported by the intermediate\'s relay.bytes events (0 if none): everything the relay forwarded in the run.',
-  handshakes: 'Number of handshake.ok events with the other peer (with = peer) over the whole run; handshakes with the intermediate are not counted.',
+  handshakes: 'Number of P2P connections made over the whole run: handshake.ok events with the other peer (with = peer) logged by the receiver (one end of every connection); handshakes with the intermediate are not counted.',
   signal_msgs: 'Number of signal.sent events from any role at or after E (over the whole run if there was no event.fired).',
   success: 'True iff recovery_ms is not null, i.e. 10 consecutive on-time frames followed the longest post-event gap inside the observe window.',
   frames_sent: 'Distinct seqs the sender logged as audio.sent whose playout deadline lies in the observe window (after the log\'s first event, at most observe end - J); equals on time + late + lost.',
@@ -111,6 +111,7 @@ export function computeMetrics(events: LogEvent[], params: Partial<MetricParams>
   let logStart = Infinity, logEnd = -Infinity;
   let eventT: number | null = null;
   let relayBytes = 0, handshakes = 0;
+  let eventIssued = 0;
 
   for (const e of events) {
     const t = e.t;
@@ -131,11 +132,15 @@ export function computeMetrics(events: LogEvent[], params: Partial<MetricParams>
         }
         break;
       case 'event.fired':
-        if (e.role === 'harness' && (eventT === null || t < eventT)) eventT = t;
+        if (e.role === 'harness' && (eventT === null || t < eventT)) {
+          eventT = t;
+          eventIssued = num(e['tIssued']) ? e['tIssued'] : t - 1;
+        }
         break;
       case 'netchange.detected': netchanges.push(t); break;
       case 'signal.sent': signals.push(t); break;
-      case 'handshake.ok': if (e['with'] === 'peer') handshakes++; break;
+      // Each P2P connection is counted once: at the receiver, one end of every one of them.
+      case 'handshake.ok': if (e['with'] === 'peer' && e.role === receiver) handshakes++; break;
       case 'relay.bytes': if (num(e['bytes']) && e['bytes'] > relayBytes) relayBytes = e['bytes']; break;
       case 'role.stop': {
         const u = num(e['cpuUserS']) ? e['cpuUserS'] : 0, s = num(e['cpuSystemS']) ? e['cpuSystemS'] : 0;
@@ -203,7 +208,9 @@ export function computeMetrics(events: LogEvent[], params: Partial<MetricParams>
 
   // ---- detection and its floors -----------------------------------------------------------------
   let detectT = Infinity;
-  for (const t of netchanges) if (t >= E - 1 && t < detectT) detectT = t;
+  // The event took effect between tIssued and t: a detection in that window counts (slightly < 0).
+  const from = eventT === null ? E - 1 : eventIssued;
+  for (const t of netchanges) if (t >= from && t < detectT) detectT = t;
   const detect = detectT === Infinity ? null : ms(detectT - E);
   const { rttMobileIntermediateMs: rMI, rttIntermediateAnswererMs: rIA, rttStandbyMs: rS } = params;
   const limit = detect !== null && num(rMI) && num(rIA) ? ms(detect + rMI + rIA) : null;

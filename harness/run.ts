@@ -92,7 +92,9 @@ export function rttsFor(cal: Calibration[], event: string): { mobileIntermediate
   return { mobileIntermediate: median(`${up}+intermediate`), intermediateAnswerer: median('answerer+intermediate'), standby: median(`${up}+answerer`) };
 }
 
-export async function runOnce(spec: RunSpec, benchDir: string, progress: (msg: string) => void = () => {}): Promise<RunResult> {
+/** Runs one spec. `signal` (deadline, Ctrl-C) tears the run down at once and rejects with its reason. */
+export async function runOnce(spec: RunSpec, benchDir: string, progress: (msg: string) => void = () => {},
+  signal?: AbortSignal): Promise<RunResult> {
   await validateSpec(spec);
   const id = runId(spec);
   const dir = path.join(benchDir, 'runs', id);
@@ -104,7 +106,26 @@ export async function runOnce(spec: RunSpec, benchDir: string, progress: (msg: s
 
   const driver = await TopologyDriver.open();
   const procs = new Map<StrategyRole, HostProcess>();
+  const body = runBody(spec, dir, harnessLog, driver, procs, progress);
+  body.catch(() => {});   // after an abort its pending steps fail against a stopped driver
   try {
+    if (!signal) return await body;
+    if (signal.aborted) throw new Error(String(signal.reason));
+    let onAbort!: () => void;
+    const abort = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new Error(String(signal.reason ?? 'aborted')));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try { return await Promise.race([body, abort]); } finally { signal.removeEventListener('abort', onAbort); }
+  } finally {
+    await driver.stop();
+  }
+}
+
+async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: TopologyDriver,
+  procs: Map<StrategyRole, HostProcess>, progress: (msg: string) => void): Promise<RunResult> {
+  const id = path.basename(dir);
+  {
     progress('building topology');
     const info: BuildInfo = await driver.build({ nat: spec.nat, links: spec.links, seed: spec.seed });
     progress('measuring RTTs');
@@ -137,11 +158,9 @@ export async function runOnce(spec: RunSpec, benchDir: string, progress: (msg: s
       jitterBufferMs: spec.jitterBufferMs, observeEndMs: observeEnd,
       rttMobileIntermediateMs: rtts.mobileIntermediate, rttIntermediateAnswererMs: rtts.intermediateAnswerer, rttStandbyMs: rtts.standby,
     });
-    const meta = { id, spec, eventT, observeEnd, emulation: info.emulation, buildMs: info.buildMs, calibration, rtts, topology: info };
+    const meta = { id, label: spec.strategy, status: 'ok', spec, eventT, observeEnd, emulation: info.emulation, buildMs: info.buildMs, calibration, rtts, topology: info };
     writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, metrics }, null, 2));
     return { id, dir, metrics, meta };
-  } finally {
-    await driver.stop();
   }
 }
 

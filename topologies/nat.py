@@ -112,24 +112,24 @@ class Nat:
         self.sh, self.behaviour, self.wan, self.wan_ip = sh, behaviour, wan, wan_ip
         self.seed, self.timeout_s, self.epoch = seed, timeout_s, 0
 
-    def _load(self) -> None:
+    def _load_script(self) -> str:
         script = ruleset(self.behaviour, self.wan, self.wan_ip, self.seed + self.epoch * 7919, self.timeout_s)
-        self.sh(f"nft -f - <<'EOF'\n{script}EOF")
+        return f"nft -f - <<'EOF'\n{script}EOF\n"
 
     def apply(self) -> None:
         t = self.timeout_s
         self.sh('sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.default.rp_filter=1 '
                 f'net.netfilter.nf_conntrack_udp_timeout={t} net.netfilter.nf_conntrack_udp_timeout_stream={t}')
-        self._load()
-        self.sh('conntrack -F >/dev/null 2>&1 || true')
+        self.sh(self._load_script() + FLUSH)
 
-    def rebind(self) -> None:
-        """Every mapping changes: new hash seed, learned state and conntrack flushed."""
+    def rebind_script(self) -> str:
+        """The script that changes every mapping: new hash seed, learned state and conntrack
+        flushed. The caller runs it in the NAT node (timed)."""
         self.epoch += 1
-        self._load()
-        self.sh('conntrack -F >/dev/null 2>&1 || true')
+        return self._load_script() + FLUSH
 
-    def expire(self) -> None:
-        """Every mapping times out now (as after idling past the UDP timeout): inbound is
-        dropped until the inside sends again; the hash is unchanged, so the port comes back."""
-        self.sh(f'nft flush map ip {TABLE} mapped; nft flush set ip {TABLE} contacted; conntrack -F >/dev/null 2>&1 || true')
+
+FLUSH = 'conntrack -F >/dev/null 2>&1 || true'
+# Every mapping times out now (as after idling past the UDP timeout): inbound is dropped until the
+# inside sends again; the hash is unchanged, so the port comes back.
+EXPIRE_SCRIPT = f'nft flush map ip {TABLE} mapped; nft flush set ip {TABLE} contacted; {FLUSH}'

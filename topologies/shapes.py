@@ -203,10 +203,10 @@ class TestbedNode(Node):
     """Any box of a plan; `config` applies its NodeSpec once its links exist."""
     nat: Nat | None = None
 
-    def run(self, script: str, timeout: float = 30) -> str:
+    def run(self, script: str, timeout: float = 30, shell: str = 'sh') -> str:
         """Run a shell script in this node's namespaces; stdout, or an error naming the script.
         A fresh process each time: Mininet's per-node shell must not be shared between threads."""
-        p = subprocess.run(['mnexec', '-a', str(self.pid), 'sh', '-c', script], capture_output=True,
+        p = subprocess.run(['mnexec', '-a', str(self.pid), shell, '-c', script], capture_output=True,
                            text=True, timeout=timeout)
         if p.returncode != 0:
             raise RuntimeError(f'{self.name}: `{script}` failed ({p.returncode}): '

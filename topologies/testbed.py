@@ -18,6 +18,7 @@ from typing import Any, Callable
 from mininet.net import Mininet
 
 from .links import EmulatedLink, LinkSetting, emulation_mode, resolve
+from .nat import EXPIRE_SCRIPT
 from .shapes import ANSWERER_NAT_WAN, INTERMEDIATE, Plan, PlanTopo, TestbedNode, Uplink
 
 EVENTS = ('wifi-to-cellular', 'cellular-to-wifi', 'nat-rebind', 'mapping-timeout', 'blackout:<s>',
@@ -28,14 +29,15 @@ def now_ms() -> float:
     return time.time_ns() / 1e6
 
 
-_STAMPED = re.compile(r'^T([01]) (\d+)$', re.M)
+_STAMPED = re.compile(r'^T([01]) (\d+)\.(\d+)$', re.M)
 
 
 def run_stamped(node: TestbedNode, script: str) -> tuple[float, float]:
-    """Run `script` in the node and return (start, end) in ms since epoch, read by the node's own
-    clock right around it: the end is when the change has taken effect."""
-    out = node.run(f'echo T0 $(date +%s%N)\n{script}\necho T1 $(date +%s%N)')
-    stamps = {k: int(v) / 1e6 for k, v in _STAMPED.findall(out)}
+    """Run `script` in the node and return (start, end) in ms since epoch, read right around it by
+    bash's $EPOCHREALTIME (no fork, so the window is the command itself): the change took effect
+    between the two, and has by the end."""
+    out = node.run(f'echo T0 $EPOCHREALTIME\n{script}\necho T1 $EPOCHREALTIME', shell='bash')
+    stamps = {k: int(s) * 1000 + int(us) / 1000 for k, s, us in _STAMPED.findall(out)}
     return stamps['0'], stamps['1']
 
 
@@ -112,14 +114,18 @@ class Testbed:
                                        f'ip route replace default via {wifi.gateway} dev {wifi.dev} metric 100 && '
                                        f'ip route replace default via {wifi.gateway} dev {wifi.dev} table {wifi.table}')
             return EventResult(name, host, t1, t0, {'uplink': 'wifi'})
-        if name in ('nat-rebind', 'answerer-rebind', 'mapping-timeout'):
+        if name in ('nat-rebind', 'answerer-rebind'):
             up = self.current_uplink(host)
-            nats = [self.host(n) for n in (up.nats if name == 'mapping-timeout' else up.nats[-1:])]
+            nat = self.host(up.nats[-1])   # the outermost NAT owns the public mapping
+            assert nat.nat is not None
+            t0, t1 = run_stamped(nat, nat.nat.rebind_script())
+            return EventResult(name, host, t1, t0, {'uplink': up.name, 'nats': [nat.name]})
+        if name == 'mapping-timeout':
+            up = self.current_uplink(host)
             t0 = now_ms()
-            for n in nats:
-                assert n.nat is not None
-                n.nat.rebind() if name != 'mapping-timeout' else n.nat.expire()
-            return EventResult(name, host, now_ms(), t0, {'uplink': up.name, 'nats': [n.name for n in nats]})
+            for n in up.nats:
+                t1 = run_stamped(self.host(n), EXPIRE_SCRIPT)[1]
+            return EventResult(name, host, t1, t0, {'uplink': up.name, 'nats': up.nats})
         if name.startswith('blackout:'):
             seconds = _seconds(name)
             up = self.current_uplink(host)

@@ -9,7 +9,7 @@ export type PathKind = 'direct' | 'relay';
 
 /** Event types every strategy must emit where they apply (strategy-specific types may be added). */
 export interface EventFields {
-  'audio.sent': { seq: number; path: PathKind };                  // sender, per frame (t = send time)
+  'audio.sent': { seq: number; path: PathKind | 'none' };         // sender, per frame (t = send time; 'none': no path, not sent)
   'audio.recv': { seq: number; path: PathKind; sentAt: number };  // receiver, per frame (t = arrival)
   'path': { state: PathKind | 'none' };                          // sender's choice changed
   'netchange.detected': { via: 'netlink' | 'liveness' | 'ice' | string; detail?: string };

@@ -55,7 +55,9 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
     conn.addEventListener(events.EventQUICConnectionStream.name, (evt) => {
       const stream = (evt as events.EventQUICConnectionStream).detail;
       if (streams++ > 0) { stream.cancel(); return; }   // one control stream per connection
-      void serve(conn, stream, datagrams, (s) => { session = s; }).catch((e) => reject(conn, (e as Error).message));
+      void serve(conn, stream, datagrams, (s) => { session = s; }).catch((e) => {
+        if (e instanceof ProtocolError) reject(conn, e.message);   // else: the stream ended with its connection
+      });
     });
     conn.addEventListener(events.EventQUICConnectionStopped.name, () => {
       const slot = session && pairs.get(session.pairing);
@@ -96,7 +98,7 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
           // The new address is what this authenticated connection is seen from now, never a claim.
           const peer = other(session);
           send({ type: 'welcome', self: reflexive(session) });
-          if (peer) tell(peer, session, true);
+          if (peer) { tell(peer, session, true); tell(session, peer, false); }   // both get fresh addresses
         } else if (msg.type === 'signal') {
           other(session)?.send(msg);
         } else {

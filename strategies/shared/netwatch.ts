@@ -8,6 +8,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import type { RoleContext } from '../contract.ts';
 
 const run = promisify(execFile);
 
@@ -61,5 +62,34 @@ export class LivenessWatchdog {
   }
   /** A sign of life: re-arms the watchdog. */
   alive(): void { this.last = performance.now(); this.fired = false; }
+  /** The change is known already: stay quiet until the next sign of life. */
+  quiet(): void { this.fired = true; }
   stop(): void { clearInterval(this.timer); }
 }
+
+/** Both detectors wired the way every mobile uses them: netlink at once, liveness once audio
+ *  flows (feed it with `alive()`); each detection is logged as netchange.detected. */
+export class ChangeDetector {
+  private readonly netlink = new NetlinkWatcher();
+  private readonly watchdog: LivenessWatchdog;
+  constructor(private readonly ctx: RoleContext, private readonly onChange: (via: string, detail: string) => void) {
+    this.watchdog = new LivenessWatchdog(Number(ctx.options.livenessMs ?? 150), (ms) => this.detected('liveness', `${ms.toFixed(0)} ms of silence`));
+  }
+  private detected(via: string, detail: string): void {
+    this.watchdog.quiet();   // one change, one detection: the silence that follows is its own
+    this.ctx.log.log('netchange.detected', { via, detail });
+    this.onChange(via, detail);
+  }
+  async start(): Promise<void> {
+    await this.netlink.start(this.ctx.intermediate.addrs[0], (from, to) =>
+      this.detected('netlink', `${from?.dev}/${from?.src} -> ${to?.dev}/${to?.src}`));
+  }
+  /** Silence only means something once audio has flowed. */
+  audioStarted(): void { this.watchdog.start(); }
+  alive(): void { this.watchdog.alive(); }
+  stop(): void { this.watchdog.stop(); this.netlink.stop(); }
+}
+
+export const LIVENESS_OPTION = {
+  livenessMs: { describe: 'silence on the audio path that counts as a change (ms)', default: '150' },
+};

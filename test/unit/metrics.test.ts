@@ -234,16 +234,25 @@ test('signal_msgs counts signal.sent from every role at or after E only', () => 
   assert.equal(m.signal_msgs, 3);
 });
 
-test('handshakes counts handshake.ok with the peer over the whole run', () => {
+test('handshakes counts P2P connections once: the receiver\'s handshake.ok with the peer, whole run', () => {
   const m = computeMetrics(build({
     extra: [
       ev(T0 + 1, 'mobile', 'handshake.ok', { remote: 'a', with: 'peer' }),
       ev(T0 + 2, 'mobile', 'handshake.ok', { remote: 'i', with: 'intermediate' }),
+      ev(T0 + 3, 'answerer', 'handshake.ok', { remote: 'm', with: 'peer' }),   // the same connection's other end
       ev(E + 10, 'mobile', 'handshake.start', { remote: 'a', with: 'peer' }),
+      ev(E + 80, 'mobile', 'handshake.ok', { remote: 'a', with: 'peer' }),
       ev(E + 90, 'answerer', 'handshake.ok', { remote: 'm', with: 'peer' }),
     ],
   }));
   assert.equal(m.handshakes, 2);
+});
+
+test('detect_ms counts a detection between the event\'s issue and its stamp (negative), not before', () => {
+  const at = (dt: number) => computeMetrics(build({ extra: [ev(E + dt, 'mobile', 'netchange.detected', { via: 'netlink' })] })).detect_ms;
+  assert.equal(at(-0.5), -0.5);   // the builder issues the event at E - 1
+  assert.equal(at(-1), -1);
+  assert.equal(at(-1.5), null);
 });
 
 test('relay_bytes is the largest cumulative count, 0 without relay.bytes', () => {

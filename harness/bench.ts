@@ -1,0 +1,155 @@
+// A bench: every run of a config's matrix, resumable. The run folders (runs/<id>/meta.json) are the
+// source of truth; runs.csv is rebuilt from them atomically when a bench starts and gets one row
+// appended (a single write) per finished run, so an interrupted bench leaves no half row and a new
+// invocation skips what is done. docs/bench.md.
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { expand, type BenchConfig, type PlannedRun } from './config.ts';
+import { REPO } from './driver.ts';
+import { METRIC_ORDER, type RunMetrics } from './metrics.ts';
+import { runOnce, type RunSpec } from './run.ts';
+
+export const RESULTS = path.join(REPO, 'results');
+
+export interface RunRecord {
+  id: string;
+  label: string;
+  spec: RunSpec;
+  status: 'ok' | 'failed';
+  error?: string;
+  emulation?: string;
+  metrics?: RunMetrics;
+}
+
+const SCALAR_METRICS = METRIC_ORDER.filter((k) => k !== 'cpu_s');
+const ROLES = ['intermediate', 'answerer', 'mobile'];
+export const CSV_COLUMNS = [
+  'id', 'label', 'strategy', 'options', 'nat_answerer', 'nat_wifi', 'nat_cellular',
+  'link_intermediate', 'link_answerer', 'link_wifi', 'link_cellular', 'event', 'rep', 'seed', 'status', 'error',
+  'emulation', ...SCALAR_METRICS, ...ROLES.map((r) => `cpu_${r}_s`),
+];
+
+const linkName = (v: unknown) => (v === undefined ? 'lan' : typeof v === 'string' ? v : JSON.stringify(v));
+
+export function csvRow(r: RunRecord): unknown[] {
+  const m = r.metrics;
+  return [
+    r.id, r.label, r.spec.strategy, Object.entries(r.spec.options).map(([k, v]) => `${k}=${v}`).join(';'),
+    r.spec.nat.answerer, r.spec.nat.wifi, r.spec.nat.cellular,
+    ...(['intermediate', 'answerer', 'wifi', 'cellular'] as const).map((s) => linkName(r.spec.links[s])),
+    r.spec.event, r.spec.rep, r.spec.seed, r.status, r.error ?? '', r.emulation ?? '',
+    ...SCALAR_METRICS.map((k) => (m ? m[k] ?? '' : '')), ...ROLES.map((role) => m?.cpu_s[role] ?? ''),
+  ];
+}
+
+/** Every run folder with a meta.json: finished runs, failed or not. */
+export function readRecords(benchDir: string): RunRecord[] {
+  const runs = path.join(benchDir, 'runs');
+  if (!existsSync(runs)) return [];
+  const out: RunRecord[] = [];
+  for (const id of readdirSync(runs).sort()) {
+    const file = path.join(runs, id, 'meta.json');
+    if (!existsSync(file)) continue;   // started, never finished: it runs again
+    try { out.push(JSON.parse(readFileSync(file, 'utf8')) as RunRecord); } catch { /* torn: runs again */ }
+  }
+  return out;
+}
+
+export function writeCsv(benchDir: string, records: RunRecord[]): void {
+  const file = path.join(benchDir, 'runs.csv');
+  writeFileSync(`${file}.tmp`, stringify([CSV_COLUMNS, ...records.map(csvRow)]));
+  renameSync(`${file}.tmp`, file);
+}
+
+function versions(): Record<string, string> {
+  const pkg = (name: string) => {
+    try { return JSON.parse(readFileSync(path.join(REPO, 'node_modules', name, 'package.json'), 'utf8')).version as string; } catch { return 'absent'; }
+  };
+  const quiche = /quiche = \{ version = "([^"]+)"/.exec(readFileSync(path.join(REPO, 'node_modules/@matrixai/quic/Cargo.toml'), 'utf8'))?.[1];
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
+    if (execFileSync('git', ['status', '--porcelain', '--', 'harness', 'strategies', 'topologies'], { cwd: REPO, encoding: 'utf8' }).trim()) commit += '+dirty';
+  } catch { /* not a checkout */ }
+  return {
+    commit, node: process.version, kernel: os.release(), '@matrixai/quic': pkg('@matrixai/quic'), quiche: quiche ?? 'unknown',
+    'node-datachannel': pkg('node-datachannel'),
+  };
+}
+
+export interface BenchOptions {
+  resultsDir?: string;     // default results/
+  retryFailed?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+export interface Progress {
+  done: number; total: number; failed: number; skipped: number; running: string[]; etaS: number | null; last?: RunRecord;
+}
+
+export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Promise<{ dir: string; records: RunRecord[]; ran: number }> {
+  const dir = path.join(opts.resultsDir ?? RESULTS, config.name);
+  mkdirSync(path.join(dir, 'runs'), { recursive: true });
+  const planned = expand(config);
+  const previous = new Map(readRecords(dir).map((r) => [r.id, r]));
+  writeCsv(dir, [...previous.values()]);   // repair: exactly the finished runs
+  const benchFile = path.join(dir, 'bench.json');
+  const prior = existsSync(benchFile) ? JSON.parse(readFileSync(benchFile, 'utf8')) : {};
+  writeFileSync(benchFile, JSON.stringify({
+    ...prior, name: config.name, config, host: os.hostname(), versions: versions(),
+    invocations: [...(prior.invocations ?? []), { at: new Date().toISOString(), planned: planned.length }],
+  }, null, 2));
+
+  const todo = planned.filter((r) => {
+    const p = previous.get(r.id);
+    return !p || (opts.retryFailed && p.status === 'failed');
+  });
+  const progress: Progress = { done: 0, total: todo.length, failed: 0, skipped: planned.length - todo.length, running: [], etaS: null };
+  const started = Date.now();
+  const queue = [...todo];
+  const csv = path.join(dir, 'runs.csv');
+
+  async function one(run: PlannedRun): Promise<void> {
+    const deadline = new AbortController();
+    const limitS = run.spec.warmupS + run.spec.observeS + config.deadlineS;
+    const timer = setTimeout(() => deadline.abort(`deadline: not finished after ${limitS} s`), limitS * 1000);
+    const onStop = () => deadline.abort('interrupted');
+    opts.signal?.addEventListener('abort', onStop, { once: true });
+    progress.running.push(run.id);
+    opts.onProgress?.(progress);
+    let record: RunRecord;
+    try {
+      const r = await runOnce(run.spec, dir, undefined, deadline.signal);
+      record = { id: run.id, label: run.label, spec: run.spec, status: 'ok', emulation: String(r.meta.emulation), metrics: r.metrics };
+    } catch (e) {
+      record = { id: run.id, label: run.label, spec: run.spec, status: 'failed', error: (e as Error).message.split('\n')[0]!.slice(0, 300) };
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onStop);
+      progress.running = progress.running.filter((x) => x !== run.id);
+    }
+    if (opts.signal?.aborted) return;   // interrupted: leave no record, it runs again next time
+    const runDir = path.join(dir, 'runs', run.id);
+    mkdirSync(runDir, { recursive: true });
+    const meta = path.join(runDir, 'meta.json');
+    const full = existsSync(meta) && record.status === 'ok' ? JSON.parse(readFileSync(meta, 'utf8')) : {};
+    writeFileSync(`${meta}.tmp`, JSON.stringify({ ...full, ...record }, null, 2));
+    renameSync(`${meta}.tmp`, meta);
+    if (previous.has(run.id)) writeCsv(dir, [...readRecords(dir)]);   // a retried failure replaces its row
+    else appendFileSync(csv, stringify([csvRow(record)]));
+    progress.done++;
+    if (record.status === 'failed') progress.failed++;
+    progress.last = record;
+    progress.etaS = ((Date.now() - started) / 1000 / progress.done) * (progress.total - progress.done);
+    opts.onProgress?.(progress);
+  }
+
+  const workers = Array.from({ length: Math.min(config.parallel, Math.max(1, queue.length)) }, async () => {
+    while (queue.length && !opts.signal?.aborted) await one(queue.shift()!);
+  });
+  await Promise.all(workers);
+  return { dir, records: readRecords(dir), ran: progress.done };
+}

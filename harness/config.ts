@@ -1,0 +1,129 @@
+// Bench matrix configs: JSON files, validated field by field (every bad field is reported by its
+// path, not just the first), expanded into run specs with stable ids. docs/bench.md.
+import { readFileSync } from 'node:fs';
+import type { LinkProfile, LinkSlot, NatSlot } from './driver.ts';
+import { checkEvent, DEFAULT_SPEC, runId, type RunSpec } from './run.ts';
+import { checkLinkProfile, natBehaviour } from './presets.ts';
+import { loadStrategy, strategyNames } from '../strategies/registry.ts';
+
+export interface StrategyEntry { name: string; options?: Record<string, string>; label?: string }
+export interface BenchConfig {
+  name: string;
+  strategies: (string | StrategyEntry)[] | 'all';
+  nat: (string | Partial<Record<NatSlot, string>>)[];       // a preset for all three NATs, or per NAT
+  links: (string | Partial<Record<LinkSlot, LinkProfile>>)[]; // a profile for the access slots, or per slot
+  events: string[];
+  reps: number;
+  seed: number;
+  warmupS: number;
+  observeS: number;
+  jitterBufferMs: number;
+  audio: 'answerer-to-mobile' | 'both';
+  parallel: number;
+  deadlineS: number;       // per run, on top of warmup + observe
+}
+
+const DEFAULTS: Omit<BenchConfig, 'name'> = {
+  strategies: 'all', nat: ['port-restricted'], links: ['broadband'], events: ['wifi-to-cellular'], reps: 5, seed: 1,
+  warmupS: DEFAULT_SPEC.warmupS, observeS: DEFAULT_SPEC.observeS, jitterBufferMs: DEFAULT_SPEC.jitterBufferMs,
+  audio: DEFAULT_SPEC.audio, parallel: 1, deadlineS: 90,
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[], source: string) {
+    super(`${source}: ${problems.length} problem${problems.length > 1 ? 's' : ''}\n  ${problems.join('\n  ')}`);
+  }
+}
+
+const NAT_SLOTS: NatSlot[] = ['answerer', 'wifi', 'cellular'];
+const LINK_SLOTS: LinkSlot[] = ['intermediate', 'answerer', 'wifi', 'cellular'];
+
+export async function validateConfig(raw: unknown, source = 'config'): Promise<BenchConfig> {
+  const problems: string[] = [];
+  const bad = (field: string, msg: string) => problems.push(`${field}: ${msg}`);
+  const guard = (field: string, fn: () => void) => { try { fn(); } catch (e) { bad(field, (e as Error).message); } };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(['the config must be a JSON object'], source);
+  const c = { ...DEFAULTS, ...(raw as Record<string, unknown>) } as Record<string, unknown>;
+  const known = new Set(['name', ...Object.keys(DEFAULTS), '$comment']);
+  for (const k of Object.keys(raw)) if (!known.has(k)) bad(k, `unknown field (known: ${[...known].filter((x) => x !== '$comment').join(', ')})`);
+  if (typeof c.name !== 'string' || !/^[\w.-]{1,64}$/.test(c.name)) bad('name', 'a folder name: letters, digits, . _ - (1–64)');
+  const list = (field: string) => {
+    if (!Array.isArray(c[field]) || (c[field] as unknown[]).length === 0) { bad(field, 'must be a non-empty array'); return []; }
+    return c[field] as unknown[];
+  };
+  if (c.strategies !== 'all') {
+    for (const [i, s] of list('strategies').entries()) {
+      const name = typeof s === 'string' ? s : (s as StrategyEntry)?.name;
+      if (typeof name !== 'string') { bad(`strategies[${i}]`, 'a strategy name or {name, options, label}'); continue; }
+      try {
+        const st = await loadStrategy(name);
+        const opts = typeof s === 'object' ? (s as StrategyEntry).options ?? {} : {};
+        for (const [k, v] of Object.entries(opts)) {
+          if (!st.options?.[k]) bad(`strategies[${i}].options.${k}`, `${name} has no such option`);
+          else if (typeof v !== 'string') bad(`strategies[${i}].options.${k}`, 'must be a string');
+        }
+      } catch (e) { bad(`strategies[${i}]`, (e as Error).message); }
+    }
+  }
+  for (const [i, n] of list('nat').entries()) {
+    if (typeof n === 'string') guard(`nat[${i}]`, () => natBehaviour(n));
+    else if (typeof n === 'object' && n) {
+      for (const [slot, v] of Object.entries(n)) {
+        if (!NAT_SLOTS.includes(slot as NatSlot)) bad(`nat[${i}].${slot}`, `unknown NAT slot (${NAT_SLOTS.join(', ')})`);
+        else guard(`nat[${i}].${slot}`, () => natBehaviour(String(v)));
+      }
+    } else bad(`nat[${i}]`, 'a preset name or {answerer, wifi, cellular}');
+  }
+  for (const [i, l] of list('links').entries()) {
+    if (typeof l === 'string') guard(`links[${i}]`, () => checkLinkProfile(l));
+    else if (typeof l === 'object' && l) {
+      for (const [slot, v] of Object.entries(l)) {
+        if (!LINK_SLOTS.includes(slot as LinkSlot)) bad(`links[${i}].${slot}`, `unknown link slot (${LINK_SLOTS.join(', ')})`);
+        else if (typeof v === 'string') guard(`links[${i}].${slot}`, () => checkLinkProfile(v));
+      }
+    } else bad(`links[${i}]`, 'a profile name or {slot: profile}');
+  }
+  for (const [i, e] of list('events').entries()) guard(`events[${i}]`, () => checkEvent(String(e)));
+  const int = (field: string, lo: number, hi: number) => {
+    const v = c[field];
+    if (!Number.isInteger(v) || (v as number) < lo || (v as number) > hi) bad(field, `an integer from ${lo} to ${hi}`);
+  };
+  const num = (field: string, lo: number, hi: number) => {
+    const v = c[field];
+    if (typeof v !== 'number' || !(v >= lo && v <= hi)) bad(field, `a number from ${lo} to ${hi}`);
+  };
+  int('reps', 1, 1000); int('seed', 0, 2 ** 31); int('parallel', 1, 16);
+  num('warmupS', 3.2, 600); num('observeS', 1, 600); num('jitterBufferMs', 0, 2000); num('deadlineS', 10, 3600);
+  if (c.audio !== 'answerer-to-mobile' && c.audio !== 'both') bad('audio', "'answerer-to-mobile' or 'both'");
+  if (problems.length) throw new ConfigError(problems, source);
+  return c as unknown as BenchConfig;
+}
+
+export async function loadConfig(file: string): Promise<BenchConfig> {
+  let text: string;
+  try { text = readFileSync(file, 'utf8'); } catch (e) { throw new ConfigError([`cannot read: ${(e as Error).message}`], file); }
+  let raw: unknown;
+  try { raw = JSON.parse(text); } catch (e) { throw new ConfigError([`not JSON: ${(e as Error).message}`], file); }
+  return validateConfig(raw, file);
+}
+
+export interface PlannedRun { id: string; spec: RunSpec; label: string }
+
+/** Every run of the matrix, in a fixed order; ids depend on parameters only. */
+export function expand(c: BenchConfig): PlannedRun[] {
+  const strategies: StrategyEntry[] = (c.strategies === 'all' ? strategyNames() : c.strategies)
+    .map((s) => (typeof s === 'string' ? { name: s } : s));
+  const runs: PlannedRun[] = [];
+  for (const s of strategies) for (const n of c.nat) for (const l of c.links) for (const event of c.events) {
+    for (let rep = 0; rep < c.reps; rep++) {
+      const nat = typeof n === 'string' ? { answerer: n, wifi: n, cellular: n } : { ...DEFAULT_SPEC.nat, ...n };
+      const links = typeof l === 'string' ? { answerer: l, wifi: l, cellular: l } : l;
+      const spec: RunSpec = {
+        strategy: s.name, options: s.options ?? {}, nat, links, event, rep, seed: c.seed + rep,
+        audio: c.audio, jitterBufferMs: c.jitterBufferMs, warmupS: c.warmupS, observeS: c.observeS,
+      };
+      runs.push({ id: runId(spec), spec, label: s.label ?? s.name });
+    }
+  }
+  return runs;
+}

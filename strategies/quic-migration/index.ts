@@ -1,0 +1,18 @@
+// quic-migration: plain QUIC. Nothing is detected or signalled: the mobile (QUIC client) keeps its
+// connection and simply sends from its new address; quiche on the answerer (QUIC server) migrates
+// the connection passively (research/quic-stack.md §3.5, §5) — if the answerer's NAT lets the new
+// address in (endpoint-independent filtering, or a rebinding to the same IP under ADF). Otherwise
+// the connection idles out (maxIdleTimeout, 5 s) and the app reconnects from scratch through the
+// rendezvous, as a plain app would.
+import type { Strategy } from '../contract.ts';
+import { runIntermediate } from '../shared/intermediate.ts';
+import { repunchRoles } from '../shared/repunch.ts';
+
+const strategy: Strategy = {
+  name: 'quic-migration',
+  describe: 'Plain QUIC connection migration: no signalling; the answerer follows the mobile\'s new ' +
+    'address passively where its NAT lets it in, else the connection idles out (5 s) and reconnects.',
+  intermediate: runIntermediate,
+  ...repunchRoles({ relayWhilePunching: false, detectChanges: false }),
+};
+export default strategy;

@@ -1,0 +1,16 @@
+// reconnect (baseline): on a change, drop the P2P connection, re-punch and open a new one, with
+// nothing carrying the audio in between — the floor relay-repunch improves on.
+import type { Strategy } from '../contract.ts';
+import { runIntermediate } from '../shared/intermediate.ts';
+import { LIVENESS_OPTION } from '../shared/netwatch.ts';
+import { repunchRoles } from '../shared/repunch.ts';
+
+const strategy: Strategy = {
+  name: 'reconnect',
+  describe: 'Baseline: on a change the old P2P connection is closed, both re-punch and a new QUIC ' +
+    'connection is opened; no relay in between (audio stops until the new connection is up).',
+  options: LIVENESS_OPTION,
+  intermediate: runIntermediate,
+  ...repunchRoles({ relayWhilePunching: false, detectChanges: true }),
+};
+export default strategy;

@@ -1,0 +1,150 @@
+// Re-punch and open a NEW P2P QUIC connection after every change — the shape shared by
+// relay-repunch (relay bridges the gap) and reconnect (nothing bridges it).
+// The mobile (QUIC client) detects the change by netlink or by silence, tells the intermediate on
+// its own authenticated control connection and punches toward the answerer; the intermediate tells
+// the answerer the mobile's new reflexive address; the answerer punches back; the mobile dials as
+// soon as it hears the answerer's punch; the answerer sends audio on the newest connection.
+import type { QUICConnection } from '@matrixai/quic';
+import type { RoleContext, Strategy } from '../contract.ts';
+import { ChangeDetector } from './netwatch.ts';
+import { aborted, ControlClient, dedupe, PeerSocket, Puncher, within, type PeerInfo } from './peer.ts';
+import { attachDatagrams, type Datagrams } from './quic.ts';
+import { endpointKey, type Endpoint } from './signalling.ts';
+import { AudioReceiver, streamAudio } from './streaming.ts';
+
+export interface RepunchOptions {
+  /** While the new connection is being made, send audio through the intermediate's relay. */
+  relayWhilePunching: boolean;
+  /** Watch for changes (netlink, silence) and re-punch at once; without it, only the P2P
+   *  connection dying (QUIC idle timeout) starts a new one — what a plain QUIC app does. */
+  detectChanges: boolean;
+}
+
+export const targetsOf = (p: PeerInfo): Endpoint[] => dedupe([p.reflexive, ...p.host]);
+
+export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 'mobile'> {
+  async function answerer(ctx: RoleContext): Promise<void> {
+    const ps = new PeerSocket();
+    await ps.start();
+    let direct: { conn: QUICConnection; datagrams: Datagrams } | null = null;
+    let path: 'direct' | 'relay' | 'none' = 'none';
+    let puncher: Puncher | null = null;
+    const setPath = (p: typeof path) => { if (p !== path) { path = p; ctx.log.log('path', { state: p }); } };
+    const stopPunch = () => { puncher?.stop(); puncher = null; };
+    const bridge = () => setPath(opts.relayWhilePunching ? 'relay' : 'none');
+
+    const server = await ps.serve((conn) => {
+      ctx.log.log('handshake.ok', { remote: `${conn.remoteHost}:${conn.remotePort}`, with: 'peer' });
+      const previous = direct;
+      direct = { conn, datagrams: attachDatagrams(conn, () => {}) };
+      stopPunch();
+      setPath('direct');
+      if (previous) void previous.conn.stop({ force: true }).catch(() => {});
+      conn.addEventListener('EventQUICConnectionStopped', () => {
+        if (direct?.conn === conn) { direct = null; bridge(); }
+      }, { once: true });
+    });
+    const control = await ControlClient.connect(ctx, ps, 'answerer');
+    control.on('peer', (info: PeerInfo) => {
+      // The mobile appeared or moved. Audio starts on the relay too (where allowed), so a pair
+      // that cannot be punched still streams.
+      if (info.changed || path === 'none') {
+        if (!opts.relayWhilePunching && direct) { void direct.conn.stop({ force: true }).catch(() => {}); direct = null; }
+        bridge();
+      }
+      ctx.log.log('punch.start', { remote: endpointKey(info.reflexive) });
+      stopPunch();
+      const p = new Puncher(ps, ctx.pairings[0]!.id, targetsOf(info));
+      puncher = p;
+      void p.heard.then((from) => ctx.log.log('punch.ok', { remote: endpointKey(from) }));
+    });
+    const audio = streamAudio(ctx, () =>
+      path === 'direct' && direct ? { kind: 'direct', datagrams: direct.datagrams }
+        : path === 'relay' ? { kind: 'relay', control } : null);
+    ctx.report('ready');
+    await aborted(ctx.signal);
+    audio.stop();
+    stopPunch();
+    await control.close();
+    await server.stop({ force: true }).catch(() => {});
+    await ps.stop();
+  }
+
+  async function mobile(ctx: RoleContext): Promise<void> {
+    const ps = new PeerSocket();
+    await ps.start();
+    const detector = opts.detectChanges ? new ChangeDetector(ctx, () => changed()) : null;
+    const audio = new AudioReceiver(ctx, { first: () => detector?.audioStarted(), alive: () => detector?.alive() });
+    let current: QUICConnection | null = null as QUICConnection | null;
+    let connecting = false;
+    let again = false;
+    let target = '';   // the answerer address the newest attempt punched toward
+
+    /** Punch toward the answerer, then dial a new P2P connection from wherever we are now;
+     *  on failure try again (the relay, where there is one, carries the audio meanwhile). */
+    async function connectDirect(): Promise<void> {
+      if (connecting) { again = true; return; }
+      connecting = true;
+      try {
+        do {
+          again = false;
+          const info = control.peer;
+          if (!info || ctx.signal.aborted) return;
+          target = endpointKey(info.reflexive);
+          ctx.log.log('punch.start', { remote: target });
+          const puncher = new Puncher(ps, ctx.pairings[0]!.id, targetsOf(info));
+          try {
+            const from = await within(puncher.heard, 5000, 'punch');
+            ctx.log.log('punch.ok', { remote: endpointKey(from) });
+            ctx.log.log('handshake.start', { remote: endpointKey(from), with: 'peer' });
+            const client = await ps.dial(from, 3000);
+            ctx.log.log('handshake.ok', { remote: endpointKey(from), with: 'peer' });
+            const previous = current;
+            current = client.connection;
+            attachDatagrams(client.connection, (d) => audio.accept(d, 'direct'));
+            client.connection.addEventListener('EventQUICConnectionStopped', () => {
+              if (current !== client.connection || ctx.signal.aborted) return;
+              // Our connection died (idle timeout: the path is gone). Start over from the rendezvous.
+              current = null;
+              ctx.log.log('netchange.detected', { via: 'connection-closed', detail: 'P2P connection closed' });
+              changed();
+            }, { once: true });
+            if (previous) void previous.stop({ force: true }).catch(() => {});
+          } catch (e) {
+            ctx.log.logOther('repunch.failed', { message: (e as Error).message });
+            again = !ctx.signal.aborted;
+          } finally {
+            puncher.stop();
+          }
+        } while (again);
+      } finally {
+        connecting = false;
+      }
+    }
+
+    function changed(): void {
+      if (!opts.relayWhilePunching && current) { void current.stop({ force: true }).catch(() => {}); current = null; }
+      control.send({ type: 'address-change', reason: 'moved' });
+      void connectDirect();
+    }
+
+    const control = await ControlClient.connect(ctx, ps, 'mobile');
+    control.on('relay', (payload: Buffer) => audio.accept(payload, 'relay'));
+    // The answerer appeared or moved (an unchanged address needs nothing: we already punch toward it).
+    const onPeer = (info: PeerInfo) => {
+      if (endpointKey(info.reflexive) !== target || (!current && !connecting)) void connectDirect();
+    };
+    control.on('peer', onPeer);
+    if (control.peer) onPeer(control.peer);
+    await detector?.start();
+    ctx.report('ready');
+    await aborted(ctx.signal);
+    detector?.stop();
+    await audio.finish();
+    await control.close();
+    await current?.stop({ force: true }).catch(() => {});
+    await ps.stop();
+  }
+
+  return { answerer, mobile };
+}

@@ -1,0 +1,64 @@
+// The audio ends of every QUIC-based strategy: the answerer paces frames onto whatever path the
+// strategy picks at that instant; the mobile accepts frames from any path into one sink.
+import type { RoleContext } from '../contract.ts';
+import { AudioSender, AudioSink, AudioSource, decodeFrame } from './audio.ts';
+import type { PathKind } from './events.ts';
+import { now, type ControlClient } from './peer.ts';
+import type { Datagrams } from './quic.ts';
+
+const STALE_MS = 200;   // queued audio older than this is useless to a jitter buffer: purge it
+
+export type AudioRoute = { kind: 'direct'; datagrams: Datagrams } | { kind: 'relay'; control: ControlClient };
+
+/** Sends frame after frame on `route()`'s answer at that moment. Before the first route exists
+ *  nothing is logged (the stream has not begun); after it, a frame with no route is logged with
+ *  path 'none' — it counts as a frame the listener did not get. */
+export function streamAudio(ctx: RoleContext, route: () => AudioRoute | null): { stop(): void } {
+  let begun = false;
+  const sender = new AudioSender(AudioSource.fromFile(ctx.audio.sample), (frame, seq, sentAt) => {
+    const r = route();
+    if (!r) {
+      if (begun) ctx.log.log('audio.sent', { seq, path: 'none' }, sentAt);
+      return;
+    }
+    begun = true;
+    if (r.kind === 'direct') {
+      r.datagrams.purge((d) => (decodeFrame(Buffer.from(d))?.sentAt ?? 0) < sentAt - STALE_MS);
+      void r.datagrams.send(frame);
+    } else {
+      void r.control.relay(frame);
+    }
+    ctx.log.log('audio.sent', { seq, path: r.kind }, sentAt);
+  });
+  sender.start();
+  return { stop: () => sender.stop() };
+}
+
+export interface ReceiverHooks { first?: () => void; alive?: () => void }
+
+/** The mobile's audio: logs first arrivals, reports the 'audio' milestone and calls `first` once,
+ *  calls `alive` on every valid frame (liveness), and writes received.wav covering exactly the
+ *  logged frames. */
+export class AudioReceiver {
+  private readonly sink: AudioSink;
+  private first = true;
+  private closed = false;
+  constructor(private readonly ctx: RoleContext, private readonly hooks: ReceiverHooks = {}) {
+    this.sink = new AudioSink({
+      jitterBufferMs: ctx.audio.jitterBufferMs,
+      onFrame: (f, arrivedAt, duplicate, via) => {
+        if (!duplicate) ctx.log.log('audio.recv', { seq: f.seq, path: via, sentAt: f.sentAt }, arrivedAt);
+      },
+    });
+  }
+  accept(data: Uint8Array, via: PathKind): void {
+    if (this.closed) return;
+    if (!this.sink.accept(Buffer.from(data), now(), via)) return;
+    if (this.first) { this.first = false; this.ctx.report('audio'); this.hooks.first?.(); }
+    this.hooks.alive?.();
+  }
+  async finish(): Promise<void> {
+    this.closed = true;
+    await this.sink.writeWav(`${this.ctx.runDir}/received.wav`);
+  }
+}

@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, expand, loadConfig, validateConfig } from '../../harness/config.ts';
+import { CSV_COLUMNS, csvRow } from '../../harness/bench.ts';
+import { runId, DEFAULT_SPEC } from '../../harness/run.ts';
+
+test('a bad config reports every bad field by name', async () => {
+  const err = await validateConfig({
+    name: 'has space', strategies: ['relay-repunch', 'teleport'], nat: ['port-restricted', 'cone', { wifi: 'symmetric', moon: 'x' }],
+    links: ['dialup'], events: ['wifi-to-cellular', 'earthquake'], reps: 0, parallel: 99, colour: 'red',
+  }).then(() => null, (e) => e);
+  assert.ok(err instanceof ConfigError);
+  const text = err.problems.join('\n');
+  for (const field of ['name:', 'strategies[1]:', 'nat[1]:', 'nat[2].moon:', 'links[0]:', 'events[1]:', 'reps:', 'parallel:', 'colour:']) {
+    assert.ok(text.includes(field), `no problem reported for ${field}\n${text}`);
+  }
+  assert.match(text, /unknown strategy 'teleport'/);
+  assert.equal(err.problems.length, 9);
+});
+
+test('config files: unreadable or not JSON is a ConfigError naming the file', async () => {
+  await assert.rejects(loadConfig('/nonexistent/x.json'), (e: Error) => e instanceof ConfigError && /x\.json: 1 problem/.test(e.message));
+});
+
+test('the default and smoke configs are valid; expansion is the full product with stable ids', async () => {
+  const smoke = await loadConfig('harness/configs/smoke.json');
+  const runs = expand(smoke);
+  assert.equal(runs.length, 1 * 2 * 1 * 1 * 2);
+  assert.equal(new Set(runs.map((r) => r.id)).size, runs.length);
+  assert.deepEqual(expand(smoke).map((r) => r.id), runs.map((r) => r.id), 'ids must not depend on anything but the parameters');
+  const def = await loadConfig('harness/configs/default.json');
+  assert.equal(expand(def).length % (4 * 3 * 5), 0);
+});
+
+test('runId depends on parameters, not on key order or object identity', () => {
+  const a = { ...DEFAULT_SPEC, strategy: 'relay-repunch' };
+  const b = { strategy: 'relay-repunch', ...DEFAULT_SPEC, nat: { cellular: 'port-restricted', wifi: 'port-restricted', answerer: 'port-restricted' } };
+  assert.equal(runId(a), runId(b));
+  assert.notEqual(runId(a), runId({ ...a, rep: 1 }));
+  assert.notEqual(runId(a), runId({ ...a, options: { livenessMs: '100' } }));
+});
+
+test('a CSV row has one value per column, also for a failed run', () => {
+  const spec = { ...DEFAULT_SPEC, strategy: 'relay-repunch' };
+  assert.equal(csvRow({ id: 'x', label: 'x', spec, status: 'failed', error: 'deadline' }).length, CSV_COLUMNS.length);
+});
