@@ -1,20 +1,22 @@
 # p2p-quic-migration bench. `make bench` and `make test` install what they need on first run.
 SHELL := /bin/bash
 APT_PACKAGES := mininet nftables conntrack ethtool iproute2 iputils-ping procps util-linux gcc make \
-                espeak-ng sox
+                espeak-ng sox chromium
 STAMP := .stamps
 WIRE := topologies/build/wire
 CERTS := certs/intermediate.crt certs/peer.crt
 TSX := node_modules/.bin/tsx
 MIGBENCH := node harness/bin/migbench.js
 
-.PHONY: certs setup test test-unit test-testbed typecheck bench clean help
+.PHONY: certs setup test microbench report test-unit test-testbed typecheck bench clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make setup   install Debian + npm dependencies, compile the link emulator (idempotent)"
 	@echo "make test    all tests (root; builds emulated networks)"
-	@echo "make bench   the default benchmark matrix"
+	@echo "make bench   the default benchmark matrix (CONFIG=file.json for another)"
+	@echo "make report  reports/<BENCH>/index.html for results/<BENCH> (BENCH=default)"
+	@echo "make microbench  per-packet and per-run costs (tinybench)"
 	@echo "make clean   remove build products (not results/)"
 
 setup: $(STAMP)/apt $(STAMP)/npm $(WIRE) $(CERTS) static/sample.wav
@@ -56,6 +58,13 @@ test-testbed: setup
 CONFIG ?= harness/configs/default.json
 bench: setup
 	$(MIGBENCH) bench --config $(CONFIG)
+
+BENCH ?= default
+report: setup
+	$(MIGBENCH) report --bench $(BENCH)
+
+microbench: setup
+	node --import tsx harness/microbench.ts
 
 clean:
 	rm -rf topologies/build $(STAMP)

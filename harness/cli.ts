@@ -5,6 +5,7 @@ import { classifyPresets, DEFAULT_CLASSIFY, linkOptions, SLOTS } from './testbed
 import { DEFAULT_SPEC, EVENTS, runOnce, type RunSpec } from './run.ts';
 import { runBench } from './bench.ts';
 import { loadConfig } from './config.ts';
+import { writeReport } from './report.ts';
 import { METRIC_ORDER } from './metrics.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
 import path from 'node:path';
@@ -119,6 +120,17 @@ const COMMANDS: Record<string, Command> = {
       if (tty) process.stderr.write('\n');
       console.log(`${r.ran} run(s) made; ${r.records.length} recorded in ${path.join(r.dir, 'runs.csv')}`);
       return stop.signal.aborted ? 130 : 0;
+    },
+  },
+  report: {
+    summary: 'write reports/<bench>/index.html (self-contained, works offline)',
+    usage: `migbench report [--bench NAME] [--results DIR]
+  --bench NAME   a folder under results/ (default: default)`,
+    options: { bench: { type: 'string', default: 'default' }, results: { type: 'string', default: path.join(REPO, 'results') } },
+    async run(v) {
+      const file = writeReport(v.bench as string, v.results as string);
+      console.log(file);
+      return 0;
     },
   },
   strategies: {

@@ -125,19 +125,22 @@ export async function runOnce(spec: RunSpec, benchDir: string, progress: (msg: s
 async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: TopologyDriver,
   procs: Map<StrategyRole, HostProcess>, progress: (msg: string) => void): Promise<RunResult> {
   const id = path.basename(dir);
+  const t0 = Date.now();
+  const phases: Record<string, number> = {};   // ms since the run began, where each phase began
+  const phase = (name: string, say = name) => { phases[name] = Date.now() - t0; progress(say); };
   {
-    progress('building topology');
+    phase('build', 'building topology');
     const info: BuildInfo = await driver.build({ nat: spec.nat, links: spec.links, seed: spec.seed });
-    progress('measuring RTTs');
+    phase('calibrate', 'measuring RTTs');
     const calibration = await driver.calibrate(10);
     const pairing = { id: `pair-${spec.seed}`, secret: randomBytes(16).toString('hex') };
     for (const role of ROLES) {
       const p = await startRole(driver, roleConfig(spec, info, role, pairing, dir));
       procs.set(role, p);
-      if (role === 'intermediate') { progress('starting roles'); await milestone(p, 'ready', 20000); }
+      if (role === 'intermediate') { phase('roles', 'starting roles'); await milestone(p, 'ready', 20000); }
     }
     await milestone(procs.get('mobile')!, 'audio', 30000);
-    progress(`audio flowing; event in ${spec.warmupS} s`);
+    phase('audio', `audio flowing; event in ${spec.warmupS} s`);
     await sleep(spec.warmupS * 1000);
     let eventT: number | null = null;
     if (spec.event !== 'none') {
@@ -147,18 +150,19 @@ async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: T
       driver.on('event.restored', (m: { t: number; tIssued: number; name: string }) =>
         appendFileSync(harnessLog, JSON.stringify({ t: m.t, role: 'harness', type: 'event.restored', name: m.name, tIssued: m.tIssued }) + '\n'));
     }
-    progress(`event fired; observing ${spec.observeS} s`);
+    phase('event', `event fired; observing ${spec.observeS} s`);
     await sleep(spec.observeS * 1000);
     const observeEnd = Date.now();
     for (const role of ['mobile', 'answerer', 'intermediate'] as const) await procs.get(role)!.signal('TERM');
     await Promise.race([Promise.all([...procs.values()].map((p) => p.exited)), sleep(8000)]);
+    phases.stopped = Date.now() - t0;
     const events = mergeLogs(dir);
     const rtts = rttsFor(calibration, spec.event);
     const metrics = computeMetrics(events, {
       jitterBufferMs: spec.jitterBufferMs, observeEndMs: observeEnd,
       rttMobileIntermediateMs: rtts.mobileIntermediate, rttIntermediateAnswererMs: rtts.intermediateAnswerer, rttStandbyMs: rtts.standby,
     });
-    const meta = { id, label: spec.strategy, status: 'ok', spec, eventT, observeEnd, emulation: info.emulation, buildMs: info.buildMs, calibration, rtts, topology: info };
+    const meta = { id, label: spec.strategy, status: 'ok', spec, eventT, observeEnd, phases, emulation: info.emulation, buildMs: info.buildMs, calibration, rtts, topology: info };
     writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, metrics }, null, 2));
     return { id, dir, metrics, meta };
   }

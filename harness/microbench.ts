@@ -1,0 +1,63 @@
+// make microbench: the per-packet and per-run costs that bound the bench (tinybench, loopback only).
+import { Bench } from 'tinybench';
+import { QUICClient, QUICServer, QUICSocket, events } from '@matrixai/quic';
+import { decodeFrame, encodeFrame } from '../strategies/shared/audio.ts';
+import type { LogEvent } from '../strategies/shared/events.ts';
+import { attachDatagrams, baseConfig, clientCrypto, loadCert, quietLogger, serverCrypto } from '../strategies/shared/quic.ts';
+import { encode, MessageReader, type Message } from '../strategies/shared/signalling.ts';
+import { computeMetrics } from './metrics.ts';
+
+/** A 10-minute run's log: 30 000 frames sent and received, a 500 ms outage, a relay stretch. */
+function tenMinuteLog(): LogEvent[] {
+  const t0 = 1.7e12, log: LogEvent[] = [];
+  for (let seq = 0; seq < 30000; seq++) {
+    const sentAt = t0 + seq * 20;
+    const path = seq >= 15025 && seq < 15100 ? 'relay' : 'direct';
+    log.push({ t: sentAt, role: 'answerer', type: 'audio.sent', seq, path });
+    if (seq < 15000 || seq >= 15025) log.push({ t: sentAt + 23, role: 'mobile', type: 'audio.recv', seq, path, sentAt });
+  }
+  log.push({ t: t0 + 300000, role: 'harness', type: 'event.fired', name: 'wifi-to-cellular', tIssued: t0 + 299999 });
+  return log;
+}
+
+async function main(): Promise<void> {
+  const pcm = Buffer.alloc(640, 7);
+  const frame = encodeFrame({ seq: 1234, sentAt: Date.now(), flags: 0, pcm });
+  const peer: Message = { type: 'peer', role: 'mobile', reflexive: { addr: '198.18.3.2', port: 40000 }, host: [{ addr: '10.3.0.2', port: 5000 }], changed: true };
+  const log = tenMinuteLog();
+
+  const logger = quietLogger();
+  const cert = loadCert('peer');
+  const serverSocket = new QUICSocket({ logger });
+  await serverSocket.start({ host: '127.0.0.1', port: 0 });
+  const server = new QUICServer({ crypto: serverCrypto(), socket: serverSocket, logger,
+    config: baseConfig({ key: cert.key, cert: cert.cert, verifyPeer: false }) });
+  server.addEventListener(events.EventQUICServerConnection.name, (evt) => {
+    const dg = attachDatagrams((evt as events.EventQUICServerConnection).detail, (d) => void dg.send(d));   // echo
+  });
+  await server.start();
+  const dial = () => QUICClient.createQUICClient({ host: '127.0.0.1', port: serverSocket.port, crypto: clientCrypto, logger,
+    localHost: '127.0.0.1', config: baseConfig({ verifyPeer: false }) }, { timer: 3000 });
+  const echoClient = await dial();
+  let waiting: (() => void) | null = null;
+  const dg = attachDatagrams(echoClient.connection, () => { waiting?.(); waiting = null; });
+
+  const bench = new Bench({ time: 1000 });
+  bench
+    .add('audio frame encode + decode (640 B PCM)', () => { decodeFrame(encodeFrame({ seq: 1, sentAt: 1, flags: 0, pcm })); })
+    .add('signalling encode + decode (peer message)', () => { new MessageReader().push(encode(peer)); })
+    .add('QUIC datagram round trip, loopback (one relay hop\'s cost ×2)', async () => {
+      const back = new Promise<void>((r) => { waiting = r; });
+      await dg.send(frame);
+      await back;
+    })
+    .add('metrics over a 10-minute log (60k events)', () => { computeMetrics(log); })
+    .add('QUIC handshake, loopback (Retry + 1-RTT)', async () => { const c = await dial(); await c.destroy({ force: true }); });
+  await bench.run();
+  console.table(bench.table());
+  await echoClient.destroy({ force: true });
+  await server.stop({ force: true });
+  await serverSocket.stop({ force: true });
+}
+
+await main();

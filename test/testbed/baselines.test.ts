@@ -1,0 +1,56 @@
+// The compared strategies that need no outside service: each streams unbroken audio before the
+// event, leaves a complete log, and behaves as its design says after wifi-to-cellular.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DEFAULT_SPEC, mergeLogs, runOnce, type RunSpec } from '../../harness/run.ts';
+
+const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
+test.after(() => rmSync(bench, { recursive: true, force: true }));
+
+async function run(strategy: string, nat: string, observeS = 4) {
+  const spec: RunSpec = {
+    ...DEFAULT_SPEC, strategy, nat: { answerer: nat, wifi: 'port-restricted', cellular: 'port-restricted' },
+    links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' }, warmupS: 3.5, observeS,
+  };
+  const r = await runOnce(spec, bench);
+  const events = mergeLogs(r.dir);
+  for (const role of ['intermediate', 'answerer', 'mobile']) {
+    assert.ok(events.some((e) => e.role === role && e.type === 'role.start'), `${strategy}: no role.start from ${role}`);
+    assert.ok(events.some((e) => e.role === role && e.type === 'role.stop'), `${strategy}: ${role} did not stop cleanly`);
+  }
+  assert.equal(r.metrics.pre_event_concealed, 0, `${strategy}: audio broke before the event`);
+  return { m: r.metrics, events };
+}
+
+test('reconnect: recovers over a new connection, with a gap nothing bridged', async () => {
+  const { m } = await run('reconnect', 'port-restricted');
+  assert.equal(m.success, true);
+  assert.equal(m.relay_bytes, 0);
+  assert.equal(m.handshakes, 2);
+  assert.ok(m.direct_ms !== null);
+});
+
+test('relay-only: never direct, recovers on the relay', async () => {
+  const { m, events } = await run('relay-only', 'port-restricted');
+  assert.equal(m.success, true);
+  assert.equal(m.handshakes, 0);
+  assert.equal(m.direct_ms, null);
+  assert.ok(events.filter((e) => e.type === 'audio.recv').every((e) => e.path === 'relay'));
+});
+
+test('quic-migration, full-cone answerer: the same connection follows the mobile', async () => {
+  const { m } = await run('quic-migration', 'full-cone');
+  assert.equal(m.success, true);
+  assert.equal(m.handshakes, 1, 'passive migration, no new connection');
+  assert.equal(m.signal_msgs, 0, 'nothing signalled');
+});
+
+test('quic-migration, port-restricted answerer: black hole until the idle timeout, then a new connection', async () => {
+  const { m } = await run('quic-migration', 'port-restricted', 7.5);
+  assert.equal(m.success, true);
+  assert.equal(m.handshakes, 2);
+  assert.ok(m.gap_ms > 4000, `gap ${m.gap_ms} ms: the answerer's NAT should have black-holed the new address until the idle timeout`);
+});
