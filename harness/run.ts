@@ -154,7 +154,9 @@ async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: T
     await sleep(spec.observeS * 1000);
     const observeEnd = Date.now();
     for (const role of ['mobile', 'answerer', 'intermediate'] as const) await procs.get(role)!.signal('TERM');
-    await Promise.race([Promise.all([...procs.values()].map((p) => p.exited)), sleep(8000)]);
+    let grace: NodeJS.Timeout | undefined;   // roles get 8 s to flush and exit; the driver kills the rest
+    await Promise.race([Promise.all([...procs.values()].map((p) => p.exited)), new Promise((r) => { grace = setTimeout(r, 8000); })]);
+    clearTimeout(grace);
     phases.stopped = Date.now() - t0;
     const events = mergeLogs(dir);
     const rtts = rttsFor(calibration, spec.event);
