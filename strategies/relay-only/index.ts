@@ -6,7 +6,7 @@ import type { RoleContext, Strategy } from '../contract.ts';
 import { runIntermediate } from '../shared/intermediate.ts';
 import { ChangeDetector, LIVENESS_OPTION } from '../shared/netwatch.ts';
 import { aborted, ControlClient, PeerSocket } from '../shared/peer.ts';
-import { AudioReceiver, streamAudio } from '../shared/streaming.ts';
+import { AudioReceiver, streamAudio, twoWay } from '../shared/streaming.ts';
 
 async function answerer(ctx: RoleContext): Promise<void> {
   const ps = new PeerSocket();
@@ -14,10 +14,13 @@ async function answerer(ctx: RoleContext): Promise<void> {
   const control = await ControlClient.connect(ctx, ps, 'answerer');
   let paired = false;
   control.on('peer', () => { if (!paired) { paired = true; ctx.log.log('path', { state: 'relay' }); } });
+  const back = twoWay(ctx) ? new AudioReceiver(ctx, {}, 'received.answerer.wav') : null;
+  control.on('relay', (payload: Buffer) => back?.accept(payload, 'relay'));
   const audio = streamAudio(ctx, () => (paired ? { kind: 'relay', control } : null));
   ctx.report('ready');
   await aborted(ctx.signal);
   audio.stop();
+  await back?.finish();
   await control.close();
   await ps.stop();
 }
@@ -29,9 +32,11 @@ async function mobile(ctx: RoleContext): Promise<void> {
   const detector = new ChangeDetector(ctx, (via) => control.send({ type: 'address-change', reason: via }));
   const audio = new AudioReceiver(ctx, { first: () => detector.audioStarted(), alive: () => detector.alive() });
   control.on('relay', (payload: Buffer) => audio.accept(payload, 'relay'));
+  const outgoing = twoWay(ctx) ? streamAudio(ctx, () => ({ kind: 'relay', control })) : null;
   await detector.start();
   ctx.report('ready');
   await aborted(ctx.signal);
+  outgoing?.stop();
   detector.stop();
   await audio.finish();
   await control.close();

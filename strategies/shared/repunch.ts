@@ -10,7 +10,7 @@ import { ChangeDetector } from './netwatch.ts';
 import { aborted, ControlClient, dedupe, PeerSocket, Puncher, within, type PeerInfo } from './peer.ts';
 import { attachDatagrams, type Datagrams } from './quic.ts';
 import { endpointKey, type Endpoint } from './signalling.ts';
-import { AudioReceiver, streamAudio } from './streaming.ts';
+import { AudioReceiver, streamAudio, twoWay } from './streaming.ts';
 
 export interface RepunchOptions {
   /** While the new connection is being made, send audio through the intermediate's relay. */
@@ -32,11 +32,12 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
     const setPath = (p: typeof path) => { if (p !== path) { path = p; ctx.log.log('path', { state: p }); } };
     const stopPunch = () => { puncher?.stop(); puncher = null; };
     const bridge = () => setPath(opts.relayWhilePunching ? 'relay' : 'none');
+    const back = twoWay(ctx) ? new AudioReceiver(ctx, {}, 'received.answerer.wav') : null;
 
     const server = await ps.serve((conn) => {
       ctx.log.log('handshake.ok', { remote: `${conn.remoteHost}:${conn.remotePort}`, with: 'peer' });
       const previous = direct;
-      direct = { conn, datagrams: attachDatagrams(conn, () => {}) };
+      direct = { conn, datagrams: attachDatagrams(conn, (d) => back?.accept(d, 'direct')) };
       stopPunch();
       setPath('direct');
       if (previous) void previous.conn.stop({ force: true }).catch(() => {});
@@ -45,6 +46,7 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
       }, { once: true });
     });
     const control = await ControlClient.connect(ctx, ps, 'answerer');
+    control.on('relay', (payload: Buffer) => back?.accept(payload, 'relay'));
     control.on('peer', (info: PeerInfo) => {
       // The mobile appeared or moved. Audio starts on the relay too (where allowed), so a pair
       // that cannot be punched still streams.
@@ -65,6 +67,7 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
     await aborted(ctx.signal);
     audio.stop();
     stopPunch();
+    await back?.finish();
     await control.close();
     await server.stop({ force: true }).catch(() => {});
     await ps.stop();
@@ -75,7 +78,8 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
     await ps.start();
     const detector = opts.detectChanges ? new ChangeDetector(ctx, () => changed()) : null;
     const audio = new AudioReceiver(ctx, { first: () => detector?.audioStarted(), alive: () => detector?.alive() });
-    let current: QUICConnection | null = null as QUICConnection | null;
+    let current = null as QUICConnection | null;
+    let currentDatagrams = null as Datagrams | null;
     let connecting = false;
     let again = false;
     let target = '';   // the answerer address the newest attempt punched toward
@@ -101,7 +105,7 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
             ctx.log.log('handshake.ok', { remote: endpointKey(from), with: 'peer' });
             const previous = current;
             current = client.connection;
-            attachDatagrams(client.connection, (d) => audio.accept(d, 'direct'));
+            currentDatagrams = attachDatagrams(client.connection, (d) => audio.accept(d, 'direct'));
             client.connection.addEventListener('EventQUICConnectionStopped', () => {
               if (current !== client.connection || ctx.signal.aborted) return;
               // Our connection died (idle timeout: the path is gone). Start over from the rendezvous.
@@ -124,6 +128,7 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
 
     function changed(): void {
       if (!opts.relayWhilePunching && current) { void current.stop({ force: true }).catch(() => {}); current = null; }
+      currentDatagrams = null;   // the old path is gone: send the other way until a new one is up
       control.send({ type: 'address-change', reason: 'moved' });
       void connectDirect();
     }
@@ -136,9 +141,13 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
     };
     control.on('peer', onPeer);
     if (control.peer) onPeer(control.peer);
+    const outgoing = twoWay(ctx) ? streamAudio(ctx, () =>
+      currentDatagrams ? { kind: 'direct', datagrams: currentDatagrams }
+        : opts.relayWhilePunching && control.peer ? { kind: 'relay', control } : null) : null;
     await detector?.start();
     ctx.report('ready');
     await aborted(ctx.signal);
+    outgoing?.stop();
     detector?.stop();
     await audio.finish();
     await control.close();

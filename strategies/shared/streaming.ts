@@ -36,6 +36,9 @@ export function streamAudio(ctx: RoleContext, route: () => AudioRoute | null): {
 
 export interface ReceiverHooks { first?: () => void; alive?: () => void }
 
+/** `--audio both`: the answerer also receives (into received.answerer.wav), the mobile also sends. */
+export const twoWay = (ctx: RoleContext) => ctx.audio.direction === 'both';
+
 /** The mobile's audio: logs first arrivals, reports the 'audio' milestone and calls `first` once,
  *  calls `alive` on every valid frame (liveness), and writes received.wav covering exactly the
  *  logged frames. */
@@ -43,7 +46,8 @@ export class AudioReceiver {
   private readonly sink: AudioSink;
   private first = true;
   private closed = false;
-  constructor(private readonly ctx: RoleContext, private readonly hooks: ReceiverHooks = {}) {
+  constructor(private readonly ctx: RoleContext, private readonly hooks: ReceiverHooks = {},
+    private readonly wavName = 'received.wav') {
     this.sink = new AudioSink({
       jitterBufferMs: ctx.audio.jitterBufferMs,
       onFrame: (f, arrivedAt, duplicate, via) => {
@@ -59,6 +63,6 @@ export class AudioReceiver {
   }
   async finish(): Promise<void> {
     this.closed = true;
-    await this.sink.writeWav(`${this.ctx.runDir}/received.wav`);
+    await this.sink.writeWav(`${this.ctx.runDir}/${this.wavName}`);
   }
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { readWav, FRAME_MS } from '../../strategies/shared/audio.ts';
 import { DEFAULT_SPEC, mergeLogs, milestone, roleConfig, runOnce, startRole, type RunSpec } from '../../harness/run.ts';
 import { withTestbed } from '../../harness/driver.ts';
+import { computeMetrics } from '../../harness/metrics.ts';
 import { sleep } from './helpers.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
@@ -21,17 +22,19 @@ function pathsAfterEvent(dir: string): string[] {
   const events = mergeLogs(dir);
   const e = events.find((x) => x.type === 'event.fired')!.t;
   const seq: string[] = [];
-  let last = events.filter((x) => x.type === 'audio.recv' && x.t < e).pop()?.path as string;
+  const recv = events.filter((x) => x.type === 'audio.recv' && x.role === 'mobile');
+  let last = recv.filter((x) => x.t < e).pop()?.path as string;
   seq.push(last);
-  for (const x of events) {
-    if (x.type === 'audio.recv' && x.t >= e && x.path !== last) { last = x.path as string; seq.push(last); }
+  for (const x of recv) {
+    if (x.t >= e && x.path !== last) { last = x.path as string; seq.push(last); }
   }
   return seq;
 }
 
 for (const event of ['wifi-to-cellular', 'nat-rebind']) {
   test(`relay-repunch, port-restricted NATs, broadband, ${event}: relay bridges, direct returns, gap < 500 ms`, async () => {
-    const r = await runOnce(spec({ event }), bench);
+    const both = event === 'wifi-to-cellular';   // one of the two also streams mobile -> answerer
+    const r = await runOnce(spec({ event, audio: both ? 'both' : 'answerer-to-mobile' }), bench);
     const m = r.metrics;
     assert.equal(m.pre_event_concealed, 0, 'audio broke before the event');
     assert.equal(m.success, true);
@@ -43,8 +46,15 @@ for (const event of ['wifi-to-cellular', 'nat-rebind']) {
     assert.ok(m.relay_bytes > 0);
     const wav = readWav(readFileSync(path.join(r.dir, 'received.wav')));
     const frames = wav.pcm.length / (wav.info.sampleRate * 2 * FRAME_MS / 1000);
-    const recv = mergeLogs(r.dir).filter((x) => x.type === 'audio.recv').map((x) => x.seq as number);
+    const recv = mergeLogs(r.dir).filter((x) => x.type === 'audio.recv' && x.role === 'mobile').map((x) => x.seq as number);
     assert.equal(frames, Math.max(...recv) - Math.min(...recv) + 1, 'received.wav covers first..last frame');
+    if (both) {
+      const back = computeMetrics(mergeLogs(r.dir), { direction: { sender: 'mobile', receiver: 'answerer' }, observeEndMs: r.meta.observeEnd as number });
+      assert.equal(back.pre_event_concealed, 0, 'mobile -> answerer broke before the event');
+      assert.equal(back.success, true, 'mobile -> answerer did not recover');
+      assert.ok(back.frames_on_time > 100);
+      assert.ok(readWav(readFileSync(path.join(r.dir, 'received.answerer.wav'))).pcm.length > 0);
+    }
   });
 }
 
