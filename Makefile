@@ -8,13 +8,14 @@ CERTS := certs/intermediate.crt certs/peer.crt
 TSX := node_modules/.bin/tsx
 MIGBENCH := node harness/bin/migbench.js
 
-.PHONY: certs setup test microbench report test-unit test-testbed typecheck bench clean help
+.PHONY: certs setup test microbench report run test-unit test-testbed typecheck bench clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make setup   install Debian + npm dependencies, compile the link emulator (idempotent)"
 	@echo "make test    all tests (root; builds emulated networks)"
 	@echo "make bench   the default benchmark matrix (CONFIG=file.json for another)"
+	@echo "make run     one interactive run: STRATEGY=relay-repunch NAT=port-restricted EVENT=wifi-to-cellular LINK=broadband"
 	@echo "make report  reports/<BENCH>/index.html for results/<BENCH> (BENCH=default)"
 	@echo "make microbench  per-packet and per-run costs (tinybench)"
 	@echo "make clean   remove build products (not results/)"
@@ -58,6 +59,13 @@ test-testbed: setup
 CONFIG ?= harness/configs/default.json
 bench: setup
 	$(MIGBENCH) bench --config $(CONFIG)
+
+STRATEGY ?= relay-repunch
+NAT ?= port-restricted
+EVENT ?= wifi-to-cellular
+LINK ?= broadband
+run: setup
+	$(MIGBENCH) run --interactive --strategy $(STRATEGY) --nat $(NAT) --event $(EVENT) --link $(LINK)
 
 BENCH ?= default
 report: setup

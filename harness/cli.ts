@@ -2,7 +2,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { withTestbed } from './driver.ts';
 import { classifyPresets, DEFAULT_CLASSIFY, linkOptions, SLOTS } from './testbed/commands.ts';
-import { DEFAULT_SPEC, EVENTS, runOnce, type RunSpec } from './run.ts';
+import { DEFAULT_SPEC, EVENTS, runOnce, scheduled, type RunSpec } from './run.ts';
+import { liveDrive } from './live.ts';
 import { runBench } from './bench.ts';
 import { loadConfig } from './config.ts';
 import { writeReport } from './report.ts';
@@ -44,14 +45,15 @@ const COMMANDS: Record<string, Command> = {
   --audio answerer-to-mobile|both    --jitter-buffer MS (default 80)
   --opt KEY=VALUE        a strategy option (repeatable; \`migbench strategies\` lists them)
   --bench NAME           results/<NAME>/runs/<run id>/ (default adhoc)
-  --headless             no live view (the only mode so far)
+  --headless             no live view: warm up, fire the event, observe, print the metrics (the default)
+  --interactive          live terminal view; keys fire events (w, c, r, a, t, b; e = --event), q quits
   --json                 print the metrics as one JSON object`,
     options: {
       strategy: { type: 'string' }, nat: { type: 'string' }, 'nat-answerer': { type: 'string' }, 'nat-wifi': { type: 'string' },
       'nat-cellular': { type: 'string' }, ...linkFlags, event: { type: 'string' }, warmup: { type: 'string' },
       observe: { type: 'string' }, seed: { type: 'string' }, rep: { type: 'string' }, audio: { type: 'string' },
       'jitter-buffer': { type: 'string' }, opt: { type: 'string', multiple: true }, bench: { type: 'string', default: 'adhoc' },
-      headless: { type: 'boolean' }, json: { type: 'boolean' },
+      headless: { type: 'boolean' }, interactive: { type: 'boolean' }, json: { type: 'boolean' },
     },
     async run(v) {
       if (typeof v.strategy !== 'string') throw new Error(`--strategy is required (one of ${strategyNames().join(', ')})`);
@@ -76,7 +78,9 @@ const COMMANDS: Record<string, Command> = {
         warmupS: num('warmup', DEFAULT_SPEC.warmupS), observeS: num('observe', DEFAULT_SPEC.observeS), options: parseOpts(v.opt),
       };
       const benchDir = path.join(REPO, 'results', v.bench as string);
-      const r = await runOnce(spec, benchDir, (m) => { if (!v.json) process.stderr.write(`[${spec.strategy}] ${m}\n`); });
+      if (v.interactive && v.headless) throw new Error('--interactive and --headless exclude each other');
+      const r = await runOnce(spec, benchDir, (m) => { if (!v.json) process.stderr.write(`[${spec.strategy}] ${m}\n`); },
+        undefined, v.interactive ? liveDrive(process.stdin, process.stdout) : scheduled);
       if (v.json) { console.log(JSON.stringify({ id: r.id, dir: r.dir, ...r.metrics })); return r.metrics.success ? 0 : 3; }
       console.log(`run ${r.id}\n  ${r.dir}`);
       for (const k of METRIC_ORDER) {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { RoleConfig, StrategyRole } from '../strategies/contract.ts';
 import type { LogEvent } from '../strategies/shared/events.ts';
 import { loadStrategy } from '../strategies/registry.ts';
-import { REPO, TopologyDriver, type BuildInfo, type Calibration, type HostProcess, type LinkProfile, type LinkSlot, type NatSlot } from './driver.ts';
+import { REPO, TopologyDriver, type BuildInfo, type Calibration, type EventResult, type HostProcess, type LinkProfile, type LinkSlot, type NatSlot } from './driver.ts';
 import { computeMetrics, type RunMetrics } from './metrics.ts';
 import { natBehaviour, checkLinkProfile } from './presets.ts';
 
@@ -94,7 +94,7 @@ export function rttsFor(cal: Calibration[], event: string): { mobileIntermediate
 
 /** Runs one spec. `signal` (deadline, Ctrl-C) tears the run down at once and rejects with its reason. */
 export async function runOnce(spec: RunSpec, benchDir: string, progress: (msg: string) => void = () => {},
-  signal?: AbortSignal): Promise<RunResult> {
+  signal?: AbortSignal, drive: Drive = scheduled): Promise<RunResult> {
   await validateSpec(spec);
   const id = runId(spec);
   const dir = path.join(benchDir, 'runs', id);
@@ -106,7 +106,7 @@ export async function runOnce(spec: RunSpec, benchDir: string, progress: (msg: s
 
   const driver = await TopologyDriver.open();
   const procs = new Map<StrategyRole, HostProcess>();
-  const body = runBody(spec, dir, harnessLog, driver, procs, progress);
+  const body = runBody(spec, dir, harnessLog, driver, procs, progress, drive);
   body.catch(() => {});   // after an abort its pending steps fail against a stopped driver
   try {
     if (!signal) return await body;
@@ -122,8 +122,25 @@ export async function runOnce(spec: RunSpec, benchDir: string, progress: (msg: s
   }
 }
 
+/** What happens between "audio flows" and "stop": the fixed schedule of a bench run, or a person
+ *  at the keyboard (harness/live.ts). `fire` logs event.fired; the first one is the run's E. */
+export interface DriveContext {
+  spec: RunSpec; dir: string; info: BuildInfo; calibration: Calibration[];
+  fire(name: string): Promise<EventResult>;
+  phase(name: string, say?: string): void;
+}
+export type Drive = (ctx: DriveContext) => Promise<void>;
+
+/** The bench schedule: warm up, fire the event, observe. */
+export const scheduled: Drive = async ({ spec, fire, phase }) => {
+  await sleep(spec.warmupS * 1000);
+  if (spec.event !== 'none') await fire(spec.event);
+  phase('event', `event fired; observing ${spec.observeS} s`);
+  await sleep(spec.observeS * 1000);
+};
+
 async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: TopologyDriver,
-  procs: Map<StrategyRole, HostProcess>, progress: (msg: string) => void): Promise<RunResult> {
+  procs: Map<StrategyRole, HostProcess>, progress: (msg: string) => void, drive: Drive): Promise<RunResult> {
   const id = path.basename(dir);
   const t0 = Date.now();
   const phases: Record<string, number> = {};   // ms since the run began, where each phase began
@@ -140,18 +157,17 @@ async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: T
       if (role === 'intermediate') { phase('roles', 'starting roles'); await milestone(p, 'ready', 20000); }
     }
     await milestone(procs.get('mobile')!, 'audio', 30000);
-    phase('audio', `audio flowing; event in ${spec.warmupS} s`);
-    await sleep(spec.warmupS * 1000);
+    phase('audio', 'audio flowing');
+    driver.on('event.restored', (m: { t: number; tIssued: number; name: string }) =>
+      appendFileSync(harnessLog, JSON.stringify({ t: m.t, role: 'harness', type: 'event.restored', name: m.name, tIssued: m.tIssued }) + '\n'));
+    const fire = async (name: string) => {
+      const ev = await driver.fire(name);
+      appendFileSync(harnessLog, JSON.stringify({ t: ev.t, role: 'harness', type: 'event.fired', name, tIssued: ev.tIssued }) + '\n');
+      eventT ??= ev.t;
+      return ev;
+    };
     let eventT: number | null = null;
-    if (spec.event !== 'none') {
-      const ev = await driver.fire(spec.event);
-      eventT = ev.t;
-      appendFileSync(harnessLog, JSON.stringify({ t: ev.t, role: 'harness', type: 'event.fired', name: spec.event, tIssued: ev.tIssued }) + '\n');
-      driver.on('event.restored', (m: { t: number; tIssued: number; name: string }) =>
-        appendFileSync(harnessLog, JSON.stringify({ t: m.t, role: 'harness', type: 'event.restored', name: m.name, tIssued: m.tIssued }) + '\n'));
-    }
-    phase('event', `event fired; observing ${spec.observeS} s`);
-    await sleep(spec.observeS * 1000);
+    await drive({ spec, dir, info, calibration, fire, phase });
     const observeEnd = Date.now();
     for (const role of ['mobile', 'answerer', 'intermediate'] as const) await procs.get(role)!.signal('TERM');
     let grace: NodeJS.Timeout | undefined;   // roles get 8 s to flush and exit; the driver kills the rest
