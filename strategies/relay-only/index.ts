@@ -6,7 +6,7 @@ import type { RoleContext, Strategy } from '../contract.ts';
 import { runIntermediate } from '../shared/intermediate.ts';
 import { ChangeDetector, LIVENESS_OPTION } from '../shared/netwatch.ts';
 import { aborted, ControlClient, PeerSocket } from '../shared/peer.ts';
-import { AudioReceiver, streamAudio, twoWay } from '../shared/streaming.ts';
+import { AudioReceiver, relayRoute, streamAudio, twoWay } from '../shared/streaming.ts';
 
 async function answerer(ctx: RoleContext): Promise<void> {
   const ps = new PeerSocket();
@@ -16,7 +16,8 @@ async function answerer(ctx: RoleContext): Promise<void> {
   control.on('peer', () => { if (!paired) { paired = true; ctx.log.log('path', { state: 'relay' }); } });
   const back = twoWay(ctx) ? new AudioReceiver(ctx, {}, 'received.answerer.wav') : null;
   control.on('relay', (payload: Buffer) => back?.accept(payload, 'relay'));
-  const audio = streamAudio(ctx, () => (paired ? { kind: 'relay', control } : null));
+  const relay = relayRoute(control);
+  const audio = streamAudio(ctx, () => (paired ? relay : null));
   ctx.report('ready');
   await aborted(ctx.signal);
   audio.stop();
@@ -32,7 +33,8 @@ async function mobile(ctx: RoleContext): Promise<void> {
   const detector = new ChangeDetector(ctx, (via) => control.send({ type: 'address-change', reason: via }));
   const audio = new AudioReceiver(ctx, { first: () => detector.audioStarted(), alive: () => detector.alive() });
   control.on('relay', (payload: Buffer) => audio.accept(payload, 'relay'));
-  const outgoing = twoWay(ctx) ? streamAudio(ctx, () => ({ kind: 'relay', control })) : null;
+  const relay = relayRoute(control);
+  const outgoing = twoWay(ctx) ? streamAudio(ctx, () => relay) : null;
   await detector.start();
   ctx.report('ready');
   await aborted(ctx.signal);

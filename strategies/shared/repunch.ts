@@ -8,9 +8,9 @@ import type { QUICConnection } from '@matrixai/quic';
 import type { RoleContext, Strategy } from '../contract.ts';
 import { ChangeDetector } from './netwatch.ts';
 import { aborted, ControlClient, dedupe, PeerSocket, Puncher, within, type PeerInfo } from './peer.ts';
-import { attachDatagrams, type Datagrams } from './quic.ts';
+import { attachDatagrams } from './quic.ts';
 import { endpointKey, type Endpoint } from './signalling.ts';
-import { AudioReceiver, streamAudio, twoWay } from './streaming.ts';
+import { AudioReceiver, directRoute, relayRoute, streamAudio, twoWay, type AudioRoute } from './streaming.ts';
 
 export interface RepunchOptions {
   /** While the new connection is being made, send audio through the intermediate's relay. */
@@ -26,7 +26,7 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
   async function answerer(ctx: RoleContext): Promise<void> {
     const ps = new PeerSocket();
     await ps.start();
-    let direct: { conn: QUICConnection; datagrams: Datagrams } | null = null;
+    let direct: { conn: QUICConnection; route: AudioRoute } | null = null;
     let path: 'direct' | 'relay' | 'none' = 'none';
     let puncher: Puncher | null = null;
     const setPath = (p: typeof path) => { if (p !== path) { path = p; ctx.log.log('path', { state: p }); } };
@@ -37,7 +37,7 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
     const server = await ps.serve((conn) => {
       ctx.log.log('handshake.ok', { remote: `${conn.remoteHost}:${conn.remotePort}`, with: 'peer' });
       const previous = direct;
-      direct = { conn, datagrams: attachDatagrams(conn, (d) => back?.accept(d, 'direct')) };
+      direct = { conn, route: directRoute(attachDatagrams(conn, (d) => back?.accept(d, 'direct'))) };
       stopPunch();
       setPath('direct');
       if (previous) void previous.conn.stop({ force: true }).catch(() => {});
@@ -60,9 +60,9 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
       puncher = p;
       void p.heard.then((from) => ctx.log.log('punch.ok', { remote: endpointKey(from) }));
     });
+    const relay = relayRoute(control);
     const audio = streamAudio(ctx, () =>
-      path === 'direct' && direct ? { kind: 'direct', datagrams: direct.datagrams }
-        : path === 'relay' ? { kind: 'relay', control } : null);
+      path === 'direct' && direct ? direct.route : path === 'relay' ? relay : null);
     ctx.report('ready');
     await aborted(ctx.signal);
     audio.stop();
@@ -79,7 +79,7 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
     const detector = opts.detectChanges ? new ChangeDetector(ctx, () => changed()) : null;
     const audio = new AudioReceiver(ctx, { first: () => detector?.audioStarted(), alive: () => detector?.alive() });
     let current = null as QUICConnection | null;
-    let currentDatagrams = null as Datagrams | null;
+    let currentRoute = null as AudioRoute | null;
     let connecting = false;
     let again = false;
     let target = '';   // the answerer address the newest attempt punched toward
@@ -105,7 +105,7 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
             ctx.log.log('handshake.ok', { remote: endpointKey(from), with: 'peer' });
             const previous = current;
             current = client.connection;
-            currentDatagrams = attachDatagrams(client.connection, (d) => audio.accept(d, 'direct'));
+            currentRoute = directRoute(attachDatagrams(client.connection, (d) => audio.accept(d, 'direct')));
             client.connection.addEventListener('EventQUICConnectionStopped', () => {
               if (current !== client.connection || ctx.signal.aborted) return;
               // Our connection died (idle timeout: the path is gone). Start over from the rendezvous.
@@ -128,7 +128,7 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
 
     function changed(): void {
       if (!opts.relayWhilePunching && current) { void current.stop({ force: true }).catch(() => {}); current = null; }
-      currentDatagrams = null;   // the old path is gone: send the other way until a new one is up
+      currentRoute = null;   // the old path is gone: send the other way until a new one is up
       control.send({ type: 'address-change', reason: 'moved' });
       void connectDirect();
     }
@@ -141,9 +141,9 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
     };
     control.on('peer', onPeer);
     if (control.peer) onPeer(control.peer);
+    const relay = relayRoute(control);
     const outgoing = twoWay(ctx) ? streamAudio(ctx, () =>
-      currentDatagrams ? { kind: 'direct', datagrams: currentDatagrams }
-        : opts.relayWhilePunching && control.peer ? { kind: 'relay', control } : null) : null;
+      currentRoute ?? (opts.relayWhilePunching && control.peer ? relay : null)) : null;
     await detector?.start();
     ctx.report('ready');
     await aborted(ctx.signal);

@@ -8,7 +8,19 @@ import type { Datagrams } from './quic.ts';
 
 const STALE_MS = 200;   // queued audio older than this is useless to a jitter buffer: purge it
 
-export type AudioRoute = { kind: 'direct'; datagrams: Datagrams } | { kind: 'relay'; control: ControlClient };
+/** Where one frame goes: its path (for the log) and how to send it. */
+export interface AudioRoute { path: PathKind; send(frame: Buffer, sentAt: number): void }
+
+/** QUIC DATAGRAMs on a P2P connection; queued frames too old to play are purged first. */
+export const directRoute = (datagrams: Datagrams): AudioRoute => ({
+  path: 'direct',
+  send(frame, sentAt) {
+    datagrams.purge((d) => (decodeFrame(Buffer.from(d))?.sentAt ?? 0) < sentAt - STALE_MS);
+    void datagrams.send(frame);
+  },
+});
+/** Through the intermediate's relay, on the control connection. */
+export const relayRoute = (control: ControlClient): AudioRoute => ({ path: 'relay', send: (frame) => void control.relay(frame) });
 
 /** Sends frame after frame on `route()`'s answer at that moment. Before the first route exists
  *  nothing is logged (the stream has not begun); after it, a frame with no route is logged with
@@ -22,13 +34,8 @@ export function streamAudio(ctx: RoleContext, route: () => AudioRoute | null): {
       return;
     }
     begun = true;
-    if (r.kind === 'direct') {
-      r.datagrams.purge((d) => (decodeFrame(Buffer.from(d))?.sentAt ?? 0) < sentAt - STALE_MS);
-      void r.datagrams.send(frame);
-    } else {
-      void r.control.relay(frame);
-    }
-    ctx.log.log('audio.sent', { seq, path: r.kind }, sentAt);
+    r.send(frame, sentAt);
+    ctx.log.log('audio.sent', { seq, path: r.path }, sentAt);
   });
   sender.start();
   return { stop: () => sender.stop() };
