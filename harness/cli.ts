@@ -111,6 +111,7 @@ const COMMANDS: Record<string, Command> = {
       process.removeAllListeners('SIGINT');
       process.once('SIGINT', () => { process.stderr.write('\ninterrupted: stopping the running runs (they run again next time)\n'); stop.abort(); });
       const tty = process.stderr.isTTY;
+      let shown = -1;   // without a terminal, one line per finished run
       const fmt = (s: number | null) => (s === null ? '?' : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`);
       const r = await runBench(config, {
         retryFailed: Boolean(v['retry-failed']), signal: stop.signal,
@@ -118,7 +119,8 @@ const COMMANDS: Record<string, Command> = {
           const line = `[${p.done}/${p.total}] ${p.total ? Math.round((100 * p.done) / p.total) : 100}% ETA ${fmt(p.etaS)} ` +
             `failed ${p.failed}${p.skipped ? `, ${p.skipped} already done` : ''}` +
             (p.last && !tty ? ` | ${p.last.id} ${p.last.status}${p.last.error ? `: ${p.last.error}` : ''}` : '');
-          if (tty) process.stderr.write(`\r${line.padEnd(100)}`); else process.stderr.write(line + '\n');
+          if (tty) process.stderr.write(`\r${line.padEnd(100)}`);
+          else if (p.done !== shown) { shown = p.done; process.stderr.write(line + '\n'); }
         },
       });
       if (tty) process.stderr.write('\n');
