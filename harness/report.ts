@@ -5,7 +5,7 @@ import path from 'node:path';
 import { readRecords, type RunRecord } from './bench.ts';
 import { REPO } from './driver.ts';
 import { computeFrames, type FrameRow } from './timeline.ts';
-import { METRIC_GLOSSARY } from './metrics.ts';
+import { EVENT_WINDOW_NOTE, METRIC_GLOSSARY } from './metrics.ts';
 import { mergeLogs } from './run.ts';
 
 export const REPORTS = path.join(REPO, 'reports');
@@ -204,7 +204,7 @@ td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f4f4f
 ${charts.map((c) => `<div class="chart" id="${c.id}"></div>`).join('\n')}
 <h2>Overhead</h2>${overheadTable(rows)}
 ${failed.length ? `<h2>Failed runs</h2><table><tr><th>run</th><th>reason</th></tr>${failed.map((f) => `<tr><td>${esc(f.id)}</td><td>${esc(f.error)}</td></tr>`).join('')}</table>` : ''}
-<h2>Glossary</h2><table>${Object.entries(METRIC_GLOSSARY).map(([k, v]) => `<tr><td><code>${k}</code></td><td>${esc(v)}</td></tr>`).join('')}</table>
+<h2>Glossary</h2><p>${esc(EVENT_WINDOW_NOTE)}</p><table>${Object.entries(METRIC_GLOSSARY).map(([k, v]) => `<tr><td><code>${k}</code></td><td>${esc(v)}</td></tr>`).join('')}</table>
 <h2>Run metadata</h2><pre>${esc(JSON.stringify({ versions: meta.versions, host: meta.host, config: meta.config, invocations: meta.invocations }, null, 2))}</pre>
 <script>
 const charts = ${JSON.stringify(charts).replace(/</g, '\\u003c')};

@@ -136,7 +136,7 @@ export class Puncher {
   readonly heard: Promise<Endpoint>;
   private resolveHeard!: (e: Endpoint) => void;
   private readonly token: Buffer;
-  constructor(private readonly ps: PeerSocket, pairing: string, private targets: Endpoint[], intervalMs = 20) {
+  constructor(private readonly ps: PeerSocket, pairing: string, private readonly targets: Endpoint[], intervalMs = 20) {
     this.token = Buffer.concat([PUNCH_MAGIC, Buffer.from(pairing.slice(0, 32))]);
     this.heard = new Promise((r) => { this.resolveHeard = r; });
     this.unsubscribe = onRawPacket(ps.socket, (data, from) => {
@@ -150,7 +150,6 @@ export class Puncher {
     fire();
     this.timer = setInterval(fire, intervalMs);
   }
-  retarget(targets: Endpoint[]): void { this.targets = dedupe(targets); }
   stop(): void {
     clearInterval(this.timer);
     this.unsubscribe?.();
@@ -167,11 +166,6 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
   return Promise.race([promise, new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no result in ${ms} ms`)), ms); })])
     .finally(() => clearTimeout(timer));
 }
-
-export const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
-  const t = setTimeout(resolve, ms);
-  signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-});
 
 export const aborted = (signal: AbortSignal) => new Promise<void>((resolve) => {
   if (signal.aborted) resolve(); else signal.addEventListener('abort', () => resolve(), { once: true });
