@@ -1,9 +1,10 @@
 // make microbench: the per-packet and per-run costs that bound the bench (tinybench, loopback only).
 import { Bench } from 'tinybench';
-import { QUICClient, QUICServer, QUICSocket, events } from '@matrixai/quic';
+import { QUICClient } from '@matrixai/quic';
 import { decodeFrame, encodeFrame } from '../strategies/shared/audio.ts';
 import type { LogEvent } from '../strategies/shared/events.ts';
-import { attachDatagrams, baseConfig, clientCrypto, loadCert, quietLogger, serverCrypto } from '../strategies/shared/quic.ts';
+import { attachDatagrams, baseConfig, clientCrypto, quietLogger } from '../strategies/shared/quic.ts';
+import { startEchoServer } from './loopback.ts';
 import { encode, MessageReader, type Message } from '../strategies/shared/signalling.ts';
 import { computeMetrics } from './metrics.ts';
 
@@ -27,16 +28,8 @@ async function main(): Promise<void> {
   const log = tenMinuteLog();
 
   const logger = quietLogger();
-  const cert = loadCert('peer');
-  const serverSocket = new QUICSocket({ logger });
-  await serverSocket.start({ host: '127.0.0.1', port: 0 });
-  const server = new QUICServer({ crypto: serverCrypto(), socket: serverSocket, logger,
-    config: baseConfig({ key: cert.key, cert: cert.cert, verifyPeer: false }) });
-  server.addEventListener(events.EventQUICServerConnection.name, (evt) => {
-    const dg = attachDatagrams((evt as events.EventQUICServerConnection).detail, (d) => void dg.send(d));   // echo
-  });
-  await server.start();
-  const dial = () => QUICClient.createQUICClient({ host: '127.0.0.1', port: serverSocket.port, crypto: clientCrypto, logger,
+  const echo = await startEchoServer();
+  const dial = () => QUICClient.createQUICClient({ host: '127.0.0.1', port: echo.port, crypto: clientCrypto, logger,
     localHost: '127.0.0.1', config: baseConfig({ verifyPeer: false }) }, { timer: 3000 });
   const echoClient = await dial();
   let waiting: (() => void) | null = null;
@@ -56,8 +49,7 @@ async function main(): Promise<void> {
   await bench.run();
   console.table(bench.table());
   await echoClient.destroy({ force: true });
-  await server.stop({ force: true });
-  await serverSocket.stop({ force: true });
+  await echo.stop();
 }
 
 await main();

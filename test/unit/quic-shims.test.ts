@@ -5,10 +5,11 @@ import { readFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import path from 'node:path';
 import { REPO } from '../../harness/driver.ts';
-import { QUICClient, QUICServer, QUICSocket, events, type QUICConnection } from '@matrixai/quic';
+import { startEchoServer } from '../../harness/loopback.ts';
+import { QUICClient, QUICSocket } from '@matrixai/quic';
 import {
   ACTIVE_CID_LIMIT, QUIC_VERSION, attachDatagrams, baseConfig, clientCrypto, loadCert, onRawPacket, pinTo,
-  quietLogger, serverCrypto, shimHooks,
+  quietLogger, shimHooks,
 } from '../../strategies/shared/quic.ts';
 
 test('the installed @matrixai/quic is the pinned version', () => {
@@ -20,40 +21,30 @@ test('the installed @matrixai/quic is the pinned version', () => {
 test('datagram, raw-packet and path-limit shims work on a loopback connection', async () => {
   const logger = quietLogger();
   const cert = loadCert('peer');
-  const serverSocket = new QUICSocket({ logger });
+  const echo = await startEchoServer();
   const clientSocket = new QUICSocket({ logger });
-  await serverSocket.start({ host: '127.0.0.1', port: 0 });
   await clientSocket.start({ host: '127.0.0.1', port: 0 });
-  const server = new QUICServer({ crypto: serverCrypto(), socket: serverSocket, logger,
-    config: baseConfig({ key: cert.key, cert: cert.cert, verifyPeer: false }) });
   const echoed: string[] = [];
-  let serverConn: QUICConnection | undefined;
-  server.addEventListener(events.EventQUICServerConnection.name, (evt) => {
-    serverConn = (evt as events.EventQUICServerConnection).detail;
-    const dg = attachDatagrams(serverConn, (d) => void dg.send(d));   // echo
-  });
-  await server.start();
   const raw: string[] = [];
-  const off = onRawPacket(serverSocket, (data) => { if (data.toString().startsWith('probe')) raw.push(data.toString()); });
-  const client = await QUICClient.createQUICClient({ host: '127.0.0.1', port: serverSocket.port, socket: clientSocket,
+  const off = onRawPacket(echo.socket, (data) => { if (data.toString().startsWith('probe')) raw.push(data.toString()); });
+  const client = await QUICClient.createQUICClient({ host: '127.0.0.1', port: echo.port, socket: clientSocket,
     crypto: clientCrypto, logger, config: baseConfig({ verifyPeer: true, verifyCallback: pinTo(cert.fingerprint) }) }, { timer: 3000 });
   try {
-    const hooks = shimHooks(client.connection, serverSocket);
+    const hooks = shimHooks(client.connection, echo.socket);
     assert.deepEqual(Object.entries(hooks).filter(([, ok]) => !ok).map(([k]) => k), [], 'internals the shims need are gone');
     const dg = attachDatagrams(client.connection, (d) => echoed.push(Buffer.from(d).toString()));
     for (let i = 0; i < 5; i++) assert.equal(await dg.send(Buffer.from(`frame-${i}`)), true);
-    await clientSocket.send(Buffer.from('probe-1'), serverSocket.port, '127.0.0.1');
+    await clientSocket.send(Buffer.from('probe-1'), echo.port, '127.0.0.1');
     for (let i = 0; i < 100 && echoed.length < 5; i++) await new Promise((r) => setTimeout(r, 10));
     assert.deepEqual(echoed, [0, 1, 2, 3, 4].map((i) => `frame-${i}`));
     assert.deepEqual(raw, ['probe-1']);
     assert.ok((dg.maxLen() ?? 0) >= 1200, `datagram room ${dg.maxLen()}`);
-    assert.ok(serverConn);
+    assert.equal(echo.connections.length, 1);
   } finally {
     off();
     await client.destroy({ force: true });
-    await server.stop({ force: true });
+    await echo.stop();
     await clientSocket.stop({ force: true });
-    await serverSocket.stop({ force: true });
   }
 });
 
@@ -83,16 +74,8 @@ async function rebindingNat(serverPort: number) {
 
 test(`the path-limit patch: one connection survives 4 NAT rebindings (quiche's default allows 1)`, async () => {
   const logger = quietLogger();
-  const cert = loadCert('peer');
-  const serverSocket = new QUICSocket({ logger });
-  await serverSocket.start({ host: '127.0.0.1', port: 0 });
-  const server = new QUICServer({ crypto: serverCrypto(), socket: serverSocket, logger,
-    config: baseConfig({ key: cert.key, cert: cert.cert, verifyPeer: false }) });
-  server.addEventListener(events.EventQUICServerConnection.name, (evt) => {
-    const dg = attachDatagrams((evt as events.EventQUICServerConnection).detail, (d) => void dg.send(d));
-  });
-  await server.start();
-  const nat = await rebindingNat(serverSocket.port);
+  const echo = await startEchoServer();
+  const nat = await rebindingNat(echo.port);
   const client = await QUICClient.createQUICClient({ host: '127.0.0.1', port: nat.port, crypto: clientCrypto, logger,
     localHost: '127.0.0.1', config: baseConfig({ verifyPeer: false }) }, { timer: 3000 });
   try {
@@ -107,7 +90,6 @@ test(`the path-limit patch: one connection survives 4 NAT rebindings (quiche's d
   } finally {
     await client.destroy({ force: true });
     nat.close();
-    await server.stop({ force: true });
-    await serverSocket.stop({ force: true });
+    await echo.stop();
   }
 });
