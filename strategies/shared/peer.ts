@@ -29,19 +29,20 @@ export class PeerSocket {
     return ctx.uplinks.map((u) => ({ addr: u.addr, port: this.port }));
   }
 
-  /** Dials a QUIC connection on the shared socket; the remote must hold the peers' pinned cert. */
-  async dial(remote: Endpoint, timeoutMs: number, config = {}): Promise<QUICClient> {
+  /** Dials a QUIC connection (on the shared socket unless another is given); the remote must hold the peers' pinned cert. */
+  async dial(remote: Endpoint, timeoutMs: number, config = {}, socket = this.socket): Promise<QUICClient> {
     return QUICClient.createQUICClient({
-      host: remote.addr, port: remote.port, socket: this.socket, crypto: clientCrypto, logger: this.logger,
+      host: remote.addr, port: remote.port, socket, crypto: clientCrypto, logger: this.logger,
       config: baseConfig({ key: this.cert.key, cert: this.cert.cert, verifyPeer: true, verifyCallback: pinTo(this.cert.fingerprint), ...config }),
     }, { timer: timeoutMs });
   }
 
-  /** Accepts P2P connections from peers that hold the pinned peer certificate. */
-  async serve(onConnection: (conn: QUICConnection) => void): Promise<QUICServer> {
+  /** Accepts P2P connections from peers that hold the pinned peer certificate (on the shared
+   *  socket, or on another one such as a path layer's virtual socket). */
+  async serve(onConnection: (conn: QUICConnection) => void, config = {}, socket = this.socket): Promise<QUICServer> {
     const server = new QUICServer({
-      crypto: serverCrypto(), socket: this.socket, logger: this.logger,
-      config: baseConfig({ key: this.cert.key, cert: this.cert.cert, verifyPeer: true, verifyCallback: pinTo(this.cert.fingerprint) }),
+      crypto: serverCrypto(), socket, logger: this.logger,
+      config: baseConfig({ key: this.cert.key, cert: this.cert.cert, verifyPeer: true, verifyCallback: pinTo(this.cert.fingerprint), ...config }),
     });
     server.addEventListener(events.EventQUICServerConnection.name, (evt) =>
       onConnection((evt as events.EventQUICServerConnection).detail));

@@ -141,6 +141,42 @@ export function onRawPacket(socket: QUICSocket, fn: (data: Buffer, from: { addre
   return () => udp.off('message', listener);
 }
 
+// -- a QUIC socket under a path layer: the connection sees one fixed peer address -----------------
+/** The peer address every connection on a virtual socket sees (nothing is ever sent to it). */
+export const VIRTUAL_PEER = { host: '127.0.0.1', port: 9 };
+
+export interface VirtualSocket {
+  socket: QUICSocket;
+  /** Hands one received QUIC packet to the socket as if it came from VIRTUAL_PEER. */
+  inject(packet: Uint8Array): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A QUICSocket whose outgoing packets go to `out` instead of the network: js-quic's client and
+ *  server send through the socket's internal `send_` (QUICClient.js/QUICServer.js), which is
+ *  replaced on this instance; incoming packets enter through its `handleSocketMessage`. Its real
+ *  UDP socket is bound to loopback only because js-quic needs a running socket. */
+export async function virtualSocket(out: (packet: Buffer) => void): Promise<VirtualSocket> {
+  const socket = new QUICSocket({ logger: quietLogger() });
+  await socket.start({ host: '127.0.0.1', port: 0 });
+  const s = socket as unknown as SocketInternals;
+  s.send_ = async (...params: unknown[]) => {
+    const msg = params[0] as Uint8Array;
+    // (msg, port, host) or (msg, offset, length, port, host); copy: quiche reuses its buffer
+    out(params.length === 5 ? Buffer.from(msg.subarray(params[1] as number, (params[1] as number) + (params[2] as number)))
+      : Buffer.from(msg));
+  };
+  return {
+    socket,
+    inject: (packet) => s.handleSocketMessage(Buffer.from(packet), { address: VIRTUAL_PEER.host, port: VIRTUAL_PEER.port }),
+    stop: () => socket.stop({ force: true }).catch(() => {}),
+  };
+}
+interface SocketInternals {
+  send_(...params: unknown[]): Promise<unknown>;
+  handleSocketMessage(data: Buffer, from: { address: string; port: number }): Promise<void>;
+}
+
 /** Names of the internals the shims above depend on, checked by the shim test. */
 export function shimHooks(conn?: QUICConnection, socket?: QUICSocket): Record<string, boolean> {
   const c = conn as unknown as Partial<ConnInternals> | undefined;
@@ -154,6 +190,10 @@ export function shimHooks(conn?: QUICConnection, socket?: QUICSocket): Record<st
       'connection.conn.dgramRecvVec': typeof c.conn?.dgramRecvVec === 'function',
       'connection.conn.dgramPurgeOutgoing': typeof c.conn?.dgramPurgeOutgoing === 'function',
     } : {}),
-    ...(socket ? { 'QUICSocket.socket (node dgram)': typeof (socket as unknown as { socket?: dgram.Socket }).socket?.on === 'function' } : {}),
+    'QUICSocket.prototype.send_': typeof (QUICSocket.prototype as unknown as SocketInternals).send_ === 'function',
+    ...(socket ? {
+      'QUICSocket.socket (node dgram)': typeof (socket as unknown as { socket?: dgram.Socket }).socket?.on === 'function',
+      'QUICSocket.handleSocketMessage': typeof (socket as unknown as Partial<SocketInternals>).handleSocketMessage === 'function',
+    } : {}),
   };
 }

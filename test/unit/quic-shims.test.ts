@@ -6,10 +6,10 @@ import dgram from 'node:dgram';
 import path from 'node:path';
 import { REPO } from '../../harness/driver.ts';
 import { startEchoServer } from '../../harness/loopback.ts';
-import { QUICClient, QUICSocket } from '@matrixai/quic';
+import { events, QUICClient, QUICServer, QUICSocket } from '@matrixai/quic';
 import {
   ACTIVE_CID_LIMIT, QUIC_VERSION, attachDatagrams, baseConfig, clientCrypto, loadCert, onRawPacket, pinTo,
-  quietLogger, shimHooks,
+  quietLogger, serverCrypto, shimHooks, VIRTUAL_PEER, virtualSocket, type VirtualSocket,
 } from '../../strategies/shared/quic.ts';
 
 test('the installed @matrixai/quic is the pinned version', () => {
@@ -91,5 +91,44 @@ test(`the path-limit patch: one connection survives 4 NAT rebindings (quiche's d
     await client.destroy({ force: true });
     nat.close();
     await echo.stop();
+  }
+});
+
+test('virtual sockets: a connection whose packets a path layer carries sees one fixed peer and survives a path swap', async () => {
+  const logger = quietLogger();
+  const cert = loadCert('peer');
+  // The "paths": two queues between the sockets; swapping them is invisible to QUIC.
+  const carried = { a: 0, b: 0 };
+  let via: 'a' | 'b' = 'a';
+  let server!: VirtualSocket, client!: VirtualSocket;
+  server = await virtualSocket((p) => { carried[via]++; void client.inject(p); });
+  client = await virtualSocket((p) => { carried[via]++; void server.inject(p); });
+  const srv = new QUICServer({ crypto: serverCrypto(), socket: server.socket, logger,
+    config: baseConfig({ key: cert.key, cert: cert.cert, verifyPeer: false }) });
+  const accepted: string[] = [];
+  srv.addEventListener(events.EventQUICServerConnection.name, (evt) => {
+    const conn = (evt as events.EventQUICServerConnection).detail;
+    accepted.push(`${conn.remoteHost}:${conn.remotePort}`);
+    const dg = attachDatagrams(conn, (d) => void dg.send(d));
+  });
+  await srv.start();
+  const c = await QUICClient.createQUICClient({ host: VIRTUAL_PEER.host, port: VIRTUAL_PEER.port, socket: client.socket,
+    crypto: clientCrypto, logger, config: baseConfig({ verifyPeer: true, verifyCallback: pinTo(cert.fingerprint) }) }, { timer: 3000 });
+  try {
+    assert.deepEqual(Object.entries(shimHooks(undefined, client.socket)).filter(([, ok]) => !ok).map(([k]) => k), []);
+    const got = new Set<string>();
+    const dg = attachDatagrams(c.connection, (d) => got.add(Buffer.from(d).toString()));
+    for (const path of ['a', 'b'] as const) {
+      via = path;
+      for (let i = 0; i < 40 && !got.has(path); i++) { await dg.send(Buffer.from(path)); await new Promise((r) => setTimeout(r, 10)); }
+      assert.ok(got.has(path), `no echo over path ${path}`);
+    }
+    assert.ok(carried.a > 0 && carried.b > 0, JSON.stringify(carried));
+    assert.deepEqual(accepted, [`${VIRTUAL_PEER.host}:${VIRTUAL_PEER.port}`]);
+  } finally {
+    await c.destroy({ force: true });
+    await srv.stop({ force: true });
+    await client.stop();
+    await server.stop();
   }
 });

@@ -1,0 +1,113 @@
+// overlay — the QUIC connection never breaks. One P2P QUIC connection for the whole run, on a
+// path layer (strategies/shared/paths.ts) that carries its packets direct or through the
+// intermediate's relay. On a change the mobile moves to the relay at once (netlink or silence) and
+// signals the intermediate; the answerer, told the mobile's new address, moves to the relay too;
+// both re-punch, and the first punch heard puts the same connection back on the direct path.
+// No new handshake, no stream restart: `handshakes` stays 1.
+import type { QUICConnection } from '@matrixai/quic';
+import type { RoleContext, Strategy } from '../contract.ts';
+import { runIntermediate } from '../shared/intermediate.ts';
+import { ChangeDetector, LIVENESS_OPTION } from '../shared/netwatch.ts';
+import { PathLayer } from '../shared/paths.ts';
+import { aborted, ControlClient, PeerSocket, within, type PeerInfo } from '../shared/peer.ts';
+import { attachDatagrams, type Datagrams } from '../shared/quic.ts';
+import { targetsOf } from '../shared/repunch.ts';
+import { AudioReceiver, directRoute, streamAudio, twoWay, type AudioRoute } from '../shared/streaming.ts';
+
+/** The audio route over the layer: QUIC DATAGRAMs on the one connection, logged on the layer's path. */
+const overLayer = (layer: PathLayer, datagrams: Datagrams): AudioRoute => {
+  const route = directRoute(datagrams);
+  return { get path() { return layer.path; }, send: route.send };
+};
+
+async function answerer(ctx: RoleContext): Promise<void> {
+  const ps = new PeerSocket();
+  await ps.start();
+  const control = await ControlClient.connect(ctx, ps, 'answerer');
+  const layer = await PathLayer.open(ctx, ps, control, (path) => ctx.log.log('path', { state: path }));
+  const back = twoWay(ctx) ? new AudioReceiver(ctx, {}, 'received.answerer.wav') : null;
+  let route: AudioRoute | null = null;
+  let conn: QUICConnection | null = null;
+  const server = await layer.serve((c) => {
+    ctx.log.log('handshake.ok', { remote: 'overlay', with: 'peer' });
+    conn = c;
+    layer.connected = true;
+    route = overLayer(layer, attachDatagrams(c, (d) => back?.accept(d, layer.arrivedVia)));
+    ctx.log.log('path', { state: layer.path });
+  });
+  const onPeer = (info: PeerInfo) => {
+    if (info.changed) layer.useRelay();   // the mobile moved: its old address is a black hole
+    layer.punch(targetsOf(info));
+  };
+  control.on('peer', onPeer);
+  if (control.peer) onPeer(control.peer);
+  const audio = streamAudio(ctx, () => route);
+  ctx.report('ready');
+  await aborted(ctx.signal);
+  audio.stop();
+  await back?.finish();
+  await (conn as QUICConnection | null)?.stop({ force: true }).catch(() => {});
+  await server.stop({ force: true }).catch(() => {});
+  await layer.close();
+  await control.close();
+  await ps.stop();
+}
+
+async function mobile(ctx: RoleContext): Promise<void> {
+  const ps = new PeerSocket();
+  await ps.start();
+  const control = await ControlClient.connect(ctx, ps, 'mobile');
+  const layer = await PathLayer.open(ctx, ps, control);
+  const detector = new ChangeDetector(ctx, (via) => {
+    layer.useRelay();
+    control.send({ type: 'address-change', reason: via });   // the answerer answers with a fresh `peer`
+  });
+  const audio = new AudioReceiver(ctx, { first: () => detector.audioStarted(), alive: () => detector.alive() });
+  const onPeer = (info: PeerInfo) => layer.punch(targetsOf(info));
+  control.on('peer', onPeer);
+  if (control.peer) onPeer(control.peer);
+  // The one connection: dialled as soon as the answerer is known, over the relay if no punch has
+  // succeeded yet; retried only if it cannot be made at all.
+  let route: AudioRoute | null = null;
+  let conn: QUICConnection | null = null;
+  const connect = async () => {
+    while (!conn && !ctx.signal.aborted) {
+      ctx.log.log('handshake.start', { remote: 'overlay', with: 'peer' });
+      try {
+        const client = await within(layer.dial(5000), 6000, 'overlay handshake');
+        conn = client.connection;
+        layer.connected = true;
+        ctx.log.log('handshake.ok', { remote: 'overlay', with: 'peer' });
+        route = overLayer(layer, attachDatagrams(conn, (d) => audio.accept(d, layer.arrivedVia)));
+        conn.addEventListener('EventQUICConnectionStopped', () => {
+          if (!ctx.signal.aborted) ctx.log.log('error', { message: 'the overlay connection closed' });
+        }, { once: true });
+      } catch (e) {
+        ctx.log.logOther('handshake.failed', { message: (e as Error).message });
+      }
+    }
+  };
+  if (control.peer) void connect(); else control.once('peer', () => void connect());
+  const outgoing = twoWay(ctx) ? streamAudio(ctx, () => route) : null;
+  await detector.start();
+  ctx.report('ready');
+  await aborted(ctx.signal);
+  outgoing?.stop();
+  detector.stop();
+  await audio.finish();
+  await (conn as QUICConnection | null)?.stop({ force: true }).catch(() => {});
+  await layer.close();
+  await control.close();
+  await ps.stop();
+}
+
+const strategy: Strategy = {
+  name: 'overlay',
+  describe: 'One QUIC connection for the whole run on a path layer (direct or relayed packets): on a ' +
+    'change it moves to the relay at once, re-punches and returns to direct — no new handshake.',
+  options: LIVENESS_OPTION,
+  intermediate: runIntermediate,
+  answerer,
+  mobile,
+};
+export default strategy;

@@ -1,0 +1,132 @@
+// A path layer under ONE QUIC connection (think iroh's magicsock): the P2P connection lives on a
+// virtual socket and always sees the same peer address, while this layer carries each of its
+// packets over the direct (punched) path or through the intermediate's relay. A change of path is
+// invisible to QUIC: no new handshake, no migration, no path validation, no stream restart.
+//
+// Wire format: OVERLAY_TAG · QUIC packet — as a raw UDP packet on the peer's shared socket
+// (direct), or as the payload of a relay datagram on the control connection (relay). The tag
+// keeps these packets apart from punches, relayed audio and the control connection's own QUIC.
+// The packets themselves are the P2P connection's (TLS with pinned certificates): a forged one
+// fails QUIC's decryption, so neither path needs a MAC of its own.
+import type { QUICClient, QUICConnection, QUICServer } from '@matrixai/quic';
+import type { RoleContext } from '../contract.ts';
+import type { PathKind } from './events.ts';
+import { Puncher, type ControlClient, type PeerSocket } from './peer.ts';
+import { onRawPacket, VIRTUAL_PEER, virtualSocket, type VirtualSocket } from './quic.ts';
+import { endpointKey, type Endpoint } from './signalling.ts';
+
+export const OVERLAY_TAG = 0x3c;
+/** How long one punch attempt lasts before the relay is accepted as the path (retried on the
+ *  next change or `peer` message). */
+const PUNCH_MS = 5000;
+/** The inner connection's packets must fit in one relay datagram on the control connection
+ *  (≈ 1306 bytes of room): 1200 is QUIC's minimum and leaves room for the tags. */
+const INNER_PAYLOAD = 1200;
+
+export class PathLayer {
+  /** The path the next packet takes. */
+  private directTo: Endpoint | null = null;
+  private puncher: Puncher | null = null;
+  private punchTimer?: NodeJS.Timeout;
+  private rx = Promise.resolve();
+  /** The path the packet being processed came in on. */
+  arrivedVia: PathKind = 'relay';
+  private readonly offRaw: () => void;
+
+  private constructor(private readonly ctx: RoleContext, private readonly ps: PeerSocket,
+    private readonly control: ControlClient, readonly vs: VirtualSocket,
+    private readonly onPath: (path: PathKind) => void) {
+    this.offRaw = onRawPacket(ps.socket, (data, from) => {
+      if (data[0] !== OVERLAY_TAG) return;
+      // The other side sends direct: it heard our punch, so the path works both ways (and if we
+      // had not heard its punch yet, its packets are as good a proof).
+      if (this.puncher) {
+        if (!this.directTo) this.useDirect({ addr: from.address, port: from.port });
+        else this.stopPunching();
+      }
+      this.receive(data.subarray(1), 'direct');
+    });
+    control.on('relay', (payload: Buffer) => { if (payload[0] === OVERLAY_TAG) this.receive(payload.subarray(1), 'relay'); });
+  }
+
+  static async open(ctx: RoleContext, ps: PeerSocket, control: ControlClient,
+    onPath: (path: PathKind) => void = () => {}): Promise<PathLayer> {
+    let layer: PathLayer | undefined;
+    const vs = await virtualSocket((packet) => layer?.send(packet));
+    layer = new PathLayer(ctx, ps, control, vs, onPath);
+    return layer;
+  }
+
+  get path(): PathKind { return this.directTo ? 'direct' : 'relay'; }
+
+  private send(packet: Buffer): void {
+    const framed = Buffer.concat([Buffer.of(OVERLAY_TAG), packet]);
+    if (this.directTo) void this.ps.socket.send(framed, this.directTo.port, this.directTo.addr).catch(() => {});
+    else void this.control.relay(framed);
+  }
+
+  /** Once the connection is up, packets are processed one at a time so that `arrivedVia` is the
+   *  path of the packet whose datagrams are being delivered. Not before: js-quic completes a
+   *  server handshake inside the handler of its first packet, which awaits the later ones. */
+  connected = false;
+
+  private receive(packet: Buffer, via: PathKind): void {
+    if (!this.connected) { this.arrivedVia = via; void this.vs.inject(packet).catch(() => {}); return; }
+    this.rx = this.rx.then(() => { this.arrivedVia = via; return this.vs.inject(packet); }).catch(() => {});
+  }
+
+  private useDirect(to: Endpoint): void {
+    const was = this.path;
+    this.directTo = to;
+    this.ctx.log.log('punch.ok', { remote: endpointKey(to) });
+    if (was !== 'direct') this.onPath('direct');
+  }
+
+  /** The direct path is gone (or suspect): everything goes through the relay from now on. */
+  useRelay(): void {
+    if (!this.directTo) return;
+    this.directTo = null;
+    this.onPath('relay');
+  }
+
+  /** Punches toward the peer's candidates; the first punch heard from it (or its first direct
+   *  packet) makes the direct path current. Keeps punching until the peer's direct packets
+   *  arrive, so its side of the hole is open too, or for PUNCH_MS at most. */
+  punch(targets: Endpoint[]): void {
+    this.stopPunching();
+    this.ctx.log.log('punch.start', { remote: targets.map(endpointKey).join(' ') });
+    const p = new Puncher(this.ps, this.ctx.pairings[0]!.id, targets);
+    this.puncher = p;
+    void p.heard.then((from) => { if (this.puncher === p && !this.directTo) this.useDirect(from); });
+    this.punchTimer = setTimeout(() => {
+      if (this.puncher !== p) return;
+      if (!this.directTo) this.ctx.log.logOther('punch.failed', { after: PUNCH_MS });
+      this.stopPunching();
+    }, PUNCH_MS);
+  }
+
+  private stopPunching(): void {
+    clearTimeout(this.punchTimer);
+    this.puncher?.stop();
+    this.puncher = null;
+  }
+
+  /** The connection's config: packets small enough for a relay datagram. */
+  static readonly innerConfig = { maxSendUdpPayloadSize: INNER_PAYLOAD, maxRecvUdpPayloadSize: INNER_PAYLOAD };
+
+  /** The mobile's one P2P connection, dialled over the layer (relay until a punch succeeds). */
+  dial(timeoutMs: number): Promise<QUICClient> {
+    return this.ps.dial({ addr: VIRTUAL_PEER.host, port: VIRTUAL_PEER.port }, timeoutMs, PathLayer.innerConfig, this.vs.socket);
+  }
+
+  /** The answerer's server for the P2P connection. */
+  serve(onConnection: (conn: QUICConnection) => void): Promise<QUICServer> {
+    return this.ps.serve(onConnection, PathLayer.innerConfig, this.vs.socket);
+  }
+
+  async close(): Promise<void> {
+    this.stopPunching();
+    this.offRaw();
+    await this.vs.stop();
+  }
+}
