@@ -1,7 +1,7 @@
 # p2p-quic-migration bench. `make bench` and `make test` install what they need on first run.
 SHELL := /bin/bash
 APT_PACKAGES := mininet nftables conntrack ethtool iproute2 iputils-ping procps util-linux gcc make \
-                espeak-ng sox chromium
+                espeak-ng sox chromium coturn
 STAMP := .stamps
 WIRE := topologies/build/wire
 CERTS := certs/intermediate.crt certs/peer.crt

@@ -72,7 +72,7 @@ export const METRIC_GLOSSARY: Record<keyof RunMetrics, string> = {
   limit_ms: 'Physical floor for a relay-bridged switch: detect_ms + RTT mobile-intermediate + RTT intermediate-answerer as measured by the harness on the post-event uplink; null if any of the three is missing.',
   limit_standby_ms: 'Physical floor for make-before-break: detect_ms + one RTT of the direct path on the post-event uplink; null if either is missing.',
   detect_ms: 'Time of the first netchange.detected (any role) at or after the event was issued (event.fired tIssued; E - 1 ms without it), minus E — slightly negative when the host noticed the change before the harness had stamped it; null if none.',
-  relay_bytes: 'Largest cumulative byte count reported by the intermediate\'s relay.bytes events (0 if none): everything the relay forwarded in the run.',
+  relay_bytes: 'Sum over the intermediate\'s relays (its QUIC relay; coturn for the WebRTC strategies) of the largest cumulative byte count in their relay.bytes events (0 if none): every payload byte relayed in the run.',
   handshakes: 'Number of P2P connections made over the whole run: handshake.ok events with the other peer (with = peer) logged by the receiver (one end of every connection); handshakes with the intermediate are not counted.',
   signal_msgs: 'Number of signal.sent events from any role at or after E (over the whole run if there was no event.fired).',
   success: 'True iff recovery_ms is not null, i.e. 10 consecutive on-time frames followed the longest post-event gap inside the observe window.',
@@ -110,7 +110,8 @@ export function computeMetrics(events: LogEvent[], params: Partial<MetricParams>
   const cpu_s: Record<string, number> = {};
   let logStart = Infinity, logEnd = -Infinity;
   let eventT: number | null = null;
-  let relayBytes = 0, handshakes = 0;
+  let handshakes = 0;
+  const relayed = new Map<string, number>();   // relay name -> largest cumulative count
   let eventIssued = 0;
 
   for (const e of events) {
@@ -141,7 +142,11 @@ export function computeMetrics(events: LogEvent[], params: Partial<MetricParams>
       case 'signal.sent': signals.push(t); break;
       // Each P2P connection is counted once: at the receiver, one end of every one of them.
       case 'handshake.ok': if (e['with'] === 'peer' && e.role === receiver) handshakes++; break;
-      case 'relay.bytes': if (num(e['bytes']) && e['bytes'] > relayBytes) relayBytes = e['bytes']; break;
+      case 'relay.bytes': {
+        const relay = typeof e['relay'] === 'string' ? e['relay'] : 'quic';
+        if (num(e['bytes']) && e['bytes'] > (relayed.get(relay) ?? 0)) relayed.set(relay, e['bytes']);
+        break;
+      }
       case 'role.stop': {
         const u = num(e['cpuUserS']) ? e['cpuUserS'] : 0, s = num(e['cpuSystemS']) ? e['cpuSystemS'] : 0;
         cpu_s[e.role] = Math.round(((cpu_s[e.role] ?? 0) + u + s) * 1e6) / 1e6;
@@ -230,7 +235,7 @@ export function computeMetrics(events: LogEvent[], params: Partial<MetricParams>
     limit_ms: limit,
     limit_standby_ms: limitStandby,
     detect_ms: detect,
-    relay_bytes: relayBytes,
+    relay_bytes: [...relayed.values()].reduce((a, b) => a + b, 0),
     handshakes,
     signal_msgs: signalMsgs,
     success: recovery !== null,

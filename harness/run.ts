@@ -173,6 +173,10 @@ async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: T
     let grace: NodeJS.Timeout | undefined;   // roles get 8 s to flush and exit; the driver kills the rest
     await Promise.race([Promise.all([...procs.values()].map((p) => p.exited)), new Promise((r) => { grace = setTimeout(r, 8000); })]);
     clearTimeout(grace);
+    for (const [role, p] of procs) {   // how each role ended: a crash or a hang at exit is worth knowing
+      const code = await Promise.race([p.exited, Promise.resolve('still running: killed')]);
+      appendFileSync(harnessLog, JSON.stringify({ t: Date.now(), role: 'harness', type: 'role.exit', of: role, code }) + '\n');
+    }
     phases.stopped = Date.now() - t0;
     const events = mergeLogs(dir);
     const rtts = rttsFor(calibration, spec.event);

@@ -19,7 +19,7 @@ export interface EventFields {
   'punch.ok': { remote: string };
   'handshake.start': { remote: string; with: 'peer' | 'intermediate' };
   'handshake.ok': { remote: string; with: 'peer' | 'intermediate' };
-  'relay.bytes': { bytes: number; packets: number };             // intermediate, cumulative
+  'relay.bytes': { bytes: number; packets: number; relay?: 'quic' | 'turn' };  // intermediate, cumulative per relay (default quic)
   'strategy.state': { state: string };
   'event.fired': { name: string; tIssued: number };              // harness
   'role.start': { strategy: string };

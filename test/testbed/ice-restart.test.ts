@@ -1,0 +1,46 @@
+// ice-restart (node-datachannel + a real coturn): a new PeerConnection after the change, its
+// candidate pair visibly moving to the new uplink, and TURN where the NAT pair cannot punch.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DEFAULT_SPEC, mergeLogs, runOnce, type RunSpec } from '../../harness/run.ts';
+
+const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
+test.after(() => rmSync(bench, { recursive: true, force: true }));
+
+const spec = (over: Partial<RunSpec>): RunSpec => ({
+  ...DEFAULT_SPEC, strategy: 'ice-restart', links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' },
+  warmupS: 3.5, observeS: 5, ...over,
+});
+const pairs = (events: ReturnType<typeof mergeLogs>) =>
+  events.filter((e) => e.role === 'mobile' && e.type === 'ice.pair').map((e) => ({ gen: e.gen as number, local: e.local as string, path: e.path }));
+
+test('ice-restart, port-restricted NATs, wifi-to-cellular: a new PeerConnection on a new candidate pair', async () => {
+  const r = await runOnce(spec({}), bench);
+  const m = r.metrics;
+  assert.equal(m.pre_event_concealed, 0, 'audio broke before the event');
+  assert.equal(m.success, true);
+  assert.equal(m.handshakes, 2, 'one PeerConnection before the change, one after');
+  const events = mergeLogs(r.dir);
+  for (const role of ['intermediate', 'answerer', 'mobile']) {
+    assert.ok(events.some((e) => e.role === role && e.type === 'role.stop'), `${role} did not stop cleanly`);
+    assert.equal(events.find((e) => e.type === 'role.exit' && e.of === role)?.code, 0, `${role} exit status`);
+  }
+  const p = pairs(events);
+  const before = p.find((x) => x.gen === 0), after = p.find((x) => x.gen === 1);
+  assert.ok(before && after, JSON.stringify(p));
+  assert.notEqual(before.local.split(':')[0], after.local.split(':')[0], 'the selected pair should leave from the new uplink');
+  assert.equal(after.path, 'direct');
+});
+
+test('ice-restart, symmetric NATs: TURN carries the audio', async () => {
+  const r = await runOnce(spec({ nat: { answerer: 'symmetric', wifi: 'symmetric', cellular: 'symmetric' } }), bench);
+  assert.equal(r.metrics.success, true);
+  assert.equal(r.metrics.direct_ms, null);
+  assert.ok(r.metrics.relay_bytes > 0, 'coturn relayed nothing');
+  const events = mergeLogs(r.dir);
+  const p = pairs(events);
+  assert.ok(p.length > 0 && p.every((x) => x.path === 'relay'), `every selected pair should use a relay candidate: ${JSON.stringify(p)}`);
+});
