@@ -2,21 +2,21 @@
 // maxRetransmits 0 data channel; STUN and TURN from a real coturn on the intermediate host;
 // offers, answers and candidates travel through the intermediate's signalling.
 //
-// libdatachannel has no ICE restart (issue paullouisageneau/libdatachannel#545; a second offer
-// reuses ufrag/pwd and never re-gathers). So, as its users do, a change is answered with a NEW
-// PeerConnection negotiated through the intermediate — triggered by the app's own change detection
-// (netlink/liveness, `--opt trigger=app`, default) and by the ICE state going disconnected/failed,
-// or by the ICE state machine alone (`--opt trigger=ice`, as an app that ignores OS events).
+// libdatachannel has no ICE restart (libdatachannel#545, open; libjuice rejects changed remote
+// credentials: "ICE restart is not supported", agent.c). So, as its users do, a change is answered
+// with a NEW PeerConnection negotiated through the intermediate — triggered by the app's own change
+// detection (netlink/liveness, `--opt trigger=app`, default) and by the ICE state going
+// disconnected/failed, or by the ICE state machine alone (`--opt trigger=ice`).
 import nodeDataChannel, { type DataChannel, type PeerConnection } from 'node-datachannel';
 import type { RoleContext, Strategy } from '../contract.ts';
 import type { PathKind } from '../shared/events.ts';
-import { runIntermediate } from '../shared/intermediate.ts';
-import { ChangeDetector, LIVENESS_OPTION } from '../shared/netwatch.ts';
 import { aborted, ControlClient, PeerSocket } from '../shared/peer.ts';
 import { AudioReceiver, streamAudio, type AudioRoute } from '../shared/streaming.ts';
-import { iceServers, startTurn } from '../shared/turn.ts';
+import { TURN_PORT } from '../shared/turn.ts';
+import {
+  appDetector, genOf, iceStateSays, intermediateWithTurn, logPair, WEBRTC_OPTIONS, type SdpSignal,
+} from '../shared/webrtc.ts';
 
-interface SdpSignal { gen: number; sdp: string; type: string }
 interface CandidateSignal { gen: number; candidate: string; mid: string }
 
 /** One PeerConnection generation with its logging; the path is read from the selected pair. */
@@ -27,23 +27,18 @@ class Session {
   channel: DataChannel | null = null;
   path: PathKind = 'direct';
   constructor(private readonly ctx: RoleContext, readonly gen: number, control: ControlClient,
-    onIceTrouble: (state: string) => void) {
+    onIceTrouble: () => void) {
     this.pc = new nodeDataChannel.PeerConnection(`${ctx.role}-${gen}`, { iceServers: iceServers(ctx) });
     this.pc.onLocalDescription((sdp, type) => control.send({ type: 'signal', kind: 'sdp', body: { gen, sdp, type } }));
     this.pc.onLocalCandidate((candidate, mid) => control.send({ type: 'signal', kind: 'candidate', body: { gen, candidate, mid } }));
     this.pc.onIceStateChange((state) => {
-      ctx.log.logOther('ice.state', { gen, state });
+      if (iceStateSays(ctx, gen, state)) onIceTrouble();
       if (state === 'connected' || state === 'completed') this.readPair();
-      if (state === 'disconnected' || state === 'failed') onIceTrouble(state);
     });
   }
-  /** host/srflx/prflx pairs are direct; a relay candidate on either side means TURN. */
   readPair(): void {
     const pair = this.pc.getSelectedCandidatePair();
-    if (!pair) return;
-    this.path = pair.local.type === 'relay' || pair.remote.type === 'relay' ? 'relay' : 'direct';
-    this.ctx.log.logOther('ice.pair', { gen: this.gen, local: `${pair.local.type} ${pair.local.address}:${pair.local.port}`,
-      remote: `${pair.remote.type} ${pair.remote.address}:${pair.remote.port}`, path: this.path });
+    if (pair) this.path = logPair(this.ctx, this.gen, pair.local, pair.remote);
   }
   apply(kind: string, body: unknown): void {
     if (kind === 'sdp') this.pc.setRemoteDescription((body as SdpSignal).sdp, (body as SdpSignal).type as 'offer' | 'answer');
@@ -54,7 +49,12 @@ class Session {
   }
 }
 
-const genOf = (body: unknown) => (typeof (body as { gen?: unknown })?.gen === 'number' ? (body as { gen: number }).gen : -1);
+/** STUN and TURN (UDP) on the intermediate, in libdatachannel's form. */
+function iceServers(ctx: RoleContext) {
+  const host = ctx.intermediate.addrs[0];
+  const p = ctx.pairings[0]!;
+  return [`stun:${host}:${TURN_PORT}`, { hostname: host, port: TURN_PORT, username: p.id, password: p.secret, relayType: 'TurnUdp' as const }];
+}
 
 /** libdatachannel's own log, at the level `--opt rtcLog=` asks for, into the event log. */
 function rtcLog(ctx: RoleContext): void {
@@ -98,24 +98,19 @@ async function answerer(ctx: RoleContext): Promise<void> {
 
 async function mobile(ctx: RoleContext): Promise<void> {
   rtcLog(ctx);
-  const trigger = ctx.options.trigger ?? 'app';
   const ps = new PeerSocket();
   await ps.start();
   const control = await ControlClient.connect(ctx, ps, 'mobile');
   let session: Session | null = null;
   let gen = 0;
-  const detector = trigger === 'app' ? new ChangeDetector(ctx, () => restart()) : null;
+  const detector = appDetector(ctx, () => restart());
   const audio = new AudioReceiver(ctx, { first: () => detector?.audioStarted(), alive: () => detector?.alive() });
 
   /** A new PeerConnection and data channel; the offer goes out through the intermediate. */
   function restart(): void {
     if (ctx.signal.aborted || !control.peer) return;
     session?.close();
-    const s = new Session(ctx, gen++, control, (state) => {
-      if (s !== session) return;
-      ctx.log.log('netchange.detected', { via: 'ice', detail: state });
-      restart();
-    });
+    const s = new Session(ctx, gen++, control, () => { if (s === session) restart(); });
     session = s;
     ctx.log.log('handshake.start', { remote: 'webrtc', with: 'peer' });
     const dc = s.pc.createDataChannel('audio', { unordered: true, maxRetransmits: 0 });
@@ -147,14 +142,10 @@ const strategy: Strategy = {
   describe: 'WebRTC (node-datachannel/libdatachannel, coturn for STUN+TURN). libdatachannel cannot ' +
     'restart ICE, so a change brings a new PeerConnection negotiated through the intermediate.',
   options: {
-    trigger: { describe: 'what starts the new PeerConnection: app (netlink/liveness and ICE state) or ice (ICE state only)', default: 'app', values: ['app', 'ice'] },
+    ...WEBRTC_OPTIONS,
     rtcLog: { describe: "libdatachannel's log level, into the event log as rtc.log", default: 'None', values: ['None', 'Fatal', 'Error', 'Warning', 'Info', 'Debug', 'Verbose'] },
-    ...LIVENESS_OPTION,
   },
-  async intermediate(ctx) {
-    const turn = await startTurn(ctx);
-    try { await runIntermediate(ctx); } finally { await turn.stop(); }
-  },
+  intermediate: intermediateWithTurn,
   answerer,
   mobile,
 };

@@ -51,10 +51,3 @@ export async function startTurn(ctx: RoleContext): Promise<Turn> {
     },
   };
 }
-
-/** libdatachannel's iceServers for this run: STUN and TURN (UDP) on the intermediate. */
-export function iceServers(ctx: RoleContext) {
-  const host = ctx.intermediate.addrs[0];
-  const p = ctx.pairings[0]!;
-  return [`stun:${host}:${TURN_PORT}`, { hostname: host, port: TURN_PORT, username: p.id, password: p.secret, relayType: 'TurnUdp' as const }];
-}

@@ -1,5 +1,6 @@
-// ice-restart (node-datachannel + a real coturn): a new PeerConnection after the change, its
-// candidate pair visibly moving to the new uplink, and TURN where the NAT pair cannot punch.
+// The WebRTC strategies with a real coturn. ice-restart: a new PeerConnection after the change, its
+// candidate pair visibly moving to the new uplink, and TURN where the NAT pair cannot punch;
+// ice-restart-werift: a real ICE restart that keeps DTLS and the data channel.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -43,4 +44,18 @@ test('ice-restart, symmetric NATs: TURN carries the audio', async () => {
   const events = mergeLogs(r.dir);
   const p = pairs(events);
   assert.ok(p.length > 0 && p.every((x) => x.path === 'relay'), `every selected pair should use a relay candidate: ${JSON.stringify(p)}`);
+});
+
+test('ice-restart-werift, port-restricted NATs, wifi-to-cellular: a real ICE restart, one DTLS handshake', async () => {
+  const r = await runOnce(spec({ strategy: 'ice-restart-werift' }), bench);
+  const m = r.metrics;
+  assert.equal(m.pre_event_concealed, 0, 'audio broke before the event');
+  assert.equal(m.success, true);
+  assert.equal(m.handshakes, 1, 'the restart must keep the PeerConnection and its data channel');
+  const events = mergeLogs(r.dir);
+  assert.ok(events.some((e) => e.type === 'ice.restart' && e.gen === 1), 'no ICE restart');
+  assert.ok(pairs(events).some((x) => x.gen === 1), `no pair selected after the restart: ${JSON.stringify(pairs(events))}`);
+  for (const role of ['intermediate', 'answerer', 'mobile']) {
+    assert.equal(events.find((e) => e.type === 'role.exit' && e.of === role)?.code, 0, `${role} exit status`);
+  }
 });

@@ -1,0 +1,49 @@
+// What the WebRTC strategies (ice-restart with node-datachannel, ice-restart-werift) share:
+// coturn beside the intermediate, the `trigger` option, signalling bodies tagged with the
+// ICE/PeerConnection generation, and the ice.state / ice.pair events.
+import type { RoleContext, Strategy, StrategyOption } from '../contract.ts';
+import type { PathKind } from './events.ts';
+import { runIntermediate } from './intermediate.ts';
+import { ChangeDetector, LIVENESS_OPTION } from './netwatch.ts';
+import { startTurn } from './turn.ts';
+
+export const WEBRTC_OPTIONS: Record<string, StrategyOption> = {
+  trigger: {
+    describe: 'what starts the re-negotiation: app (netlink/liveness, and the ICE state) or ice (the ICE state only, ' +
+      'as an app that ignores OS events)', default: 'app', values: ['app', 'ice'],
+  },
+  ...LIVENESS_OPTION,
+};
+
+/** The intermediate of a WebRTC strategy: the usual rendezvous/signalling plus coturn (STUN+TURN). */
+export const intermediateWithTurn: Strategy['intermediate'] = async (ctx) => {
+  const turn = await startTurn(ctx);
+  try { await runIntermediate(ctx); } finally { await turn.stop(); }
+};
+
+/** With `trigger=app` the shared netlink/liveness detector calls `onChange`; with `trigger=ice`
+ *  there is none and only the ICE state machine (see `iceStateSays`) notices anything. */
+export const appDetector = (ctx: RoleContext, onChange: () => void): ChangeDetector | null =>
+  (ctx.options.trigger ?? 'app') === 'app' ? new ChangeDetector(ctx, onChange) : null;
+
+/** Logs an ICE state; returns true (and logs the detection) when the state means the path is gone. */
+export function iceStateSays(ctx: RoleContext, gen: number, state: string): boolean {
+  ctx.log.logOther('ice.state', { gen, state });
+  if (state !== 'disconnected' && state !== 'failed') return false;
+  ctx.log.log('netchange.detected', { via: 'ice', detail: state });
+  return true;
+}
+
+export interface CandidateInfo { type: string; address: string; port: number }
+/** Logs the selected candidate pair; host/srflx/prflx pairs are direct, a relay candidate on either
+ *  side means TURN. */
+export function logPair(ctx: RoleContext, gen: number, local: CandidateInfo, remote: CandidateInfo): PathKind {
+  const path: PathKind = local.type === 'relay' || remote.type === 'relay' ? 'relay' : 'direct';
+  ctx.log.logOther('ice.pair', { gen, local: `${local.type} ${local.address}:${local.port}`,
+    remote: `${remote.type} ${remote.address}:${remote.port}`, path });
+  return path;
+}
+
+/** The generation a signalling body belongs to (-1 if it names none). */
+export const genOf = (body: unknown) => (typeof (body as { gen?: unknown })?.gen === 'number' ? (body as { gen: number }).gen : -1);
+export interface SdpSignal { gen: number; sdp: string; type: string }
