@@ -8,7 +8,7 @@ CERTS := certs/intermediate.crt certs/peer.crt
 TSX := node_modules/.bin/tsx
 MIGBENCH := node harness/bin/migbench.js
 
-.PHONY: certs setup test microbench report run test-unit test-testbed typecheck bench clean help
+.PHONY: certs setup test microbench figures report run test-unit test-testbed typecheck bench clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -17,6 +17,7 @@ help:
 	@echo "make bench   the default benchmark matrix (CONFIG=file.json for another)"
 	@echo "make run     one interactive run: STRATEGY=relay-repunch NAT=port-restricted EVENT=wifi-to-cellular LINK=broadband"
 	@echo "make report  reports/<BENCH>/index.html for results/<BENCH> (BENCH=default)"
+	@echo "make figures the paper figures: pinned configs, SVG + CSV + README.md in reports/figures/ (ONLY=1|2)"
 	@echo "make microbench  per-packet and per-run costs (tinybench)"
 	@echo "make clean   remove build products (not results/)"
 
@@ -70,6 +71,10 @@ run: setup
 BENCH ?= default
 report: setup
 	$(MIGBENCH) report --bench $(BENCH)
+
+ONLY ?=
+figures: setup
+	$(MIGBENCH) figures $(if $(ONLY),--only $(ONLY))
 
 microbench: setup
 	node --import tsx harness/microbench.ts

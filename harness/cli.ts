@@ -5,7 +5,8 @@ import { classifyPresets, DEFAULT_CLASSIFY, linkOptions, SLOTS } from './testbed
 import { DEFAULT_SPEC, EVENTS, runOnce, scheduled, type RunSpec } from './run.ts';
 import { liveDrive } from './live.ts';
 import { runBench } from './bench.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig, type BenchConfig } from './config.ts';
+import { FIGURE_CONFIGS, FIGURES_DIR, writeFigures } from './figures.ts';
 import { writeReport } from './report.ts';
 import { METRIC_ORDER } from './metrics.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
@@ -30,6 +31,29 @@ function parseOpts(list: unknown): Record<string, string> {
     out[k] = v.join('=');
   }
   return out;
+}
+
+/** Runs a bench with a progress line (done/total, ETA, failures) and a clean Ctrl-C; returns the exit code. */
+async function benchWithProgress(config: BenchConfig, retryFailed = false): Promise<number> {
+  const stop = new AbortController();
+  process.removeAllListeners('SIGINT');
+  process.once('SIGINT', () => { process.stderr.write('\ninterrupted: stopping the running runs (they run again next time)\n'); stop.abort(); });
+  const tty = process.stderr.isTTY;
+  let shown = -1;   // without a terminal, one line per finished run
+  const fmt = (s: number | null) => (s === null ? '?' : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`);
+  const r = await runBench(config, {
+    retryFailed, signal: stop.signal,
+    onProgress: (p) => {
+      const line = `[${p.done}/${p.total}] ${p.total ? Math.round((100 * p.done) / p.total) : 100}% ETA ${fmt(p.etaS)} ` +
+        `failed ${p.failed}${p.skipped ? `, ${p.skipped} already done` : ''}` +
+        (p.last && !tty ? ` | ${p.last.id} ${p.last.status}${p.last.error ? `: ${p.last.error}` : ''}` : '');
+      if (tty) process.stderr.write(`\r${line.padEnd(100)}`);
+      else if (p.done !== shown) { shown = p.done; process.stderr.write(line + '\n'); }
+    },
+  });
+  if (tty) process.stderr.write('\n');
+  console.log(`${r.ran} run(s) made; ${r.records.length} recorded in ${path.join(r.dir, 'runs.csv')}`);
+  return stop.signal.aborted ? 130 : 0;
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -107,25 +131,33 @@ const COMMANDS: Record<string, Command> = {
         if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`--parallel must be an integer from 1 to 16, got '${v.parallel}'`);
         config.parallel = n;
       }
-      const stop = new AbortController();
-      process.removeAllListeners('SIGINT');
-      process.once('SIGINT', () => { process.stderr.write('\ninterrupted: stopping the running runs (they run again next time)\n'); stop.abort(); });
-      const tty = process.stderr.isTTY;
-      let shown = -1;   // without a terminal, one line per finished run
-      const fmt = (s: number | null) => (s === null ? '?' : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`);
-      const r = await runBench(config, {
-        retryFailed: Boolean(v['retry-failed']), signal: stop.signal,
-        onProgress: (p) => {
-          const line = `[${p.done}/${p.total}] ${p.total ? Math.round((100 * p.done) / p.total) : 100}% ETA ${fmt(p.etaS)} ` +
-            `failed ${p.failed}${p.skipped ? `, ${p.skipped} already done` : ''}` +
-            (p.last && !tty ? ` | ${p.last.id} ${p.last.status}${p.last.error ? `: ${p.last.error}` : ''}` : '');
-          if (tty) process.stderr.write(`\r${line.padEnd(100)}`);
-          else if (p.done !== shown) { shown = p.done; process.stderr.write(line + '\n'); }
-        },
-      });
-      if (tty) process.stderr.write('\n');
-      console.log(`${r.ran} run(s) made; ${r.records.length} recorded in ${path.join(r.dir, 'runs.csv')}`);
-      return stop.signal.aborted ? 130 : 0;
+      return benchWithProgress(config, Boolean(v['retry-failed']));
+    },
+  },
+  figures: {
+    summary: 'run the pinned figure configs (resumable) and write reports/figures/*.svg + CSV + README.md',
+    usage: `migbench figures [--only 1|2] [--render-only]
+  --only N         one figure (1: relay-repunch vs ICE restart; 2: QUIC migration vs reconnect against RTT and loss)
+  --render-only    draw from the results already there, run nothing
+  Configs: harness/configs/figure*.json (fixed seeds); results in results/figure*/, like any bench.`,
+    options: { only: { type: 'string' }, 'render-only': { type: 'boolean' } },
+    async run(v) {
+      const only = v.only as '1' | '2' | undefined;
+      if (only !== undefined && !(only in FIGURE_CONFIGS)) throw new Error(`--only must be 1 or 2, got '${only}'`);
+      if (!v['render-only']) {
+        for (const [fig, files] of Object.entries(FIGURE_CONFIGS)) {
+          if (only && fig !== only) continue;
+          for (const file of files) {
+            process.stderr.write(`figure ${fig}: ${file}\n`);
+            const code = await benchWithProgress(await loadConfig(path.join(REPO, 'harness/configs', file)));
+            if (code) return code;
+          }
+        }
+      }
+      const r = await writeFigures(undefined, FIGURES_DIR, only);
+      console.log(r.notes);
+      console.log(`wrote ${r.files.map((f) => path.join(FIGURES_DIR, f)).join('\n      ')}`);
+      return 0;
     },
   },
   report: {
