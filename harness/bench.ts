@@ -11,6 +11,7 @@ import { expand, type BenchConfig, type PlannedRun } from './config.ts';
 import { REPO } from './driver.ts';
 import { METRIC_ORDER, type RunMetrics } from './metrics.ts';
 import { runOnce, type RunSpec } from './run.ts';
+import { shardDir, shardOf, type Shard } from './shards.ts';
 
 export const RESULTS = path.join(REPO, 'results');
 
@@ -82,6 +83,7 @@ function versions(): Record<string, string> {
 
 export interface BenchOptions {
   resultsDir?: string;     // default results/
+  shard?: Shard;           // only this shard's runs, into results/<name>.shard-I-of-N (harness/shards.ts)
   retryFailed?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
@@ -91,15 +93,15 @@ export interface Progress {
 }
 
 export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Promise<{ dir: string; records: RunRecord[]; ran: number }> {
-  const dir = path.join(opts.resultsDir ?? RESULTS, config.name);
+  const dir = path.join(opts.resultsDir ?? RESULTS, opts.shard ? shardDir(config.name, opts.shard) : config.name);
   mkdirSync(path.join(dir, 'runs'), { recursive: true });
-  const planned = expand(config);
+  const planned = expand(config).filter((r) => !opts.shard || shardOf(r.id, opts.shard.count) === opts.shard.index);
   const previous = new Map(readRecords(dir).map((r) => [r.id, r]));
   writeCsv(dir, [...previous.values()]);   // repair: exactly the finished runs
   const benchFile = path.join(dir, 'bench.json');
   const prior = existsSync(benchFile) ? JSON.parse(readFileSync(benchFile, 'utf8')) : {};
   writeFileSync(benchFile, JSON.stringify({
-    ...prior, name: config.name, config, host: os.hostname(), versions: versions(),
+    ...prior, name: config.name, config, host: os.hostname(), versions: versions(), shard: opts.shard,
     invocations: [...(prior.invocations ?? []), { at: new Date().toISOString(), planned: planned.length }],
   }, null, 2));
 

@@ -4,12 +4,15 @@ import { withTestbed } from './driver.ts';
 import { classifyPresets, DEFAULT_CLASSIFY, linkOptions, SLOTS } from './testbed/commands.ts';
 import { DEFAULT_SPEC, EVENTS, runOnce, scheduled, type RunSpec } from './run.ts';
 import { liveDrive } from './live.ts';
-import { runBench } from './bench.ts';
+import { runBench, type BenchOptions } from './bench.ts';
+import { MergeError, mergeBenches, parseShard } from './shards.ts';
+import { submit } from './slurm.ts';
 import { loadConfig, type BenchConfig } from './config.ts';
 import { FIGURE_CONFIGS, FIGURES_DIR, writeFigures } from './figures.ts';
 import { writeReport } from './report.ts';
 import { METRIC_ORDER } from './metrics.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO } from './driver.ts';
 
@@ -34,7 +37,7 @@ function parseOpts(list: unknown): Record<string, string> {
 }
 
 /** Runs a bench with a progress line (done/total, ETA, failures) and a clean Ctrl-C; returns the exit code. */
-async function benchWithProgress(config: BenchConfig, retryFailed = false): Promise<number> {
+async function benchWithProgress(config: BenchConfig, opts: Pick<BenchOptions, 'retryFailed' | 'shard' | 'resultsDir'> = {}): Promise<number> {
   const stop = new AbortController();
   process.removeAllListeners('SIGINT');
   process.once('SIGINT', () => { process.stderr.write('\ninterrupted: stopping the running runs (they run again next time)\n'); stop.abort(); });
@@ -42,7 +45,7 @@ async function benchWithProgress(config: BenchConfig, retryFailed = false): Prom
   let shown = -1;   // without a terminal, one line per finished run
   const fmt = (s: number | null) => (s === null ? '?' : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`);
   const r = await runBench(config, {
-    retryFailed, signal: stop.signal,
+    ...opts, signal: stop.signal,
     onProgress: (p) => {
       const line = `[${p.done}/${p.total}] ${p.total ? Math.round((100 * p.done) / p.total) : 100}% ETA ${fmt(p.etaS)} ` +
         `failed ${p.failed}${p.skipped ? `, ${p.skipped} already done` : ''}` +
@@ -117,21 +120,25 @@ const COMMANDS: Record<string, Command> = {
   },
   bench: {
     summary: 'run a config\'s whole matrix (resumable; Ctrl-C stops cleanly)',
-    usage: `migbench bench [--config FILE] [--retry-failed] [--parallel N]
+    usage: `migbench bench [--config FILE] [--retry-failed] [--parallel N] [--shard I/N] [--results DIR]
   --config FILE    a bench config (default harness/configs/default.json; docs/bench.md lists the fields)
   --retry-failed   run again the runs recorded as failed (finished runs are always skipped)
   --parallel N     runs at once (overrides the config; 1 keeps measurements honest on 2 cores)
+  --shard I/N      only shard I (0-based) of N: the runs whose id hashes to I; into <name>.shard-I-of-N/
+  --results DIR    where bench folders go (default results/)
   Writes results/<name>/runs.csv, runs/<id>/…, bench.json.`,
     options: { config: { type: 'string', default: path.join(REPO, 'harness/configs/default.json') },
-      'retry-failed': { type: 'boolean' }, parallel: { type: 'string' } },
+      'retry-failed': { type: 'boolean' }, parallel: { type: 'string' }, shard: { type: 'string' },
+      results: { type: 'string', default: path.join(REPO, 'results') } },
     async run(v) {
       const config = await loadConfig(v.config as string);
+      const shard = v.shard === undefined ? undefined : parseShard(v.shard as string);
       if (v.parallel !== undefined) {
         const n = Number(v.parallel);
         if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`--parallel must be an integer from 1 to 16, got '${v.parallel}'`);
         config.parallel = n;
       }
-      return benchWithProgress(config, Boolean(v['retry-failed']));
+      return benchWithProgress(config, { retryFailed: Boolean(v['retry-failed']), shard, resultsDir: v.results as string });
     },
   },
   figures: {
@@ -157,6 +164,59 @@ const COMMANDS: Record<string, Command> = {
       const r = await writeFigures(undefined, FIGURES_DIR, only);
       console.log(r.notes);
       console.log(`wrote ${r.files.map((f) => path.join(FIGURES_DIR, f)).join('\n      ')}`);
+      return 0;
+    },
+  },
+  merge: {
+    summary: 'merge shard folders of one config into one bench folder (refuses other configs or code versions)',
+    usage: `migbench merge [--out DIR] [--force] DIR…
+  DIR…          bench folders, e.g. results/NAME.shard-0-of-3 … (any bench folders of one config)
+  --out DIR     the merged bench folder (default results/<config name>)
+  --force       merge despite other configs/versions, conflicting duplicates or missing runs (recorded in bench.json)`,
+    options: { out: { type: 'string' }, force: { type: 'boolean' } },
+    async run(v, dirs) {
+      if (!dirs.length) throw new Error('merge: name the bench folders to merge (see --help)');
+      try {
+        const name = JSON.parse(readFileSync(path.join(dirs[0]!, 'bench.json'), 'utf8')).name as string;
+        const r = await mergeBenches(dirs, (v.out as string | undefined) ?? path.join(REPO, 'results', name), Boolean(v.force));
+        if (r.duplicates.length) console.error(`${r.duplicates.length} identical duplicate(s) kept once: ${r.duplicates.join(', ')}`);
+        if (r.conflicts.length) console.error(`--force: ${r.conflicts.length} conflict(s) recorded in bench.json:\n  ${r.conflicts.join('\n  ')}`);
+        console.log(`${r.runs} run(s) merged into ${path.join(r.dir, 'runs.csv')}`);
+        return 0;
+      } catch (e) {
+        if (e instanceof MergeError || (e as NodeJS.ErrnoException).code === 'ENOENT') { console.error(`migbench: ${(e as Error).message}`); return 1; }
+        throw e;
+      }
+    },
+  },
+  slurm: {
+    summary: 'submit a bench as a Slurm job array (one task per shard) plus a merge job',
+    usage: `migbench slurm --config FILE --shards N [--cpus C] [--partition P] [--time MIN] [--results DIR] [--out DIR] [--dry-run]
+  --shards N      array tasks; task I runs \`migbench bench --shard I/N\`
+  --cpus C        CPUs per task (default 2: one run at a time, with room for its emulators)
+  --results DIR   shard folders (default results/; must be shared by the nodes)
+  --out DIR       merged bench (default <results>/<config name>)
+  --dry-run       write the sbatch scripts, submit nothing
+  Resubmit a failed shard: sbatch --array=I <results>/<name>.slurm/array.sbatch, then sbatch <…>/merge.sbatch.`,
+    options: { config: { type: 'string' }, shards: { type: 'string' }, cpus: { type: 'string', default: '2' }, partition: { type: 'string' },
+      time: { type: 'string' }, results: { type: 'string', default: path.join(REPO, 'results') }, out: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    async run(v) {
+      if (!v.config) throw new Error('slurm: --config FILE is required');
+      const int = (flag: string, lo: number, hi: number) => {
+        const n = Number(v[flag]);
+        if (!Number.isInteger(n) || n < lo || n > hi) throw new Error(`--${flag} must be an integer from ${lo} to ${hi}, got '${v[flag]}'`);
+        return n;
+      };
+      const configFile = path.resolve(v.config as string);
+      const config = await loadConfig(configFile);
+      const resultsDir = path.resolve(v.results as string);
+      const r = submit({
+        config: configFile, name: config.name, shards: int('shards', 1, 10000), cpus: int('cpus', 1, 1024),
+        partition: v.partition as string | undefined, timeMin: v.time === undefined ? undefined : int('time', 1, 100000),
+        resultsDir, out: path.resolve((v.out as string | undefined) ?? path.join(resultsDir, config.name)),
+      }, Boolean(v['dry-run']));
+      console.log(`scripts: ${r.arrayFile}\n         ${r.mergeFile}`);
+      if (r.arrayJob) console.log(`submitted array job ${r.arrayJob}, merge job ${r.mergeJob} (afterok)`);
       return 0;
     },
   },
