@@ -1,14 +1,15 @@
 # p2p-quic-migration bench. `make bench` and `make test` install what they need on first run.
 SHELL := /bin/bash
 APT_PACKAGES := mininet nftables conntrack ethtool iproute2 iputils-ping procps util-linux gcc make \
-                espeak-ng sox chromium coturn
+                espeak-ng sox chromium coturn \
+                slurmctld slurmd slurm-client munge
 STAMP := .stamps
 WIRE := topologies/build/wire
 CERTS := certs/intermediate.crt certs/peer.crt
 TSX := node_modules/.bin/tsx
 MIGBENCH := node harness/bin/migbench.js
 
-.PHONY: certs setup test microbench figures report run test-unit test-testbed typecheck bench clean help
+.PHONY: certs setup test microbench figures slurm report run test-unit test-testbed typecheck bench clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -17,6 +18,7 @@ help:
 	@echo "make bench   the default benchmark matrix (CONFIG=file.json for another)"
 	@echo "make run     one interactive run: STRATEGY=relay-repunch NAT=port-restricted EVENT=wifi-to-cellular LINK=broadband"
 	@echo "make report  reports/<BENCH>/index.html for results/<BENCH> (BENCH=default)"
+	@echo "make slurm   submit CONFIG as a Slurm job array of SHARDS shards plus a merge job (docs/bench.md)"
 	@echo "make figures the paper figures: pinned configs, SVG + CSV + README.md in reports/figures/ (ONLY=1|2)"
 	@echo "make microbench  per-packet and per-run costs (tinybench)"
 	@echo "make clean   remove build products (not results/)"
@@ -71,6 +73,10 @@ run: setup
 BENCH ?= default
 report: setup
 	$(MIGBENCH) report --bench $(BENCH)
+
+SHARDS ?= 3
+slurm: setup
+	$(MIGBENCH) slurm --config $(CONFIG) --shards $(SHARDS)
 
 ONLY ?=
 figures: setup

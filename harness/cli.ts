@@ -39,8 +39,11 @@ function parseOpts(list: unknown): Record<string, string> {
 /** Runs a bench with a progress line (done/total, ETA, failures) and a clean Ctrl-C; returns the exit code. */
 async function benchWithProgress(config: BenchConfig, opts: Pick<BenchOptions, 'retryFailed' | 'shard' | 'resultsDir'> = {}): Promise<number> {
   const stop = new AbortController();
-  process.removeAllListeners('SIGINT');
-  process.once('SIGINT', () => { process.stderr.write('\ninterrupted: stopping the running runs (they run again next time)\n'); stop.abort(); });
+  // Ctrl-C, or SIGTERM from a scheduler (scancel): stop the running runs cleanly; they run again next time
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(sig);
+    process.once(sig, () => { process.stderr.write(`\n${sig}: stopping the running runs (they run again next time)\n`); stop.abort(); });
+  }
   const tty = process.stderr.isTTY;
   let shown = -1;   // without a terminal, one line per finished run
   const fmt = (s: number | null) => (s === null ? '?' : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`);
