@@ -28,6 +28,8 @@ export interface RunMetrics {
   limit_standby_ms: number | null;
   detect_ms: number | null;
   relay_bytes: number;
+  dup_bytes: number;
+  keepalive_bps: number;
   handshakes: number;
   signal_msgs: number;
   success: boolean;
@@ -59,7 +61,7 @@ export { isOnTime };
 /** Every metric once, in report/CSV column order (the order of RunMetrics). */
 export const METRIC_ORDER: readonly (keyof RunMetrics)[] = [
   'gap_ms', 'concealed_ms', 'recovery_ms', 'direct_ms', 'limit_ms', 'limit_standby_ms', 'detect_ms',
-  'relay_bytes', 'handshakes', 'signal_msgs', 'success',
+  'relay_bytes', 'dup_bytes', 'keepalive_bps', 'handshakes', 'signal_msgs', 'success',
   'frames_sent', 'frames_on_time', 'frames_late', 'frames_lost', 'pre_event_concealed', 'cpu_s', 'event_t',
 ];
 
@@ -73,6 +75,8 @@ export const METRIC_GLOSSARY: Record<keyof RunMetrics, string> = {
   limit_standby_ms: 'Physical floor for make-before-break: detect_ms + one RTT of the direct path on the post-event uplink; null if either is missing.',
   detect_ms: 'Time of the first netchange.detected (any role) at or after the event was issued (event.fired tIssued; E - 1 ms without it), minus E — slightly negative when the host noticed the change before the harness had stamped it; null if none.',
   relay_bytes: 'Sum over the intermediate\'s relays (its QUIC relay; coturn for the WebRTC strategies) of the largest cumulative byte count in their relay.bytes events (0 if none): every payload byte relayed in the run.',
+  dup_bytes: 'Bytes a strategy sent twice on purpose (redundant copies on a standby path, loss-repair re-sends): the sum over roles of the largest cumulative duplicate count in their overhead.bytes events (0 if none).',
+  keepalive_bps: 'Path-maintenance bytes (keepalive probes and their answers) per second of the run: the sum over roles of the largest cumulative keepalive count in their overhead.bytes events, divided by the span of the run\'s log (0 if none).',
   handshakes: 'Number of P2P connections made over the whole run: handshake.ok events with the other peer (with = peer) logged by the receiver (one end of every connection); handshakes with the intermediate are not counted.',
   signal_msgs: 'Number of signal.sent events from any role at or after E (over the whole run if there was no event.fired).',
   success: 'True iff recovery_ms is not null, i.e. 10 consecutive on-time frames followed the longest post-event gap inside the observe window.',
@@ -112,6 +116,7 @@ export function computeMetrics(events: LogEvent[], params: Partial<MetricParams>
   let eventT: number | null = null;
   let handshakes = 0;
   const relayed = new Map<string, number>();   // relay name -> largest cumulative count
+  const overhead = new Map<string, { keepalive: number; duplicate: number }>();   // role -> largest cumulative counts
   let eventIssued = 0;
 
   for (const e of events) {
@@ -145,6 +150,13 @@ export function computeMetrics(events: LogEvent[], params: Partial<MetricParams>
       case 'relay.bytes': {
         const relay = typeof e['relay'] === 'string' ? e['relay'] : 'quic';
         if (num(e['bytes']) && e['bytes'] > (relayed.get(relay) ?? 0)) relayed.set(relay, e['bytes']);
+        break;
+      }
+      case 'overhead.bytes': {
+        const o = overhead.get(e.role) ?? { keepalive: 0, duplicate: 0 };
+        if (num(e['keepalive'])) o.keepalive = Math.max(o.keepalive, e['keepalive']);
+        if (num(e['duplicate'])) o.duplicate = Math.max(o.duplicate, e['duplicate']);
+        overhead.set(e.role, o);
         break;
       }
       case 'role.stop': {
@@ -236,6 +248,9 @@ export function computeMetrics(events: LogEvent[], params: Partial<MetricParams>
     limit_standby_ms: limitStandby,
     detect_ms: detect,
     relay_bytes: [...relayed.values()].reduce((a, b) => a + b, 0),
+    dup_bytes: [...overhead.values()].reduce((a, o) => a + o.duplicate, 0),
+    keepalive_bps: logEnd > logStart
+      ? Math.round([...overhead.values()].reduce((a, o) => a + o.keepalive, 0) / ((logEnd - logStart) / 1000)) : 0,
     handshakes,
     signal_msgs: signalMsgs,
     success: recovery !== null,

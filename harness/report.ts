@@ -14,6 +14,7 @@ export interface ChartRow {
   id: string; label: string; nat: string; event: string; link: string; rep: number;
   gap_ms: number; recovery_ms: number | null; direct_ms: number | null; limit_ms: number | null;
   limit_standby_ms: number | null; detect_ms: number | null; success: boolean; relay_bytes: number;
+  dup_bytes: number; keepalive_bps: number;
   handshakes: number; signal_msgs: number; cpu_s: number;
 }
 
@@ -31,6 +32,7 @@ export function chartRows(records: RunRecord[]): ChartRow[] {
       id: r.id, label: r.label, nat: natName(r.spec.nat), event: r.spec.event, link: linkName(r.spec.links), rep: r.spec.rep,
       gap_ms: m.gap_ms, recovery_ms: m.recovery_ms, direct_ms: m.direct_ms, limit_ms: m.limit_ms,
       limit_standby_ms: m.limit_standby_ms, detect_ms: m.detect_ms, success: m.success, relay_bytes: m.relay_bytes,
+      dup_bytes: m.dup_bytes ?? 0, keepalive_bps: m.keepalive_bps ?? 0,
       handshakes: m.handshakes, signal_msgs: m.signal_msgs,
       cpu_s: Object.values(m.cpu_s).reduce((a, b) => a + b, 0),
     };
@@ -154,9 +156,10 @@ function summaryTable(rows: ChartRow[]): string {
 }
 
 function overheadTable(rows: ChartRow[]): string {
-  const head = '<tr><th>strategy</th><th>runs</th><th>relay bytes (median)</th><th>handshakes (median)</th><th>signalling msgs after the event (median)</th><th>CPU s, all roles (median)</th></tr>';
+  const head = '<tr><th>strategy</th><th>runs</th><th>relay bytes (median)</th><th>duplicated bytes (median)</th><th>keepalive B/s (median)</th><th>handshakes (median)</th><th>signalling msgs after the event (median)</th><th>CPU s, all roles (median)</th></tr>';
   const body = [...groupBy(rows, (r) => r.label).entries()].map(([label, rs]) =>
     `<tr><td>${esc(label)}</td><td>${rs.length}</td><td>${fmt(median(rs.map((r) => r.relay_bytes)))}</td>` +
+    `<td>${fmt(median(rs.map((r) => r.dup_bytes)))}</td><td>${fmt(median(rs.map((r) => r.keepalive_bps)))}</td>` +
     `<td>${fmt(median(rs.map((r) => r.handshakes)))}</td><td>${fmt(median(rs.map((r) => r.signal_msgs)))}</td>` +
     `<td>${fmt(median(rs.map((r) => r.cpu_s)), 2)}</td></tr>`);
   return `<table>${head}${body.join('')}</table>`;

@@ -20,6 +20,7 @@ export interface EventFields {
   'handshake.start': { remote: string; with: 'peer' | 'intermediate' };
   'handshake.ok': { remote: string; with: 'peer' | 'intermediate' };
   'relay.bytes': { bytes: number; packets: number; relay?: 'quic' | 'turn' };  // intermediate, cumulative per relay (default quic)
+  'overhead.bytes': { keepalive: number; duplicate: number };     // cumulative, per role: path upkeep and deliberate copies
   'strategy.state': { state: string };
   'event.fired': { name: string; tIssued: number };              // harness
   'role.start': { strategy: string };

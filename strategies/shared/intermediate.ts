@@ -2,6 +2,7 @@
 // connection, exchanges reflexive and host candidates between the two peers of a pairing,
 // forwards signalling, and relays datagrams for paired peers only (never an open relay).
 import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
 import { events, QUICServer, QUICSocket, type QUICConnection, type QUICStream } from '@matrixai/quic';
 import type { RoleContext } from '../contract.ts';
 import {
@@ -111,6 +112,7 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
   server.addEventListener(events.EventQUICServerConnection.name, (evt) =>
     onConnection((evt as events.EventQUICServerConnection).detail));
   await server.start();
+  const reflector = await startReflector(ctx.intermediate.controlPort + REFLECTOR_PORT_OFFSET);
   const ticker = setInterval(() => {   // cumulative relay counters, only when they moved
     if (stats.relayPackets === stats.logged) return;
     stats.logged = stats.relayPackets;
@@ -121,6 +123,24 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
   clearInterval(ticker);
   ctx.log.log('relay.bytes', { bytes: stats.relayBytes, packets: stats.relayPackets });
   ctx.log.logOther('intermediate.stats', { rejected: stats.rejected });
+  reflector.close();
   await server.stop({ force: true }).catch(() => {});
   await socket.stop({ force: true }).catch(() => {});
+}
+
+// -- the reflector: a STUN-like "what address do you see me from" for extra sockets -------------------
+/** Lets a peer learn the reflexive address of a socket other than its control connection's (the
+ *  `standby` strategy's per-uplink sockets). Like a STUN binding, unauthenticated: it tells the
+ *  sender only its own address, and its answer is no larger than the question plus 40 bytes. */
+export const REFLECTOR_PORT_OFFSET = 1;
+export const REFLECT_MAGIC = Buffer.from('MBREFL1');
+
+async function startReflector(port: number): Promise<dgram.Socket> {
+  const sock = dgram.createSocket('udp4');
+  sock.on('message', (msg, from) => {
+    if (msg.length !== REFLECT_MAGIC.length + 8 || !msg.subarray(0, REFLECT_MAGIC.length).equals(REFLECT_MAGIC)) return;
+    sock.send(Buffer.concat([msg, Buffer.from(JSON.stringify({ addr: from.address, port: from.port }))]), from.port, from.address);
+  });
+  await new Promise<void>((resolve, reject) => { sock.once('error', reject); sock.bind(port, '0.0.0.0', () => resolve()); });
+  return sock;
 }

@@ -52,7 +52,8 @@ export class LivenessWatchdog {
   private last = performance.now();
   private fired = false;
   private timer?: NodeJS.Timeout;
-  constructor(private readonly silenceMs: number, private readonly onSilence: (silentForMs: number) => void) {}
+  /** `silenceMs` may be changed at any time (e.g. to follow a path's RTT). */
+  constructor(public silenceMs: number, private readonly onSilence: (silentForMs: number) => void) {}
   start(): void {
     this.last = performance.now();
     this.timer = setInterval(() => {

@@ -23,9 +23,24 @@ const PUNCH_MS = 5000;
  *  (≈ 1306 bytes of room): 1200 is QUIC's minimum and leaves room for the tags. */
 const INNER_PAYLOAD = 1200;
 
+/** Something that sends UDP: the peer's shared QUICSocket, or a plain socket bound to one uplink. */
+export interface Sender { send(msg: Buffer, port: number, addr: string): unknown }
+/** A direct path: where to, and through which socket. */
+export interface DirectPath { to: Endpoint; via: Sender }
+
+const sendOn = (d: DirectPath, framed: Buffer) => {
+  const r = d.via.send(framed, d.to.port, d.to.addr);
+  if (r instanceof Promise) r.catch(() => {});
+};
+
 export class PathLayer {
-  /** The path the next packet takes. */
-  private directTo: Endpoint | null = null;
+  /** The path the next packet takes (null: the relay). */
+  private direct: DirectPath | null = null;
+  /** A second path every packet is copied to (make-before-break redundancy); QUIC drops the
+   *  copy that arrives second as a duplicate packet. */
+  private copy: DirectPath | null = null;
+  /** Bytes sent as copies so far (an overhead metric). */
+  copiedBytes = 0;
   private puncher: Puncher | null = null;
   private punchTimer?: NodeJS.Timeout;
   private rx = Promise.resolve();
@@ -36,16 +51,7 @@ export class PathLayer {
   private constructor(private readonly ctx: RoleContext, private readonly ps: PeerSocket,
     private readonly control: ControlClient, readonly vs: VirtualSocket,
     private readonly onPath: (path: PathKind) => void) {
-    this.offRaw = onRawPacket(ps.socket, (data, from) => {
-      if (data[0] !== OVERLAY_TAG) return;
-      // The other side sends direct: it heard our punch, so the path works both ways (and if we
-      // had not heard its punch yet, its packets are as good a proof).
-      if (this.puncher) {
-        if (!this.directTo) this.useDirect({ addr: from.address, port: from.port });
-        else this.stopPunching();
-      }
-      this.receive(data.subarray(1), 'direct');
-    });
+    this.offRaw = onRawPacket(ps.socket, (data, from) => this.receiveDirect(data, from));
     control.on('relay', (payload: Buffer) => { if (payload[0] === OVERLAY_TAG) this.receive(payload.subarray(1), 'relay'); });
   }
 
@@ -57,12 +63,26 @@ export class PathLayer {
     return layer;
   }
 
-  get path(): PathKind { return this.directTo ? 'direct' : 'relay'; }
+  get path(): PathKind { return this.direct ? 'direct' : 'relay'; }
 
   private send(packet: Buffer): void {
     const framed = Buffer.concat([Buffer.of(OVERLAY_TAG), packet]);
-    if (this.directTo) void this.ps.socket.send(framed, this.directTo.port, this.directTo.addr).catch(() => {});
+    if (this.direct) sendOn(this.direct, framed);
     else void this.control.relay(framed);
+    if (this.copy) { sendOn(this.copy, framed); this.copiedBytes += framed.length; }
+  }
+
+  /** A UDP packet that arrived straight from the peer (on the shared socket, or on another socket
+   *  the strategy owns): overlay packets go to the connection, anything else is ignored. */
+  receiveDirect(data: Buffer, from: { address: string; port: number }): void {
+    if (data[0] !== OVERLAY_TAG) return;
+    // The other side sends direct: it heard our punch, so the path works both ways (and if we
+    // had not heard its punch yet, its packets are as good a proof).
+    if (this.puncher) {
+      if (!this.direct) this.useDirect({ addr: from.address, port: from.port });
+      else this.stopPunching();
+    }
+    this.receive(data.subarray(1), 'direct');
   }
 
   /** Once the connection is up, packets are processed one at a time so that `arrivedVia` is the
@@ -76,18 +96,22 @@ export class PathLayer {
   }
 
   private useDirect(to: Endpoint): void {
-    const was = this.path;
-    this.directTo = to;
     this.ctx.log.log('punch.ok', { remote: endpointKey(to) });
-    if (was !== 'direct') this.onPath('direct');
+    this.setDirect({ to, via: this.ps.socket });
   }
 
-  /** The direct path is gone (or suspect): everything goes through the relay from now on. */
-  useRelay(): void {
-    if (!this.directTo) return;
-    this.directTo = null;
-    this.onPath('relay');
+  /** Sends direct on `d` from now on (null: through the relay). */
+  setDirect(d: DirectPath | null): void {
+    const was = this.path;
+    this.direct = d;
+    if (this.path !== was) this.onPath(this.path);
   }
+
+  /** Copies every packet onto `d` too (null: no copies). */
+  setCopy(d: DirectPath | null): void { this.copy = d; }
+
+  /** The direct path is gone (or suspect): everything goes through the relay from now on. */
+  useRelay(): void { this.setDirect(null); }
 
   /** Punches toward the peer's candidates; the first punch heard from it (or its first direct
    *  packet) makes the direct path current. Keeps punching until the peer's direct packets
@@ -97,10 +121,10 @@ export class PathLayer {
     this.ctx.log.log('punch.start', { remote: targets.map(endpointKey).join(' ') });
     const p = new Puncher(this.ps, this.ctx.pairings[0]!.id, targets);
     this.puncher = p;
-    void p.heard.then((from) => { if (this.puncher === p && !this.directTo) this.useDirect(from); });
+    void p.heard.then((from) => { if (this.puncher === p && !this.direct) this.useDirect(from); });
     this.punchTimer = setTimeout(() => {
       if (this.puncher !== p) return;
-      if (!this.directTo) this.ctx.log.logOther('punch.failed', { after: PUNCH_MS });
+      if (!this.direct) this.ctx.log.logOther('punch.failed', { after: PUNCH_MS });
       this.stopPunching();
     }, PUNCH_MS);
   }
