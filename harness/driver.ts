@@ -27,6 +27,7 @@ export interface BuildOptions {
   links?: Partial<Record<LinkSlot, LinkProfile>>;
   seed?: number;
   udpTimeout?: number;                               // NAT UDP mapping timeout, s
+  sourceRouting?: boolean;                           // per-uplink routing tables on the mobile (default true)
 }
 
 export interface Uplink {

@@ -52,7 +52,8 @@ class Driver:
     # -- commands ---------------------------------------------------------------------------
 
     def build(self, topology: str = 'mobile', nat: dict[str, str] | None = None,
-              links: dict[str, Any] | None = None, seed: int = 1, udpTimeout: int | None = None) -> dict[str, Any]:
+              links: dict[str, Any] | None = None, seed: int = 1, udpTimeout: int | None = None,
+              sourceRouting: bool = True) -> dict[str, Any]:
         if self.bed:
             raise ValueError('already built: one topology per driver')
         nat = {'answerer': 'port-restricted', 'wifi': 'port-restricted', 'cellular': 'port-restricted', **(nat or {})}
@@ -61,7 +62,7 @@ class Driver:
             raise ValueError(f'unknown NAT slot {", ".join(sorted(unknown))} (answerer, wifi, cellular)')
         presets = {k: parse_preset(v) for k, v in nat.items()}
         settings = {k: resolve(v) for k, v in (links or {}).items()}
-        p = plan(topology, presets, settings, seed, udpTimeout)
+        p = plan(topology, presets, settings, seed, udpTimeout, bool(sourceRouting))
         self.bed = Testbed(p, seed, self.run_dir, emit)
         return {**p.describe(), 'emulation': self.bed.emulation, 'buildMs': self.bed.build_ms,
                 'driverPid': os.getpid(), 'nodePids': self.bed.pids(), 'runDir': str(self.run_dir)}

@@ -79,7 +79,8 @@ class Plan:
 
 
 class _Builder:
-    def __init__(self, shape: str, seed: int, udp_timeout: int) -> None:
+    def __init__(self, shape: str, seed: int, udp_timeout: int, source_routing: bool = True) -> None:
+        self.source_routing = source_routing
         self.plan = Plan(shape)
         self.seed, self.udp_timeout = seed, udp_timeout
         core = NodeSpec('core', forward=True)
@@ -136,27 +137,29 @@ class _Builder:
 
     def dual_homed(self, host: str, wifi: tuple[str, list[str]], cell: tuple[str, list[str]],
                    wifi_gw: str, cell_gw: str) -> None:
-        """Wi-Fi preferred (metric 100), cellular as fallback (metric 200); one routing table per
-        uplink selected by source address, so a socket bound to an uplink's address leaves over it."""
+        """Wi-Fi preferred (metric 100), cellular as fallback (metric 200); with source routing (the
+        default) one routing table per uplink selected by source address, so a socket bound to an
+        uplink's address leaves over it; without it, one routing table: the default route only."""
         ups = [Uplink('wifi', f'{host}-wifi', wifi[0], wifi_gw, 102, wifi[1], 'wifi'),
                Uplink('cellular', f'{host}-cell', cell[0], cell_gw, 103, cell[1], 'cellular')]
         spec = NodeSpec(host, sysctls={'net.ipv4.conf.all.arp_announce': '2',   # research §5.2
                                        'net.ipv4.conf.all.rp_filter': '2'},
                         warm=[u.gateway for u in ups])
         for metric, u in zip((100, 200), ups):
-            spec.routes += [f'default via {u.gateway} dev {u.dev} metric {metric}',
-                            f'default via {u.gateway} dev {u.dev} table {u.table}']
-            spec.rules.append(f'from {u.addr} table {u.table} pref {u.table + 900}')
+            spec.routes.append(f'default via {u.gateway} dev {u.dev} metric {metric}')
+            if self.source_routing:
+                spec.routes.append(f'default via {u.gateway} dev {u.dev} table {u.table}')
+                spec.rules.append(f'from {u.addr} table {u.table} pref {u.table + 900}')
         self.plan.nodes.append(spec)
         self.plan.uplinks[host] = ups
 
 
 def plan(shape: str, nat: dict[str, NatPreset], slots: dict[str, LinkSetting], seed: int = 1,
-         udp_timeout: int | None = None) -> Plan:
+         udp_timeout: int | None = None, source_routing: bool = True) -> Plan:
     """shape: `mobile`, `same-nat` or `pairs:N`; nat: answerer/wifi/cellular -> preset;
     slots: intermediate/answerer/wifi/cellular -> link setting."""
     timeout = udp_timeout or PRESETS['natUdpTimeoutS']
-    b = _Builder(shape, seed, timeout)
+    b = _Builder(shape, seed, timeout, source_routing)
     if shape == 'mobile':
         (a_addr,), a_nats = b.nat_site(1, 'A', 'answerer', nat['answerer'], [('answerer', 'answerer-e0')])
         b.single_homed('answerer', a_addr, '10.1.0.1', a_nats, 'answerer-e0', 'answerer')

@@ -73,6 +73,11 @@ class Plans(unittest.TestCase):
         self.assertEqual([u.name for u in p.uplinks['mobile']], ['wifi', 'cellular'])
         self.assertEqual(sorted(p.slots), ['answerer', 'cellular', 'intermediate', 'wifi'])
         self.assertTrue(all(len(l.ifa) <= 15 and len(l.ifb) <= 15 for l in p.links))
+        mobile = next(n for n in p.nodes if n.name == 'mobile')
+        self.assertEqual(mobile.rules, ['from 10.2.0.2 table 102 pref 1002', 'from 10.3.0.2 table 103 pref 1003'])
+        single = next(n for n in plan('mobile', presets(), {}, source_routing=False).nodes if n.name == 'mobile')
+        self.assertEqual(single.rules, [])
+        self.assertEqual(len(single.routes), 2, 'the two default routes (metric 100, 200), no per-uplink tables')
 
     def test_cgnat_puts_a_carrier_nat_in_front(self):
         p = plan('mobile', {**presets(), 'cellular': parse_preset('cgnat')}, {})
