@@ -9,7 +9,7 @@ import { MergeError, mergeBenches, parseShard } from './shards.ts';
 import { submit } from './slurm.ts';
 import { loadConfig, type BenchConfig } from './config.ts';
 import { FIGURE_CONFIGS, FIGURES_DIR, writeFigures } from './figures.ts';
-import { writeReport } from './report.ts';
+import { chartRows, median, writeReport, type ChartRow } from './report.ts';
 import { METRIC_ORDER } from './metrics.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
 import { readFileSync } from 'node:fs';
@@ -36,6 +36,23 @@ function parseOpts(list: unknown): Record<string, string> {
   return out;
 }
 
+/** Medians per strategy × NAT × link × event: the bench's figures at a glance. */
+function summaryLines(rows: ChartRow[]): string[] {
+  const groups = new Map<string, ChartRow[]>();
+  for (const r of rows) {
+    const k = [r.label, r.nat, r.link, r.event].join(' | ');
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  const med = (rs: ChartRow[], f: (r: ChartRow) => number | null) => {
+    const m = median(rs.map(f).filter((x): x is number => x !== null));
+    return m === null ? '∅' : String(Math.round(m));
+  };
+  return ['medians: strategy | NAT | link | event: runs, success, gap_ms, recovery_ms, detect_ms, limit_ms, limit_standby_ms',
+    ...[...groups].map(([k, rs]) => `  ${k}: ${rs.length}, ${rs.filter((r) => r.success).length}/${rs.length}, ` +
+      [(r: ChartRow) => r.gap_ms, (r: ChartRow) => r.recovery_ms, (r: ChartRow) => r.detect_ms, (r: ChartRow) => r.limit_ms,
+        (r: ChartRow) => r.limit_standby_ms].map((f) => med(rs, f)).join(', '))];
+}
+
 /** Runs a bench with a progress line (done/total, ETA, failures) and a clean Ctrl-C; returns the exit code. */
 async function benchWithProgress(config: BenchConfig, opts: Pick<BenchOptions, 'retryFailed' | 'shard' | 'resultsDir'> = {}): Promise<number> {
   const stop = new AbortController();
@@ -59,6 +76,7 @@ async function benchWithProgress(config: BenchConfig, opts: Pick<BenchOptions, '
   });
   if (tty) process.stderr.write('\n');
   console.log(`${r.ran} run(s) made; ${r.records.length} recorded in ${path.join(r.dir, 'runs.csv')}`);
+  console.log(summaryLines(chartRows(r.records)).join('\n'));
   return stop.signal.aborted ? 130 : 0;
 }
 
