@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkProof, encode, helloProof, MAX_PAYLOAD, MessageReader, ProtocolError, type Message } from '../../strategies/shared/signalling.ts';
+import fc from 'fast-check';
 
 const msgs: Message[] = [
   { type: 'open' },
@@ -45,4 +46,50 @@ test('hello proofs bind secret, pairing, role and the one-time nonce', () => {
   assert.equal(checkProof('s3cret', 'pair-1', 'answerer', 'n1', proof), false);
   assert.equal(checkProof('s3cret', 'pair-1', 'mobile', 'n2', proof), false, 'a replayed hello must fail on a new nonce');
   assert.equal(checkProof('s3cret', 'pair-1', 'mobile', 'n1', 'zz'), false);
+});
+
+// Fuzzing with a fixed budget (fast-check, seeded so a failure reproduces): whatever arrives on a
+// control stream, the decoder returns valid messages or throws a ProtocolError, nothing else.
+const FUZZ = { seed: 20261125, numRuns: 2000 };
+
+test('fuzz: random bytes, in random chunks, only ever give valid messages or a ProtocolError', () => {
+  fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }), (chunks) => {
+    const reader = new MessageReader();
+    try {
+      for (const c of chunks) for (const m of reader.push(c)) assert.ok(typeof m.type === 'string');
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+    }
+  }), FUZZ);
+});
+
+test('fuzz: well-framed random JSON never crashes the validator, and what passes re-encodes', () => {
+  const frame = fc.record({ type: fc.integer({ min: 0, max: 12 }), body: fc.jsonValue({ maxDepth: 3 }) });
+  fc.assert(fc.property(fc.array(frame, { maxLength: 5 }), (frames) => {
+    const bytes = Buffer.concat(frames.map((f) => {
+      const body = Buffer.from(JSON.stringify(f.body) ?? 'null');
+      const head = Buffer.alloc(3);
+      head[0] = f.type;
+      head.writeUInt16BE(Math.min(body.length, 0xffff), 1);
+      return Buffer.concat([head, body]);
+    }));
+    try {
+      for (const m of new MessageReader().push(bytes)) {
+        assert.deepEqual(new MessageReader().push(encode(m)), [m], 'a message that passes must survive a round trip');
+      }
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+    }
+  }), FUZZ);
+});
+
+test('fuzz: a valid stream split anywhere decodes to the same messages', () => {
+  const msgs: Message[] = [{ type: 'open' }, { type: 'address-change', reason: 'netlink' }, { type: 'signal', kind: 'sdp', body: { gen: 1, sdp: 'v=0' } }];
+  const stream = Buffer.concat(msgs.map(encode));
+  fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: stream.length }), { maxLength: 6 }), (cuts) => {
+    const points = [0, ...[...new Set(cuts)].sort((a, b) => a - b), stream.length];
+    const reader = new MessageReader();
+    const got = points.slice(1).flatMap((end, i) => reader.push(stream.subarray(points[i]!, end)));
+    assert.deepEqual(got, msgs);
+  }), FUZZ);
 });
