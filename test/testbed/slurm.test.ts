@@ -91,26 +91,30 @@ test('a Slurm job array of 3 shards, one cancelled and resubmitted, merges into 
       const out = migbench(['slurm', '--config', configFile, '--shards', '3', '--results', results]);
       const [, arrayJob, mergeJob] = /array job (\d+), merge job (\d+)/.exec(out) ?? [];
       assert.ok(arrayJob && mergeJob, out);
-      // Cancel shard 0 once it has finished a run (or at once if it has none: hash luck).
-      const shard0 = path.join(results, shardDir('slurmtest', { index: 0, count: 3 }));
-      const shard0Runs = planned.filter((id) => shardOf(id, 3) === 0).length;
-      const finished = () => (existsSync(path.join(shard0, 'runs'))
-        ? readdirSync(path.join(shard0, 'runs')).filter((id) => existsSync(path.join(shard0, 'runs', id, 'meta.json'))).length : 0);
-      for (let i = 0; i < 240 && shard0Runs > 1 && finished() < 1; i++) await sleep(500);
-      cluster.run('scancel', [`${arrayJob}_0`]);
+      // Cancel the biggest shard once it has finished a run and is inside the next one.
+      const sizes = [0, 1, 2].map((i) => planned.filter((id) => shardOf(id, 3) === i).length);
+      const victim = sizes.indexOf(Math.max(...sizes));
+      const victimDir = path.join(results, shardDir('slurmtest', { index: victim, count: 3 }));
+      const finished = () => (existsSync(path.join(victimDir, 'runs'))
+        ? readdirSync(path.join(victimDir, 'runs')).filter((id) => existsSync(path.join(victimDir, 'runs', id, 'meta.json'))).length : 0);
+      for (let i = 0; i < 600 && finished() < 1; i++) await sleep(500);
+      await sleep(3000);   // well inside its next run
+      cluster.run('scancel', [`${arrayJob}_${victim}`]);
       const doneBeforeCancel = finished();
       // The merge job can never run now (afterok); the other shards finish.
+      assert.ok(sizes[victim]! >= 2, `shard sizes ${sizes}: the biggest shard needs 2 runs for a mid-way cancel`);
       for (let i = 0; i < 300 && cluster.jobs().some((j) => j.startsWith(`${arrayJob}_`) || j.startsWith(`${arrayJob} `)); i++) await sleep(1000);
       cluster.run('scancel', [mergeJob!]);
       await cluster.idle(30);
       assert.ok(!existsSync(path.join(results, 'slurmtest', 'runs.csv')), 'the merge must not have run');
       // Resubmit the cancelled shard and the merge, as docs/bench.md says.
       const slurmDir = path.join(results, 'slurmtest.slurm');
-      const again = cluster.run('sbatch', ['--parsable', '--array=0', path.join(slurmDir, 'array.sbatch')]).trim();
+      const again = cluster.run('sbatch', ['--parsable', `--array=${victim}`, path.join(slurmDir, 'array.sbatch')]).trim();
       cluster.run('sbatch', ['--parsable', `--dependency=afterok:${again}`, path.join(slurmDir, 'merge.sbatch')]);
       await cluster.idle(300);
       const wallS = (Date.now() - t0) / 1000;
-      console.log(`# 3 shards on one node, with a cancel and a resubmit: ${wallS.toFixed(0)} s; shard 0 had ${doneBeforeCancel}/${shard0Runs} runs when cancelled`);
+      console.log(`# 3 shards on one node, with a cancel and a resubmit: ${wallS.toFixed(0)} s; shard ${victim} had ${doneBeforeCancel}/${sizes[victim]} runs when cancelled`);
+      assert.ok(doneBeforeCancel >= 1 && doneBeforeCancel < sizes[victim]!, 'the cancel should have hit the shard mid-way');
 
       const csv = path.join(results, 'slurmtest', 'runs.csv');
       assert.ok(existsSync(csv), `no merged runs.csv; merge log:\n${readFileSync(path.join(slurmDir, 'merge.log'), 'utf8').slice(-2000)}`);
