@@ -1,0 +1,37 @@
+// The standby strategy's path probes: authenticated ping / pong / switch packets beside the
+// overlay's QUIC packets. HMAC-SHA256 with the pairing secret (truncated to 8 bytes) over the
+// fields, so a stranger can neither fake a path's liveness nor move the audio to another address.
+//   0 tag 0x3D | 1 kind | 2 path | 3..6 seq u32 | 7..14 sentAt f64 | 15..22 mac
+// ping: the mobile on path `path` (seq, its send time); pong: the answerer echoes seq and sentAt;
+// switch: "send on the path this arrives on from now on", seq = the last audio frame the mobile got.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export const PROBE_TAG = 0x3d;
+export const PROBE_LEN = 23;
+export type ProbeKind = 'ping' | 'pong' | 'switch';
+const KINDS: ProbeKind[] = ['ping', 'pong', 'switch'];
+/** Older probes are replays (every process of a run shares one clock). */
+const MAX_AGE_MS = 5000;
+
+export interface Probe { kind: ProbeKind; path: number; seq: number; sentAt: number }
+
+const mac = (secret: string, body: Buffer) => createHmac('sha256', secret).update(body).digest().subarray(0, 8);
+
+export function encodeProbe(secret: string, p: Probe): Buffer {
+  const b = Buffer.alloc(PROBE_LEN);
+  b[0] = PROBE_TAG;
+  b[1] = KINDS.indexOf(p.kind);
+  b[2] = p.path;
+  b.writeUInt32BE(p.seq >>> 0, 3);
+  b.writeDoubleBE(p.sentAt, 7);
+  mac(secret, b.subarray(0, 15)).copy(b, 15);
+  return b;
+}
+
+/** The probe, or null for anything else: another packet type, a bad MAC, a stale probe. */
+export function decodeProbe(secret: string, b: Buffer, nowMs: number): Probe | null {
+  if (b.length !== PROBE_LEN || b[0] !== PROBE_TAG || b[1]! >= KINDS.length) return null;
+  if (!timingSafeEqual(mac(secret, b.subarray(0, 15)), b.subarray(15))) return null;
+  const p: Probe = { kind: KINDS[b[1]!]!, path: b[2]!, seq: b.readUInt32BE(3), sentAt: b.readDoubleBE(7) };
+  return p.kind !== 'pong' && nowMs - p.sentAt > MAX_AGE_MS ? null : p;
+}
