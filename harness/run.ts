@@ -45,9 +45,14 @@ function sortedReplacer(_k: string, v: unknown): unknown {
 }
 
 export function checkEvent(event: string): void {
-  if (event === 'none' || EVENTS.includes(event)) return;
-  if (/^blackout:\d+(\.\d+)?$/.test(event)) return;
-  throw new Error(`unknown event '${event}' (one of ${EVENTS.join(', ')})`);
+  // nat-rebind, mapping-timeout and blackout act on the current uplink, or on the one after `@`
+  const [name, uplink, extra] = event.split('@');
+  if (uplink !== undefined && (extra !== undefined || !['wifi', 'cellular'].includes(uplink) || !/^(nat-rebind|mapping-timeout|blackout:.*)$/.test(name!))) {
+    throw new Error(`bad event '${event}': only nat-rebind, mapping-timeout and blackout:<s> take @wifi or @cellular`);
+  }
+  if (name === 'none' || EVENTS.includes(name!)) return;
+  if (/^blackout:\d+(\.\d+)?$/.test(name!)) return;
+  throw new Error(`unknown event '${event}' (one of ${EVENTS.join(', ')}; nat-rebind, mapping-timeout and blackout:<s> may end in @wifi or @cellular)`);
 }
 
 /** Validates everything that can be checked before building a network. */

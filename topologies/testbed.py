@@ -23,6 +23,9 @@ from .shapes import ANSWERER_NAT_WAN, INTERMEDIATE, Plan, PlanTopo, TestbedNode,
 
 EVENTS = ('wifi-to-cellular', 'cellular-to-wifi', 'nat-rebind', 'mapping-timeout', 'blackout:<s>',
           'answerer-rebind')
+# nat-rebind, mapping-timeout and blackout:<s> act on the host's current uplink, or on the one
+# named after `@` (e.g. nat-rebind@cellular: break a make-before-break strategy's standby path).
+TARGETED = ('nat-rebind', 'mapping-timeout', 'blackout')
 
 
 def now_ms() -> float:
@@ -100,9 +103,13 @@ class Testbed:
         with self.lock:
             return self._fire(name, host)
 
-    def _fire(self, name: str, host: str | None) -> EventResult:
-        host = host or ('answerer' if name == 'answerer-rebind' else 'mobile')
+    def _fire(self, full: str, host: str | None) -> EventResult:
+        host = host or ('answerer' if full == 'answerer-rebind' else 'mobile')
         node = self.host(host)
+        name, _, target = full.partition('@')
+        if target and name.split(':')[0] not in TARGETED:
+            raise ValueError(f'{full!r}: only {", ".join(TARGETED)} take an @uplink')
+        on = (lambda: self._uplink(host, target)) if target else (lambda: self.current_uplink(host))
         if name == 'wifi-to-cellular':
             wifi = self._uplink(host, 'wifi')
             self._uplink(host, 'cellular')
@@ -115,20 +122,20 @@ class Testbed:
                                        f'ip route replace default via {wifi.gateway} dev {wifi.dev} table {wifi.table}')
             return EventResult(name, host, t1, t0, {'uplink': 'wifi'})
         if name in ('nat-rebind', 'answerer-rebind'):
-            up = self.current_uplink(host)
+            up = on()
             nat = self.host(up.nats[-1])   # the outermost NAT owns the public mapping
             assert nat.nat is not None
             t0, t1 = run_stamped(nat, nat.nat.rebind_script())
-            return EventResult(name, host, t1, t0, {'uplink': up.name, 'nats': [nat.name]})
+            return EventResult(full, host, t1, t0, {'uplink': up.name, 'nats': [nat.name]})
         if name == 'mapping-timeout':
-            up = self.current_uplink(host)
+            up = on()
             t0 = now_ms()
             for n in up.nats:
                 t1 = run_stamped(self.host(n), EXPIRE_SCRIPT)[1]
-            return EventResult(name, host, t1, t0, {'uplink': up.name, 'nats': up.nats})
+            return EventResult(full, host, t1, t0, {'uplink': up.name, 'nats': up.nats})
         if name.startswith('blackout:'):
             seconds = _seconds(name)
-            up = self.current_uplink(host)
+            up = on()
             table = f'migbench_blackout_{up.dev.replace("-", "_")}'
             before = now_ms()
             t0, t1 = run_stamped(node, f"nft -f - <<'EOF'\ntable netdev {table} {{\n"
@@ -136,11 +143,11 @@ class Testbed:
                                        f"  chain tx {{ type filter hook egress device \"{up.dev}\" priority -500; policy drop; }}\n"
                                        f"}}\nEOF")
             # start the restore early by what installing took, so it lands near `until`
-            timer = threading.Timer(max(0.0, seconds - (now_ms() - before) / 1000), self._restore, (host, name, table))
+            timer = threading.Timer(max(0.0, seconds - (now_ms() - before) / 1000), self._restore, (host, full, table))
             timer.daemon = True
             self.timers.append(timer)
             timer.start()
-            return EventResult(name, host, t1, t0, {'uplink': up.name, 'until': t1 + seconds * 1000})
+            return EventResult(full, host, t1, t0, {'uplink': up.name, 'until': t1 + seconds * 1000})
         raise ValueError(f'unknown event {name!r} (one of {", ".join(EVENTS)})')
 
     def _restore(self, host: str, name: str, table: str) -> None:

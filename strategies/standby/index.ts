@@ -12,7 +12,10 @@
 //   can still make their playout deadline (the switch carries the last frame it got);
 // - whatever the change broke is re-learned and re-punched in the background (a path without a
 //   pong for DEAD_MS is re-discovered), so that a standby exists again;
-// - `--opt redundancy=always` copies every packet onto the best standby too (the upper bound).
+// - `--opt redundancy=always` copies every packet onto the best standby too (the upper bound);
+//   `redundancy=suspect` only while the primary is suspect: a frame overdue on it (SUSPECT_MS of
+//   silence, before the liveness miss that switches) or SUSPECT_WINDOW_MS after a netlink change.
+//   The mobile asks with an authenticated `suspect` probe on the standby path itself.
 import dgram from 'node:dgram';
 import type { QUICConnection } from '@matrixai/quic';
 import type { RoleContext, Strategy, UplinkInfo } from '../contract.ts';
@@ -31,6 +34,8 @@ const PUNCH_INTERVAL_MS = 20;
 const KEEPALIVE_MS = 200;
 const DEAD_MS = 1200;          // no pong for this long: the path is gone, learn and punch it again
 const REFLECT_RETRY_MS = 200;
+const SUSPECT_MS = 45;          // two 20 ms frames overdue (plus jitter): the primary may be breaking
+const SUSPECT_WINDOW_MS = 1000; // how long the answerer copies after a `suspect`
 
 interface StandbyBody { paths: { id: number; name: string; addr: string; port: number }[] }
 
@@ -97,6 +102,19 @@ async function mobile(ctx: RoleContext): Promise<void> {
     if (next) for (let i = 0; i < 2; i++) next.sock.send(encodeProbe(secret, { kind: 'switch', path: next.id, seq: lastSeq, sentAt: t }), next.answerer!.port, next.answerer!.addr);
     watchdog.silenceMs = silenceFor(next);
     if (redundancy === 'always') layer.setCopy(best(next)?.direct ?? null);
+    if (why === 'netlink') suspect('netlink');
+  };
+  /** redundancy=suspect: ask the answerer to copy onto the best standby for a while, and copy
+   *  this side's packets (QUIC acks) onto it too. */
+  let suspectUntil = 0;
+  const suspect = (why: string) => {
+    const standby = redundancy === 'suspect' ? best(primary) : null;
+    if (!standby?.answerer) return;
+    const t = now();
+    ctx.log.logOther('standby.suspect', { primary: primary?.uplink.name ?? 'relay', copyOn: standby.uplink.name, why });
+    standby.sock.send(encodeProbe(secret, { kind: 'suspect', path: standby.id, seq: lastSeq, sentAt: t }), standby.answerer.port, standby.answerer.addr);
+    layer.setCopy(standby.direct);
+    suspectUntil = t + SUSPECT_WINDOW_MS;
   };
   /** Silence on the primary that counts as its loss: about 2× its RTT on top of the 20 ms frame spacing. */
   const silenceFor = (p: UplinkPath | null) => Math.max(60, 2 * (p?.rtt ?? 60) + 20);
@@ -157,6 +175,7 @@ async function mobile(ctx: RoleContext): Promise<void> {
       const ping = encodeProbe(secret, { kind: 'ping', path: p.id, seq: ++p.seq, sentAt: t });
       for (const to of p.up && p.answerer ? [p.answerer] : targets) { p.sock.send(ping, to.port, to.addr); keepalive += ping.length; }
     }
+    if (suspectUntil && t > suspectUntil) { suspectUntil = 0; layer.setCopy(null); }
     if (tick % (1000 / PUNCH_INTERVAL_MS) === 0) overhead();
   }, PUNCH_INTERVAL_MS);
 
@@ -175,7 +194,11 @@ async function mobile(ctx: RoleContext): Promise<void> {
     watchdog.quiet();
   });
 
-  const audio = new AudioReceiver(ctx, { first: () => watchdog.start(), alive: () => watchdog.alive() });
+  const overdue = new LivenessWatchdog(SUSPECT_MS, () => suspect('frame overdue'));
+  const audio = new AudioReceiver(ctx, {
+    first: () => { watchdog.start(); overdue.start(); },
+    alive: () => { watchdog.alive(); overdue.alive(); },
+  });
   let conn: QUICConnection | null = null;
   const connect = async () => {
     while (!conn && !ctx.signal.aborted) {
@@ -203,6 +226,7 @@ async function mobile(ctx: RoleContext): Promise<void> {
   clearInterval(pinger);
   overhead();
   watchdog.stop();
+  overdue.stop();
   netlink.stop();
   await audio.finish();
   await (conn as QUICConnection | null)?.stop({ force: true }).catch(() => {});
@@ -226,6 +250,7 @@ async function answerer(ctx: RoleContext): Promise<void> {
   let datagrams: Datagrams | null = null;
   const recent: { frame: Buffer; seq: number; sentAt: number }[] = [];
   let lastSwitch = -1;
+  let copyUntil = 0;   // redundancy=suspect: copying onto a standby until then
   const stats = { keepalive: 0, resent: 0 };
   const overhead = () => ctx.log.log('overhead.bytes', { keepalive: stats.keepalive, duplicate: stats.resent + layer.copiedBytes });
 
@@ -243,6 +268,7 @@ async function answerer(ctx: RoleContext): Promise<void> {
   // Punch toward mobile paths not heard from yet (opens this side's NAT for their pings).
   const puncher = setInterval(() => {
     const t = now();
+    if (copyUntil && t > copyUntil) { copyUntil = 0; layer.setCopy(null); }
     for (const [id, p] of mobilePaths) {
       if (t - p.heard < DEAD_MS || t > p.punchUntil) continue;
       stats.keepalive += PROBE_LEN;
@@ -259,6 +285,13 @@ async function answerer(ctx: RoleContext): Promise<void> {
     p.to = { addr: from.address, port: from.port };   // authenticated: its current (peer-reflexive) address
     p.heard = t;
     mobilePaths.set(probe.path, p);
+    if (probe.kind === 'suspect') {
+      if (redundancy !== 'suspect' || probe.path === primaryId) return;
+      layer.setCopy({ to: p.to, via: ps.socket });
+      copyUntil = t + SUSPECT_WINDOW_MS;
+      ctx.log.logOther('standby.suspect', { copyOn: p.name });
+      return;
+    }
     if (probe.kind === 'ping') {
       stats.keepalive += 2 * msg.length;
       if (redundancy === 'always' && probe.path !== primaryId) layer.setCopy({ to: p.to, via: ps.socket });
@@ -269,7 +302,7 @@ async function answerer(ctx: RoleContext): Promise<void> {
     lastSwitch = probe.sentAt;
     primaryId = probe.path;
     layer.setDirect({ to: p.to, via: ps.socket });
-    if (redundancy === 'always') layer.setCopy(null);   // the next ping from another path sets the copy again
+    if (redundancy !== 'off') { layer.setCopy(null); copyUntil = 0; }   // always: the next ping from another path sets it again
     ctx.log.logOther('standby.switch', { to: p.name, lastSeq: probe.seq });
     // Loss repair: what the mobile missed and can still play in time goes again, on the new path.
     const deadline = t - ctx.audio.jitterBufferMs + 10;
@@ -317,7 +350,10 @@ const strategy: Strategy = {
   describe: 'Make-before-break: one QUIC connection over a warm direct path on every mobile uplink plus ' +
     'the relay; on a change or a liveness miss it switches at once to the best standby, no handshake.',
   options: {
-    redundancy: { describe: 'copy every packet onto the best standby path: off, or always (the upper bound)', default: 'off', values: ['off', 'always'] },
+    redundancy: {
+      describe: 'copy every packet onto the best standby path: off; always (the upper bound); suspect (only while the primary looks broken)',
+      default: 'off', values: ['off', 'always', 'suspect'],
+    },
   },
   intermediate: runIntermediate,
   answerer,

@@ -3,13 +3,14 @@
 // fields, so a stranger can neither fake a path's liveness nor move the audio to another address.
 //   0 tag 0x3D | 1 kind | 2 path | 3..6 seq u32 | 7..14 sentAt f64 | 15..22 mac
 // ping: the mobile on path `path` (seq, its send time); pong: the answerer echoes seq and sentAt;
-// switch: "send on the path this arrives on from now on", seq = the last audio frame the mobile got.
+// switch: "send on the path this arrives on from now on", seq = the last audio frame the mobile got;
+// suspect: "the primary looks broken: copy everything onto the path this arrives on for a while".
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const PROBE_TAG = 0x3d;
 export const PROBE_LEN = 23;
-export type ProbeKind = 'ping' | 'pong' | 'switch';
-const KINDS: ProbeKind[] = ['ping', 'pong', 'switch'];
+export type ProbeKind = 'ping' | 'pong' | 'switch' | 'suspect';
+const KINDS: ProbeKind[] = ['ping', 'pong', 'switch', 'suspect'];
 /** Older probes are replays (every process of a run shares one clock). */
 const MAX_AGE_MS = 5000;
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, expand, loadConfig, validateConfig } from '../../harness/config.ts';
 import { CSV_COLUMNS, csvRow } from '../../harness/bench.ts';
-import { runId, DEFAULT_SPEC } from '../../harness/run.ts';
+import { runId, DEFAULT_SPEC, checkEvent } from '../../harness/run.ts';
 
 test('a bad config reports every bad field by name', async () => {
   const err = await validateConfig({
@@ -43,4 +43,12 @@ test('runId depends on parameters, not on key order or object identity', () => {
 test('a CSV row has one value per column, also for a failed run', () => {
   const spec = { ...DEFAULT_SPEC, strategy: 'relay-repunch' };
   assert.equal(csvRow({ id: 'x', label: 'x', spec, status: 'failed', error: 'deadline' }).length, CSV_COLUMNS.length);
+});
+
+test('events: nat-rebind, mapping-timeout and blackout may target an uplink with @; nothing else may', () => {
+  for (const ok of ['wifi-to-cellular', 'none', 'blackout:2', 'nat-rebind@cellular', 'mapping-timeout@wifi', 'blackout:0.5@cellular']) checkEvent(ok);
+  for (const [bad, why] of [['earthquake', /unknown event 'earthquake'/], ['wifi-to-cellular@cellular', /only nat-rebind/],
+    ['nat-rebind@lte', /only nat-rebind/], ['nat-rebind@wifi@wifi', /only nat-rebind/], ['blackout:x@wifi', /unknown event/]] as const) {
+    assert.throws(() => checkEvent(bad), why, bad);
+  }
 });
