@@ -16,7 +16,7 @@ help:
 	@echo "make setup   install Debian + npm dependencies, compile the link emulator (idempotent)"
 	@echo "make test    all tests (root; builds emulated networks)"
 	@echo "make bench   the default benchmark matrix (CONFIG=file.json for another)"
-	@echo "make run     one interactive run: STRATEGY=relay-repunch NAT=port-restricted EVENT=wifi-to-cellular LINK=broadband"
+	@echo "make run     one interactive run: STRATEGY=relay-repunch NAT=port-restricted EVENT=wifi-to-cellular LINK=broadband [CLI=1: Mininet CLI too]"
 	@echo "make report  reports/<BENCH>/index.html for results/<BENCH> (BENCH=default)"
 	@echo "make slurm   submit CONFIG as a Slurm job array of SHARDS shards plus a merge job (docs/bench.md)"
 	@echo "make figures the paper figures: pinned configs, SVG + CSV + README.md in reports/figures/ (ONLY=1|2)"
@@ -68,7 +68,7 @@ NAT ?= port-restricted
 EVENT ?= wifi-to-cellular
 LINK ?= broadband
 run: setup
-	$(MIGBENCH) run --interactive --strategy $(STRATEGY) --nat $(NAT) --event $(EVENT) --link $(LINK)
+	$(MIGBENCH) run --interactive --strategy $(STRATEGY) --nat $(NAT) --event $(EVENT) --link $(LINK) $(if $(CLI),--cli)
 
 BENCH ?= default
 report: setup

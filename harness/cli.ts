@@ -4,6 +4,7 @@ import { withTestbed } from './driver.ts';
 import { classifyPresets, DEFAULT_CLASSIFY, linkOptions, SLOTS } from './testbed/commands.ts';
 import { DEFAULT_SPEC, EVENTS, runOnce, scheduled, type RunSpec } from './run.ts';
 import { liveDrive } from './live.ts';
+import { attachCli, newestCliSocket } from './mininet-cli.ts';
 import { runBench, type BenchOptions } from './bench.ts';
 import { MergeError, mergeBenches, parseShard } from './shards.ts';
 import { submit } from './slurm.ts';
@@ -95,13 +96,14 @@ const COMMANDS: Record<string, Command> = {
   --bench NAME           results/<NAME>/runs/<run id>/ (default adhoc)
   --headless             no live view: warm up, fire the event, observe, print the metrics (the default)
   --interactive          live terminal view; keys fire events (w, c, r, a, t, b; e = --event), q quits
+  --cli                  with --interactive: Mininet's CLI too (a tmux pane beside the view, or \`migbench cli\`)
   --json                 print the metrics as one JSON object`,
     options: {
       strategy: { type: 'string' }, nat: { type: 'string' }, 'nat-answerer': { type: 'string' }, 'nat-wifi': { type: 'string' },
       'nat-cellular': { type: 'string' }, ...linkFlags, event: { type: 'string' }, warmup: { type: 'string' },
       observe: { type: 'string' }, seed: { type: 'string' }, rep: { type: 'string' }, audio: { type: 'string' },
       'jitter-buffer': { type: 'string' }, opt: { type: 'string', multiple: true }, bench: { type: 'string', default: 'adhoc' },
-      headless: { type: 'boolean' }, interactive: { type: 'boolean' }, json: { type: 'boolean' },
+      headless: { type: 'boolean' }, interactive: { type: 'boolean' }, cli: { type: 'boolean' }, json: { type: 'boolean' },
     },
     async run(v) {
       if (typeof v.strategy !== 'string') throw new Error(`--strategy is required (one of ${strategyNames().join(', ')})`);
@@ -127,8 +129,9 @@ const COMMANDS: Record<string, Command> = {
       };
       const benchDir = path.join(REPO, 'results', v.bench as string);
       if (v.interactive && v.headless) throw new Error('--interactive and --headless exclude each other');
+      if (v.cli && !v.interactive) throw new Error('--cli needs --interactive (a headless run ends on its own)');
       const r = await runOnce(spec, benchDir, (m) => { if (!v.json) process.stderr.write(`[${spec.strategy}] ${m}\n`); },
-        undefined, v.interactive ? liveDrive(process.stdin, process.stdout) : scheduled);
+        undefined, v.interactive ? liveDrive(process.stdin, process.stdout, { cli: Boolean(v.cli) }) : scheduled);
       if (v.json) { console.log(JSON.stringify({ id: r.id, dir: r.dir, ...r.metrics })); return r.metrics.success ? 0 : 3; }
       console.log(`run ${r.id}\n  ${r.dir}`);
       for (const k of METRIC_ORDER) {
@@ -137,6 +140,19 @@ const COMMANDS: Record<string, Command> = {
       }
       console.log(`  received audio     ${path.join(r.dir, 'received.wav')}`);
       return r.metrics.success ? 0 : 3;
+    },
+  },
+  cli: {
+    summary: 'Mininet\'s CLI of a running interactive run started with --cli',
+    usage: `migbench cli [--socket PATH]
+  --socket PATH   the run's CLI socket (default: the newest migbench-*/cli.sock in the temp dir)
+Commands as in Mininet (\`nodes\`, \`net\`, \`mobile ip -br addr\`, \`natw ip -s link\` …); exit or Ctrl-D leaves.`,
+    options: { socket: { type: 'string' } },
+    async run(v) {
+      const socket = (v.socket as string | undefined) ?? newestCliSocket();
+      if (!socket) { console.error('migbench: no run offers a Mininet CLI: start one with `migbench run --interactive --cli` (make run CLI=1)'); return 1; }
+      await attachCli(socket);
+      return 0;
     },
   },
   bench: {

@@ -2,7 +2,7 @@
 // path, not just the first), expanded into run specs with stable ids. docs/bench.md.
 import { readFileSync } from 'node:fs';
 import type { LinkProfile, LinkSlot, NatSlot } from './driver.ts';
-import { checkEvent, DEFAULT_SPEC, runId, type RunSpec } from './run.ts';
+import { checkEvent, DEFAULT_SPEC, optionProblem, runId, type RunSpec } from './run.ts';
 import { checkLinkProfile, natBehaviour } from './presets.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
 
@@ -59,8 +59,8 @@ export async function validateConfig(raw: unknown, source = 'config'): Promise<B
         const st = await loadStrategy(name);
         const opts = typeof s === 'object' ? (s as StrategyEntry).options ?? {} : {};
         for (const [k, v] of Object.entries(opts)) {
-          if (!st.options?.[k]) bad(`strategies[${i}].options.${k}`, `${name} has no such option`);
-          else if (typeof v !== 'string') bad(`strategies[${i}].options.${k}`, 'must be a string');
+          const problem = optionProblem(st, k, v);
+          if (problem) bad(`strategies[${i}].options.${k}`, problem);
         }
       } catch (e) { bad(`strategies[${i}]`, (e as Error).message); }
     }

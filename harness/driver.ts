@@ -162,6 +162,8 @@ export class TopologyDriver extends EventEmitter {
     return this.request('rtt', { host, dst, ...opts });
   }
   calibrate(count = 20): Promise<Calibration[]> { return this.request('calibrate', { count }); }
+  /** Serves Mininet's CLI on a Unix socket (`migbench cli` connects); resolves with its path. */
+  async cli(): Promise<string> { return (await this.request<{ socket: string }>('cli')).socket; }
 
   /** Tears the topology down and waits for the driver to exit. Safe to call twice. */
   async stop(): Promise<void> {

@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { RoleConfig, StrategyRole } from '../strategies/contract.ts';
+import type { RoleConfig, Strategy, StrategyRole } from '../strategies/contract.ts';
 import type { LogEvent } from '../strategies/shared/events.ts';
 import { loadStrategy } from '../strategies/registry.ts';
 import { REPO, TopologyDriver, type BuildInfo, type Calibration, type EventResult, type HostProcess, type LinkProfile, type LinkSlot, type NatSlot } from './driver.ts';
@@ -61,11 +61,23 @@ export async function validateSpec(spec: RunSpec): Promise<void> {
   for (const v of Object.values(spec.nat)) natBehaviour(v);
   for (const v of Object.values(spec.links)) if (typeof v === 'string') checkLinkProfile(v);
   checkEvent(spec.event);
-  for (const k of Object.keys(spec.options)) {
-    if (!strategy.options?.[k]) {
-      throw new Error(`strategy ${spec.strategy} has no option '${k}' (${Object.keys(strategy.options ?? {}).join(', ') || 'it takes none'})`);
-    }
+  for (const [k, v] of Object.entries(spec.options)) {
+    const problem = optionProblem(strategy, k, v);
+    if (problem) throw new Error(problem);
   }
+}
+
+/** What is wrong with strategy option k=v, or null. */
+export function optionProblem(strategy: Strategy, k: string, v: unknown): string | null {
+  const opt = strategy.options?.[k];
+  if (!opt) return `strategy ${strategy.name} has no option '${k}' (${Object.keys(strategy.options ?? {}).join(', ') || 'it takes none'})`;
+  if (typeof v !== 'string') return `option ${k} of ${strategy.name} must be a string`;
+  if (opt.values && !opt.values.includes(v)) return `option ${k} of ${strategy.name}: '${v}' is not one of ${opt.values.join(', ')}`;
+  // an option whose default is a number takes numbers (ms, counts)
+  if (!opt.values && Number.isFinite(Number(opt.default)) && !(Number(v) >= 0 && v.trim() !== '')) {
+    return `option ${k} of ${strategy.name}: '${v}' is not a non-negative number`;
+  }
+  return null;
 }
 
 export interface RunResult { id: string; dir: string; metrics: RunMetrics; meta: Record<string, unknown> }
@@ -132,6 +144,8 @@ export async function runOnce(spec: RunSpec, benchDir: string, progress: (msg: s
 export interface DriveContext {
   spec: RunSpec; dir: string; info: BuildInfo; calibration: Calibration[];
   fire(name: string): Promise<EventResult>;
+  /** Opens Mininet's CLI on a Unix socket; resolves with its path. */
+  cli(): Promise<string>;
   phase(name: string, say?: string): void;
 }
 export type Drive = (ctx: DriveContext) => Promise<void>;
@@ -172,7 +186,7 @@ async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: T
       return ev;
     };
     let eventT: number | null = null;
-    await drive({ spec, dir, info, calibration, fire, phase });
+    await drive({ spec, dir, info, calibration, fire, phase, cli: () => driver.cli() });
     const observeEnd = Date.now();
     for (const role of ['mobile', 'answerer', 'intermediate'] as const) await procs.get(role)!.signal('TERM');
     let grace: NodeJS.Timeout | undefined;   // roles get 8 s to flush and exit; the driver kills the rest

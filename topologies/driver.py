@@ -6,7 +6,7 @@ Async    {"event": "proc.output", "proc": 3, "stream": "stdout", "line": "..."}
          {"event": "proc.exit", "proc": 3, "code": 0, "t": ...}
          {"event": "event.restored", "name": "blackout:2", "host": "mobile", "t": ...}
 
-Commands: build, start, signal, exec, event, link, rtt, calibrate, stop (docs/testbed.md).
+Commands: build, start, signal, exec, event, link, rtt, calibrate, cli, stop (docs/testbed.md).
 Teardown runs on `stop`, on end of stdin (the harness died, even by SIGKILL), on SIGINT,
 SIGTERM and SIGHUP. Started processes and wire emulators carry PR_SET_PDEATHSIG, so they go
 with this process even if it is killed outright.
@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,9 @@ import time
 import traceback
 from pathlib import Path
 from typing import Any, IO
+
+from mininet.cli import CLI
+from mininet.log import lg
 
 from .links import resolve
 from .nat import parse_preset
@@ -48,6 +52,7 @@ class Driver:
         self.next_proc = 1
         self.run_dir = Path(tempfile.mkdtemp(prefix=f'migbench-{os.getpid()}-'))
         self.stopped = False
+        self.cli_server: socket.socket | None = None
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -131,12 +136,44 @@ class Driver:
     def calibrate(self, count: int = 20) -> list[dict[str, Any]]:
         return self._bed().calibrate(count)
 
+    def cli(self) -> dict[str, Any]:
+        """Mininet's CLI on a Unix socket in the run dir (stdio is the JSON channel, so it cannot
+        have the terminal): `migbench cli` connects; one session at a time, any number in turn."""
+        bed = self._bed()
+        path = self.run_dir / 'cli.sock'
+        if self.cli_server is None:
+            srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            srv.bind(str(path))
+            os.chmod(path, 0o600)
+            srv.listen(1)
+            self.cli_server = srv
+            threading.Thread(target=self._serve_cli, args=(srv, bed), daemon=True).start()
+        return {'socket': str(path)}
+
+    def _serve_cli(self, srv: socket.socket, bed: Testbed) -> None:
+        while not self.stopped:
+            try:
+                conn, _ = srv.accept()
+            except OSError:   # closed by teardown
+                return
+            with conn, conn.makefile('rw', buffering=1, encoding='utf-8', errors='replace') as f:
+                handler = lg.handlers[0]   # Mininet prints command output through its logger
+                old = handler.setStream(f)   # type: ignore[attr-defined]
+                try:
+                    SocketCLI(bed.net, stdin=f, stdout=f)
+                except (OSError, ValueError):   # the client went away mid-command
+                    pass
+                finally:
+                    handler.setStream(old)   # type: ignore[attr-defined]
+
     # -- lifecycle --------------------------------------------------------------------------
 
     def teardown(self) -> None:
         if self.stopped:
             return
         self.stopped = True
+        if self.cli_server:
+            self.cli_server.close()
         live = [p for p in self.procs.values() if p.poll() is None]
         for p in live:
             p.terminate()
@@ -149,6 +186,11 @@ class Driver:
         if self.bed:
             self.bed.stop()
         shutil.rmtree(self.run_dir, ignore_errors=True)
+
+
+class SocketCLI(CLI):
+    """Mininet's CLI reading its own stdin (a socket), not the process's terminal."""
+    use_rawinput = False
 
 
 THREADED = {'exec', 'event', 'link', 'rtt', 'calibrate'}   # may overlap; the rest run in order
@@ -199,7 +241,7 @@ def serve() -> int:
         d.teardown()
 
 
-COMMANDS = {'build', 'start', 'signal', 'exec', 'event', 'link', 'rtt', 'calibrate'}
+COMMANDS = {'build', 'start', 'signal', 'exec', 'event', 'link', 'rtt', 'calibrate', 'cli'}
 
 if __name__ == '__main__':
     sys.exit(serve())

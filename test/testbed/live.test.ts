@@ -1,16 +1,29 @@
 // The interactive run, driven by a test through a pseudo-terminal (util-linux `script`): it shows
-// the live view, `w` fires Wi-Fi -> cellular, `q` quits cleanly and prints the run's metrics.
+// the live view, `w` fires Wi-Fi -> cellular, `q` quits cleanly and prints the run's metrics; with
+// --cli, Mininet's CLI answers on the run's socket (what `migbench cli` attaches a terminal to).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { REPO } from '../../harness/driver.ts';
 import { leftovers, sleep } from './helpers.ts';
 
-test('interactive run through a pty: w fires wifi-to-cellular, q quits and prints the metrics', async () => {
+/** Runs Mininet CLI commands on `socket`, then `exit`; resolves with everything it printed. */
+async function cliSession(socket: string, commands: string[]): Promise<string> {
+  const conn = net.connect(socket);
+  let out = '';
+  conn.on('data', (d: Buffer) => { out += d.toString(); });
+  await new Promise((r, j) => { conn.once('connect', r); conn.once('error', j); });
+  conn.write([...commands, 'exit', ''].join('\n'));
+  await new Promise((r) => conn.once('close', r));
+  return out;
+}
+
+test('interactive run through a pty: w fires wifi-to-cellular, q quits and prints the metrics; --cli serves Mininet\'s CLI', async () => {
   const bench = `live-test-${process.pid}`;
-  const cmd = `node harness/bin/migbench.js run --interactive --strategy relay-repunch --link broadband --bench ${bench}`;
+  const cmd = `node harness/bin/migbench.js run --interactive --strategy relay-repunch --link broadband --cli --bench ${bench}`;
   const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
@@ -22,6 +35,10 @@ test('interactive run through a pty: w fires wifi-to-cellular, q quits and print
   try {
     await until(/keys: w wifi-to-cellular/, 40000);
     await until(/path in use +direct/, 10000);
+    const socket = /cli --socket ([^\s`]+)/.exec(out)![1]!;
+    const cliOut = await cliSession(socket, ['mobile ip -br addr show mobile-wifi', 'nodes']);
+    assert.match(cliOut, /mobile-wifi\s+UP\s+10\.2\.0\.2/, cliOut);
+    assert.match(cliOut, /available nodes are:[^\n]*\bmobile\b/, cliOut);
     await sleep(3500);
     child.stdin.write('w');
     await until(/event\.fired name=wifi-to-cellular/, 10000);

@@ -2,20 +2,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, expand, loadConfig, validateConfig } from '../../harness/config.ts';
 import { CSV_COLUMNS, csvRow } from '../../harness/bench.ts';
-import { runId, DEFAULT_SPEC, checkEvent } from '../../harness/run.ts';
+import { runId, DEFAULT_SPEC, checkEvent, validateSpec } from '../../harness/run.ts';
 
 test('a bad config reports every bad field by name', async () => {
   const err = await validateConfig({
-    name: 'has space', strategies: ['relay-repunch', 'teleport'], nat: ['port-restricted', 'cone', { wifi: 'symmetric', moon: 'x' }],
+    name: 'has space', strategies: ['relay-repunch', 'teleport', { name: 'standby', options: { redundancy: 'often' } }], nat: ['port-restricted', 'cone', { wifi: 'symmetric', moon: 'x' }],
     links: ['dialup'], events: ['wifi-to-cellular', 'earthquake'], reps: 0, parallel: 99, colour: 'red',
   }).then(() => null, (e) => e);
   assert.ok(err instanceof ConfigError);
   const text = err.problems.join('\n');
-  for (const field of ['name:', 'strategies[1]:', 'nat[1]:', 'nat[2].moon:', 'links[0]:', 'events[1]:', 'reps:', 'parallel:', 'colour:']) {
+  for (const field of ['name:', 'strategies[1]:', 'strategies[2].options.redundancy:', 'nat[1]:', 'nat[2].moon:', 'links[0]:', 'events[1]:', 'reps:', 'parallel:', 'colour:']) {
     assert.ok(text.includes(field), `no problem reported for ${field}\n${text}`);
   }
   assert.match(text, /unknown strategy 'teleport'/);
-  assert.equal(err.problems.length, 9);
+  assert.match(text, /'often' is not one of off, always, suspect/);
+  assert.equal(err.problems.length, 10);
 });
 
 test('config files: unreadable or not JSON is a ConfigError naming the file', async () => {
@@ -51,4 +52,15 @@ test('events: nat-rebind, mapping-timeout and blackout may target an uplink with
     ['nat-rebind@lte', /only nat-rebind/], ['nat-rebind@wifi@wifi', /only nat-rebind/], ['blackout:x@wifi', /unknown event/]] as const) {
     assert.throws(() => checkEvent(bad), why, bad);
   }
+});
+
+test('strategy options: unknown names, values outside the list and non-numbers are refused before anything is built', async () => {
+  const spec = (strategy: string, options: Record<string, string>) => ({ ...DEFAULT_SPEC, strategy, options });
+  await validateSpec(spec('standby', { redundancy: 'suspect' }));
+  await validateSpec(spec('relay-repunch', { livenessMs: '90' }));
+  await assert.rejects(validateSpec(spec('standby', { redundancy: 'sometimes' })), /option redundancy of standby: 'sometimes' is not one of off, always, suspect/);
+  await assert.rejects(validateSpec(spec('relay-repunch', { livenessMs: 'soon' })), /option livenessMs of relay-repunch: 'soon' is not a non-negative number/);
+  await assert.rejects(validateSpec(spec('relay-repunch', { livenessMs: '' })), /not a non-negative number/);
+  await assert.rejects(validateSpec(spec('relay-repunch', { foo: '1' })), /has no option 'foo' \(livenessMs\)/);
+  await assert.rejects(validateSpec(spec('nope', {})), /unknown strategy 'nope'/);
 });
