@@ -2,6 +2,7 @@
 // source of truth; runs.csv is rebuilt from them atomically when a bench starts and gets one row
 // appended (a single write) per finished run, so an interrupted bench leaves no half row and a new
 // invocation skips what is done. docs/bench.md.
+import { checkHost } from './preflight.ts';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -93,6 +94,7 @@ export interface Progress {
 }
 
 export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Promise<{ dir: string; records: RunRecord[]; ran: number }> {
+  checkHost();
   const dir = path.join(opts.resultsDir ?? RESULTS, opts.shard ? shardDir(config.name, opts.shard) : config.name);
   mkdirSync(path.join(dir, 'runs'), { recursive: true });
   const planned = expand(config).filter((r) => !opts.shard || shardOf(r.id, opts.shard.count) === opts.shard.index);

@@ -1,5 +1,6 @@
 // Typed client of the topology driver (topologies/driver.py): one Python process that holds one
 // Mininet network and speaks JSON lines on stdio. Protocol: docs/testbed.md.
+import { checkHost } from './preflight.ts';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -106,6 +107,7 @@ export class TopologyDriver extends EventEmitter {
 
   /** Starts a driver process and waits until it is ready. */
   static async open(): Promise<TopologyDriver> {
+    checkHost();
     if (process.getuid?.() !== 0) throw new DriverError('the testbed needs root (Mininet creates network namespaces)');
     const child = spawn(PYTHON, ['-m', 'topologies.driver'], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
     const d = new TopologyDriver(child);

@@ -1,6 +1,7 @@
 // One run = one straight data path (DESIGN §5): build the topology, measure its RTTs, start the
 // intermediate, answerer and mobile roles, wait for audio, fire the event at a fixed time,
 // observe, stop, merge the event logs, compute the metrics, write the run folder.
+import { checkHost } from './preflight.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -113,6 +114,7 @@ export function rttsFor(cal: Calibration[], event: string): { mobileIntermediate
 export async function runOnce(spec: RunSpec, benchDir: string, progress: (msg: string) => void = () => {},
   signal?: AbortSignal, drive: Drive = scheduled): Promise<RunResult> {
   await validateSpec(spec);
+  checkHost();
   const id = runId(spec);
   const dir = path.join(benchDir, 'runs', id);
   rmSync(dir, { recursive: true, force: true });   // a run that did not finish starts over

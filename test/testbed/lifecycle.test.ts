@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { REPO, TopologyDriver } from '../../harness/driver.ts';
+import { existsSync } from 'node:fs';
 import { leftovers, sleep } from './helpers.ts';
+import { failingProbes, KERNEL_PROBES } from '../../harness/preflight.ts';
 
 test('two identical topologies run side by side without colliding', async () => {
   const [a, b] = await Promise.all([TopologyDriver.open(), TopologyDriver.open()]);
@@ -53,4 +55,21 @@ test('a harness killed with SIGKILL leaves nothing behind 5 s later', async () =
   }
   await sleep(5000);
   assert.deepEqual(leftovers(), []);
+});
+
+test('preflight: every kernel probe passes on this host, and leaves nothing', () => {
+  assert.deepEqual(failingProbes(KERNEL_PROBES).map((p) => p.what), []);
+  assert.deepEqual(leftovers(), []);
+});
+
+test('not root: one clear error, exit 1, nothing created', async () => {
+  const bench = `nonroot-${process.pid}`;
+  const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', 'HOME=/tmp', process.execPath,
+    `${REPO}/harness/bin/migbench.js`, 'run', '--strategy', 'relay-repunch', '--bench', bench], { cwd: '/tmp', stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  assert.equal(code, 1, err);
+  assert.match(err, /needs root/);
+  assert.equal(existsSync(`${REPO}/results/${bench}`), false);
 });
