@@ -12,7 +12,11 @@ import { REPO, TopologyDriver, type BuildInfo, type Calibration, type EventResul
 import { computeMetrics, type RunMetrics } from './metrics.ts';
 import { natBehaviour, checkLinkProfile } from './presets.ts';
 
-export const EVENTS = ['wifi-to-cellular', 'cellular-to-wifi', 'nat-rebind', 'mapping-timeout', 'answerer-rebind', 'blackout:<s>', 'none'];
+export const EVENTS = ['wifi-to-cellular', 'cellular-to-wifi', 'nat-rebind', 'mapping-timeout', 'answerer-rebind', 'blackout:<s>',
+  'intermediate-down:<s>', 'none'];
+/** A process fault, fired by the harness rather than the topology: the intermediate is killed
+ *  (SIGKILL: no goodbye to anyone) and started again s seconds later. */
+const INTERMEDIATE_DOWN = /^intermediate-down:(\d+(\.\d+)?)$/;
 
 export interface RunSpec {
   strategy: string;
@@ -52,7 +56,7 @@ export function checkEvent(event: string): void {
     throw new Error(`bad event '${event}': only nat-rebind, mapping-timeout and blackout:<s> take @wifi or @cellular`);
   }
   if (name === 'none' || EVENTS.includes(name!)) return;
-  if (/^blackout:\d+(\.\d+)?$/.test(name!)) return;
+  if (/^blackout:\d+(\.\d+)?$/.test(name!) || INTERMEDIATE_DOWN.test(name!)) return;
   throw new Error(`unknown event '${event}' (one of ${EVENTS.join(', ')}; nat-rebind, mapping-timeout and blackout:<s> may end in @wifi or @cellular)`);
 }
 
@@ -181,8 +185,28 @@ async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: T
     phase('audio', 'audio flowing');
     driver.on('event.restored', (m: { t: number; tIssued: number; name: string }) =>
       appendFileSync(harnessLog, JSON.stringify({ t: m.t, role: 'harness', type: 'event.restored', name: m.name, tIssued: m.tIssued }) + '\n'));
+    const logHarness = (e: Record<string, unknown>) => appendFileSync(harnessLog, JSON.stringify({ role: 'harness', ...e }) + '\n');
+    const restarts: NodeJS.Timeout[] = [];
+    /** intermediate-down:<s>: kill it now, start it again (same config, its log appended) after s seconds. */
+    const intermediateDown = async (name: string, seconds: number): Promise<EventResult> => {
+      const old = procs.get('intermediate')!;
+      const tIssued = Date.now();
+      await old.signal('KILL');
+      const code = await old.exited;
+      const t = Date.now();
+      logHarness({ t, type: 'role.exit', of: 'intermediate', code });
+      restarts.push(setTimeout(() => void (async () => {
+        const tRestart = Date.now();
+        const p = await startRole(driver, roleConfig(spec, info, 'intermediate', pairing, dir));
+        procs.set('intermediate', p);
+        await milestone(p, 'ready', 20000);
+        logHarness({ t: Date.now(), type: 'event.restored', name, tIssued: tRestart });
+      })().catch((e: Error) => logHarness({ t: Date.now(), type: 'error', message: `restarting the intermediate: ${e.message}` })), seconds * 1000));
+      return { name, host: 'intermediate', t, tIssued };
+    };
     const fire = async (name: string) => {
-      const ev = await driver.fire(name);
+      const down = INTERMEDIATE_DOWN.exec(name);
+      const ev = down ? await intermediateDown(name, Number(down[1])) : await driver.fire(name);
       appendFileSync(harnessLog, JSON.stringify({ t: ev.t, role: 'harness', type: 'event.fired', name, tIssued: ev.tIssued }) + '\n');
       eventT ??= ev.t;
       return ev;
@@ -190,6 +214,7 @@ async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: T
     let eventT: number | null = null;
     await drive({ spec, dir, info, calibration, fire, phase, cli: () => driver.cli() });
     const observeEnd = Date.now();
+    for (const r of restarts) clearTimeout(r);
     for (const role of ['mobile', 'answerer', 'intermediate'] as const) await procs.get(role)!.signal('TERM');
     let grace: NodeJS.Timeout | undefined;   // roles get 8 s to flush and exit; the driver kills the rest
     await Promise.race([Promise.all([...procs.values()].map((p) => p.exited)), new Promise((r) => { grace = setTimeout(r, 8000); })]);

@@ -52,14 +52,28 @@ export class PeerSocket {
 }
 
 /** The authenticated control connection to the intermediate. Emits 'peer' (PeerInfo),
- *  'welcome' (own reflexive Endpoint), 'signal' ({kind, body}), 'relay' (payload), 'closed'. */
+ *  'welcome' (own reflexive Endpoint), 'signal' ({kind, body}), 'relay' (payload), 'lost' when the
+ *  connection died (the intermediate went away: idle timeout), 'restored' when a new one is
+ *  welcomed. While lost it redials every RECONNECT_MS; the intermediate pairs the peers again and
+ *  sends 'peer' anew, so strategies need nothing special to recover. */
 export class ControlClient extends EventEmitter {
   self?: Endpoint;
   peer?: PeerInfo;
-  private constructor(private readonly ctx: RoleContext, readonly client: QUICClient,
-    private readonly writer: WritableStreamDefaultWriter<Uint8Array>, readonly datagrams: Datagrams) { super(); }
+  /** False between 'lost' and 'restored'. */
+  up = true;
+  private session!: ControlSession;
+  private closing = false;
+  private constructor(private readonly ctx: RoleContext, private readonly ps: PeerSocket, private readonly role: PeerRole) { super(); }
 
   static async connect(ctx: RoleContext, ps: PeerSocket, role: PeerRole, timeoutMs = 5000): Promise<ControlClient> {
+    const control = new ControlClient(ctx, ps, role);
+    control.session = await control.open(timeoutMs);
+    return control;
+  }
+
+  /** Dials, authenticates, and resolves once welcomed; a session that ends later is 'lost'. */
+  private async open(timeoutMs: number): Promise<ControlSession> {
+    const { ctx, ps } = this;
     const inter = loadCert('intermediate');
     const remote = `${ctx.intermediate.addrs[0]}:${ctx.intermediate.controlPort}`;
     ctx.log.log('handshake.start', { remote, with: 'intermediate' });
@@ -69,34 +83,63 @@ export class ControlClient extends EventEmitter {
     }, { timer: timeoutMs });
     ctx.log.log('handshake.ok', { remote, with: 'intermediate' });
     const stream = client.connection.newStream('bidi');
-    let control!: ControlClient;
-    const datagrams = attachDatagrams(client.connection, (d) => {
-      if (d[0] === RELAY_TAG) control.emit('relay', Buffer.from(d.subarray(1)));
-    });
-    control = new ControlClient(ctx, client, stream.writable.getWriter(), datagrams);
-    const pairing = ctx.pairings[0]!;
+    const session: ControlSession = {
+      client, writer: stream.writable.getWriter(),
+      datagrams: attachDatagrams(client.connection, (d) => { if (d[0] === RELAY_TAG) this.emit('relay', Buffer.from(d.subarray(1))); }),
+    };
+    let ended!: () => void;
+    const end = new Promise<void>((r) => { ended = r; });
     const welcomed = new Promise<void>((resolve, reject) => {
-      control.once('welcome', () => resolve());
-      control.once('closed', () => reject(new Error('the intermediate closed the control connection before welcome')));
+      const onWelcome = () => resolve();
+      this.once('welcome', onWelcome);
+      void end.then(() => { this.off('welcome', onWelcome); reject(new Error('the intermediate closed the control connection before welcome')); });
     });
-    control.send({ type: 'open' });
+    this.write(session, { type: 'open' });
     void (async () => {
       const reader = new MessageReader();
       try {
         for await (const chunk of stream.readable) {
-          for (const msg of reader.push(chunk)) control.onMessage(msg, pairing, role, ps.hostCandidates(ctx));
+          for (const msg of reader.push(chunk)) this.onMessage(session, msg);
         }
       } catch { /* closed */ }
-      control.emit('closed');
+      ended();
+      if (session === this.session) this.lost();
     })();
-    await welcomed;
-    return control;
+    try {
+      await welcomed;
+    } catch (e) {
+      await client.destroy({ force: true }).catch(() => {});
+      throw e;
+    }
+    return session;
   }
 
-  private onMessage(msg: Message, pairing: { id: string; secret: string }, role: PeerRole, host: Endpoint[]): void {
+  private lost(): void {
+    if (this.closing || this.ctx.signal.aborted) return;
+    this.up = false;
+    this.ctx.log.logOther('control.lost', { why: 'the control connection to the intermediate ended' });
+    this.emit('lost');
+    void this.session.client.destroy({ force: true }).catch(() => {});
+    void (async () => {
+      while (!this.closing && !this.ctx.signal.aborted) {
+        await new Promise((r) => setTimeout(r, RECONNECT_MS));
+        try {
+          this.session = await this.open(REDIAL_TIMEOUT_MS);
+          this.up = true;
+          this.ctx.log.logOther('control.restored', {});
+          this.emit('restored');
+          return;
+        } catch { /* still away: try again */ }
+      }
+    })();
+  }
+
+  private onMessage(session: ControlSession, msg: Message): void {
+    const pairing = this.ctx.pairings[0]!;
     this.ctx.log.log('signal.recv', { kind: msg.type });
     if (msg.type === 'challenge') {
-      this.send({ type: 'hello', pairing: pairing.id, role, host, proof: helloProof(pairing.secret, pairing.id, role, msg.nonce) });
+      this.write(session, { type: 'hello', pairing: pairing.id, role: this.role, host: this.ps.hostCandidates(this.ctx),
+        proof: helloProof(pairing.secret, pairing.id, this.role, msg.nonce) });
     } else if (msg.type === 'welcome') {
       this.self = msg.self;
       this.emit('welcome', msg.self);
@@ -108,23 +151,33 @@ export class ControlClient extends EventEmitter {
     }
   }
 
-  send(msg: Message): void {
+  private write(session: ControlSession, msg: Message): void {
     this.ctx.log.log('signal.sent', { kind: msg.type === 'signal' ? `signal:${msg.kind}` : msg.type });
-    this.writer.write(encode(msg)).catch(() => {});
+    session.writer.write(encode(msg)).catch(() => {});
   }
+
+  /** Sends a control message (lost while the intermediate is away: strategies re-signal on 'peer'). */
+  send(msg: Message): void { this.write(this.session, msg); }
 
   /** Sends a payload through the intermediate's relay to the paired peer. */
   relay(payload: Uint8Array): Promise<boolean> {
     const d = Buffer.allocUnsafe(payload.length + 1);
     d[0] = RELAY_TAG;
     d.set(payload, 1);
-    return this.datagrams.send(d);
+    return this.session.datagrams.send(d);
   }
 
   async close(): Promise<void> {
-    await this.client.destroy({ force: true }).catch(() => {});
+    this.closing = true;
+    await this.session.client.destroy({ force: true }).catch(() => {});
   }
 }
+
+interface ControlSession { client: QUICClient; writer: WritableStreamDefaultWriter<Uint8Array>; datagrams: Datagrams }
+/** A peer redials an intermediate that went away every RECONNECT_MS, each attempt short (a long
+ *  one would sit in QUIC's handshake backoff after the intermediate is back). */
+const RECONNECT_MS = 500;
+const REDIAL_TIMEOUT_MS = 1000;
 
 // -- hole punching --------------------------------------------------------------------------------
 const PUNCH_MAGIC = Buffer.from('MBPUNCH1');

@@ -1,0 +1,87 @@
+// Faults during a run (issue 6): the intermediate killed while the peers are direct and while they
+// relay, a lossy cellular uplink, ten network switches in a row, a NAT mapping timing out.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DEFAULT_SPEC, mergeLogs, runOnce, type Drive, type RunSpec } from '../../harness/run.ts';
+import { sleep } from './helpers.ts';
+
+const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
+test.after(() => rmSync(bench, { recursive: true, force: true }));
+
+const spec = (over: Partial<RunSpec>): RunSpec => ({
+  ...DEFAULT_SPEC, strategy: 'relay-repunch', links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' },
+  warmupS: 3.5, observeS: 4, ...over,
+});
+
+test('the intermediate killed while the peers are direct: audio unaffected; both peers notice and reconnect when it is back', async () => {
+  // killed, back 2 s later; the peers notice by the control connection's 5 s idle timeout
+  const r = await runOnce(spec({ event: 'intermediate-down:2', observeS: 8 }), bench);
+  assert.equal(r.metrics.concealed_ms, 0, `gap ${r.metrics.gap_ms} ms`);
+  const events = mergeLogs(r.dir);
+  for (const role of ['answerer', 'mobile']) {
+    const mine = events.filter((x) => x.role === role).map((x) => x.type);
+    assert.ok(mine.includes('control.lost') && mine.indexOf('control.restored') > mine.indexOf('control.lost'), `${role}: ${mine.filter((t) => t.startsWith('control')).join(', ')}`);
+  }
+  assert.ok(events.some((x) => x.type === 'event.restored' && x.name === 'intermediate-down:2'));
+});
+
+test('the intermediate killed while it relays: the peers report it, and the audio comes back through it when it returns', async () => {
+  // A symmetric answerer NAT cannot be punched from a port-restricted one: the audio lives on the relay.
+  const r = await runOnce(spec({ event: 'intermediate-down:2', observeS: 10, nat: { answerer: 'symmetric', wifi: 'port-restricted', cellular: 'port-restricted' } }), bench);
+  const m = r.metrics;
+  assert.equal(m.success, true, 'the relayed audio should come back');
+  assert.ok(m.gap_ms >= 2000, `the relay was gone for 2 s at least, gap ${m.gap_ms} ms`);
+  const events = mergeLogs(r.dir);
+  const lost = events.find((x) => x.role === 'answerer' && x.type === 'control.lost');
+  const restored = events.find((x) => x.role === 'answerer' && x.type === 'control.restored');
+  assert.ok(lost && restored && restored.t > lost.t, 'the answerer should report the loss, then the reconnection');
+  const resumed = events.find((x) => x.type === 'audio.recv' && x.t > restored.t);
+  assert.ok(resumed?.path === 'relay', 'audio should resume through the relay');
+});
+
+for (const loss of [5, 20]) {
+  test(`wifi-to-cellular onto a cellular uplink with ${loss} % loss: relay-repunch still gets direct again`, async () => {
+    const r = await runOnce(spec({ links: { answerer: 'broadband', wifi: 'broadband', cellular: `custom:delay=30,loss=${loss}` }, observeS: 8 }), bench);
+    assert.equal(r.metrics.success, true);
+    assert.ok(r.metrics.direct_ms !== null, 'the direct path never came back');
+  });
+}
+
+/** Ten switches, alternating Wi-Fi -> cellular and back, 1.5 s apart. */
+const tenSwitches: Drive = async ({ spec: s, fire, phase }) => {
+  await sleep(s.warmupS * 1000);
+  for (let i = 0; i < 10; i++) {
+    await fire(i % 2 === 0 ? 'wifi-to-cellular' : 'cellular-to-wifi');
+    if (i === 0) phase('event');
+    await sleep(1500);
+  }
+  await sleep(s.observeS * 1000);
+};
+
+test('ten network switches in a row: quic-migration keeps its one connection (path table never runs out)', async () => {
+  const r = await runOnce(spec({ strategy: 'quic-migration', nat: { answerer: 'full-cone', wifi: 'port-restricted', cellular: 'port-restricted' }, audio: 'both' }),
+    bench, undefined, undefined, tenSwitches);
+  assert.equal(r.metrics.success, true);
+  assert.equal(r.metrics.handshakes, 1, 'a reconnect means the migration failed');
+  const fired = mergeLogs(r.dir).filter((x) => x.type === 'event.fired');
+  assert.equal(fired.length, 10);
+});
+
+test('ten network switches in a row: relay-repunch ends direct on Wi-Fi after every one', async () => {
+  const r = await runOnce(spec({}), bench, undefined, undefined, tenSwitches);
+  assert.equal(r.metrics.success, true);
+  const events = mergeLogs(r.dir);
+  const last = events.filter((x) => x.type === 'event.fired').at(-1)!;
+  const tail = events.filter((x) => x.type === 'audio.recv' && x.t > last.t + 2000);
+  assert.ok(tail.length > 50 && tail.every((x) => x.path === 'direct'), 'audio should be direct again after the last switch');
+});
+
+test('the NAT mapping times out mid-stream: relay-repunch and standby recover', async () => {
+  for (const strategy of ['relay-repunch', 'standby']) {
+    const r = await runOnce(spec({ strategy, event: 'mapping-timeout' }), bench);
+    assert.equal(r.metrics.success, true, strategy);
+  }
+});
