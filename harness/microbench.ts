@@ -1,4 +1,5 @@
 // make microbench: the per-packet and per-run costs that bound the bench (tinybench, loopback only).
+import { openRelay, relayHeader, sealRelay } from '../strategies/shared/relay.ts';
 import { Bench } from 'tinybench';
 import { QUICClient } from '@matrixai/quic';
 import { decodeFrame, encodeFrame } from '../strategies/shared/audio.ts';
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
   const frame = encodeFrame({ seq: 1234, sentAt: Date.now(), flags: 0, pcm });
   const peer: Message = { type: 'peer', role: 'mobile', reflexive: { addr: '198.18.3.2', port: 40000 }, host: [{ addr: '10.3.0.2', port: 5000 }], changed: true };
   const log = tenMinuteLog();
+  const relayKey = Buffer.alloc(16, 3);
+  const sealed = sealRelay(relayKey, 7, 1, frame);
 
   const logger = quietLogger();
   const echo = await startEchoServer();
@@ -39,7 +42,12 @@ async function main(): Promise<void> {
   bench
     .add('audio frame encode + decode (640 B PCM)', () => { decodeFrame(encodeFrame({ seq: 1, sentAt: 1, flags: 0, pcm })); })
     .add('signalling encode + decode (peer message)', () => { new MessageReader().push(encode(peer)); })
-    .add('QUIC datagram round trip, loopback (one relay hop\'s cost ×2)', async () => {
+    .add('relay hot path: authenticate + re-seal an audio frame (crypto only)', () => {
+      const h = relayHeader(sealed)!;
+      const payload = openRelay(relayKey, sealed)!;
+      sealRelay(relayKey, h.session, h.counter + 1, payload);
+    })
+    .add('QUIC datagram round trip, loopback (the P2P path\'s per-packet cost ×2)', async () => {
       const back = new Promise<void>((r) => { waiting = r; });
       await dg.send(frame);
       await back;

@@ -1,24 +1,24 @@
 // The intermediate server: learns each peer's reflexive address from its authenticated control
 // connection, exchanges reflexive and host candidates between the two peers of a pairing,
-// forwards signalling, and relays datagrams for paired peers only (never an open relay).
+// forwards signalling, and relays UDP for paired peers only (never an open relay; relay.ts).
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { events, QUICServer, QUICSocket, type QUICConnection, type QUICStream } from '@matrixai/quic';
 import type { RoleContext } from '../contract.ts';
-import {
-  checkProof, encode, MessageReader, ProtocolError, RELAY_TAG,
-  type Endpoint, type Message, type PeerRole,
-} from './signalling.ts';
-import { attachDatagrams, baseConfig, loadCert, quietLogger, serverCrypto, type Datagrams } from './quic.ts';
+import { checkProof, encode, MessageReader, ProtocolError, type Endpoint, type Message, type PeerRole } from './signalling.ts';
+import { baseConfig, loadCert, quietLogger, serverCrypto } from './quic.ts';
+import { openRelay, relayHeader, ReplayWindow, RELAY_PORT_OFFSET, sealRelay, type RelayGrant } from './relay.ts';
 
 interface Session {
   pairing: string;
   role: PeerRole;
   conn: QUICConnection;
   host: Endpoint[];
-  datagrams: Datagrams;
+  relay: RelaySession;
   send(msg: Message): void;
 }
+/** A control session's relay state: its key, where its packets last came from, replay window. */
+interface RelaySession { id: number; key: Buffer; owner: Session; at: Endpoint | null; window: ReplayWindow; sent: number }
 
 export async function runIntermediate(ctx: RoleContext): Promise<void> {
   const secrets = new Map(ctx.pairings.map((p) => [p.id, p.secret]));
@@ -36,6 +36,9 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
   const other = (s: Session) => pairs.get(s.pairing)?.[s.role === 'answerer' ? 'mobile' : 'answerer'];
   const tell = (s: Session, about: Session, changed: boolean) =>
     s.send({ type: 'peer', role: about.role, reflexive: reflexive(about), host: about.host, changed });
+  const relays = new Map<number, RelaySession>();
+  const relayPort = ctx.intermediate.controlPort + RELAY_PORT_OFFSET;
+  const grant = (r: RelaySession): RelayGrant => ({ port: relayPort, session: r.id, key: r.key.toString('hex') });
   const reject = (conn: QUICConnection, why: string) => {
     stats.rejected++;
     ctx.log.logOther('signal.rejected', { why, from: `${conn.remoteHost}:${conn.remotePort}` });
@@ -44,29 +47,22 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
 
   function onConnection(conn: QUICConnection): void {
     let session: Session | undefined;
-    const datagrams = attachDatagrams(conn, (d) => {
-      if (!session || d[0] !== RELAY_TAG) { stats.rejected++; return; }
-      const peer = other(session);
-      if (!peer) return;
-      stats.relayBytes += d.length;
-      stats.relayPackets++;
-      void peer.datagrams.send(d);
-    });
     let streams = 0;
     conn.addEventListener(events.EventQUICConnectionStream.name, (evt) => {
       const stream = (evt as events.EventQUICConnectionStream).detail;
       if (streams++ > 0) { stream.cancel(); return; }   // one control stream per connection
-      void serve(conn, stream, datagrams, (s) => { session = s; }).catch((e) => {
+      void serve(conn, stream, (s) => { session = s; }).catch((e) => {
         if (e instanceof ProtocolError) reject(conn, e.message);   // else: the stream ended with its connection
       });
     });
     conn.addEventListener(events.EventQUICConnectionStopped.name, () => {
       const slot = session && pairs.get(session.pairing);
       if (session && slot?.[session.role] === session) delete slot[session.role];
+      if (session) relays.delete(session.relay.id);
     }, { once: true });
   }
 
-  async function serve(conn: QUICConnection, stream: QUICStream, datagrams: Datagrams, bind: (s: Session) => void): Promise<void> {
+  async function serve(conn: QUICConnection, stream: QUICStream, bind: (s: Session) => void): Promise<void> {
     const writer = stream.writable.getWriter();
     const send = (msg: Message) => {
       ctx.log.log('signal.sent', { kind: msg.type });
@@ -87,18 +83,22 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
           if (msg.type !== 'hello' || !secret || !checkProof(secret, msg.pairing, msg.role, nonce, msg.proof)) {
             throw new ProtocolError(msg.type === 'hello' ? 'pairing refused' : `expected hello, got ${msg.type}`);
           }
-          session = { pairing: msg.pairing, role: msg.role, conn, host: msg.host, datagrams, send };
+          let id: number;
+          do id = randomBytes(4).readUInt32BE(0); while (relays.has(id));
+          session = { pairing: msg.pairing, role: msg.role, conn, host: msg.host, send } as Session;
+          session.relay = { id, key: randomBytes(16), owner: session, at: null, window: new ReplayWindow(), sent: 0 };
+          relays.set(id, session.relay);
           const slot = pairs.get(msg.pairing) ?? {};
           pairs.set(msg.pairing, slot);
           slot[msg.role] = session;   // a re-registration replaces the older session
           bind(session);
-          send({ type: 'welcome', self: reflexive(session) });
+          send({ type: 'welcome', self: reflexive(session), relay: grant(session.relay) });
           const peer = other(session);
           if (peer) { tell(session, peer, false); tell(peer, session, false); }
         } else if (msg.type === 'address-change') {
           // The new address is what this authenticated connection is seen from now, never a claim.
           const peer = other(session);
-          send({ type: 'welcome', self: reflexive(session) });
+          send({ type: 'welcome', self: reflexive(session), relay: grant(session.relay) });
           if (peer) { tell(peer, session, true); tell(session, peer, false); }   // both get fresh addresses
         } else if (msg.type === 'signal') {
           other(session)?.send(msg);
@@ -113,6 +113,23 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
     onConnection((evt as events.EventQUICServerConnection).detail));
   await server.start();
   const reflector = await startReflector(ctx.intermediate.controlPort + REFLECTOR_PORT_OFFSET);
+  // The relay data path: authenticate, latch (only on a counter above all seen), forward to the
+  // other peer of the same pairing at its latched address, re-sealed under that peer's key.
+  const relaySocket: dgram.Socket = await bindUdp(relayPort, (msg, from) => {
+    const h = relayHeader(msg);
+    const r = h && relays.get(h.session);
+    const payload = r && openRelay(r.key, msg);
+    if (!r || !payload) { stats.rejected++; return; }
+    const fresh = h.counter > r.window.highest;
+    if (!r.window.accept(h.counter)) { stats.rejected++; return; }
+    if (fresh) r.at = { addr: from.address, port: from.port };
+    if (!payload.length) return;   // a bind
+    const to = other(r.owner)?.relay;
+    if (!to?.at) return;
+    stats.relayBytes += payload.length;
+    stats.relayPackets++;
+    relaySocket.send(sealRelay(to.key, to.id, ++to.sent, payload), to.at.port, to.at.addr);
+  });
   const ticker = setInterval(() => {   // cumulative relay counters, only when they moved
     if (stats.relayPackets === stats.logged) return;
     stats.logged = stats.relayPackets;
@@ -124,6 +141,7 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
   ctx.log.log('relay.bytes', { bytes: stats.relayBytes, packets: stats.relayPackets });
   ctx.log.logOther('intermediate.stats', { rejected: stats.rejected });
   reflector.close();
+  relaySocket.close();
   await server.stop({ force: true }).catch(() => {});
   await socket.stop({ force: true }).catch(() => {});
 }
@@ -136,11 +154,17 @@ export const REFLECTOR_PORT_OFFSET = 1;
 export const REFLECT_MAGIC = Buffer.from('MBREFL1');
 
 async function startReflector(port: number): Promise<dgram.Socket> {
-  const sock = dgram.createSocket('udp4');
-  sock.on('message', (msg, from) => {
+  const sock: dgram.Socket = await bindUdp(port, (msg, from) => {
     if (msg.length !== REFLECT_MAGIC.length + 8 || !msg.subarray(0, REFLECT_MAGIC.length).equals(REFLECT_MAGIC)) return;
     sock.send(Buffer.concat([msg, Buffer.from(JSON.stringify({ addr: from.address, port: from.port }))]), from.port, from.address);
   });
+  return sock;
+}
+
+async function bindUdp(port: number, onMessage: (msg: Buffer, from: dgram.RemoteInfo) => void): Promise<dgram.Socket> {
+  const sock = dgram.createSocket('udp4');
+  sock.on('message', onMessage);
   await new Promise<void>((resolve, reject) => { sock.once('error', reject); sock.bind(port, '0.0.0.0', () => resolve()); });
+  sock.on('error', () => {});   // e.g. ICMP unreachable for a peer that left: nothing to do
   return sock;
 }

@@ -6,12 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { events, QUICClient, QUICServer, QUICSocket, type QUICConnection } from '@matrixai/quic';
 import type { RoleContext } from '../contract.ts';
 import {
-  encode, endpointKey, helloProof, MessageReader, RELAY_TAG,
+  encode, endpointKey, helloProof, MessageReader,
   type Endpoint, type Message, type Messages, type PeerRole,
 } from './signalling.ts';
-import {
-  attachDatagrams, baseConfig, clientCrypto, loadCert, onRawPacket, pinTo, quietLogger, serverCrypto, type Datagrams,
-} from './quic.ts';
+import { baseConfig, clientCrypto, loadCert, onRawPacket, pinTo, quietLogger, serverCrypto } from './quic.ts';
+import { openRelay, RELAY_BIND_MS, relayHeader, ReplayWindow, sealRelay, type RelayGrant } from './relay.ts';
 import { now } from './events.ts';
 
 export type PeerInfo = Messages['peer'];
@@ -63,11 +62,29 @@ export class ControlClient extends EventEmitter {
   up = true;
   private session!: ControlSession;
   private closing = false;
-  private constructor(private readonly ctx: RoleContext, private readonly ps: PeerSocket, private readonly role: PeerRole) { super(); }
+  private readonly offRelay: () => void;
+  private readonly binder: NodeJS.Timeout;
+  private constructor(private readonly ctx: RoleContext, private readonly ps: PeerSocket, private readonly role: PeerRole) {
+    super();
+    // Relayed packets arrive on the shared socket from the intermediate's relay port (relay.ts).
+    this.offRelay = onRawPacket(ps.socket, (data, from) => {
+      const r = this.session?.relay;
+      if (!r || from.port !== r.grant.port || from.address !== ctx.intermediate.addrs[0]) return;
+      const h = relayHeader(data);
+      const payload = h && h.session === r.grant.session ? openRelay(r.key, data) : null;
+      if (payload && r.window.accept(h!.counter)) this.emit('relay', Buffer.from(payload));
+    });
+    this.binder = setInterval(() => this.bind(), RELAY_BIND_MS);
+  }
 
   static async connect(ctx: RoleContext, ps: PeerSocket, role: PeerRole, timeoutMs = 5000): Promise<ControlClient> {
     const control = new ControlClient(ctx, ps, role);
-    control.session = await control.open(timeoutMs);
+    try {
+      control.session = await control.open(timeoutMs);
+    } catch (e) {
+      control.stopRelay();
+      throw e;
+    }
     return control;
   }
 
@@ -83,10 +100,7 @@ export class ControlClient extends EventEmitter {
     }, { timer: timeoutMs });
     ctx.log.log('handshake.ok', { remote, with: 'intermediate' });
     const stream = client.connection.newStream('bidi');
-    const session: ControlSession = {
-      client, writer: stream.writable.getWriter(),
-      datagrams: attachDatagrams(client.connection, (d) => { if (d[0] === RELAY_TAG) this.emit('relay', Buffer.from(d.subarray(1))); }),
-    };
+    const session: ControlSession = { client, writer: stream.writable.getWriter(), relay: null };
     let ended!: () => void;
     const end = new Promise<void>((r) => { ended = r; });
     const welcomed = new Promise<void>((resolve, reject) => {
@@ -142,6 +156,10 @@ export class ControlClient extends EventEmitter {
         proof: helloProof(pairing.secret, pairing.id, this.role, msg.nonce) });
     } else if (msg.type === 'welcome') {
       this.self = msg.self;
+      if (session.relay?.grant.session !== msg.relay.session) {
+        session.relay = { grant: msg.relay, key: Buffer.from(msg.relay.key, 'hex'), sent: 0, window: new ReplayWindow() };
+      }
+      this.sendRelay(session, Buffer.alloc(0));   // bind: the relay latches where this comes from
       this.emit('welcome', msg.self);
     } else if (msg.type === 'peer') {
       this.peer = msg;
@@ -156,24 +174,42 @@ export class ControlClient extends EventEmitter {
     session.writer.write(encode(msg)).catch(() => {});
   }
 
-  /** Sends a control message (lost while the intermediate is away: strategies re-signal on 'peer'). */
-  send(msg: Message): void { this.write(this.session, msg); }
+  /** Sends a control message (lost while the intermediate is away: strategies re-signal on 'peer').
+   *  An address change also re-binds the relay at once, so relayed packets follow without waiting. */
+  send(msg: Message): void {
+    this.write(this.session, msg);
+    if (msg.type === 'address-change') this.bind();
+  }
 
-  /** Sends a payload through the intermediate's relay to the paired peer. */
-  relay(payload: Uint8Array): Promise<boolean> {
-    const d = Buffer.allocUnsafe(payload.length + 1);
-    d[0] = RELAY_TAG;
-    d.set(payload, 1);
-    return this.session.datagrams.send(d);
+  /** Sends a payload through the intermediate's relay to the paired peer (false: no grant yet). */
+  relay(payload: Uint8Array): boolean { return this.sendRelay(this.session, payload); }
+
+  private bind(): void { if (this.session) this.sendRelay(this.session, Buffer.alloc(0)); }
+
+  private sendRelay(session: ControlSession, payload: Uint8Array): boolean {
+    const r = session.relay;
+    if (!r) return false;
+    this.ps.socket.send(sealRelay(r.key, r.grant.session, ++r.sent, payload), r.grant.port, this.ctx.intermediate.addrs[0]).catch(() => {});
+    return true;
+  }
+
+  private stopRelay(): void {
+    this.offRelay();
+    clearInterval(this.binder);
   }
 
   async close(): Promise<void> {
     this.closing = true;
+    this.stopRelay();
     await this.session.client.destroy({ force: true }).catch(() => {});
   }
 }
 
-interface ControlSession { client: QUICClient; writer: WritableStreamDefaultWriter<Uint8Array>; datagrams: Datagrams }
+interface ControlSession {
+  client: QUICClient;
+  writer: WritableStreamDefaultWriter<Uint8Array>;
+  relay: { grant: RelayGrant; key: Buffer; sent: number; window: ReplayWindow } | null;
+}
 /** A peer redials an intermediate that went away every RECONNECT_MS, each attempt short (a long
  *  one would sit in QUIC's handshake backoff after the intermediate is back). */
 const RECONNECT_MS = 500;

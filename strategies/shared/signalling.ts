@@ -2,11 +2,12 @@
 // (like the original's "QSwitch"): each message = type u8 · length u16 BE · JSON payload.
 // Decoding is strict: unknown types, oversized or malformed payloads and wrong field types are
 // a ProtocolError, and the intermediate closes that connection. Relay data does not use this
-// stream: it travels as QUIC datagrams tagged RELAY_TAG.
+// stream: it travels as authenticated UDP to the intermediate's relay port (relay.ts), with the
+// session and key `welcome` grants.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { RelayGrant } from './relay.ts';
 
 export const MAX_PAYLOAD = 4096;
-export const RELAY_TAG = 0xa5;
 
 export interface Endpoint { addr: string; port: number }
 export type PeerRole = 'answerer' | 'mobile';
@@ -15,7 +16,7 @@ export interface Messages {
   open: object;                                           // peer → intermediate: opens the stream (QUIC announces a stream with its first bytes)
   challenge: { nonce: string };                                          // intermediate → peer, first
   hello: { pairing: string; role: PeerRole; proof: string; host: Endpoint[] };   // peer → intermediate
-  welcome: { self: Endpoint };                                           // the peer's reflexive address
+  welcome: { self: Endpoint; relay: RelayGrant };                        // the peer's reflexive address, its relay grant
   peer: { role: PeerRole; reflexive: Endpoint; host: Endpoint[]; changed: boolean };
   'address-change': { reason: string };                                  // mobile → intermediate
   signal: { kind: string; body?: unknown };                              // forwarded to the paired peer
@@ -35,12 +36,15 @@ const isEndpoint = (v: unknown): v is Endpoint =>
   typeof v === 'object' && v !== null && isStr((v as Endpoint).addr, 64) && isPort((v as Endpoint).port);
 const isEndpoints = (v: unknown) => Array.isArray(v) && v.length <= 8 && v.every(isEndpoint);
 const isRole = (v: unknown) => v === 'answerer' || v === 'mobile';
+const isGrant = (v: unknown): v is RelayGrant => typeof v === 'object' && v !== null && isPort((v as RelayGrant).port) &&
+  Number.isInteger((v as RelayGrant).session) && (v as RelayGrant).session >= 0 && (v as RelayGrant).session <= 0xffffffff &&
+  typeof (v as RelayGrant).key === 'string' && /^[0-9a-f]{32}$/.test((v as RelayGrant).key);
 
 const VALID: { [K in MessageType]: (m: Record<string, unknown>) => boolean } = {
   open: (m) => Object.keys(m).length === 0,
   challenge: (m) => isStr(m.nonce, 64),
   hello: (m) => isStr(m.pairing, 64) && isRole(m.role) && isStr(m.proof, 128) && isEndpoints(m.host),
-  welcome: (m) => isEndpoint(m.self),
+  welcome: (m) => isEndpoint(m.self) && isGrant(m.relay),
   peer: (m) => isRole(m.role) && isEndpoint(m.reflexive) && isEndpoints(m.host) && typeof m.changed === 'boolean',
   'address-change': (m) => typeof m.reason === 'string' && m.reason.length <= 64,
   signal: (m) => isStr(m.kind, 64),
