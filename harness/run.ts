@@ -152,6 +152,8 @@ export interface DriveContext {
   fire(name: string): Promise<EventResult>;
   /** Opens Mininet's CLI on a Unix socket; resolves with its path. */
   cli(): Promise<string>;
+  /** The run's topology, for drives that do more than fire events (tests: exec, start in a host). */
+  driver: TopologyDriver;
   phase(name: string, say?: string): void;
 }
 export type Drive = (ctx: DriveContext) => Promise<void>;
@@ -212,7 +214,7 @@ async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: T
       return ev;
     };
     let eventT: number | null = null;
-    await drive({ spec, dir, info, calibration, fire, phase, cli: () => driver.cli() });
+    await drive({ spec, dir, info, calibration, fire, phase, cli: () => driver.cli(), driver });
     const observeEnd = Date.now();
     for (const r of restarts) clearTimeout(r);
     for (const role of ['mobile', 'answerer', 'intermediate'] as const) await procs.get(role)!.signal('TERM');

@@ -20,6 +20,7 @@ from .links import LinkSetting, NetemLink, WireLink, resolve
 from .nat import Nat, NatBehaviour, NatPreset, PRESETS
 
 INTERMEDIATE = ('198.18.0.10', '198.18.0.11')   # two public addresses for RFC 5780 probes
+STRANGER = '198.18.9.2'   # a public host outside every pairing: where hostile tests attack from
 ANSWERER_NAT_WAN = '198.18.1.2'
 
 
@@ -86,9 +87,11 @@ class _Builder:
         core = NodeSpec('core', forward=True)
         inter = NodeSpec('intermediate', addrs=[f'{INTERMEDIATE[1]}/24 dev intermediate-e0'],
                          routes=['default via 198.18.0.1'])
-        self.plan.nodes += [core, inter]
+        stranger = NodeSpec('stranger', routes=['default via 198.18.9.1'])
+        self.plan.nodes += [core, inter, stranger]
         self.plan.links.append(LinkSpec('intermediate', 'core', 'intermediate-e0', 'core-i',
                                         f'{INTERMEDIATE[0]}/24', '198.18.0.1/24', 'intermediate'))
+        self.plan.links.append(LinkSpec('stranger', 'core', 'stranger-e0', 'core-s', f'{STRANGER}/24', '198.18.9.1/24'))
 
     def _nat_node(self, name: str, behaviour: NatBehaviour, wan: str, wan_ip: str, gateway: str) -> NodeSpec:
         spec = NodeSpec(name, forward=True, routes=[f'default via {gateway}'],

@@ -23,7 +23,7 @@ interface RelaySession { id: number; key: Buffer; owner: Session; at: Endpoint |
 export async function runIntermediate(ctx: RoleContext): Promise<void> {
   const secrets = new Map(ctx.pairings.map((p) => [p.id, p.secret]));
   const pairs = new Map<string, Partial<Record<PeerRole, Session>>>();
-  const stats = { relayBytes: 0, relayPackets: 0, rejected: 0, logged: 0 };
+  const stats = { relayBytes: 0, relayPackets: 0, rejected: 0, relayRejected: 0, logged: 0 };
   const cert = loadCert('intermediate');
   const logger = quietLogger();
   const socket = new QUICSocket({ logger });
@@ -119,9 +119,9 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
     const h = relayHeader(msg);
     const r = h && relays.get(h.session);
     const payload = r && openRelay(r.key, msg);
-    if (!r || !payload) { stats.rejected++; return; }
+    if (!r || !payload) { stats.relayRejected++; return; }
     const fresh = h.counter > r.window.highest;
-    if (!r.window.accept(h.counter)) { stats.rejected++; return; }
+    if (!r.window.accept(h.counter)) { stats.relayRejected++; return; }   // a replay
     if (fresh) r.at = { addr: from.address, port: from.port };
     if (!payload.length) return;   // a bind
     const to = other(r.owner)?.relay;
@@ -139,7 +139,7 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
   await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
   clearInterval(ticker);
   ctx.log.log('relay.bytes', { bytes: stats.relayBytes, packets: stats.relayPackets });
-  ctx.log.logOther('intermediate.stats', { rejected: stats.rejected });
+  ctx.log.logOther('intermediate.stats', { rejected: stats.rejected, relayRejected: stats.relayRejected });
   reflector.close();
   relaySocket.close();
   await server.stop({ force: true }).catch(() => {});
