@@ -9,7 +9,7 @@ CERTS := certs/intermediate.crt certs/peer.crt
 TSX := node_modules/.bin/tsx
 MIGBENCH := node harness/bin/migbench.js
 
-.PHONY: certs setup test microbench figures slurm report run test-unit test-testbed typecheck bench clean help
+.PHONY: certs setup test microbench relay-load figures slurm report run test-unit test-testbed typecheck bench clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -21,6 +21,7 @@ help:
 	@echo "make slurm   submit CONFIG as a Slurm job array of SHARDS shards plus a merge job (docs/bench.md)"
 	@echo "make figures the paper figures: pinned configs, SVG + CSV + README.md in reports/figures/ (ONLY=1|2)"
 	@echo "make microbench  per-packet and per-run costs (tinybench)"
+	@echo "make relay-load  concurrent 50 pkt/s streams the relay carries on one core [STREAMS=50,100,200,300]"
 	@echo "make clean   remove build products (not results/)"
 
 setup: $(STAMP)/apt $(STAMP)/npm $(WIRE) $(CERTS) static/sample.wav
@@ -84,6 +85,9 @@ figures: setup
 
 microbench: setup
 	node --import tsx harness/microbench.ts
+
+relay-load: setup
+	$(MIGBENCH) relay-load $(if $(STREAMS),--streams $(STREAMS))
 
 clean:
 	rm -rf topologies/build $(STAMP)

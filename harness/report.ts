@@ -8,6 +8,17 @@ import { computeFrames, type FrameRow } from './timeline.ts';
 import { EVENT_WINDOW_NOTE, METRIC_GLOSSARY } from './metrics.ts';
 import { mergeLogs } from './run.ts';
 
+/** What every reader of a report should know about the comparison (docs/strategies.md has the sources). */
+export const REPORT_NOTES = [
+  'Two floors: limit_ms is what a relay-bridged switch cannot beat (detection + mobile-intermediate RTT + intermediate-answerer RTT); ' +
+    'limit_standby_ms is the floor of make-before-break (detection + one RTT of the standby direct path), and 0 with redundancy.',
+  'There is no ice-continual strategy: neither WebRTC stack here can make-before-break. node-datachannel 0.33.4 (libdatachannel 0.24.5, ' +
+    'libjuice) gathers candidates once, never nominates a second pair and refuses an ICE restart (libdatachannel issue #545, libjuice #130); ' +
+    'werift 0.24.4 gathers once per ICE generation, never replaces a nominated pair and has no renomination. So make-before-break is ' +
+    'compared as standby against the WebRTC strategies that restart.',
+  'ice-restart builds a new PeerConnection per change (libdatachannel cannot restart ICE); ice-restart-werift performs a real restartIce.',
+];
+
 export const REPORTS = path.join(REPO, 'reports');
 
 export interface ChartRow {
@@ -207,6 +218,7 @@ td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f4f4f
 ${charts.map((c) => `<div class="chart" id="${c.id}"></div>`).join('\n')}
 <h2>Overhead</h2>${overheadTable(rows)}
 ${failed.length ? `<h2>Failed runs</h2><table><tr><th>run</th><th>reason</th></tr>${failed.map((f) => `<tr><td>${esc(f.id)}</td><td>${esc(f.error)}</td></tr>`).join('')}</table>` : ''}
+<h2>Notes</h2><ul>${REPORT_NOTES.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>
 <h2>Glossary</h2><p>${esc(EVENT_WINDOW_NOTE)}</p><table>${Object.entries(METRIC_GLOSSARY).map(([k, v]) => `<tr><td><code>${k}</code></td><td>${esc(v)}</td></tr>`).join('')}</table>
 <h2>Run metadata</h2><pre>${esc(JSON.stringify({ versions: meta.versions, host: meta.host, config: meta.config, invocations: meta.invocations }, null, 2))}</pre>
 <script>

@@ -65,6 +65,7 @@ test('the report renders every chart offline with no console error', { skip: !ex
       assert.deepEqual(errors, []);
       assert.deepEqual(requests, [], 'the report must not fetch anything');
       assert.match(await page.textContent('body') ?? '', /gap_ms median \[95% CI\]/);
+      assert.match(await page.textContent('body') ?? '', /There is no ice-continual strategy/);
       await page.screenshot({ path: path.join(out, 'screenshot.png'), fullPage: true });
     } finally {
       await browser.close();
