@@ -24,6 +24,8 @@ export interface RunRecord {
   error?: string;
   emulation?: string;
   metrics?: RunMetrics;
+  /** With several pairs (spec.pairs): each pair's metrics; `metrics` are pair 1's. */
+  pairs?: { pair: number; metrics: RunMetrics }[];
 }
 
 const SCALAR_METRICS = METRIC_ORDER.filter((k) => k !== 'cpu_s');
@@ -32,7 +34,19 @@ export const CSV_COLUMNS = [
   'id', 'label', 'strategy', 'options', 'nat_answerer', 'nat_wifi', 'nat_cellular',
   'link_intermediate', 'link_answerer', 'link_wifi', 'link_cellular', 'event', 'rep', 'seed', 'status', 'error',
   'emulation', ...SCALAR_METRICS, ...ROLES.map((r) => `cpu_${r}_s`),
+  'pairs', 'pairs_gap_median_ms', 'pairs_gap_max_ms', 'pairs_success',
 ];
+
+/** pairs, and over every pair: median and max gap_ms, how many succeeded. */
+function pairColumns(r: RunRecord): unknown[] {
+  const n = r.spec.pairs ?? 1;
+  const all = r.pairs?.map((p) => p.metrics) ?? (r.metrics ? [r.metrics] : []);
+  if (!all.length) return [n, '', '', ''];
+  const gaps = all.map((m) => m.gap_ms).sort((a, b) => a - b);
+  const mid = gaps.length / 2;
+  const median = gaps.length % 2 ? gaps[Math.floor(mid)]! : (gaps[mid - 1]! + gaps[mid]!) / 2;
+  return [n, median, gaps.at(-1)!, `${all.filter((m) => m.success).length}/${all.length}`];
+}
 
 const linkName = (v: unknown) => (v === undefined ? 'lan' : typeof v === 'string' ? v : JSON.stringify(v));
 
@@ -44,6 +58,7 @@ export function csvRow(r: RunRecord): unknown[] {
     ...(['intermediate', 'answerer', 'wifi', 'cellular'] as const).map((s) => linkName(r.spec.links[s])),
     r.spec.event, r.spec.rep, r.spec.seed, r.status, r.error ?? '', r.emulation ?? '',
     ...SCALAR_METRICS.map((k) => (m ? m[k] ?? '' : '')), ...ROLES.map((role) => m?.cpu_s[role] ?? ''),
+    ...pairColumns(r),
   ];
 }
 
@@ -118,7 +133,8 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
 
   async function one(run: PlannedRun): Promise<void> {
     const deadline = new AbortController();
-    const limitS = run.spec.warmupS + run.spec.observeS + config.deadlineS;
+    // every extra pair: its stagger, and ~3 s more to start its two roles and get its audio going
+    const limitS = run.spec.warmupS + run.spec.observeS + config.deadlineS + ((run.spec.pairs ?? 1) - 1) * ((run.spec.staggerMs ?? 0) / 1000 + 3);
     const timer = setTimeout(() => deadline.abort(`deadline: not finished after ${limitS} s`), limitS * 1000);
     const onStop = () => deadline.abort('interrupted');
     opts.signal?.addEventListener('abort', onStop, { once: true });
@@ -127,7 +143,8 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
     let record: RunRecord;
     try {
       const r = await runOnce(run.spec, dir, undefined, deadline.signal);
-      record = { id: run.id, label: run.label, spec: run.spec, status: 'ok', emulation: String(r.meta.emulation), metrics: r.metrics };
+      record = { id: run.id, label: run.label, spec: run.spec, status: 'ok', emulation: String(r.meta.emulation), metrics: r.metrics,
+        ...(r.meta.pairs ? { pairs: r.meta.pairs as RunRecord['pairs'] } : {}) };
     } catch (e) {
       record = { id: run.id, label: run.label, spec: run.spec, status: 'failed', error: (e as Error).message.split('\n')[0]!.slice(0, 300) };
     } finally {

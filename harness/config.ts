@@ -2,7 +2,7 @@
 // path, not just the first), expanded into run specs with stable ids. docs/bench.md.
 import { readFileSync } from 'node:fs';
 import type { LinkProfile, LinkSlot, NatSlot } from './driver.ts';
-import { checkEvent, DEFAULT_SPEC, optionProblem, runId, type RunSpec } from './run.ts';
+import { checkEvent, DEFAULT_SPEC, MAX_PAIRS, optionProblem, runId, type RunSpec } from './run.ts';
 import { checkLinkProfile, natBehaviour } from './presets.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
 
@@ -21,12 +21,14 @@ export interface BenchConfig {
   audio: 'answerer-to-mobile' | 'both';
   parallel: number;
   deadlineS: number;       // per run, on top of warmup + observe
+  pairs?: number[];        // answerer/mobile pairs through one intermediate (topology pairs:N when N > 1)
+  staggerMs?: number;      // with N pairs: pair k's event fires (k - 1) · staggerMs after pair 1's
 }
 
 const DEFAULTS: Omit<BenchConfig, 'name'> = {
   strategies: 'all', nat: ['port-restricted'], links: ['broadband'], events: ['wifi-to-cellular'], reps: 5, seed: 1,
   warmupS: DEFAULT_SPEC.warmupS, observeS: DEFAULT_SPEC.observeS, jitterBufferMs: DEFAULT_SPEC.jitterBufferMs,
-  audio: DEFAULT_SPEC.audio, parallel: 1, deadlineS: 90,
+  audio: DEFAULT_SPEC.audio, parallel: 1, deadlineS: 90, pairs: [1], staggerMs: 200,
 };
 
 export class ConfigError extends Error {
@@ -84,6 +86,7 @@ export async function validateConfig(raw: unknown, source = 'config'): Promise<B
     } else bad(`links[${i}]`, 'a profile name or {slot: profile}');
   }
   for (const [i, e] of list('events').entries()) guard(`events[${i}]`, () => checkEvent(String(e)));
+  for (const [i, n] of list('pairs').entries()) if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > MAX_PAIRS) bad(`pairs[${i}]`, `an integer from 1 to ${MAX_PAIRS}`);
   const int = (field: string, lo: number, hi: number) => {
     const v = c[field];
     if (!Number.isInteger(v) || (v as number) < lo || (v as number) > hi) bad(field, `an integer from ${lo} to ${hi}`);
@@ -93,7 +96,7 @@ export async function validateConfig(raw: unknown, source = 'config'): Promise<B
     if (typeof v !== 'number' || !(v >= lo && v <= hi)) bad(field, `a number from ${lo} to ${hi}`);
   };
   int('reps', 1, 1000); int('seed', 0, 2 ** 31); int('parallel', 1, 16);
-  num('warmupS', 3.2, 600); num('observeS', 1, 600); num('jitterBufferMs', 0, 2000); num('deadlineS', 10, 3600);
+  num('warmupS', 3.2, 600); num('staggerMs', 0, 10000); num('observeS', 1, 600); num('jitterBufferMs', 0, 2000); num('deadlineS', 10, 3600);
   if (c.audio !== 'answerer-to-mobile' && c.audio !== 'both') bad('audio', "'answerer-to-mobile' or 'both'");
   if (problems.length) throw new ConfigError(problems, source);
   return c as unknown as BenchConfig;
@@ -114,13 +117,14 @@ export function expand(c: BenchConfig): PlannedRun[] {
   const strategies: StrategyEntry[] = (c.strategies === 'all' ? strategyNames() : c.strategies)
     .map((s) => (typeof s === 'string' ? { name: s } : s));
   const runs: PlannedRun[] = [];
-  for (const s of strategies) for (const n of c.nat) for (const l of c.links) for (const event of c.events) {
+  for (const s of strategies) for (const n of c.nat) for (const l of c.links) for (const event of c.events) for (const pairs of c.pairs ?? [1]) {
     for (let rep = 0; rep < c.reps; rep++) {
       const nat = typeof n === 'string' ? { answerer: n, wifi: n, cellular: n } : { ...DEFAULT_SPEC.nat, ...n };
       const links = typeof l === 'string' ? { answerer: l, wifi: l, cellular: l } : l;
       const spec: RunSpec = {
         strategy: s.name, options: s.options ?? {}, nat, links, event, rep, seed: c.seed + rep,
         audio: c.audio, jitterBufferMs: c.jitterBufferMs, warmupS: c.warmupS, observeS: c.observeS,
+        ...(pairs > 1 ? { pairs, staggerMs: c.staggerMs ?? DEFAULTS.staggerMs } : {}),   // absent for one pair: ids unchanged
       };
       runs.push({ id: runId(spec), spec, label: s.label ?? s.name });
     }

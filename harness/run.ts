@@ -30,7 +30,13 @@ export interface RunSpec {
   warmupS: number;      // audio flowing before the event (the pre-event window needs 3 s)
   observeS: number;     // after the event
   options: Record<string, string>;
+  /** N answerer/mobile pairs through one intermediate (topology pairs:N); absent = 1. */
+  pairs?: number;
+  /** With pairs: pair k's event fires (k - 1) · staggerMs after pair 1's. */
+  staggerMs?: number;
 }
+/** Each pair is two role processes (~80 MB, a few % of a core each): more would measure the machine. */
+export const MAX_PAIRS = 32;
 
 export const DEFAULT_SPEC: Omit<RunSpec, 'strategy'> = {
   nat: { answerer: 'port-restricted', wifi: 'port-restricted', cellular: 'port-restricted' },
@@ -66,6 +72,8 @@ export async function validateSpec(spec: RunSpec): Promise<void> {
   for (const v of Object.values(spec.nat)) natBehaviour(v);
   for (const v of Object.values(spec.links)) if (typeof v === 'string') checkLinkProfile(v);
   checkEvent(spec.event);
+  const pairs = spec.pairs ?? 1;
+  if (!Number.isInteger(pairs) || pairs < 1 || pairs > MAX_PAIRS) throw new Error(`pairs must be an integer from 1 to ${MAX_PAIRS}, got ${spec.pairs}`);
   for (const [k, v] of Object.entries(spec.options)) {
     const problem = optionProblem(strategy, k, v);
     if (problem) throw new Error(problem);
@@ -128,7 +136,7 @@ export async function runOnce(spec: RunSpec, benchDir: string, progress: (msg: s
   if (!existsSync(SAMPLE)) throw new Error(`${SAMPLE} is missing: run \`make setup\``);
 
   const driver = await TopologyDriver.open();
-  const procs = new Map<StrategyRole, HostProcess>();
+  const procs = new Map<string, HostProcess>();   // by process name: intermediate, answerer, mobile, answerer2, …
   const body = runBody(spec, dir, harnessLog, driver, procs, progress, drive);
   body.catch(() => {});   // after an abort its pending steps fail against a stopped driver
   try {
@@ -167,23 +175,39 @@ export const scheduled: Drive = async ({ spec, fire, phase }) => {
 };
 
 async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: TopologyDriver,
-  procs: Map<StrategyRole, HostProcess>, progress: (msg: string) => void, drive: Drive): Promise<RunResult> {
+  procs: Map<string, HostProcess>, progress: (msg: string) => void, drive: Drive): Promise<RunResult> {
   const id = path.basename(dir);
   const t0 = Date.now();
   const phases: Record<string, number> = {};   // ms since the run began, where each phase began
   const phase = (name: string, say = name) => { phases[name] = Date.now() - t0; progress(say); };
   {
     phase('build', 'building topology');
-    const info: BuildInfo = await driver.build({ nat: spec.nat, links: spec.links, seed: spec.seed });
+    const info: BuildInfo = await driver.build({ topology: (spec.pairs ?? 1) > 1 ? `pairs:${spec.pairs}` : 'mobile', nat: spec.nat, links: spec.links, seed: spec.seed });
     phase('calibrate', 'measuring RTTs');
     const calibration = await driver.calibrate(10);
-    const pairing = { id: `pair-${spec.seed}`, secret: randomBytes(16).toString('hex') };
-    for (const role of ROLES) {
-      const p = await startRole(driver, roleConfig(spec, info, role, pairing, dir));
-      procs.set(role, p);
-      if (role === 'intermediate') { phase('roles', 'starting roles'); await milestone(p, 'ready', 20000); }
+    // One pair, or N (topology pairs:N): pair 1 logs into the run folder as always, pair k > 1
+    // into pair-k/; the intermediate serves every pairing.
+    const n = spec.pairs ?? 1;
+    const pairs = Array.from({ length: n }, (_, i) => ({
+      k: i + 1,
+      answerer: n > 1 ? `answerer${i + 1}` : 'answerer',
+      mobile: n > 1 ? `mobile${i + 1}` : 'mobile',
+      key: (role: StrategyRole) => (i === 0 ? role : `${role}${i + 1}`),   // its processes' names in `procs`
+      dir: i === 0 ? dir : path.join(dir, `pair-${i + 1}`),
+      pairing: { id: `pair-${spec.seed}${n > 1 ? `-${i + 1}` : ''}`, secret: randomBytes(16).toString('hex') },
+    }));
+    const allPairings = pairs.map((p) => p.pairing);
+    const interConfig = () => roleConfig(spec, info, 'intermediate', allPairings[0]!, dir, { pairings: allPairings });
+    procs.set('intermediate', await startRole(driver, interConfig()));
+    phase('roles', 'starting roles');
+    await milestone(procs.get('intermediate')!, 'ready', 20000);
+    for (const p of pairs) {
+      mkdirSync(p.dir, { recursive: true });
+      for (const role of ['answerer', 'mobile'] as const) {
+        procs.set(p.key(role), await startRole(driver, roleConfig(spec, info, role, p.pairing, p.dir, { host: p[role] }), p[role]));
+      }
     }
-    await milestone(procs.get('mobile')!, 'audio', 30000);
+    for (const p of pairs) await milestone(procs.get(p.key('mobile'))!, 'audio', 30000);
     phase('audio', 'audio flowing');
     driver.on('event.restored', (m: { t: number; tIssued: number; name: string }) =>
       appendFileSync(harnessLog, JSON.stringify({ t: m.t, role: 'harness', type: 'event.restored', name: m.name, tIssued: m.tIssued }) + '\n'));
@@ -199,63 +223,80 @@ async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: T
       logHarness({ t, type: 'role.exit', of: 'intermediate', code });
       restarts.push(setTimeout(() => void (async () => {
         const tRestart = Date.now();
-        const p = await startRole(driver, roleConfig(spec, info, 'intermediate', pairing, dir));
+        const p = await startRole(driver, interConfig());
         procs.set('intermediate', p);
         await milestone(p, 'ready', 20000);
         logHarness({ t: Date.now(), type: 'event.restored', name, tIssued: tRestart });
       })().catch((e: Error) => logHarness({ t: Date.now(), type: 'error', message: `restarting the intermediate: ${e.message}` })), seconds * 1000));
       return { name, host: 'intermediate', t, tIssued };
     };
+    /** Fires `name` (for every pair, staggered, when there are several); resolves with pair 1's. */
     const fire = async (name: string) => {
       const down = INTERMEDIATE_DOWN.exec(name);
-      const ev = down ? await intermediateDown(name, Number(down[1])) : await driver.fire(name);
-      appendFileSync(harnessLog, JSON.stringify({ t: ev.t, role: 'harness', type: 'event.fired', name, tIssued: ev.tIssued }) + '\n');
-      eventT ??= ev.t;
-      return ev;
+      let first: EventResult | null = null;
+      for (const p of down ? [pairs[0]!] : pairs) {
+        if (p.k > 1) await sleep(spec.staggerMs ?? 0);
+        const ev = down ? await intermediateDown(name, Number(down[1]))
+          : await driver.fire(name, n > 1 ? (name === 'answerer-rebind' ? p.answerer : p.mobile) : undefined);
+        logHarness({ t: ev.t, type: 'event.fired', name, tIssued: ev.tIssued, ...(n > 1 && !down ? { host: ev.host } : {}) });
+        first ??= ev;
+      }
+      eventT ??= first!.t;
+      return first!;
     };
     let eventT: number | null = null;
     await drive({ spec, dir, info, calibration, fire, phase, cli: () => driver.cli(), driver });
     const observeEnd = Date.now();
     for (const r of restarts) clearTimeout(r);
-    for (const role of ['mobile', 'answerer', 'intermediate'] as const) await procs.get(role)!.signal('TERM');
+    for (const [, p] of [...procs].reverse()) await p.signal('TERM');   // mobiles first, the intermediate last
     let grace: NodeJS.Timeout | undefined;   // roles get 8 s to flush and exit; the driver kills the rest
     await Promise.race([Promise.all([...procs.values()].map((p) => p.exited)), new Promise((r) => { grace = setTimeout(r, 8000); })]);
     clearTimeout(grace);
     for (const [role, p] of procs) {   // how each role ended: a crash or a hang at exit is worth knowing
       const code = await Promise.race([p.exited, Promise.resolve('still running: killed')]);
-      appendFileSync(harnessLog, JSON.stringify({ t: Date.now(), role: 'harness', type: 'role.exit', of: role, code }) + '\n');
+      logHarness({ t: Date.now(), type: 'role.exit', of: role, code });
     }
     phases.stopped = Date.now() - t0;
-    const events = mergeLogs(dir);
     const rtts = rttsFor(calibration, spec.event);
-    const metrics = computeMetrics(events, {
+    const params = {
       jitterBufferMs: spec.jitterBufferMs, observeEndMs: observeEnd,
       rttMobileIntermediateMs: rtts.mobileIntermediate, rttIntermediateAnswererMs: rtts.intermediateAnswerer, rttStandbyMs: rtts.standby,
-    });
-    const meta = { id, label: spec.strategy, status: 'ok', spec, eventT, observeEnd, phases, emulation: info.emulation, buildMs: info.buildMs, calibration, rtts, topology: info };
+    };
+    const metrics = computeMetrics(mergeLogs(dir), params);
+    // Pair k > 1: its own roles' logs, the intermediate's, and the harness's with only its own event.
+    const pairMetrics = n > 1 ? pairs.map((p) => ({
+      pair: p.k,
+      metrics: p.k === 1 ? metrics : computeMetrics([
+        ...mergeLogs(dir).filter((e) => e.role === 'intermediate' || (e.role === 'harness' && (e.type !== 'event.fired' || !e.host || e.host === p.mobile || e.host === p.answerer))),
+        ...mergeLogs(p.dir).filter((e) => e.role === 'answerer' || e.role === 'mobile'),
+      ].sort((a, b) => a.t - b.t), params),
+    })) : undefined;
+    const meta = { id, label: spec.strategy, status: 'ok', spec, eventT, observeEnd, phases, emulation: info.emulation, buildMs: info.buildMs, calibration, rtts, topology: info, pairs: pairMetrics };
     writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, metrics }, null, 2));
     return { id, dir, metrics, meta };
   }
 }
 
+/** A role's context. `host`: the host it runs in when that is not named after the role (pairs:N);
+ *  `pairings`: every pairing, for the intermediate of several pairs. */
 export function roleConfig(spec: RunSpec, info: BuildInfo, role: StrategyRole, pairing: { id: string; secret: string },
-  dir: string): RoleConfig {
+  dir: string, opts: { host?: string; pairings?: { id: string; secret: string }[] } = {}): RoleConfig {
   return {
     strategy: spec.strategy, role, runDir: dir,
     intermediate: { addrs: info.intermediate, controlPort: CONTROL_PORT },
-    pairings: [pairing],
-    uplinks: role === 'intermediate' ? [] : info.hosts[role]!.map((u) => ({ name: u.name, dev: u.dev, addr: u.addr, gateway: u.gateway })),
+    pairings: opts.pairings ?? [pairing],
+    uplinks: role === 'intermediate' ? [] : info.hosts[opts.host ?? role]!.map((u) => ({ name: u.name, dev: u.dev, addr: u.addr, gateway: u.gateway })),
     audio: { direction: spec.audio, sample: SAMPLE, jitterBufferMs: spec.jitterBufferMs },
     options: spec.options, seed: spec.seed,
   };
 }
 
-/** Starts a role process in its host; its stderr goes to stderr.<role>.log in the run folder. */
-export async function startRole(driver: TopologyDriver, config: RoleConfig): Promise<HostProcess> {
+/** Starts a role process in its host; its stderr goes to stderr.<role>.log in its run folder. */
+export async function startRole(driver: TopologyDriver, config: RoleConfig, host: string = config.role): Promise<HostProcess> {
   const file = path.join(config.runDir, `context.${config.role}.json`);
   writeFileSync(file, JSON.stringify(config, null, 2));
   const argv = [process.execPath, '--import', 'tsx', path.join(REPO, 'strategies/run-role.ts'), config.strategy, config.role, file];
-  const p = await driver.start(config.role, argv, { cwd: REPO });
+  const p = await driver.start(host, argv, { cwd: REPO });
   p.on('stderr', (line: string) => appendFileSync(path.join(config.runDir, `stderr.${config.role}.log`), line + '\n'));
   return p;
 }

@@ -17,7 +17,7 @@ test.after(() => rmSync(work, { recursive: true, force: true }));
 
 function config(name: string, over: Record<string, unknown>): string {
   const file = path.join(work, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ name, nat: ['port-restricted'], links: ['lan'], events: ['wifi-to-cellular'], warmupS: 1, observeS: 1.5, ...over }));
+  writeFileSync(file, JSON.stringify({ name, nat: ['port-restricted'], links: ['lan'], events: ['wifi-to-cellular'], warmupS: 3.2, observeS: 1, ...over }));
   return file;
 }
 const bench = (file: string): ChildProcess =>
