@@ -99,7 +99,13 @@ const ROLES: StrategyRole[] = ['intermediate', 'answerer', 'mobile'];
 const SAMPLE = path.join(REPO, 'static/sample.wav');
 const CONTROL_PORT = 4433;
 
+/** Every milestone a role process has reported, recorded from its start (startRole), so that
+ *  waiting for one that came already resolves at once. */
+const reported = new WeakMap<HostProcess, Map<string, Record<string, unknown>>>();
+
 export function milestone(p: HostProcess, what: string, timeoutMs: number): Promise<Record<string, unknown>> {
+  const seen = reported.get(p)?.get(what);
+  if (seen) return Promise.resolve(seen);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${p.host}: no '${what}' after ${timeoutMs} ms`)), timeoutMs);
     const onLine = (line: string) => {
@@ -297,6 +303,11 @@ export async function startRole(driver: TopologyDriver, config: RoleConfig, host
   writeFileSync(file, JSON.stringify(config, null, 2));
   const argv = [process.execPath, '--import', 'tsx', path.join(REPO, 'strategies/run-role.ts'), config.strategy, config.role, file];
   const p = await driver.start(host, argv, { cwd: REPO });
+  const seen = new Map<string, Record<string, unknown>>();
+  reported.set(p, seen);
+  p.on('stdout', (line: string) => {
+    try { const m = JSON.parse(line); if (typeof m.milestone === 'string' && !seen.has(m.milestone)) seen.set(m.milestone, m); } catch { /* not a milestone */ }
+  });
   p.on('stderr', (line: string) => appendFileSync(path.join(config.runDir, `stderr.${config.role}.log`), line + '\n'));
   return p;
 }

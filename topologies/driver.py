@@ -156,11 +156,13 @@ class Driver:
                 conn, _ = srv.accept()
             except OSError:   # closed by teardown
                 return
-            with conn, conn.makefile('rw', buffering=1, encoding='utf-8', errors='replace') as f:
+            # separate reader and writer: Mininet polls its stdin's fileno (a read/write pair has none)
+            with conn, conn.makefile('r', encoding='utf-8', errors='replace') as fin, \
+                    conn.makefile('w', buffering=1, encoding='utf-8', errors='replace') as fout:
                 handler = lg.handlers[0]   # Mininet prints command output through its logger
-                old = handler.setStream(f)   # type: ignore[attr-defined]
+                old = handler.setStream(fout)   # type: ignore[attr-defined]
                 try:
-                    SocketCLI(bed.net, stdin=f, stdout=f)
+                    SocketCLI(bed.net, stdin=fin, stdout=fout)
                 except (OSError, ValueError):   # the client went away mid-command
                     pass
                 finally:

@@ -73,7 +73,8 @@ const relay: Buffer[] = [
 ];
 const welcomed: string[] = [];
 for (const [name, bytes] of controlAttacks) if (await controlAttack(bytes)) welcomed.push(name);
-for (const b of relay) await send(b, plan.relayPort, plan.intermediate);
+// paced: a flood would only measure the socket buffer (the kernel drops what does not fit)
+for (const b of relay) { await send(b, plan.relayPort, plan.intermediate); await new Promise((r) => setTimeout(r, 2)); }
 const p2p = plan.targets.flatMap((t) => [randomBytes(64), Buffer.concat([Buffer.from('MBPUNCH1'), Buffer.from(plan.pairing)]),
   Buffer.concat([Buffer.from([0x3c]), randomBytes(100)]), Buffer.concat([Buffer.from([0x3d]), randomBytes(22)]),
   Buffer.concat([Buffer.from([RELAY_UDP_TAG]), randomBytes(40)])].map((b) => [b, t] as const));
