@@ -30,7 +30,9 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
   await socket.start({ host: '0.0.0.0', port: ctx.intermediate.controlPort });
   const server = new QUICServer({
     crypto: serverCrypto(), socket, logger,
-    config: baseConfig({ key: cert.key, cert: cert.cert, verifyPeer: false }),
+    // no keepalive of its own: every peer sends one each second, and with hundreds of peers the
+    // intermediate's PINGs would cost more CPU than the relayed audio
+    config: baseConfig({ key: cert.key, cert: cert.cert, verifyPeer: false, keepAliveIntervalTime: undefined }),
   });
   const reflexive = (s: Session): Endpoint => ({ addr: s.conn.remoteHost, port: s.conn.remotePort });
   const other = (s: Session) => pairs.get(s.pairing)?.[s.role === 'answerer' ? 'mobile' : 'answerer'];
@@ -130,6 +132,10 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
     stats.relayPackets++;
     relaySocket.send(sealRelay(to.key, to.id, ++to.sent, payload), to.at.port, to.at.addr);
   });
+  // Hundreds of streams arrive at 10k+ packets/s: a GC pause of a few ms must not overflow the
+  // default 208 kB buffer (each packet costs ~2 kB of it). The kernel caps this at rmem_max.
+  relaySocket.setRecvBufferSize(RELAY_RCVBUF);
+  relaySocket.setSendBufferSize(RELAY_RCVBUF);
   const ticker = setInterval(() => {   // cumulative relay counters, only when they moved
     if (stats.relayPackets === stats.logged) return;
     stats.logged = stats.relayPackets;
@@ -160,6 +166,8 @@ async function startReflector(port: number): Promise<dgram.Socket> {
   });
   return sock;
 }
+
+const RELAY_RCVBUF = 8 << 20;
 
 async function bindUdp(port: number, onMessage: (msg: Buffer, from: dgram.RemoteInfo) => void): Promise<dgram.Socket> {
   const sock = dgram.createSocket('udp4');

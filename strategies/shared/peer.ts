@@ -9,8 +9,8 @@ import {
   encode, endpointKey, helloProof, MessageReader,
   type Endpoint, type Message, type Messages, type PeerRole,
 } from './signalling.ts';
-import { baseConfig, clientCrypto, loadCert, onRawPacket, pinTo, quietLogger, serverCrypto } from './quic.ts';
-import { openRelay, RELAY_BIND_MS, relayHeader, ReplayWindow, sealRelay, type RelayGrant } from './relay.ts';
+import { baseConfig, clientCrypto, divertPackets, loadCert, onRawPacket, pinTo, quietLogger, rawSend, serverCrypto } from './quic.ts';
+import { openRelay, RELAY_BIND_MS, RELAY_UDP_TAG, relayHeader, ReplayWindow, sealRelay, type RelayGrant } from './relay.ts';
 import { now } from './events.ts';
 
 export type PeerInfo = Messages['peer'];
@@ -66,13 +66,15 @@ export class ControlClient extends EventEmitter {
   private readonly binder: NodeJS.Timeout;
   private constructor(private readonly ctx: RoleContext, private readonly ps: PeerSocket, private readonly role: PeerRole) {
     super();
-    // Relayed packets arrive on the shared socket from the intermediate's relay port (relay.ts).
-    this.offRelay = onRawPacket(ps.socket, (data, from) => {
+    // Relayed packets arrive on the shared socket from the intermediate's relay port (relay.ts);
+    // they are taken out before js-quic would parse them as QUIC.
+    this.offRelay = divertPackets(ps.socket, (data, from) => {
       const r = this.session?.relay;
-      if (!r || from.port !== r.grant.port || from.address !== ctx.intermediate.addrs[0]) return;
+      if (!r || data[0] !== RELAY_UDP_TAG || from.port !== r.grant.port || from.address !== ctx.intermediate.addrs[0]) return false;
       const h = relayHeader(data);
       const payload = h && h.session === r.grant.session ? openRelay(r.key, data) : null;
       if (payload && r.window.accept(h!.counter)) this.emit('relay', Buffer.from(payload));
+      return true;
     });
     this.binder = setInterval(() => this.bind(), RELAY_BIND_MS);
   }
@@ -189,7 +191,7 @@ export class ControlClient extends EventEmitter {
   private sendRelay(session: ControlSession, payload: Uint8Array): boolean {
     const r = session.relay;
     if (!r) return false;
-    this.ps.socket.send(sealRelay(r.key, r.grant.session, ++r.sent, payload), r.grant.port, this.ctx.intermediate.addrs[0]).catch(() => {});
+    rawSend(this.ps.socket, sealRelay(r.key, r.grant.session, ++r.sent, payload), r.grant.port, this.ctx.intermediate.addrs[0]);
     return true;
   }
 

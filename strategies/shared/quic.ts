@@ -141,6 +141,35 @@ export function onRawPacket(socket: QUICSocket, fn: (data: Buffer, from: { addre
   return () => udp.off('message', listener);
 }
 
+/** Sends a UDP packet on a QUICSocket's own dgram socket, skipping js-quic's async send path
+ *  (host resolution, validation, a promisified send: its per-packet cost at relay rates). */
+export function rawSend(socket: QUICSocket, data: Uint8Array, port: number, host: string): void {
+  (socket as unknown as { socket: dgram.Socket }).socket.send(data, port, host);
+}
+
+/** Packets `take` returns true for are consumed before js-quic sees them: js-quic parses every
+ *  packet as QUIC and throws (an Error with a stack) for each one that is not, which at relay rates
+ *  costs more than the packet. Installed once per socket, in front of its handleSocketMessage. */
+export function divertPackets(socket: QUICSocket, take: (data: Buffer, from: { address: string; port: number }) => boolean): () => void {
+  const s = socket as unknown as SocketInternals & { socket: dgram.Socket };
+  let takers = diverted.get(socket);
+  if (!takers) {
+    const takers_ = new Set<typeof take>();
+    takers = takers_;
+    diverted.set(socket, takers_);
+    const quic = s.handleSocketMessage;
+    s.socket.off('message', quic);
+    s.socket.on('message', (data: Buffer, rinfo: dgram.RemoteInfo) => {
+      const from = { address: rinfo.address, port: rinfo.port };
+      for (const t of takers_) if (t(data, from)) return;
+      void quic(data, rinfo);
+    });
+  }
+  takers.add(take);
+  return () => takers!.delete(take);
+}
+const diverted = new WeakMap<QUICSocket, Set<(data: Buffer, from: { address: string; port: number }) => boolean>>();
+
 // -- a QUIC socket under a path layer: the connection sees one fixed peer address -----------------
 /** The peer address every connection on a virtual socket sees (nothing is ever sent to it). */
 export const VIRTUAL_PEER = { host: '127.0.0.1', port: 9 };

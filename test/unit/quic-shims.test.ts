@@ -8,7 +8,7 @@ import { REPO } from '../../harness/driver.ts';
 import { startEchoServer } from '../../harness/loopback.ts';
 import { events, QUICClient, QUICServer, QUICSocket } from '@matrixai/quic';
 import {
-  ACTIVE_CID_LIMIT, QUIC_VERSION, attachDatagrams, baseConfig, clientCrypto, loadCert, onRawPacket, pinTo,
+  ACTIVE_CID_LIMIT, QUIC_VERSION, attachDatagrams, baseConfig, clientCrypto, divertPackets, loadCert, onRawPacket, pinTo, rawSend,
   quietLogger, serverCrypto, shimHooks, VIRTUAL_PEER, virtualSocket, type VirtualSocket,
 } from '../../strategies/shared/quic.ts';
 
@@ -27,6 +27,9 @@ test('datagram, raw-packet and path-limit shims work on a loopback connection', 
   const echoed: string[] = [];
   const raw: string[] = [];
   const off = onRawPacket(echo.socket, (data) => { if (data.toString().startsWith('probe')) raw.push(data.toString()); });
+  // installed before the handshake: every QUIC packet must still reach js-quic through it
+  const taken: string[] = [];
+  const offDivert = divertPackets(echo.socket, (data) => (data.toString().startsWith('divert') ? (taken.push(data.toString()), true) : false));
   const client = await QUICClient.createQUICClient({ host: '127.0.0.1', port: echo.port, socket: clientSocket,
     crypto: clientCrypto, logger, config: baseConfig({ verifyPeer: true, verifyCallback: pinTo(cert.fingerprint) }) }, { timer: 3000 });
   try {
@@ -35,13 +38,17 @@ test('datagram, raw-packet and path-limit shims work on a loopback connection', 
     const dg = attachDatagrams(client.connection, (d) => echoed.push(Buffer.from(d).toString()));
     for (let i = 0; i < 5; i++) assert.equal(await dg.send(Buffer.from(`frame-${i}`)), true);
     await clientSocket.send(Buffer.from('probe-1'), echo.port, '127.0.0.1');
+    rawSend(clientSocket, Buffer.from('divert-1'), echo.port, '127.0.0.1');
     for (let i = 0; i < 100 && echoed.length < 5; i++) await new Promise((r) => setTimeout(r, 10));
     assert.deepEqual(echoed, [0, 1, 2, 3, 4].map((i) => `frame-${i}`));
     assert.deepEqual(raw, ['probe-1']);
+    for (let i = 0; i < 100 && !taken.length; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(taken, ['divert-1'], 'rawSend + divertPackets');
     assert.ok((dg.maxLen() ?? 0) >= 1200, `datagram room ${dg.maxLen()}`);
     assert.equal(echo.connections.length, 1);
   } finally {
     off();
+    offDivert();
     await client.destroy({ force: true });
     await echo.stop();
     await clientSocket.stop({ force: true });
