@@ -9,7 +9,7 @@ import type { RoleContext, Strategy } from '../contract.ts';
 import { runIntermediate } from '../shared/intermediate.ts';
 import { ChangeDetector, LIVENESS_OPTION } from '../shared/netwatch.ts';
 import { PathLayer } from '../shared/paths.ts';
-import { aborted, ControlClient, PeerSocket, within, type PeerInfo } from '../shared/peer.ts';
+import { aborted, ControlClient, PeerSocket, type PeerInfo } from '../shared/peer.ts';
 import { attachDatagrams, type Datagrams } from '../shared/quic.ts';
 import { targetsOf } from '../shared/repunch.ts';
 import { AudioReceiver, directRoute, streamAudio, twoWay, type AudioRoute } from '../shared/streaming.ts';
@@ -71,21 +71,12 @@ async function mobile(ctx: RoleContext): Promise<void> {
   let route: AudioRoute | null = null;
   let conn: QUICConnection | null = null;
   const connect = async () => {
-    while (!conn && !ctx.signal.aborted) {
-      ctx.log.log('handshake.start', { remote: 'overlay', with: 'peer' });
-      try {
-        const client = await within(layer.dial(5000), 6000, 'overlay handshake');
-        conn = client.connection;
-        layer.connected = true;
-        ctx.log.log('handshake.ok', { remote: 'overlay', with: 'peer' });
-        route = overLayer(layer, attachDatagrams(conn, (d) => audio.accept(d, layer.arrivedVia)));
-        conn.addEventListener('EventQUICConnectionStopped', () => {
-          if (!ctx.signal.aborted) ctx.log.log('error', { message: 'the overlay connection closed' });
-        }, { once: true });
-      } catch (e) {
-        ctx.log.logOther('handshake.failed', { message: (e as Error).message });
-      }
-    }
+    conn = await layer.connect(ctx, 'overlay');
+    if (!conn) return;
+    route = overLayer(layer, attachDatagrams(conn, (d) => audio.accept(d, layer.arrivedVia)));
+    conn.addEventListener('EventQUICConnectionStopped', () => {
+      if (!ctx.signal.aborted) ctx.log.log('error', { message: 'the overlay connection closed' });
+    }, { once: true });
   };
   if (control.peer) void connect(); else control.once('peer', () => void connect());
   const outgoing = twoWay(ctx) ? streamAudio(ctx, () => route) : null;

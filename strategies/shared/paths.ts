@@ -11,7 +11,7 @@
 import type { QUICClient, QUICConnection, QUICServer } from '@matrixai/quic';
 import type { RoleContext } from '../contract.ts';
 import type { PathKind } from './events.ts';
-import { Puncher, type ControlClient, type PeerSocket } from './peer.ts';
+import { Puncher, within, type ControlClient, type PeerSocket } from './peer.ts';
 import { onRawPacket, VIRTUAL_PEER, virtualSocket, type VirtualSocket } from './quic.ts';
 import { endpointKey, type Endpoint } from './signalling.ts';
 
@@ -142,6 +142,27 @@ export class PathLayer {
   dial(timeoutMs: number): Promise<QUICClient> {
     return this.ps.dial({ addr: VIRTUAL_PEER.host, port: VIRTUAL_PEER.port }, timeoutMs, PathLayer.innerConfig, this.vs.socket);
   }
+
+  /** The mobile's one connection: dialled (over whatever path the layer has) until it is made or
+   *  the role stops; resolves with it, or null if stopped. Concurrent calls share one attempt. */
+  connect(ctx: RoleContext, name: string): Promise<QUICConnection | null> {
+    this.connecting ??= (async () => {
+      while (!ctx.signal.aborted) {
+        ctx.log.log('handshake.start', { remote: name, with: 'peer' });
+        try {
+          const client = await within(this.dial(5000), 6000, `${name} handshake`);
+          this.connected = true;
+          ctx.log.log('handshake.ok', { remote: name, with: 'peer' });
+          return client.connection;
+        } catch (e) {
+          ctx.log.logOther('handshake.failed', { message: (e as Error).message });
+        }
+      }
+      return null;
+    })();
+    return this.connecting;
+  }
+  private connecting: Promise<QUICConnection | null> | null = null;
 
   /** The answerer's server for the P2P connection. */
   serve(onConnection: (conn: QUICConnection) => void): Promise<QUICServer> {

@@ -23,7 +23,7 @@ import { decodeFrame } from '../shared/audio.ts';
 import { REFLECT_MAGIC, REFLECTOR_PORT_OFFSET, runIntermediate } from '../shared/intermediate.ts';
 import { LivenessWatchdog, NetlinkWatcher, routeTo } from '../shared/netwatch.ts';
 import { PathLayer, type DirectPath } from '../shared/paths.ts';
-import { aborted, ControlClient, now, PeerSocket, within, type PeerInfo } from '../shared/peer.ts';
+import { aborted, ControlClient, now, PeerSocket, type PeerInfo } from '../shared/peer.ts';
 import { attachDatagrams, onRawPacket, type Datagrams } from '../shared/quic.ts';
 import { targetsOf } from '../shared/repunch.ts';
 import { endpointKey, type Endpoint } from '../shared/signalling.ts';
@@ -200,25 +200,19 @@ async function mobile(ctx: RoleContext): Promise<void> {
     alive: () => { watchdog.alive(); overdue.alive(); },
   });
   let conn: QUICConnection | null = null;
+  let dialled = false;
   const connect = async () => {
-    while (!conn && !ctx.signal.aborted) {
-      ctx.log.log('handshake.start', { remote: 'standby', with: 'peer' });
-      try {
-        const client = await within(layer.dial(5000), 6000, 'standby handshake');
-        conn = client.connection;
-        layer.connected = true;
-        ctx.log.log('handshake.ok', { remote: 'standby', with: 'peer' });
-        attachDatagrams(conn, (d) => {
-          const f = decodeFrame(Buffer.from(d));
-          if (f && f.seq > lastSeq) lastSeq = f.seq;
-          audio.accept(d, layer.arrivedVia);
-        });
-      } catch (e) {
-        ctx.log.logOther('handshake.failed', { message: (e as Error).message });
-      }
+    dialled = true;
+    conn = await layer.connect(ctx, 'standby');
+    if (conn) {
+      attachDatagrams(conn, (d) => {
+        const f = decodeFrame(Buffer.from(d));
+        if (f && f.seq > lastSeq) lastSeq = f.seq;
+        audio.accept(d, layer.arrivedVia);
+      });
     }
   };
-  const onPeer = (_info: PeerInfo) => { if (!conn) void connect(); tellAnswerer(); };
+  const onPeer = (_info: PeerInfo) => { if (!dialled) void connect(); tellAnswerer(); };
   control.on('peer', onPeer);
   if (control.peer) onPeer(control.peer);
   ctx.report('ready');
