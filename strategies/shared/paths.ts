@@ -136,7 +136,10 @@ export class PathLayer {
   }
 
   /** The connection's config: packets small enough for a relay datagram. */
-  static readonly innerConfig = { maxSendUdpPayloadSize: INNER_PAYLOAD, maxRecvUdpPayloadSize: INNER_PAYLOAD };
+  // A long idle timeout: the layer, not QUIC, notices a dead path (netlink, liveness) and moves the
+  // connection; QUIC's timeout only ends it when every path, the relay included, stays silent —
+  // e.g. the intermediate restarting (peers need the 5 s control idle timeout to notice that).
+  static readonly innerConfig = { maxSendUdpPayloadSize: INNER_PAYLOAD, maxRecvUdpPayloadSize: INNER_PAYLOAD, maxIdleTimeout: 15000 };
 
   /** The mobile's one P2P connection, dialled over the layer (relay until a punch succeeds). */
   dial(timeoutMs: number): Promise<QUICClient> {

@@ -28,9 +28,10 @@ test('the intermediate killed while the peers are direct: audio unaffected; both
   assert.ok(events.some((x) => x.type === 'event.restored' && x.name === 'intermediate-down:2'));
 });
 
-test('the intermediate killed while it relays: the peers report it, and the audio comes back through it when it returns', async () => {
-  // A symmetric answerer NAT cannot be punched from a port-restricted one: the audio lives on the relay.
-  const r = await runOnce(spec({ event: 'intermediate-down:2', observeS: 10, nat: { answerer: 'symmetric', wifi: 'port-restricted', cellular: 'port-restricted' } }), bench);
+for (const strategy of ['relay-repunch', 'overlay']) test(`the intermediate killed while it relays (${strategy}): the peers report it, and the audio comes back through it when it returns`, async () => {
+  // A symmetric answerer NAT cannot be punched from a port-restricted one: the audio lives on the
+  // relay (overlay: its one connection too, which idles out and is dialled again).
+  const r = await runOnce(spec({ strategy, event: 'intermediate-down:2', observeS: 10, nat: { answerer: 'symmetric', wifi: 'port-restricted', cellular: 'port-restricted' } }), bench);
   const m = r.metrics;
   assert.equal(m.success, true, 'the relayed audio should come back');
   assert.ok(m.gap_ms >= 2000, `the relay was gone for 2 s at least, gap ${m.gap_ms} ms`);
@@ -40,6 +41,7 @@ test('the intermediate killed while it relays: the peers report it, and the audi
   assert.ok(lost && restored && restored.t > lost.t, 'the answerer should report the loss, then the reconnection');
   const resumed = events.find((x) => x.type === 'audio.recv' && x.t > restored.t);
   assert.ok(resumed?.path === 'relay', 'audio should resume through the relay');
+  if (strategy === 'overlay') assert.equal(m.handshakes, 1, 'its one connection should outlive the outage');
 });
 
 for (const loss of [5, 20]) {
