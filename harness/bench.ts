@@ -20,12 +20,16 @@ export interface RunRecord {
   id: string;
   label: string;
   spec: RunSpec;
-  status: 'ok' | 'failed';
+  /** invalid: the run's scenario did not happen (never scored, not in N); failed: in N, never a success. */
+  status: 'ok' | 'failed' | 'invalid';
+  /** The reason of a failed or invalid run. */
   error?: string;
   emulation?: string;
   metrics?: RunMetrics;
   /** With several pairs (spec.pairs): each pair's metrics; `metrics` are pair 1's. */
   pairs?: { pair: number; metrics: RunMetrics }[];
+  /** Earlier attempts of this run (--retry-failed), oldest first. */
+  attempts?: { status: RunRecord['status']; error?: string; metrics?: RunMetrics }[];
 }
 
 const SCALAR_METRICS = METRIC_ORDER.filter((k) => k !== 'cpu_s');
@@ -141,9 +145,15 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
     progress.running.push(run.id);
     opts.onProgress?.(progress);
     let record: RunRecord;
+    let finished = false;   // runOnce returned: its meta.json is whole
+    // --retry-failed runs a failed run again; every earlier attempt stays in meta.json
+    const prior = previous.get(run.id);
+    const attempts = prior ? [...(prior.attempts ?? []), { status: prior.status, error: prior.error, metrics: prior.metrics }] : undefined;
     try {
       const r = await runOnce(run.spec, dir, undefined, deadline.signal);
-      record = { id: run.id, label: run.label, spec: run.spec, status: 'ok', emulation: String(r.meta.emulation), metrics: r.metrics,
+      finished = true;
+      record = { id: run.id, label: run.label, spec: run.spec, status: r.meta.status as RunRecord['status'], emulation: String(r.meta.emulation), metrics: r.metrics,
+        ...(typeof r.meta.error === 'string' ? { error: r.meta.error } : {}),
         ...(r.meta.pairs ? { pairs: r.meta.pairs as RunRecord['pairs'] } : {}) };
     } catch (e) {
       record = { id: run.id, label: run.label, spec: run.spec, status: 'failed', error: (e as Error).message.split('\n')[0]!.slice(0, 300) };
@@ -156,13 +166,13 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
     const runDir = path.join(dir, 'runs', run.id);
     mkdirSync(runDir, { recursive: true });
     const meta = path.join(runDir, 'meta.json');
-    const full = existsSync(meta) && record.status === 'ok' ? JSON.parse(readFileSync(meta, 'utf8')) : {};
-    writeFileSync(`${meta}.tmp`, JSON.stringify({ ...full, ...record }, null, 2));
+    const full = existsSync(meta) && finished ? JSON.parse(readFileSync(meta, 'utf8')) : {};
+    writeFileSync(`${meta}.tmp`, JSON.stringify({ ...full, ...record, ...(attempts ? { attempts } : {}) }, null, 2));
     renameSync(`${meta}.tmp`, meta);
     if (previous.has(run.id)) writeCsv(dir, [...readRecords(dir)]);   // a retried failure replaces its row
     else appendFileSync(csv, stringify([csvRow(record)]));
     progress.done++;
-    if (record.status === 'failed') progress.failed++;
+    if (record.status !== 'ok') progress.failed++;
     progress.last = record;
     progress.etaS = ((Date.now() - started) / 1000 / progress.done) * (progress.total - progress.done);
     opts.onProgress?.(progress);

@@ -6,12 +6,13 @@ import { DEFAULT_SPEC, EVENTS, runOnce, scheduled, type RunSpec } from './run.ts
 import { liveDrive } from './live.ts';
 import { attachCli, newestCliSocket } from './mininet-cli.ts';
 import { relayLoad } from './relayload.ts';
-import { runBench, type BenchOptions } from './bench.ts';
+import { runBench, type BenchOptions, type RunRecord } from './bench.ts';
 import { MergeError, mergeBenches, parseShard } from './shards.ts';
 import { submit } from './slurm.ts';
 import { loadConfig, type BenchConfig } from './config.ts';
 import { FIGURE_CONFIGS, FIGURES_DIR, writeFigures } from './figures.ts';
-import { chartRows, median, writeReport, type ChartRow } from './report.ts';
+import { chartRows, invalidRuns, outcome, writeReport, type ChartRow } from './report.ts';
+import { censoredMedian, formatValue, measuredMedian } from './stats.ts';
 import { METRIC_ORDER } from './metrics.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
 import { readFileSync } from 'node:fs';
@@ -38,21 +39,23 @@ function parseOpts(list: unknown): Record<string, string> {
   return out;
 }
 
-/** Medians per strategy × NAT × link × event: the bench's figures at a glance. */
-function summaryLines(rows: ChartRow[]): string[] {
+/** Medians per strategy × NAT × link × event: the bench's figures at a glance. Every ok and failed
+ *  run is in N; gap and recovery medians that reach a run that did not recover print `> window`
+ *  (harness/stats.ts); invalid runs are listed, not scored. */
+function summaryLines(records: RunRecord[]): string[] {
   const groups = new Map<string, ChartRow[]>();
-  for (const r of rows) {
+  for (const r of chartRows(records)) {
     const k = [r.label, r.nat, r.link, r.event].join(' | ');
     groups.set(k, [...(groups.get(k) ?? []), r]);
   }
-  const med = (rs: ChartRow[], f: (r: ChartRow) => number | null) => {
-    const m = median(rs.map(f).filter((x): x is number => x !== null));
-    return m === null ? '∅' : String(Math.round(m));
-  };
-  return ['medians: strategy | NAT | link | event: runs, success, gap_ms, recovery_ms, detect_ms, limit_ms, limit_standby_ms',
+  const invalid = invalidRuns(records);
+  return ['medians (every ok and failed run in N; "> W": censored at the observe window W ms): ' +
+    'strategy | NAT | link | event: runs, success, gap_ms, recovery_ms, detect_ms, limit_ms, limit_standby_ms',
     ...[...groups].map(([k, rs]) => `  ${k}: ${rs.length}, ${rs.filter((r) => r.success).length}/${rs.length}, ` +
-      [(r: ChartRow) => r.gap_ms, (r: ChartRow) => r.recovery_ms, (r: ChartRow) => r.detect_ms, (r: ChartRow) => r.limit_ms,
-        (r: ChartRow) => r.limit_standby_ms].map((f) => med(rs, f)).join(', '))];
+      [...(['gap_ms', 'recovery_ms'] as const).map((m) => formatValue(censoredMedian(rs.map((r) => outcome(r, m))))),
+        ...(['detect_ms', 'limit_ms', 'limit_standby_ms'] as const).map((m) => formatValue(measuredMedian(rs.map((r) => r[m]))))].join(', ')),
+    ...(invalid.length ? [`invalid (scenario did not happen; not scored): ${invalid.length}`,
+      ...invalid.map((r) => `  ${r.id} ${r.label} ${r.event}: ${r.reason}`)] : [])];
 }
 
 /** Runs a bench with a progress line (done/total, ETA, failures) and a clean Ctrl-C; returns the exit code. */
@@ -78,7 +81,7 @@ async function benchWithProgress(config: BenchConfig, opts: Pick<BenchOptions, '
   });
   if (tty) process.stderr.write('\n');
   console.log(`${r.ran} run(s) made; ${r.records.length} recorded in ${path.join(r.dir, 'runs.csv')}`);
-  console.log(summaryLines(chartRows(r.records)).join('\n'));
+  console.log(summaryLines(r.records).join('\n'));
   return stop.signal.aborted ? 130 : 0;
 }
 
@@ -89,7 +92,8 @@ const COMMANDS: Record<string, Command> = {
   --strategy NAME        ${'one of: ' + strategyNames().join(', ')}
   --nat PRESET           all three NATs (default port-restricted); --nat-answerer / --nat-wifi / --nat-cellular override
   --link PROFILE         answerer, wifi and cellular slots (default lan); --link-<slot> overrides (${SLOTS.join(', ')})
-  --event EVENT          ${EVENTS.join(', ')} (default wifi-to-cellular)
+  --event EVENT          ${EVENTS.join(", ")} (default wifi-to-cellular; cellular-to-wifi starts the mobile on cellular: arriving home)
+                         every event is checked from the testbed; a run whose event did not happen is status=invalid, never scored
   --warmup S             seconds of audio before the event (default 4)   --observe S  after it (default 8)
   --seed N  --rep N      run seed and repetition index (part of the run id)
   --audio answerer-to-mobile|both    --jitter-buffer MS (default 80)
@@ -133,14 +137,16 @@ const COMMANDS: Record<string, Command> = {
       if (v.cli && !v.interactive) throw new Error('--cli needs --interactive (a headless run ends on its own)');
       const r = await runOnce(spec, benchDir, (m) => { if (!v.json) process.stderr.write(`[${spec.strategy}] ${m}\n`); },
         undefined, v.interactive ? liveDrive(process.stdin, process.stdout, { cli: Boolean(v.cli) }) : scheduled);
-      if (v.json) { console.log(JSON.stringify({ id: r.id, dir: r.dir, ...r.metrics })); return r.metrics.success ? 0 : 3; }
-      console.log(`run ${r.id}\n  ${r.dir}`);
+      const status = r.meta.status as string;
+      const ok = status === 'ok' && r.metrics.success;
+      if (v.json) { console.log(JSON.stringify({ id: r.id, dir: r.dir, status, error: r.meta.error, ...r.metrics })); return ok ? 0 : 3; }
+      console.log(`run ${r.id}\n  ${r.dir}\n  status             ${status}${r.meta.error ? `: ${r.meta.error as string}` : ''}`);
       for (const k of METRIC_ORDER) {
         const val = r.metrics[k];
         console.log(`  ${k.padEnd(18)} ${typeof val === 'number' ? +val.toFixed(1) : JSON.stringify(val)}`);
       }
       console.log(`  received audio     ${path.join(r.dir, 'received.wav')}`);
-      return r.metrics.success ? 0 : 3;
+      return ok ? 0 : 3;
     },
   },
   cli: {

@@ -13,6 +13,8 @@ export const PYTHON = process.env.MIGBENCH_PYTHON ?? '/usr/bin/python3';
 
 export type NatSlot = 'answerer' | 'wifi' | 'cellular';
 export type LinkSlot = 'intermediate' | 'answerer' | 'wifi' | 'cellular';
+/** The dual-homed hosts' uplink at the start: `cellular` builds them with the Wi-Fi link down. */
+export type StartOn = 'wifi' | 'cellular';
 
 export interface DirectionSetting {
   delay?: number; jitter?: number; loss?: number; burst?: { p: number; r: number };
@@ -29,6 +31,7 @@ export interface BuildOptions {
   seed?: number;
   udpTimeout?: number;                               // NAT UDP mapping timeout, s
   sourceRouting?: boolean;                           // per-uplink routing tables on the mobile (default true)
+  startOn?: StartOn;                                 // default wifi; cellular: Wi-Fi down until cellular-to-wifi
 }
 
 export interface Uplink {
@@ -48,8 +51,16 @@ export interface BuildInfo {
   driverPid: number;
   nodePids: Record<string, number>;
   runDir: string;
+  startOn: StartOn;
 }
-export interface EventResult { name: string; host: string; t: number; tIssued: number; [k: string]: unknown }
+/** `seq` numbers the topology's events (verify finds the event by it); `evidence`: what its
+ *  scenario check saw at the event. Both absent for the harness's own faults (intermediate-down). */
+export interface EventResult {
+  name: string; host: string; t: number; tIssued: number; seq?: number; evidence?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+/** Did the event do to the network what it claims (docs/testbed.md, "Scenario checks")? */
+export interface ScenarioCheck { ok: boolean; reason: string; evidence: Record<string, unknown> }
 export interface RttResult {
   host: string; dst: string; source?: string | null; count: number; received: number; loss: number;
   min?: number; avg?: number; max?: number; mdev?: number; median?: number; p90?: number;
@@ -159,6 +170,8 @@ export class TopologyDriver extends EventEmitter {
   }
   /** Fires a network event; resolves with the time it took effect. */
   fire(name: string, host?: string): Promise<EventResult> { return this.request('event', { name, host }); }
+  /** The scenario check of an event this topology fired, from what the network shows now. */
+  verify(fired: EventResult): Promise<ScenarioCheck> { return this.request('verify', { fired }); }
   setLink(slot: LinkSlot, profile: LinkProfile): Promise<unknown> { return this.request('link', { slot, profile }); }
   rtt(host: string, dst: string, opts: { count?: number; interval?: number; source?: string } = {}): Promise<RttResult> {
     return this.request('rtt', { host, dst, ...opts });

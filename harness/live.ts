@@ -3,7 +3,7 @@
 import { openSync, readSync, closeSync, existsSync, fstatSync } from 'node:fs';
 import path from 'node:path';
 import type { LogEvent } from '../strategies/shared/events.ts';
-import { isOnTime } from './metrics.ts';
+import { BASE_DELAY_WINDOW_MS, baseDelay, isOnTime, playoutDeadline } from '../strategies/shared/playout.ts';
 import type { Drive } from './run.ts';
 import { offerCli } from './mininet-cli.ts';
 
@@ -44,6 +44,7 @@ export function liveDrive(input: NodeJS.ReadStream, output: NodeJS.WriteStream, 
       const tails = ['harness', 'answerer', 'mobile', 'intermediate'].map((r) => new Tail(path.join(dir, `events.${r}.jsonl`)));
       const sent = new Map<number, number>();
       const arrived = new Map<number, { t: number; path: string }>();
+      let d0: number | null = null;
       const recent: { t: number; line: string }[] = [];   // kept in time order across the roles' logs
       let pathNow = '?';
       let handshakes = 0;
@@ -68,19 +69,24 @@ export function liveDrive(input: NodeJS.ReadStream, output: NodeJS.WriteStream, 
       const draw = () => {
         ingest();
         const now = Date.now(), J = spec.jitterBufferMs;
+        // D0 before any event is known: the first seconds of audio, as received.wav takes it
+        const firstSent = d0 === null ? [...sent.values()].reduce((m, t) => Math.min(m, t), Infinity) : Infinity;
+        if (now > firstSent + BASE_DELAY_WINDOW_MS) {
+          d0 = baseDelay([...arrived].map(([seq, a]) => ({ sentAt: sent.get(seq) ?? Infinity, arrivedAt: a.t })), firstSent, firstSent + BASE_DELAY_WINDOW_MS);
+        }
         let got = 0, concealed = 0;
         for (const [seq, at] of sent) {   // frames whose playout deadline fell in the last second
-          const deadline = at + J;
+          const deadline = playoutDeadline(at, d0 ?? 0, J);
           if (deadline > now - 1000 && deadline <= now) {
             const a = arrived.get(seq);
-            if (a && isOnTime(at, a.t, J)) got++; else concealed++;
+            if (a && isOnTime(at, a.t, J, d0 ?? 0)) got++; else concealed++;
           }
         }
         output.write('\x1b[H\x1b[2J' + [
           `migbench live — ${spec.strategy}  NAT ${spec.nat.answerer}/${spec.nat.wifi}/${spec.nat.cellular}  ${((now - t0) / 1000).toFixed(1)} s`,
           '',
           `path in use   ${pathNow}`,
-          `frames/s      ${got} on time, ${concealed} concealed (last second, J = ${J} ms)`,
+          `frames/s      ${got} on time, ${concealed} concealed (last second, J = ${J} ms, D0 = ${d0 === null ? '?' : d0.toFixed(1)} ms)`,
           `P2P handshakes ${handshakes}`,
           `RTT (calibrated, ms) direct via wifi ${rtt('wifi+answerer')}, via cellular ${rtt('cellular+answerer')}; ` +
             `mobile-intermediate ${rtt('wifi+intermediate')} / ${rtt('cellular+intermediate')}`,

@@ -1,17 +1,19 @@
 // A run's metrics from its merged event log (DESIGN §6). Pure: no I/O, no clock, no globals.
 // Exact definitions: METRIC_GLOSSARY below and docs/metrics.md (same text).
 import type { LogEvent, Role } from '../strategies/shared/events.ts';
-import { isOnTime } from '../strategies/shared/audio.ts';
+import { BASE_DELAY_WINDOW_MS } from '../strategies/shared/playout.ts';
+import { frameTable } from './frames.ts';
+import { median } from './stats.ts';
 
 export interface MetricParams {
-  /** J: a frame plays at sentAt + J. */
+  /** J: a frame plays at sentAt + D0 + J (D0: base_delay_ms). */
   jitterBufferMs: number;
   /** Audio frame length; one concealed frame = frameMs of concealment. */
   frameMs: number;
-  /** Measured by the harness on the mobile's post-event uplink. */
+  /** Measured by the harness on the mobile's post-event uplink (RTTs of the relay path). */
   rttMobileIntermediateMs?: number;
   rttIntermediateAnswererMs?: number;
-  /** RTT of the direct path on the post-event uplink (make-before-break floor). */
+  /** RTT of the direct path on the uplink that survives the event (make-before-break floor). */
   rttStandbyMs?: number;
   /** Absolute t (ms since epoch) when observation ended; default: the last event's t. */
   observeEndMs?: number;
@@ -24,9 +26,12 @@ export interface RunMetrics {
   concealed_ms: number;
   recovery_ms: number | null;
   direct_ms: number | null;
+  switch_ms: number | null;
   limit_ms: number | null;
   limit_standby_ms: number | null;
   detect_ms: number | null;
+  base_delay_ms: number | null;
+  added_delay_ms: number | null;
   relay_bytes: number;
   dup_bytes: number;
   keepalive_bps: number;
@@ -37,6 +42,7 @@ export interface RunMetrics {
   frames_on_time: number;
   frames_late: number;
   frames_lost: number;
+  frames_unsent: number;
   /** Concealed frames with deadline in [E − 3000, E). */
   pre_event_concealed: number;
   /** Per role: user + system CPU seconds from role.stop. */
@@ -52,17 +58,16 @@ export const DEFAULT_PARAMS: Readonly<MetricParams> = Object.freeze({
 
 /** Frames in the 10-frame run that marks recovery. */
 export const RECOVERY_RUN = 10;
-/** Width of the pre-event window for pre_event_concealed. */
-export const PRE_EVENT_MS = 3000;
-
-// The on-time rule lives with the audio sink, so received.wav and the metrics cannot disagree.
-export { isOnTime };
+/** Width of the pre-event window for pre_event_concealed (the window D0 is taken over, too). */
+export const PRE_EVENT_MS = BASE_DELAY_WINDOW_MS;
+/** The end of the window over which added_delay_ms takes its median. */
+export const ADDED_DELAY_WINDOW_MS = 1000;
 
 /** Every metric once, in report/CSV column order (the order of RunMetrics). */
 export const METRIC_ORDER: readonly (keyof RunMetrics)[] = [
-  'gap_ms', 'concealed_ms', 'recovery_ms', 'direct_ms', 'limit_ms', 'limit_standby_ms', 'detect_ms',
-  'relay_bytes', 'dup_bytes', 'keepalive_bps', 'handshakes', 'signal_msgs', 'success',
-  'frames_sent', 'frames_on_time', 'frames_late', 'frames_lost', 'pre_event_concealed', 'cpu_s', 'event_t',
+  'gap_ms', 'concealed_ms', 'recovery_ms', 'direct_ms', 'switch_ms', 'limit_ms', 'limit_standby_ms', 'detect_ms',
+  'base_delay_ms', 'added_delay_ms', 'relay_bytes', 'dup_bytes', 'keepalive_bps', 'handshakes', 'signal_msgs', 'success',
+  'frames_sent', 'frames_on_time', 'frames_late', 'frames_lost', 'frames_unsent', 'pre_event_concealed', 'cpu_s', 'event_t',
 ];
 
 /** One precise sentence per metric; the report's glossary. docs/metrics.md carries the same text. */
@@ -71,28 +76,29 @@ export const METRIC_GLOSSARY: Record<keyof RunMetrics, string> = {
   concealed_ms: 'Number of concealed (late or lost) frames in the observe window, before and after the event, times the frame length.',
   recovery_ms: 'Playout deadline of the first frame of the first run of 10 consecutive-seq on-time frames that starts after the longest post-event gap (with no gap: the first such run starting with a frame whose deadline is after E), minus E; null if there is no such run.',
   direct_ms: 'With D the first observed frame whose deadline is after E and that was concealed or first arrived via the relay: arrival time of the first frame with seq > D.seq whose first arrival was direct, minus E; with no D, arrival time of the first post-event frame that first arrived direct, minus E (can be negative, down to -J, when nothing was disrupted); null if none.',
+  switch_ms: 'Arrival time of the earliest first arrival among frames sent at or after E (such a frame can only have come by the path the strategy uses after the event), minus E; null if none arrived. The floors limit_ms and limit_standby_ms are compared with this, not with gap_ms, whose frames the jitter buffer\'s slack can hide.',
   limit_ms: 'Physical floor for a relay-bridged switch: detect_ms + RTT mobile-intermediate + RTT intermediate-answerer as measured by the harness on the post-event uplink; null if any of the three is missing.',
-  limit_standby_ms: 'Physical floor for make-before-break: detect_ms + one RTT of the direct path on the post-event uplink; null if either is missing.',
+  limit_standby_ms: 'Physical floor for make-before-break: detect_ms + one RTT of the direct path on the uplink that survives the event (cellular after wifi-to-cellular or an event on the Wi-Fi uplink, Wi-Fi after cellular-to-wifi or an event on the cellular uplink), as measured by the harness; null if either is missing.',
   detect_ms: 'Time of the first netchange.detected (any role) at or after the event was issued (event.fired tIssued; E - 1 ms without it), minus E — slightly negative when the host noticed the change before the harness had stamped it; null if none.',
-  relay_bytes: 'Sum over the intermediate\'s relays (its QUIC relay; coturn for the WebRTC strategies) of the largest cumulative byte count in their relay.bytes events (0 if none): every payload byte relayed in the run.',
+  base_delay_ms: 'D0: the smallest one-way delay (arrival - sentAt) among frames sent in the pre-event window [E - 3000 ms, E) (with no event.fired: the first 3000 ms of audio); null if none of them arrived (0 is then used). Every frame plays at sentAt + D0 + J.',
+  added_delay_ms: 'Median one-way delay of the frames that arrived among those sent in the last 1000 ms of the observe window, minus base_delay_ms: the latency price of the path the strategy ends on (relay vs direct); null if none arrived or D0 is null.',
+  relay_bytes: 'Sum over the intermediate\'s relays (its QUIC relay; coturn for the WebRTC strategies) of the largest cumulative byte count in their relay.bytes events (0 if none): the payload of every packet relayed in the run, each counted once whichever direction it went — by the QUIC relay when it forwards it, for coturn when it delivers it to a peer (TURN framing removed); IP/UDP headers, relay headers and the relays\' own control traffic excluded.',
   dup_bytes: 'Bytes a strategy sent twice on purpose (redundant copies on a standby path, loss-repair re-sends): the sum over roles of the largest cumulative duplicate count in their overhead.bytes events (0 if none).',
-  keepalive_bps: 'Path-maintenance bytes (keepalive probes and their answers) per second of the run: the sum over roles of the largest cumulative keepalive count in their overhead.bytes events, divided by the span of the run\'s log (0 if none).',
+  keepalive_bps: 'Path-maintenance bytes each role sent (hole punches, relay binds, probes and their replies, and an estimated 42 B per QUIC keepalive PING on P2P connections), each packet counted once by its sender (not the control connection to the intermediate, nor WebRTC\'s own ICE/TURN upkeep, which cannot be observed), per second of the run: the sum over roles of the largest cumulative keepalive count in their overhead.bytes events, divided by the span of the run\'s log (0 if none).',
   handshakes: 'Number of P2P connections made over the whole run: handshake.ok events with the other peer (with = peer) logged by the receiver (one end of every connection); handshakes with the intermediate are not counted.',
   signal_msgs: 'Number of signal.sent events from any role at or after E (over the whole run if there was no event.fired).',
   success: 'True iff recovery_ms is not null, i.e. 10 consecutive on-time frames followed the longest post-event gap inside the observe window.',
-  frames_sent: 'Distinct seqs the sender logged as audio.sent whose playout deadline lies in the observe window (after the log\'s first event, at most observe end - J); equals on time + late + lost.',
-  frames_on_time: 'Observed frames whose first arrival at the receiver was no later than sentAt + J.',
-  frames_late: 'Observed frames that first arrived after their playout deadline sentAt + J (concealed).',
-  frames_lost: 'Observed frames that never arrived at the receiver (concealed).',
+  frames_sent: 'Frames of the sender\'s schedule whose playout deadline lies in the observe window (after the log\'s first event, at most observe end - J): the seqs it logged as audio.sent, the seqs it skipped in its log, and (with a known observe end) the frames its 20 ms schedule still owed after its last logged one; equals on time + late + lost.',
+  frames_on_time: 'Observed frames whose first arrival at the receiver was no later than their playout deadline sentAt + D0 + J.',
+  frames_late: 'Observed frames that first arrived after their playout deadline sentAt + D0 + J (concealed).',
+  frames_lost: 'Observed frames that never arrived at the receiver, frames_unsent included (concealed).',
+  frames_unsent: 'Observed frames of the sender\'s schedule that it never logged as sent (dead or stalled sender); counted as lost.',
   pre_event_concealed: 'Concealed observed frames with playout deadline in [E - 3000 ms, E): the baseline impairment just before the event.',
-  cpu_s: 'Per role, user + system CPU seconds reported by its role.stop event (summed if a role stopped more than once).',
+  cpu_s: 'Per role, user + system CPU seconds reported by its role.stop event: the role process\'s own plus its waited-for child processes\' (coturn for the WebRTC strategies\' intermediate); summed if a role stopped more than once.',
   event_t: 't of the harness\'s first event.fired (ms since epoch), i.e. E; null if there was none, in which case E is the send time of the first frame and every after-event metric covers the whole run.',
 };
 /** The event-window rule shared by every after-event metric. */
-export const EVENT_WINDOW_NOTE = 'E is the t of the harness\'s first event.fired; with no event.fired, E is the send time of the first frame the sender logged, so every after-event metric covers the whole run; a frame is post-event iff its playout deadline sentAt + J is after E.';
-
-const ON_TIME = 0, LATE = 1, LOST = 2;
-const OTHER = 0, DIRECT = 1, RELAY = 2;
+export const EVENT_WINDOW_NOTE = 'E is the t of the harness\'s first event.fired; with no event.fired, E is the send time of the first frame the sender logged, so every after-event metric covers the whole run; a frame is post-event iff its playout deadline sentAt + D0 + J is after E.';
 
 const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 /** Time metrics are differences of ~1.7e12 ms floats: keep microseconds, drop the float noise. */
@@ -102,51 +108,27 @@ const ms = (v: number): number => Math.round(v * 1000) / 1000;
 export function computeMetrics(events: LogEvent[], params: Partial<MetricParams> = {}): RunMetrics {
   const J = params.jitterBufferMs ?? DEFAULT_PARAMS.jitterBufferMs;
   const frameMs = params.frameMs ?? DEFAULT_PARAMS.frameMs;
-  const { sender, receiver } = params.direction ?? DEFAULT_PARAMS.direction;
+  const direction = params.direction ?? DEFAULT_PARAMS.direction;
   if (!(J >= 0) || !Number.isFinite(J)) throw new Error(`jitterBufferMs must be a finite number >= 0, got ${J}`);
   if (!(frameMs > 0) || !Number.isFinite(frameMs)) throw new Error(`frameMs must be a finite number > 0, got ${frameMs}`);
+  const table = frameTable(events, { jitterBufferMs: J, frameMs, direction, observeEndMs: params.observeEndMs });
+  const { E, eventT, eventIssued, frames: f, logStart, logEnd } = table;
+  const n = f.length;
 
-  // ---- one pass over the log -------------------------------------------------------------------
-  const sentAt = new Map<number, number>();                       // seq -> earliest send time
-  const arrival = new Map<number, { t: number; path: unknown }>(); // seq -> earliest arrival
+  // ---- everything that is not a frame ----------------------------------------------------------
   const netchanges: number[] = [];
   const signals: number[] = [];
   const cpu_s: Record<string, number> = {};
-  let logStart = Infinity, logEnd = -Infinity;
-  let eventT: number | null = null;
   let handshakes = 0;
   const relayed = new Map<string, number>();   // relay name -> largest cumulative count
   const overhead = new Map<string, { keepalive: number; duplicate: number }>();   // role -> largest cumulative counts
-  let eventIssued = 0;
-
   for (const e of events) {
-    const t = e.t;
-    if (!num(t)) continue;
-    if (t < logStart) logStart = t;
-    if (t > logEnd) logEnd = t;
+    if (!num(e.t)) continue;
     switch (e.type) {
-      case 'audio.sent':
-        if (e.role === sender && num(e['seq'])) {
-          const seq = e['seq'], prev = sentAt.get(seq);
-          if (prev === undefined || t < prev) sentAt.set(seq, t);
-        }
-        break;
-      case 'audio.recv':
-        if (e.role === receiver && num(e['seq'])) {
-          const seq = e['seq'], prev = arrival.get(seq);
-          if (prev === undefined || t < prev.t) arrival.set(seq, { t, path: e['path'] });
-        }
-        break;
-      case 'event.fired':
-        if (e.role === 'harness' && (eventT === null || t < eventT)) {
-          eventT = t;
-          eventIssued = num(e['tIssued']) ? e['tIssued'] : t - 1;
-        }
-        break;
-      case 'netchange.detected': netchanges.push(t); break;
-      case 'signal.sent': signals.push(t); break;
+      case 'netchange.detected': netchanges.push(e.t); break;
+      case 'signal.sent': signals.push(e.t); break;
       // Each P2P connection is counted once: at the receiver, one end of every one of them.
-      case 'handshake.ok': if (e['with'] === 'peer' && e.role === receiver) handshakes++; break;
+      case 'handshake.ok': if (e['with'] === 'peer' && e.role === direction.receiver) handshakes++; break;
       case 'relay.bytes': {
         const relay = typeof e['relay'] === 'string' ? e['relay'] : 'quic';
         if (num(e['bytes']) && e['bytes'] > (relayed.get(relay) ?? 0)) relayed.set(relay, e['bytes']);
@@ -166,35 +148,15 @@ export function computeMetrics(events: LogEvent[], params: Partial<MetricParams>
       }
     }
   }
-  const observeEnd = params.observeEndMs ?? logEnd;
 
-  // ---- the observed frames, in seq order --------------------------------------------------------
-  const seqs = [...sentAt.keys()].sort((a, b) => a - b);
-  const n0 = seqs.length;
-  const fSeq = new Float64Array(n0), fDeadline = new Float64Array(n0), fArr = new Float64Array(n0);
-  const fState = new Uint8Array(n0), fPath = new Uint8Array(n0); // path of the first arrival
-  let n = 0, late = 0, lost = 0, firstSent = Infinity;
-  for (const s of sentAt.values()) if (s < firstSent) firstSent = s;
-  for (const seq of seqs) {
-    const s = sentAt.get(seq)!;
-    const deadline = s + J;
-    if (!(deadline > logStart && deadline <= observeEnd - J)) continue; // outside the observe window
-    const a = arrival.get(seq);
-    fSeq[n] = seq;
-    fDeadline[n] = deadline;
-    fArr[n] = a ? a.t : NaN;
-    fPath[n] = a?.path === 'direct' ? DIRECT : a?.path === 'relay' ? RELAY : OTHER;
-    const state = !a ? LOST : isOnTime(s, a.t, J) ? ON_TIME : LATE;
-    fState[n] = state;
-    if (state === LATE) late++; else if (state === LOST) lost++;
-    n++;
+  const concealed = (i: number) => f[i]!.state !== 'on-time';
+  const follows = (i: number) => i > 0 && f[i]!.seq === f[i - 1]!.seq + 1; // frame i is seq(i-1)+1
+  const post = (i: number) => f[i]!.deadline > E;
+  let late = 0, lost = 0, unsent = 0;
+  for (const x of f) {
+    if (x.state === 'late') late++; else if (x.state === 'lost') lost++;
+    if (!x.logged) unsent++;
   }
-  const concealed = (i: number) => fState[i] !== ON_TIME;
-  const follows = (i: number) => i > 0 && fSeq[i] === fSeq[i - 1]! + 1; // frame i is seq(i-1)+1
-
-  // E for the after-event metrics (the first frame's send time when nothing fired).
-  const E = eventT ?? (firstSent < Infinity ? firstSent : logStart);
-  const post = (i: number) => fDeadline[i]! > E;
 
   // ---- gap: longest consecutive-seq run of concealed post-event frames (earliest on ties) ---------
   let gapLen = 0, gapEnd = -1, runLen = 0;
@@ -209,24 +171,32 @@ export function computeMetrics(events: LogEvent[], params: Partial<MetricParams>
   let recovery: number | null = null;
   runLen = 0;
   for (let i = gapLen > 0 ? gapEnd + 1 : 0; i < n; i++) {
-    if (fState[i] !== ON_TIME) { runLen = 0; continue; }
+    if (concealed(i)) { runLen = 0; continue; }
     if (runLen > 0 && follows(i)) runLen++;
     else runLen = gapLen > 0 || post(i) ? 1 : 0; // with no gap, the run must start after E
-    if (runLen === RECOVERY_RUN) { recovery = ms(fDeadline[i - RECOVERY_RUN + 1]! - E); break; }
+    if (runLen === RECOVERY_RUN) { recovery = ms(f[i - RECOVERY_RUN + 1]!.deadline - E); break; }
   }
 
   // ---- direct: first direct frame after the first disrupted (concealed or relayed) frame D -------
   let direct: number | null = null;
   let d = -1;
-  for (let i = 0; i < n; i++) if (post(i) && (concealed(i) || fPath[i] === RELAY)) { d = i; break; }
+  for (let i = 0; i < n; i++) if (post(i) && (concealed(i) || f[i]!.path === 'relay')) { d = i; break; }
   for (let i = d >= 0 ? d + 1 : 0; i < n; i++) {
-    if ((d >= 0 || post(i)) && fPath[i] === DIRECT) { direct = ms(fArr[i]! - E); break; }
+    if ((d >= 0 || post(i)) && f[i]!.path === 'direct') { direct = ms(f[i]!.arrival! - E); break; }
   }
+
+  // ---- switch: the first frame sent at or after E that arrived (it can only have come by the path
+  // the strategy uses after the event), and the latency price of the path it ends on -------------
+  let switchT = Infinity;
+  for (const x of f) if (x.sentAt >= E && x.arrival !== null && x.arrival < switchT) switchT = x.arrival;
+  const lastSent = n ? f[n - 1]!.sentAt : -Infinity;
+  const tailDelays = f.filter((x) => x.arrival !== null && x.sentAt > lastSent - ADDED_DELAY_WINDOW_MS).map((x) => x.arrival! - x.sentAt);
+  const addedDelay = tailDelays.length && table.baseDelayMs !== null ? ms(median(tailDelays)! - table.baseDelayMs) : null;
 
   // ---- detection and its floors -----------------------------------------------------------------
   let detectT = Infinity;
   // The event took effect between tIssued and t: a detection in that window counts (slightly < 0).
-  const from = eventT === null ? E - 1 : eventIssued;
+  const from = eventT === null ? E - 1 : eventIssued!;
   for (const t of netchanges) if (t >= from && t < detectT) detectT = t;
   const detect = detectT === Infinity ? null : ms(detectT - E);
   const { rttMobileIntermediateMs: rMI, rttIntermediateAnswererMs: rIA, rttStandbyMs: rS } = params;
@@ -237,16 +207,19 @@ export function computeMetrics(events: LogEvent[], params: Partial<MetricParams>
   for (const t of signals) if (eventT === null || t >= eventT) signalMsgs++;
 
   let preEvent = 0; // always 0 without an event: every deadline is after the first send time
-  for (let i = 0; i < n; i++) if (concealed(i) && fDeadline[i]! >= E - PRE_EVENT_MS && fDeadline[i]! < E) preEvent++;
+  for (let i = 0; i < n; i++) if (concealed(i) && f[i]!.deadline >= E - PRE_EVENT_MS && f[i]!.deadline < E) preEvent++;
 
   return {
     gap_ms: gapLen * frameMs,
     concealed_ms: (late + lost) * frameMs,
     recovery_ms: recovery,
     direct_ms: direct,
+    switch_ms: switchT === Infinity ? null : ms(switchT - E),
     limit_ms: limit,
     limit_standby_ms: limitStandby,
     detect_ms: detect,
+    base_delay_ms: table.baseDelayMs === null ? null : ms(table.baseDelayMs),
+    added_delay_ms: addedDelay,
     relay_bytes: [...relayed.values()].reduce((a, b) => a + b, 0),
     dup_bytes: [...overhead.values()].reduce((a, o) => a + o.duplicate, 0),
     keepalive_bps: logEnd > logStart
@@ -258,6 +231,7 @@ export function computeMetrics(events: LogEvent[], params: Partial<MetricParams>
     frames_on_time: n - late - lost,
     frames_late: late,
     frames_lost: lost,
+    frames_unsent: unsent,
     pre_event_concealed: preEvent,
     cpu_s,
     event_t: eventT,

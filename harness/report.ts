@@ -7,6 +7,7 @@ import { REPO } from './driver.ts';
 import { computeFrames, type FrameRow } from './timeline.ts';
 import { EVENT_WINDOW_NOTE, METRIC_GLOSSARY } from './metrics.ts';
 import { mergeLogs } from './run.ts';
+import { bootstrapCi, censoredMedian, formatValue, measuredMedian, type Censored } from './stats.ts';
 
 /** What every reader of a report should know about the comparison (docs/strategies.md has the sources). */
 export const REPORT_NOTES = [
@@ -21,13 +22,21 @@ export const REPORT_NOTES = [
 
 export const REPORTS = path.join(REPO, 'reports');
 
+/** One scored run: ok or failed (invalid runs are never scored). A failed run is never a success
+ *  and may have no metrics (its metric fields are then null). */
 export interface ChartRow {
   id: string; label: string; nat: string; event: string; link: string; rep: number;
-  gap_ms: number; recovery_ms: number | null; direct_ms: number | null; limit_ms: number | null;
-  limit_standby_ms: number | null; detect_ms: number | null; success: boolean; relay_bytes: number;
-  dup_bytes: number; keepalive_bps: number;
-  handshakes: number; signal_msgs: number; cpu_s: number;
+  status: 'ok' | 'failed'; error: string | null;
+  /** Recovered inside the window, and not failed; otherwise its times are censored at window_ms. */
+  success: boolean; window_ms: number;
+  gap_ms: number | null; recovery_ms: number | null; direct_ms: number | null; switch_ms: number | null; limit_ms: number | null;
+  limit_standby_ms: number | null; detect_ms: number | null; relay_bytes: number | null;
+  dup_bytes: number | null; keepalive_bps: number | null;
+  handshakes: number | null; signal_msgs: number | null; cpu_s: number | null;
 }
+
+/** A run whose scenario did not happen: listed, never scored, not in N. */
+export interface InvalidRun { id: string; label: string; event: string; reason: string }
 
 const natName = (n: RunRecord['spec']['nat']) =>
   (n.answerer === n.wifi && n.wifi === n.cellular ? n.answerer : `${n.answerer} / ${n.wifi} / ${n.cellular}`);
@@ -36,42 +45,73 @@ const linkName = (l: RunRecord['spec']['links']) => {
   return v.every((x) => x === v[0]) ? v[0]! : v.join(' / ');
 };
 
+/** Every scored run (ok and failed), failed ones with or without metrics. */
 export function chartRows(records: RunRecord[]): ChartRow[] {
-  return records.filter((r) => r.status === 'ok' && r.metrics).map((r) => {
-    const m = r.metrics!;
-    return {
+  return records.flatMap((r) => {
+    if (r.status === 'invalid') return [];
+    const m = r.metrics;
+    return [{
       id: r.id, label: r.label, nat: natName(r.spec.nat), event: r.spec.event, link: linkName(r.spec.links), rep: r.spec.rep,
-      gap_ms: m.gap_ms, recovery_ms: m.recovery_ms, direct_ms: m.direct_ms, limit_ms: m.limit_ms,
-      limit_standby_ms: m.limit_standby_ms, detect_ms: m.detect_ms, success: m.success, relay_bytes: m.relay_bytes,
-      dup_bytes: m.dup_bytes ?? 0, keepalive_bps: m.keepalive_bps ?? 0,
-      handshakes: m.handshakes, signal_msgs: m.signal_msgs,
-      cpu_s: Object.values(m.cpu_s).reduce((a, b) => a + b, 0),
-    };
+      status: r.status, error: r.error ?? null,
+      success: r.status === 'ok' && m?.success === true, window_ms: r.spec.observeS * 1000,
+      gap_ms: m?.gap_ms ?? null, recovery_ms: m?.recovery_ms ?? null, direct_ms: m?.direct_ms ?? null, switch_ms: m?.switch_ms ?? null, limit_ms: m?.limit_ms ?? null,
+      limit_standby_ms: m?.limit_standby_ms ?? null, detect_ms: m?.detect_ms ?? null, relay_bytes: m?.relay_bytes ?? null,
+      dup_bytes: m ? m.dup_bytes ?? 0 : null, keepalive_bps: m ? m.keepalive_bps ?? 0 : null,
+      handshakes: m?.handshakes ?? null, signal_msgs: m?.signal_msgs ?? null,
+      cpu_s: m ? Object.values(m.cpu_s).reduce((a, b) => a + b, 0) : null,
+    }];
   });
+}
+
+export function invalidRuns(records: RunRecord[]): InvalidRun[] {
+  return records.filter((r) => r.status === 'invalid').map((r) => ({ id: r.id, label: r.label, event: r.spec.event, reason: r.error ?? '' }));
+}
+
+export type TimeMetric = 'gap_ms' | 'recovery_ms' | 'direct_ms' | 'switch_ms';
+
+/** A run's time metric, censored at the observe window when the run never reached it: gap and
+ *  recovery when it did not recover (the gap never ended), direct_ms when it never went direct
+ *  again, switch_ms when no frame sent after the event arrived; a failed run's times are all
+ *  censored (its measurements stopped early). */
+export function outcome(r: ChartRow, metric: TimeMetric): Censored {
+  const v = r[metric];
+  const reached = metric === 'direct_ms' || metric === 'switch_ms' ? r.status === 'ok' && v !== null : r.success;
+  return reached ? { value: v!, censored: false } : { value: r.window_ms, censored: true };
+}
+
+export const NOT_RECOVERED = 'not recovered (censored at window)';
+
+/** CDF points of a time metric per strategy: y = rank / N over ALL the strategy's runs, censored
+ *  runs at +∞ (never drawn), so a strategy that lost runs stops below 1. */
+export function cdfPoints(rows: ChartRow[], metric: TimeMetric): { label: string; ms: number; cdf: number }[] {
+  return [...groupBy(rows, (r) => r.label)].flatMap(([label, rs]) => rs.map((r) => outcome(r, metric))
+    .filter((o) => !o.censored).map((o) => o.value).sort((a, b) => a - b)
+    .map((ms, i) => ({ label, ms, cdf: (i + 1) / rs.length })));
 }
 
 type Spec = Record<string, unknown>;
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
-export function gapCdfSpec(rows: ChartRow[], title = 'Audio gap after the event: CDF per strategy'): Spec {
+export function gapCdfSpec(rows: ChartRow[], title = 'Audio gap after the event: CDF per strategy (runs that did not recover at +∞: the curve stops below 1)'): Spec {
   return {
-    $schema: SCHEMA, title, width: 520, height: 300, data: { values: rows },
-    transform: [
-      { window: [{ op: 'cume_dist', as: 'cdf' }], sort: [{ field: 'gap_ms' }], groupby: ['label'] },
-    ],
+    $schema: SCHEMA, title, width: 520, height: 300, data: { values: cdfPoints(rows, 'gap_ms') },
     mark: { type: 'line', interpolate: 'step-after', point: true },
     encoding: {
-      x: { field: 'gap_ms', type: 'quantitative', title: 'gap_ms (longest run of concealed frames)' },
-      y: { field: 'cdf', type: 'quantitative', title: 'fraction of runs', scale: { domain: [0, 1] } },
-      color: { field: 'label', type: 'nominal', title: 'strategy' },
+      x: { field: 'ms', type: 'quantitative', title: 'gap_ms (longest run of concealed frames)' },
+      y: { field: 'cdf', type: 'quantitative', title: 'fraction of all runs', scale: { domain: [0, 1] } },
+      // every strategy in the legend, even one that never recovered (no point to draw)
+      color: { field: 'label', type: 'nominal', title: 'strategy', scale: { domain: [...new Set(rows.map((r) => r.label))] } },
     },
   };
 }
 
-/** Box plots of one metric per NAT preset, one panel per event, with the median physical floor. */
-export function boxSpec(rows: ChartRow[], metric: 'recovery_ms' | 'gap_ms', title: string): Spec {
+/** Box plots of one metric per NAT preset, one panel per event. Runs that did not recover sit at
+ *  the window's top, marked. The physical floors are drawn on switch_ms only: the jitter buffer's
+ *  slack can push gap_ms below a floor, a switch cannot be faster (docs/metrics.md). */
+export function boxSpec(rows: ChartRow[], metric: 'recovery_ms' | 'gap_ms' | 'switch_ms', title: string): Spec {
+  const values = rows.map((r) => { const o = outcome(r, metric); return { ...r, [metric]: o.value, outcome: o.censored ? NOT_RECOVERED : 'recovered' }; });
   return {
-    $schema: SCHEMA, title, data: { values: rows.filter((r) => r[metric] !== null) },
+    $schema: SCHEMA, title, data: { values },
     facet: { column: { field: 'event', type: 'nominal', title: null } },
     spec: {
       width: 260, height: 240,
@@ -79,20 +119,29 @@ export function boxSpec(rows: ChartRow[], metric: 'recovery_ms' | 'gap_ms', titl
         { mark: { type: 'boxplot', extent: 'min-max' },
           encoding: { x: { field: 'nat', type: 'nominal', title: 'NAT preset' }, xOffset: { field: 'label' },
             y: { field: metric, type: 'quantitative', title: metric }, color: { field: 'label', type: 'nominal', title: 'strategy' } } },
-        { mark: { type: 'tick', color: 'black', thickness: 2, size: 40 },
-          encoding: { x: { field: 'nat', type: 'nominal' }, y: { aggregate: 'median', field: 'limit_ms', type: 'quantitative' },
-            tooltip: [{ aggregate: 'median', field: 'limit_ms', type: 'quantitative', title: 'limit_ms (median)' }] } },
-        { mark: { type: 'tick', color: 'gray', thickness: 2, size: 40, strokeDash: [4, 2] },
-          encoding: { x: { field: 'nat', type: 'nominal' }, y: { aggregate: 'median', field: 'limit_standby_ms', type: 'quantitative' },
-            tooltip: [{ aggregate: 'median', field: 'limit_standby_ms', type: 'quantitative', title: 'limit_standby_ms (median)' }] } },
+        { transform: [{ filter: { field: 'outcome', equal: NOT_RECOVERED } }],
+          mark: { type: 'point', filled: true, size: 60, color: '#d62728' },
+          encoding: { x: { field: 'nat', type: 'nominal' }, xOffset: { field: 'label' }, y: { field: metric, type: 'quantitative' },
+            shape: { field: 'outcome', type: 'nominal', title: null, scale: { range: ['triangle-up'] }, legend: { labelLimit: 300 } },
+            tooltip: [{ field: 'id', title: 'run' }, { field: 'label', title: 'strategy' }, { field: 'status' }, { field: 'error' }] } },
+        ...(metric === 'switch_ms' ? FLOOR_LAYERS : []),
       ],
     },
   };
 }
 
+const FLOOR_LAYERS = [
+  { mark: { type: 'tick', color: 'black', thickness: 2, size: 40 },
+    encoding: { x: { field: 'nat', type: 'nominal' }, y: { aggregate: 'median', field: 'limit_ms', type: 'quantitative' },
+      tooltip: [{ aggregate: 'median', field: 'limit_ms', type: 'quantitative', title: 'limit_ms (median)' }] } },
+  { mark: { type: 'tick', color: 'gray', thickness: 2, size: 40, strokeDash: [4, 2] },
+    encoding: { x: { field: 'nat', type: 'nominal' }, y: { aggregate: 'median', field: 'limit_standby_ms', type: 'quantitative' },
+      tooltip: [{ aggregate: 'median', field: 'limit_standby_ms', type: 'quantitative', title: 'limit_standby_ms (median)' }] } },
+];
+
 export function successSpec(rows: ChartRow[]): Spec {
   return {
-    $schema: SCHEMA, title: 'Success rate (recovered inside the window): strategy × NAT × event', data: { values: rows },
+    $schema: SCHEMA, title: 'Success rate (recovered inside the window, over ok and failed runs): strategy × NAT × event', data: { values: rows },
     transform: [{ calculate: 'datum.success ? 1 : 0', as: 'ok' }],
     mark: 'rect', width: 420, height: { step: 28 },
     encoding: {
@@ -124,25 +173,6 @@ export function timelineSpec(frames: FrameRow[], title: string, marks: { t: numb
   };
 }
 
-// -- statistics -----------------------------------------------------------------------------------
-export function median(xs: number[]): number | null {
-  if (!xs.length) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/** 95 % percentile-bootstrap CI of the median (seeded, so a report is reproducible). */
-export function bootstrapCi(xs: number[], resamples = 1000, seed = 1): [number, number] | null {
-  if (xs.length < 2) return null;
-  let state = seed >>> 0 || 1;
-  const rand = () => { state ^= state << 13; state ^= state >>> 17; state ^= state << 5; return (state >>> 0) / 2 ** 32; };
-  const meds: number[] = [];
-  for (let i = 0; i < resamples; i++) meds.push(median(xs.map(() => xs[Math.floor(rand() * xs.length)]!))!);
-  meds.sort((a, b) => a - b);
-  return [meds[Math.floor(0.025 * resamples)]!, meds[Math.ceil(0.975 * resamples) - 1]!];
-}
-
 function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
   const m = new Map<string, T[]>();
   for (const x of xs) { const k = key(x); m.set(k, [...(m.get(k) ?? []), x]); }
@@ -150,36 +180,49 @@ function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
 }
 
 const esc = (s: unknown) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-const fmt = (v: number | null, digits = 0) => (v === null ? '∅' : v.toFixed(digits));
-const ci = (xs: number[]) => { const c = bootstrapCi(xs); return c ? ` [${fmt(c[0])}, ${fmt(c[1])}]` : ''; };
+const ci = (xs: Censored[]) => { const c = bootstrapCi(xs); return c ? ` [${formatValue(c[0])}, ${formatValue(c[1])}]` : ''; };
 
 function summaryTable(rows: ChartRow[]): string {
   const head = '<tr><th>strategy</th><th>NAT</th><th>event</th><th>runs</th><th>success</th><th>gap_ms median [95% CI]</th><th>recovery_ms median [95% CI]</th><th>direct_ms median</th><th>limit_ms median</th></tr>';
   const body = [...groupBy(rows, (r) => `${r.label}\0${r.nat}\0${r.event}`).entries()].map(([k, rs]) => {
     const [label, nat, event] = k.split('\0');
-    const num = (f: (r: ChartRow) => number | null) => rs.map(f).filter((x): x is number => x !== null);
-    const gap = num((r) => r.gap_ms), rec = num((r) => r.recovery_ms);
+    const [gap, rec, direct] = (['gap_ms', 'recovery_ms', 'direct_ms'] as const).map((m) => rs.map((r) => outcome(r, m)));
     return `<tr><td>${esc(label)}</td><td>${esc(nat)}</td><td>${esc(event)}</td><td>${rs.length}</td>` +
-      `<td>${rs.filter((r) => r.success).length}/${rs.length}</td><td>${fmt(median(gap))}${ci(gap)}</td>` +
-      `<td>${fmt(median(rec))}${ci(rec)}</td><td>${fmt(median(num((r) => r.direct_ms)))}</td><td>${fmt(median(num((r) => r.limit_ms)))}</td></tr>`;
+      `<td>${rs.filter((r) => r.success).length}/${rs.length}</td><td>${esc(formatValue(censoredMedian(gap!)) + ci(gap!))}</td>` +
+      `<td>${esc(formatValue(censoredMedian(rec!)) + ci(rec!))}</td><td>${esc(formatValue(censoredMedian(direct!)))}</td>` +
+      `<td>${formatValue(measuredMedian(rs.map((r) => r.limit_ms)))}</td></tr>`;
   });
   return `<table>${head}${body.join('')}</table>`;
 }
 
 function overheadTable(rows: ChartRow[]): string {
-  const head = '<tr><th>strategy</th><th>runs</th><th>relay bytes (median)</th><th>duplicated bytes (median)</th><th>keepalive B/s (median)</th><th>handshakes (median)</th><th>signalling msgs after the event (median)</th><th>CPU s, all roles (median)</th></tr>';
+  const head = '<tr><th>strategy</th><th>runs</th><th>runs with costs</th><th>relay bytes (median)</th><th>duplicated bytes (median)</th><th>keepalive B/s (median)</th><th>handshakes (median)</th><th>signalling msgs after the event (median)</th><th>CPU s, all roles (median)</th></tr>';
   const body = [...groupBy(rows, (r) => r.label).entries()].map(([label, rs]) =>
-    `<tr><td>${esc(label)}</td><td>${rs.length}</td><td>${fmt(median(rs.map((r) => r.relay_bytes)))}</td>` +
-    `<td>${fmt(median(rs.map((r) => r.dup_bytes)))}</td><td>${fmt(median(rs.map((r) => r.keepalive_bps)))}</td>` +
-    `<td>${fmt(median(rs.map((r) => r.handshakes)))}</td><td>${fmt(median(rs.map((r) => r.signal_msgs)))}</td>` +
-    `<td>${fmt(median(rs.map((r) => r.cpu_s)), 2)}</td></tr>`);
+    `<tr><td>${esc(label)}</td><td>${rs.length}</td><td>${rs.filter((r) => r.cpu_s !== null).length}</td>` +
+    `<td>${formatValue(measuredMedian(rs.map((r) => r.relay_bytes)))}</td><td>${formatValue(measuredMedian(rs.map((r) => r.dup_bytes)))}</td>` +
+    `<td>${formatValue(measuredMedian(rs.map((r) => r.keepalive_bps)))}</td><td>${formatValue(measuredMedian(rs.map((r) => r.handshakes)))}</td>` +
+    `<td>${formatValue(measuredMedian(rs.map((r) => r.signal_msgs)))}</td><td>${formatValue(measuredMedian(rs.map((r) => r.cpu_s)), 2)}</td></tr>`);
   return `<table>${head}${body.join('')}</table>`;
 }
 
-/** One representative run per strategy (the median gap) for the timelines. */
-function representatives(rows: ChartRow[]): ChartRow[] {
-  return [...groupBy(rows, (r) => r.label).values()].map((rs) => [...rs].sort((a, b) => a.gap_ms - b.gap_ms)[rs.length >> 1]!);
+/** Runs listed by id with their reason: failed (scored) or invalid (not scored). */
+function runList(runs: { id: string; label: string; event: string; reason: string }[]): string {
+  return `<table><tr><th>run</th><th>strategy</th><th>event</th><th>reason</th></tr>${runs.map((r) =>
+    `<tr><td>${esc(r.id)}</td><td>${esc(r.label)}</td><td>${esc(r.event)}</td><td>${esc(r.reason)}</td></tr>`).join('')}</table>`;
 }
+
+/** One representative run per strategy (the median gap, non-recovered runs ranked last) for the
+ *  timelines; only runs with metrics have a timeline to draw. */
+function representatives(rows: ChartRow[]): ChartRow[] {
+  const rank = (r: ChartRow) => (r.success ? r.gap_ms! : Infinity);
+  return [...groupBy(rows.filter((r) => r.gap_ms !== null), (r) => r.label).values()]
+    .map((rs) => [...rs].sort((a, b) => rank(a) - rank(b) || a.gap_ms! - b.gap_ms!)[rs.length >> 1]!);
+}
+
+export const COUNTING_RULE = 'Every run counts. N is every ok and failed run of a group; success is x/N. A run that did not recover ' +
+  'inside the observe window, or failed, has its gap_ms and recovery_ms censored at the window (direct_ms too when it never went direct ' +
+  'again): a median or CI bound that reaches such a run is printed "> window" (a lower bound), CDFs put it at +∞ (the curve stops ' +
+  'below 1), box plots draw it at the window\'s top as a red triangle. Invalid runs (the scenario did not happen) are listed below, never scored.';
 
 const inline = (rel: string) => readFileSync(path.join(REPO, 'node_modules', rel), 'utf8').replace(/<\/script/gi, '<\\/script');
 
@@ -187,22 +230,26 @@ export function writeReport(bench: string, resultsDir = path.join(REPO, 'results
   const dir = path.join(resultsDir, bench);
   if (!existsSync(dir)) throw new Error(`no bench '${bench}' in ${resultsDir} (run \`make bench\` first)`);
   const records = readRecords(dir);
+  if (!records.length) throw new Error(`bench '${bench}' has no finished run to report yet`);
   const rows = chartRows(records);
-  if (!rows.length) throw new Error(`bench '${bench}' has no successful run to report yet`);
+  const invalid = invalidRuns(records);
   const meta = existsSync(path.join(dir, 'bench.json')) ? JSON.parse(readFileSync(path.join(dir, 'bench.json'), 'utf8')) : {};
   const charts: { id: string; spec: Spec }[] = [
     { id: 'gap-cdf', spec: gapCdfSpec(rows) },
-    { id: 'recovery-box', spec: boxSpec(rows, 'recovery_ms', 'recovery_ms per NAT preset (black tick: median limit_ms; dashed: limit_standby_ms)') },
-    { id: 'gap-box', spec: boxSpec(rows, 'gap_ms', 'gap_ms per NAT preset (black tick: median limit_ms; dashed: limit_standby_ms)') },
+    { id: 'switch-box', spec: boxSpec(rows, 'switch_ms', 'switch_ms per NAT preset against the floors (black tick: median limit_ms; dashed: limit_standby_ms)') },
+    { id: 'recovery-box', spec: boxSpec(rows, 'recovery_ms', 'recovery_ms per NAT preset') },
+    { id: 'gap-box', spec: boxSpec(rows, 'gap_ms', 'gap_ms per NAT preset') },
     { id: 'success', spec: successSpec(rows) },
   ];
   for (const r of representatives(rows)) {
     const events = mergeLogs(path.join(dir, 'runs', r.id));
-    const { frames, marks } = computeFrames(events, 80);
+    // the run's own J and observe end: the timeline classifies frames exactly as its metrics did
+    const rec = records.find((x) => x.id === r.id) as RunRecord & { observeEnd?: number };
+    const { frames, marks } = computeFrames(events, rec.spec.jitterBufferMs, rec.observeEnd);
     const near = frames.filter((f) => f.tRel >= -1000 && f.tRel <= 3000);   // the interesting part, readable
-    charts.push({ id: `timeline-${charts.length}`, spec: timelineSpec(near, `Timeline: ${r.label}, ${r.nat}, ${r.event} (run ${r.id}, gap ${r.gap_ms} ms)`, marks) });
+    charts.push({ id: `timeline-${charts.length}`, spec: timelineSpec(near, `Timeline: ${r.label}, ${r.nat}, ${r.event} (run ${r.id}, gap ${formatValue(outcome(r, 'gap_ms'), 0, ' ms')})`, marks) });
   }
-  const failed = records.filter((r) => r.status === 'failed');
+  const failed = rows.filter((r) => r.status === 'failed');
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>migbench report: ${esc(bench)}</title>
 <style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}
@@ -212,12 +259,13 @@ td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f4f4f
 <script>${inline('vega-embed/build/vega-embed.min.js')}</script>
 </head><body>
 <h1>migbench report: ${esc(bench)}</h1>
-<p>${records.length} runs (${rows.length} ok, ${failed.length} failed). Generated ${esc(new Date().toISOString())} from <code>results/${esc(bench)}</code>.</p>
-<h2>Summary</h2>${summaryTable(rows)}
+<p>${records.length} runs: ${rows.length - failed.length} ok, ${failed.length} failed (both scored: N = ${rows.length}), ${invalid.length} invalid (not scored). Generated ${esc(new Date().toISOString())} from <code>results/${esc(bench)}</code>.</p>
+<h2>Summary</h2><p>${esc(COUNTING_RULE)}</p>${summaryTable(rows)}
 <h2>Charts</h2>
 ${charts.map((c) => `<div class="chart" id="${c.id}"></div>`).join('\n')}
 <h2>Overhead</h2>${overheadTable(rows)}
-${failed.length ? `<h2>Failed runs</h2><table><tr><th>run</th><th>reason</th></tr>${failed.map((f) => `<tr><td>${esc(f.id)}</td><td>${esc(f.error)}</td></tr>`).join('')}</table>` : ''}
+${failed.length ? `<h2>Failed runs (in N, never a success)</h2>${runList(failed.map((f) => ({ ...f, reason: f.error ?? '' })))}` : ''}
+${invalid.length ? `<h2>Invalid runs (the scenario did not happen: not in N, never scored)</h2>${runList(invalid)}` : ''}
 <h2>Notes</h2><ul>${REPORT_NOTES.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>
 <h2>Glossary</h2><p>${esc(EVENT_WINDOW_NOTE)}</p><table>${Object.entries(METRIC_GLOSSARY).map(([k, v]) => `<tr><td><code>${k}</code></td><td>${esc(v)}</td></tr>`).join('')}</table>
 <h2>Run metadata</h2><pre>${esc(JSON.stringify({ versions: meta.versions, host: meta.host, config: meta.config, invocations: meta.invocations }, null, 2))}</pre>

@@ -11,6 +11,7 @@ import { loadStrategy } from '../strategies/registry.ts';
 import { REPO, TopologyDriver, type BuildInfo, type Calibration, type EventResult, type HostProcess, type LinkProfile, type LinkSlot, type NatSlot } from './driver.ts';
 import { computeMetrics, type RunMetrics } from './metrics.ts';
 import { natBehaviour, checkLinkProfile } from './presets.ts';
+import { eventProblem, invalidReason, startOnFor, verifyScenario, type HarnessLine } from './scenario.ts';
 
 export const EVENTS = ['wifi-to-cellular', 'cellular-to-wifi', 'nat-rebind', 'mapping-timeout', 'answerer-rebind', 'blackout:<s>',
   'intermediate-down:<s>', 'none'];
@@ -72,6 +73,8 @@ export async function validateSpec(spec: RunSpec): Promise<void> {
   for (const v of Object.values(spec.nat)) natBehaviour(v);
   for (const v of Object.values(spec.links)) if (typeof v === 'string') checkLinkProfile(v);
   checkEvent(spec.event);
+  const noOp = eventProblem(spec.event);
+  if (noOp) throw new Error(noOp);
   const pairs = spec.pairs ?? 1;
   if (!Number.isInteger(pairs) || pairs < 1 || pairs > MAX_PAIRS) throw new Error(`pairs must be an integer from 1 to ${MAX_PAIRS}, got ${spec.pairs}`);
   for (const [k, v] of Object.entries(spec.options)) {
@@ -119,13 +122,22 @@ export function milestone(p: HostProcess, what: string, timeoutMs: number): Prom
   });
 }
 
-/** The uplink the mobile uses after the event: where the limit's RTTs are measured. */
-const uplinkAfter = (event: string) => (event === 'wifi-to-cellular' ? 'cellular' : 'wifi');
+/** The uplinks after the event: the one the mobile's default route uses (the relay floor's
+ *  mobile-intermediate RTT), and the one a make-before-break strategy can still use (the standby
+ *  floor's direct path): after a Wi-Fi rebind or blackout that is cellular, whose path was warm. */
+export function uplinksAfter(event: string): { route: 'wifi' | 'cellular'; surviving: 'wifi' | 'cellular' } {
+  const [name, target] = event.split('@');
+  if (name === 'wifi-to-cellular') return { route: 'cellular', surviving: 'cellular' };
+  if (name === 'cellular-to-wifi') return { route: 'wifi', surviving: 'wifi' };
+  const onMobileUplink = /^(nat-rebind|mapping-timeout|blackout:.*)$/.test(name!);
+  if (onMobileUplink) return { route: 'wifi', surviving: target === 'cellular' ? 'wifi' : 'cellular' };
+  return { route: 'wifi', surviving: 'wifi' };   // answerer-rebind, intermediate-down, none: the mobile's uplinks are untouched
+}
 
 export function rttsFor(cal: Calibration[], event: string): { mobileIntermediate?: number; intermediateAnswerer?: number; standby?: number } {
   const median = (p: string) => cal.find((c) => c.path === p)?.median;
-  const up = uplinkAfter(event);
-  return { mobileIntermediate: median(`${up}+intermediate`), intermediateAnswerer: median('answerer+intermediate'), standby: median(`${up}+answerer`) };
+  const { route, surviving } = uplinksAfter(event);
+  return { mobileIntermediate: median(`${route}+intermediate`), intermediateAnswerer: median('answerer+intermediate'), standby: median(`${surviving}+answerer`) };
 }
 
 /** Runs one spec. `signal` (deadline, Ctrl-C) tears the run down at once and rejects with its reason. */
@@ -188,7 +200,7 @@ async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: T
   const phase = (name: string, say = name) => { phases[name] = Date.now() - t0; progress(say); };
   {
     phase('build', 'building topology');
-    const info: BuildInfo = await driver.build({ topology: (spec.pairs ?? 1) > 1 ? `pairs:${spec.pairs}` : 'mobile', nat: spec.nat, links: spec.links, seed: spec.seed });
+    const info: BuildInfo = await driver.build({ topology: (spec.pairs ?? 1) > 1 ? `pairs:${spec.pairs}` : 'mobile', nat: spec.nat, links: spec.links, seed: spec.seed, startOn: startOnFor([spec.event]) });
     phase('calibrate', 'measuring RTTs');
     const calibration = await driver.calibrate(10);
     // One pair, or N (topology pairs:N): pair 1 logs into the run folder as always, pair k > 1
@@ -204,13 +216,24 @@ async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: T
     }));
     const allPairings = pairs.map((p) => p.pairing);
     const interConfig = () => roleConfig(spec, info, 'intermediate', allPairings[0]!, dir, { pairings: allPairings });
-    procs.set('intermediate', await startRole(driver, interConfig()));
+    // Every role process ever started, and when it exited: a role that dies inside the observe
+    // window fails the run (its frames would otherwise just stop counting).
+    const started: { name: string; p: HostProcess; exitedAt?: number; killed?: boolean }[] = [];
+    const start = async (name: string, config: RoleConfig, host?: string) => {
+      const p = await startRole(driver, config, host);
+      const entry: (typeof started)[number] = { name, p };
+      started.push(entry);
+      void p.exited.then(() => { entry.exitedAt = Date.now(); });
+      procs.set(name, p);
+      return p;
+    };
+    await start('intermediate', interConfig());
     phase('roles', 'starting roles');
     await milestone(procs.get('intermediate')!, 'ready', 20000);
     for (const p of pairs) {
       mkdirSync(p.dir, { recursive: true });
       for (const role of ['answerer', 'mobile'] as const) {
-        procs.set(p.key(role), await startRole(driver, roleConfig(spec, info, role, p.pairing, p.dir, { host: p[role] }), p[role]));
+        await start(p.key(role), roleConfig(spec, info, role, p.pairing, p.dir, { host: p[role] }), p[role]);
       }
     }
     for (const p of pairs) await milestone(procs.get(p.key('mobile'))!, 'audio', 30000);
@@ -222,6 +245,7 @@ async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: T
     /** intermediate-down:<s>: kill it now, start it again (same config, its log appended) after s seconds. */
     const intermediateDown = async (name: string, seconds: number): Promise<EventResult> => {
       const old = procs.get('intermediate')!;
+      started.find((x) => x.p === old)!.killed = true;
       const tIssued = Date.now();
       await old.signal('KILL');
       const code = await old.exited;
@@ -229,8 +253,7 @@ async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: T
       logHarness({ t, type: 'role.exit', of: 'intermediate', code });
       restarts.push(setTimeout(() => void (async () => {
         const tRestart = Date.now();
-        const p = await startRole(driver, interConfig());
-        procs.set('intermediate', p);
+        const p = await start('intermediate', interConfig());
         await milestone(p, 'ready', 20000);
         logHarness({ t: Date.now(), type: 'event.restored', name, tIssued: tRestart });
       })().catch((e: Error) => logHarness({ t: Date.now(), type: 'error', message: `restarting the intermediate: ${e.message}` })), seconds * 1000));
@@ -245,14 +268,22 @@ async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: T
         const ev = down ? await intermediateDown(name, Number(down[1]))
           : await driver.fire(name, n > 1 ? (name === 'answerer-rebind' ? p.answerer : p.mobile) : undefined);
         logHarness({ t: ev.t, type: 'event.fired', name, tIssued: ev.tIssued, ...(n > 1 && !down ? { host: ev.host } : {}) });
+        fired.push(ev);
         first ??= ev;
       }
       eventT ??= first!.t;
       return first!;
     };
     let eventT: number | null = null;
+    const fired: EventResult[] = [];   // every event of every pair, for the scenario checks
     await drive({ spec, dir, info, calibration, fire, phase, cli: () => driver.cli(), driver });
     const observeEnd = Date.now();
+    const died = started.filter((x) => !x.killed && x.exitedAt !== undefined && x.exitedAt < observeEnd);
+    // Did the scenario happen? Judged from the testbed before the roles stop (a blackout or an
+    // intermediate restart still in progress must not be cut short by the teardown).
+    const harnessLines = readFileSync(harnessLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as HarnessLine);
+    const checks = await verifyScenario(driver, fired, harnessLines, observeEnd);
+    const invalid = invalidReason(checks);
     for (const r of restarts) clearTimeout(r);
     for (const [, p] of [...procs].reverse()) await p.signal('TERM');   // mobiles first, the intermediate last
     let grace: NodeJS.Timeout | undefined;   // roles get 8 s to flush and exit; the driver kills the rest
@@ -277,7 +308,9 @@ async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: T
         ...mergeLogs(p.dir).filter((e) => e.role === 'answerer' || e.role === 'mobile'),
       ].sort((a, b) => a.t - b.t), params),
     })) : undefined;
-    const meta = { id, label: spec.strategy, status: 'ok', spec, eventT, observeEnd, phases, emulation: info.emulation, buildMs: info.buildMs, calibration, rtts, topology: info, pairs: pairMetrics };
+    const status = invalid ? 'invalid' : died.length ? 'failed' : 'ok';
+    const error = invalid ? `scenario did not happen: ${invalid}` : died.length ? `role ${died.map((x) => `${x.name} exited at ${((x.exitedAt! - (eventT ?? observeEnd)) / 1000).toFixed(1)} s after the event`).join(', ')}, before the observe window ended` : undefined;
+    const meta = { id, label: spec.strategy, status, ...(error ? { error } : {}), spec, eventT, observeEnd, phases, checks, emulation: info.emulation, buildMs: info.buildMs, calibration, rtts, topology: info, pairs: pairMetrics };
     writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, metrics }, null, 2));
     return { id, dir, metrics, meta };
   }

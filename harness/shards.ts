@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node
 import path from 'node:path';
 import { readRecords, writeCsv, type RunRecord } from './bench.ts';
 import { expand, validateConfig, type BenchConfig } from './config.ts';
-import { median } from './report.ts';
+import { median } from './stats.ts';
 
 export interface Shard { index: number; count: number }
 

@@ -1,11 +1,14 @@
 // Runs one role of one strategy as its own process:
 //   node --import tsx strategies/run-role.ts <strategy> <role> <context.json>
-// SIGTERM/SIGINT abort the role's signal; the role returns, its CPU time is logged, the log is
-// flushed. Milestones go to stdout as JSON lines for the harness.
+// SIGTERM/SIGINT abort the role's signal; the role returns, its overhead counters and CPU time are
+// logged, the log is flushed. Milestones go to stdout as JSON lines for the harness.
+// CPU time is the process's own plus that of the children it has waited for (coturn beside the
+// intermediate, `ip` helpers), so a role that spawns its work is not cheaper on paper.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RoleConfig, RoleContext, Strategy, StrategyRole } from './contract.ts';
 import { EventLogger } from './shared/events.ts';
+import { logOverhead } from './shared/overhead.ts';
 import { loadStrategy } from './registry.ts';
 
 const [name, role, configFile] = process.argv.slice(2) as [string, StrategyRole, string];
@@ -25,6 +28,7 @@ const ctx: RoleContext = {
   report: (milestone, detail = {}) => process.stdout.write(JSON.stringify({ milestone, role, ...detail }) + '\n'),
 };
 log.log('role.start', { strategy: name });
+const stopOverhead = logOverhead(log);
 let code = 0;
 try {
   await strategy[role](ctx);
@@ -33,7 +37,18 @@ try {
   log.log('error', { message: (e as Error).stack ?? String(e) });
   console.error(`${name}/${role}: ${(e as Error).stack ?? e}`);
 }
+stopOverhead();
 const cpu = process.cpuUsage();
-log.log('role.stop', { cpuUserS: cpu.user / 1e6, cpuSystemS: cpu.system / 1e6 });
+const children = childrenCpuS();
+const s = (us: number, child: number) => Math.round(us + child * 1e6) / 1e6;
+log.log('role.stop', { cpuUserS: s(cpu.user, children.user), cpuSystemS: s(cpu.system, children.system) });
 await log.close();
 process.exit(code);
+
+/** CPU seconds of this process's waited-for children: cutime and cstime of /proc/self/stat
+ *  (process.cpuUsage and resourceUsage count the process alone), in USER_HZ = 100 ticks/s. */
+function childrenCpuS(): { user: number; system: number } {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');   // f[0] is field 3 (state)
+  return { user: Number(f[13]) / 100, system: Number(f[14]) / 100 };
+}

@@ -6,7 +6,7 @@ Async    {"event": "proc.output", "proc": 3, "stream": "stdout", "line": "..."}
          {"event": "proc.exit", "proc": 3, "code": 0, "t": ...}
          {"event": "event.restored", "name": "blackout:2", "host": "mobile", "t": ...}
 
-Commands: build, start, signal, exec, event, link, rtt, calibrate, cli, stop (docs/testbed.md).
+Commands: build, start, signal, exec, event, verify, link, rtt, calibrate, cli, stop (docs/testbed.md).
 Teardown runs on `stop`, on end of stdin (the harness died, even by SIGKILL), on SIGINT,
 SIGTERM and SIGHUP. Started processes and wire emulators carry PR_SET_PDEATHSIG, so they go
 with this process even if it is killed outright.
@@ -58,7 +58,7 @@ class Driver:
 
     def build(self, topology: str = 'mobile', nat: dict[str, str] | None = None,
               links: dict[str, Any] | None = None, seed: int = 1, udpTimeout: int | None = None,
-              sourceRouting: bool = True) -> dict[str, Any]:
+              sourceRouting: bool = True, startOn: str = 'wifi') -> dict[str, Any]:
         if self.bed:
             raise ValueError('already built: one topology per driver')
         nat = {'answerer': 'port-restricted', 'wifi': 'port-restricted', 'cellular': 'port-restricted', **(nat or {})}
@@ -67,7 +67,7 @@ class Driver:
             raise ValueError(f'unknown NAT slot {", ".join(sorted(unknown))} (answerer, wifi, cellular)')
         presets = {k: parse_preset(v) for k, v in nat.items()}
         settings = {k: resolve(v) for k, v in (links or {}).items()}
-        p = plan(topology, presets, settings, seed, udpTimeout, bool(sourceRouting))
+        p = plan(topology, presets, settings, seed, udpTimeout, bool(sourceRouting), startOn)
         self.bed = Testbed(p, seed, self.run_dir, emit)
         return {**p.describe(), 'emulation': self.bed.emulation, 'buildMs': self.bed.build_ms,
                 'driverPid': os.getpid(), 'nodePids': self.bed.pids(), 'runDir': str(self.run_dir)}
@@ -125,6 +125,10 @@ class Driver:
 
     def event(self, name: str, host: str | None = None) -> dict[str, Any]:
         return self._bed().fire(name, host).as_dict()
+
+    def verify(self, fired: dict[str, Any]) -> dict[str, Any]:
+        """The scenario check of an event, `fired` being what `event` returned: {ok, reason, evidence}."""
+        return self._bed().verify(fired)
 
     def link(self, slot: str, profile: Any) -> dict[str, Any]:
         return self._bed().set_link(slot, profile)
@@ -195,7 +199,7 @@ class SocketCLI(CLI):
     use_rawinput = False
 
 
-THREADED = {'exec', 'event', 'link', 'rtt', 'calibrate'}   # may overlap; the rest run in order
+THREADED = {'exec', 'event', 'verify', 'link', 'rtt', 'calibrate'}   # may overlap; the rest run in order
 
 
 def serve() -> int:
@@ -243,7 +247,7 @@ def serve() -> int:
         d.teardown()
 
 
-COMMANDS = {'build', 'start', 'signal', 'exec', 'event', 'link', 'rtt', 'calibrate', 'cli'}
+COMMANDS = {'build', 'start', 'signal', 'exec', 'event', 'verify', 'link', 'rtt', 'calibrate', 'cli'}
 
 if __name__ == '__main__':
     sys.exit(serve())

@@ -32,6 +32,7 @@ _HASH_KEY = {'EIM': 'ip saddr . udp sport',
              'APDM': 'ip saddr . udp sport . ip daddr . udp dport'}
 PORT_BASE, PORT_SPAN = 20000, 40000
 TABLE = 'migbench_nat'
+COUNT_TABLE = 'migbench_count'
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,19 @@ table ip {TABLE} {{
 """
 
 
+def count_ruleset(wan: str) -> str:
+    """Packets forwarded out of the WAN per inside source address (the host, or the inner NAT of a
+    carrier chain): what the scenario checks read. Its own table, so a rebind (which replaces the
+    NAT table) never resets it."""
+    return f"""table ip {COUNT_TABLE} {{
+  set out {{ type ipv4_addr; size 65535; flags dynamic; counter; }}
+  chain forward {{ type filter hook forward priority -10; policy accept;
+    oifname "{wan}" update @out {{ ip saddr }}
+  }}
+}}
+"""
+
+
 Shell = Callable[[str], str]   # runs a script in the NAT node, raises on failure
 
 
@@ -120,7 +134,7 @@ class Nat:
         t = self.timeout_s
         self.sh('sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.default.rp_filter=1 '
                 f'net.netfilter.nf_conntrack_udp_timeout={t} net.netfilter.nf_conntrack_udp_timeout_stream={t}')
-        self.sh(self._load_script() + FLUSH)
+        self.sh(f"nft -f - <<'EOF'\n{count_ruleset(self.wan)}EOF\n" + self._load_script() + FLUSH)
 
     def rebind_script(self) -> str:
         """The script that changes every mapping: new hash seed, learned state and conntrack

@@ -67,6 +67,7 @@ class Plan:
     uplinks: dict[str, list[Uplink]] = field(default_factory=dict)   # host -> uplinks, preferred first
     slots: dict[str, LinkSetting] = field(default_factory=dict)
     presets: dict[str, str] = field(default_factory=dict)           # NAT slot -> preset name
+    start_on: str = 'wifi'   # the dual-homed hosts' uplink at the start: cellular = Wi-Fi link down
 
     def node(self, name: str) -> NodeSpec:
         return next(n for n in self.nodes if n.name == name)
@@ -76,7 +77,8 @@ class Plan:
                 'intermediate': list(INTERMEDIATE),
                 'hosts': {h: [u.__dict__ for u in ups] for h, ups in self.uplinks.items()},
                 'nat': self.presets,
-                'links': {k: v.as_dict() for k, v in self.slots.items()}}
+                'links': {k: v.as_dict() for k, v in self.slots.items()},
+                'startOn': self.start_on}
 
 
 class _Builder:
@@ -158,9 +160,10 @@ class _Builder:
 
 
 def plan(shape: str, nat: dict[str, NatPreset], slots: dict[str, LinkSetting], seed: int = 1,
-         udp_timeout: int | None = None, source_routing: bool = True) -> Plan:
+         udp_timeout: int | None = None, source_routing: bool = True, start_on: str = 'wifi') -> Plan:
     """shape: `mobile`, `same-nat` or `pairs:N`; nat: answerer/wifi/cellular -> preset;
-    slots: intermediate/answerer/wifi/cellular -> link setting."""
+    slots: intermediate/answerer/wifi/cellular -> link setting; start_on: wifi, or cellular (the
+    dual-homed hosts start with their Wi-Fi link down: the arrive-home case of cellular-to-wifi)."""
     timeout = udp_timeout or PRESETS['natUdpTimeoutS']
     b = _Builder(shape, seed, timeout, source_routing)
     if shape == 'mobile':
@@ -192,6 +195,11 @@ def plan(shape: str, nat: dict[str, NatPreset], slots: dict[str, LinkSetting], s
     if unknown:
         raise ValueError(f'{shape} has no link slot {", ".join(sorted(unknown))} (it has {", ".join(used)})')
     b.plan.slots = {k: slots.get(k) or resolve('lan') for k in used}
+    if start_on not in ('wifi', 'cellular'):
+        raise ValueError(f'startOn must be wifi or cellular, got {start_on!r}')
+    if start_on == 'cellular' and not any(u.name == 'wifi' for ups in b.plan.uplinks.values() for u in ups):
+        raise ValueError(f'startOn cellular needs a dual-homed host (mobile, pairs:N), not {shape}')
+    b.plan.start_on = start_on
     return b.plan
 
 

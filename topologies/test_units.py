@@ -2,7 +2,9 @@
 import unittest
 
 from topologies.links import Direction, LinkSetting, netem_args, parse_custom, resolve, wire_conf
-from topologies.nat import NatBehaviour, parse_preset, ruleset
+from topologies.nat import NatBehaviour, count_ruleset, parse_preset, ruleset
+from topologies.scenario import (judge_blackout, judge_rebind, judge_switch, judge_timeout, parse_drop_counts,
+                                 parse_flows, parse_set_counts, walk)
 from topologies.shapes import plan
 
 
@@ -92,6 +94,74 @@ class Plans(unittest.TestCase):
             plan('pairs:0', presets(), {})
         with self.assertRaisesRegex(ValueError, 'has no link slot cellular'):
             plan('same-nat', presets(), {'cellular': resolve('lan')})
+
+    def test_start_on(self):
+        self.assertEqual(plan('mobile', presets(), {}).describe()['startOn'], 'wifi')
+        self.assertEqual(plan('pairs:2', presets(), {}, start_on='cellular').start_on, 'cellular')
+        with self.assertRaisesRegex(ValueError, 'startOn cellular needs a dual-homed host'):
+            plan('same-nat', presets(), {}, start_on='cellular')
+        with self.assertRaisesRegex(ValueError, 'startOn must be wifi or cellular'):
+            plan('mobile', presets(), {}, start_on='ethernet')
+
+
+# What the testbed reads (conntrack -L, nft -j), as printed on this machine kind.
+CT = ('udp      17 29 src=10.3.0.2 dst=198.18.0.1 sport=9 dport=9 [UNREPLIED] src=198.18.0.1 dst=100.64.3.2 '
+      'sport=9 dport=31000 mark=0 use=1\n')
+CT_OUTER = ('udp      17 29 src=100.64.3.2 dst=198.18.0.1 sport=31000 dport=9 [UNREPLIED] src=198.18.0.1 '
+            'dst=198.18.3.2 sport=9 dport=45000 mark=0 use=1\n')
+SET = ('{"nftables": [{"metainfo": {}}, {"set": {"family": "ip", "name": "out", "elem": ['
+       '{"elem": {"val": "10.2.0.2", "counter": {"packets": 7, "bytes": 900}}}]}}]}')
+DROPS = ('{"nftables": [{"metainfo": {}}, {"table": {}}, {"chain": {"name": "rx"}}, '
+         '{"rule": {"chain": "rx", "expr": [{"counter": {"packets": 3, "bytes": 90}}]}}, '
+         '{"rule": {"chain": "tx", "expr": [{"counter": {"packets": 1, "bytes": 42}}]}}]}')
+CHAINS = {'wifi': ['natB'], 'cellular': ['natC', 'cgnC']}
+
+
+class ScenarioChecks(unittest.TestCase):
+    def test_parsers(self):
+        self.assertEqual(parse_flows(CT + CT_OUTER), {'10.3.0.2:9': '100.64.3.2:31000', '100.64.3.2:31000': '198.18.3.2:45000'})
+        self.assertEqual(parse_flows('conntrack v1.4.7 (conntrack-tools): 0 flow entries have been shown.\n'), {})
+        self.assertEqual(parse_set_counts(SET), {'10.2.0.2': 7})
+        self.assertEqual(parse_drop_counts(DROPS), {'rx': 3, 'tx': 1})
+        self.assertIn('oifname "natB-wan" update @out { ip saddr }', count_ruleset('natB-wan'))
+
+    def test_walk_follows_a_flow_through_a_carrier_chain(self):
+        hops = walk('10.3.0.2:9', ['natC', 'cgnC'], [parse_flows(CT), parse_flows(CT_OUTER)])
+        self.assertEqual([h['mapped'] for h in hops], ['100.64.3.2:31000', '198.18.3.2:45000'])
+        self.assertEqual(walk('10.3.0.2:9', ['natC', 'cgnC'], [{}, parse_flows(CT_OUTER)]),
+                         [{'nat': 'natC', 'src': '10.3.0.2:9', 'mapped': None}])
+
+    def test_switch(self):
+        at = {'natB': 50, 'natC': 3, 'cgnC': 3}
+        ok = judge_switch('cellular', 'wifi', at, {'natB': 50, 'natC': 90, 'cgnC': 90}, 'cellular', CHAINS)
+        self.assertTrue(ok['ok'], ok['reason'])
+        leaked = judge_switch('cellular', 'wifi', at, {'natB': 51, 'natC': 90, 'cgnC': 90}, 'cellular', CHAINS)
+        self.assertEqual((leaked['ok'], leaked['reason']), (False, '1 packets of the host crossed the Wi-Fi NAT natB after the event'))
+        self.assertRegex(judge_switch('cellular', 'wifi', at, at, 'wifi', CHAINS)['reason'], 'leaves over wifi, not cellular')
+        self.assertRegex(judge_switch('cellular', 'cellular', at, at, 'cellular', CHAINS)['reason'], 'already on cellular')
+        self.assertRegex(judge_switch('cellular', 'wifi', at, {**at, 'natC': 9}, 'cellular', CHAINS)['reason'],
+                         r'no packet of the host crossed cgnC \(cellular\)')
+        # arriving home: cellular may go on carrying traffic (the strategy's choice)
+        home = judge_switch('wifi', 'cellular', at, {'natB': 52, 'natC': 99, 'cgnC': 99}, 'wifi', CHAINS)
+        self.assertTrue(home['ok'], home['reason'])
+        self.assertRegex(judge_switch('wifi', 'wifi', at, at, 'wifi', CHAINS)['reason'], 'already on wifi')
+
+    def test_rebind_and_timeout(self):
+        hop = lambda m: [{'nat': 'natB', 'src': '10.2.0.2:9', 'mapped': m}]
+        self.assertTrue(judge_rebind(hop('198.18.2.2:1'), hop('198.18.2.2:2'))['ok'])
+        self.assertRegex(judge_rebind(hop('198.18.2.2:1'), hop('198.18.2.2:1'))['reason'], 'did not change')
+        self.assertRegex(judge_rebind(hop(None), hop('198.18.2.2:1'))['reason'], 'no public mapping before')
+        self.assertTrue(judge_timeout(hop('198.18.2.2:1'), hop(None))['ok'])
+        self.assertRegex(judge_timeout(hop('198.18.2.2:1'), hop('198.18.2.2:1'))['reason'], 'still in the conntrack table of natB')
+        self.assertFalse(judge_timeout(hop(None), hop(None))['ok'])
+
+    def test_blackout(self):
+        start, end = {'rx': 1, 'tx': 1}, {'rx': 40, 'tx': 3}
+        self.assertTrue(judge_blackout(2, 1000, start, end, 3010)['ok'])
+        self.assertTrue(judge_blackout(2, 1000, start, end, None)['ok'], 'still on at the check')
+        self.assertRegex(judge_blackout(2, 1000, start, end, 2500)['reason'], 'lasted 1500 ms, not 2000')
+        self.assertRegex(judge_blackout(2, 1000, start, {'rx': 40, 'tx': 1}, 3000)['reason'], 'nothing dropped tx')
+        self.assertRegex(judge_blackout(2, 1000, None, None, None)['reason'], 'never installed')
 
 
 if __name__ == '__main__':

@@ -19,7 +19,7 @@ import { aborted, ControlClient, PeerSocket } from '../shared/peer.ts';
 import { AudioReceiver, streamAudio, type AudioRoute } from '../shared/streaming.ts';
 import { TURN_PORT } from '../shared/turn.ts';
 import {
-  appDetector, genOf, iceStateSays, intermediateWithTurn, logPair, WEBRTC_OPTIONS, type SdpSignal,
+  appDetector, genOf, icePolicy, iceStateSays, intermediateWithTurn, logPair, WEBRTC_OPTIONS, type SdpSignal,
 } from '../shared/webrtc.ts';
 
 const PAIR_POLL_MS = 50;   // werift has no event for a change of the selected pair
@@ -38,7 +38,7 @@ class Peer {
     this.pc = new RTCPeerConnection({
       iceServers: [{ urls: `stun:${host}:${TURN_PORT}` },
         { urls: `turn:${host}:${TURN_PORT}?transport=udp`, username: p.id, credential: p.secret }],
-      iceUseIpv6: false,
+      iceUseIpv6: false, iceTransportPolicy: icePolicy(ctx),
     });
     this.channel = this.pc.createDataChannel('audio', { ordered: false, maxRetransmits: 1, negotiated: true, id: 0 });
     this.pc.iceConnectionStateChange.subscribe((state) => { if (iceStateSays(ctx, this.gen, state)) onIceTrouble(); });
@@ -68,7 +68,7 @@ class Peer {
 async function answerer(ctx: RoleContext): Promise<void> {
   const ps = new PeerSocket();   // only for the control connection: WebRTC has its own sockets
   await ps.start();
-  const control = await ControlClient.connect(ctx, ps, 'answerer');
+  const control = await ControlClient.connect(ctx, ps, 'answerer', { relay: false });
   const peer = new Peer(ctx, () => {});
   control.on('signal', (msg: { kind: string; body?: unknown }) => {
     if (msg.kind !== 'sdp') return;
@@ -94,7 +94,7 @@ async function answerer(ctx: RoleContext): Promise<void> {
 async function mobile(ctx: RoleContext): Promise<void> {
   const ps = new PeerSocket();
   await ps.start();
-  const control = await ControlClient.connect(ctx, ps, 'mobile');
+  const control = await ControlClient.connect(ctx, ps, 'mobile', { relay: false });
   const detector = appDetector(ctx, () => void negotiate(true));
   const peer = new Peer(ctx, () => void negotiate(true));
   const audio = new AudioReceiver(ctx, { first: () => detector?.audioStarted(), alive: () => detector?.alive() });

@@ -14,7 +14,7 @@ import { aborted, ControlClient, PeerSocket } from '../shared/peer.ts';
 import { AudioReceiver, streamAudio, type AudioRoute } from '../shared/streaming.ts';
 import { TURN_PORT } from '../shared/turn.ts';
 import {
-  appDetector, genOf, iceStateSays, intermediateWithTurn, logPair, WEBRTC_OPTIONS, type SdpSignal,
+  appDetector, genOf, icePolicy, iceStateSays, intermediateWithTurn, logPair, WEBRTC_OPTIONS, type SdpSignal,
 } from '../shared/webrtc.ts';
 
 interface CandidateSignal { gen: number; candidate: string; mid: string }
@@ -28,7 +28,7 @@ class Session {
   path: PathKind = 'direct';
   constructor(private readonly ctx: RoleContext, readonly gen: number, control: ControlClient,
     onIceTrouble: () => void) {
-    this.pc = new nodeDataChannel.PeerConnection(`${ctx.role}-${gen}`, { iceServers: iceServers(ctx) });
+    this.pc = new nodeDataChannel.PeerConnection(`${ctx.role}-${gen}`, { iceServers: iceServers(ctx), iceTransportPolicy: icePolicy(ctx) });
     this.pc.onLocalDescription((sdp, type) => control.send({ type: 'signal', kind: 'sdp', body: { gen, sdp, type } }));
     this.pc.onLocalCandidate((candidate, mid) => control.send({ type: 'signal', kind: 'candidate', body: { gen, candidate, mid } }));
     this.pc.onIceStateChange((state) => {
@@ -67,7 +67,7 @@ async function answerer(ctx: RoleContext): Promise<void> {
   rtcLog(ctx);
   const ps = new PeerSocket();   // only for the control connection: WebRTC has its own sockets
   await ps.start();
-  const control = await ControlClient.connect(ctx, ps, 'answerer');
+  const control = await ControlClient.connect(ctx, ps, 'answerer', { relay: false });
   let session: Session | null = null;
   let channel: DataChannel | null = null;
   control.on('signal', (msg: { kind: string; body?: unknown }) => {
@@ -100,7 +100,7 @@ async function mobile(ctx: RoleContext): Promise<void> {
   rtcLog(ctx);
   const ps = new PeerSocket();
   await ps.start();
-  const control = await ControlClient.connect(ctx, ps, 'mobile');
+  const control = await ControlClient.connect(ctx, ps, 'mobile', { relay: false });
   let session: Session | null = null;
   let gen = 0;
   const detector = appDetector(ctx, () => restart());

@@ -1,11 +1,12 @@
 // Audio for the bench: 16-bit PCM frames of FRAME_MS read from a WAV in static/, a wire format
 // shared by every path (QUIC datagram, relay, data channel), a drift-free sender, and a receiver
-// that applies the playout rule of DESIGN.md §6 (frame plays at sentAt + J, else concealed).
+// that applies the playout rule of docs/metrics.md (strategies/shared/playout.ts: plays at sentAt + D0 + J, else concealed).
 // Nothing here logs: callers log via the send / onFrame callbacks. See docs/audio.md.
 import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { now } from './events.ts';
 import type { PathKind } from './events.ts';
+import { BASE_DELAY_WINDOW_MS, baseDelay, isOnTime } from './playout.ts';
 
 export const FRAME_MS = 20;
 export const DEFAULT_JITTER_BUFFER_MS = 80;
@@ -237,11 +238,6 @@ export class AudioSender {
 // ---------------------------------------------------------------------------------------------
 // Sink
 
-/** DESIGN.md §6 playout rule: a frame plays iff it arrived by sentAt + J. */
-export function isOnTime(sentAt: number, arrivedAt: number, jitterBufferMs: number): boolean {
-  return arrivedAt <= sentAt + jitterBufferMs;
-}
-
 /** Longest span toWav() will render (1 h), so one bogus seq cannot allocate gigabytes. */
 const MAX_WAV_FRAMES = (3600 * 1000) / FRAME_MS;
 
@@ -310,7 +306,9 @@ export class AudioSink {
   }
 
   /** What a listener heard: frames firstSeq..lastSeq in order; a frame that did not arrive by
-   *  sentAt + J (late or lost) is silence (concealed). Empty data if nothing arrived. */
+   *  sentAt + D0 + J (late or lost) is silence (concealed). Empty data if nothing arrived. The sink
+   *  does not know when the event came, so D0 is taken over the first BASE_DELAY_WINDOW_MS of audio:
+   *  the warm-up, which precedes the event (docs/metrics.md "Playout"). */
   toWav(): Buffer {
     const info = this.info;
     if (this.firstSeq === null || this.lastSeq === null || !this.format) return writeWav(info, Buffer.alloc(0));
@@ -318,8 +316,11 @@ export class AudioSink {
     const count = this.lastSeq - this.firstSeq + 1;
     if (count > MAX_WAV_FRAMES) throw new RangeError(`seq span ${count} frames exceeds ${MAX_WAV_FRAMES}`);
     const pcm = Buffer.alloc(count * frameBytes); // zero = silence
+    const arrivals = [...this.frames.values()].map(({ frame, arrivedAt }) => ({ sentAt: frame.sentAt, arrivedAt }));
+    const firstSent = arrivals.reduce((m, a) => Math.min(m, a.sentAt), Infinity);
+    const d0 = baseDelay(arrivals, firstSent, firstSent + BASE_DELAY_WINDOW_MS) ?? 0;
     for (const [seq, { frame, arrivedAt }] of this.frames) {
-      if (isOnTime(frame.sentAt, arrivedAt, this.jitterBufferMs)) {
+      if (isOnTime(frame.sentAt, arrivedAt, this.jitterBufferMs, d0)) {
         frame.pcm.copy(pcm, (seq - this.firstSeq) * frameBytes);
       }
     }

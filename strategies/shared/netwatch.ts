@@ -4,7 +4,8 @@
 //   and a change of its device or source address is reported;
 // - liveness: a watchdog the strategy feeds with every sign of life (e.g. an audio frame); silence
 //   longer than `silenceMs` is reported once per silence (NAT rebinding, blackout: the host's own
-//   addresses do not change).
+//   addresses do not change). Every strategy that watches audio silence takes its threshold from
+//   livenessMs() below: one rule, one default (docs/strategies.md, "Fair baselines").
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -48,6 +49,19 @@ export class NetlinkWatcher {
   stop(): void { this.proc?.kill(); }
 }
 
+/** How every netchange.detected {via: netlink} describes the change. */
+export const routeChange = (from: RouteState | null, to: RouteState | null) => `${from?.dev}/${from?.src} -> ${to?.dev}/${to?.src}`;
+
+/** The silence-liveness rule of every strategy: silence on the audio path longer than this is a
+ *  change. A fixed threshold (`--opt livenessMs=`), not one derived from a path RTT, because only
+ *  standby measures one; 150 ms = 7 frame intervals, above the cellular preset's loss bursts. */
+export const LIVENESS_MS_DEFAULT = 150;
+export function livenessMs(ctx: RoleContext): number {
+  const ms = Number(ctx.options.livenessMs ?? LIVENESS_MS_DEFAULT);
+  if (!(ms > 0)) throw new Error(`livenessMs must be a positive number of ms, not ${ctx.options.livenessMs}`);
+  return ms;
+}
+
 export class LivenessWatchdog {
   private last = performance.now();
   private fired = false;
@@ -74,7 +88,7 @@ export class ChangeDetector {
   private readonly netlink = new NetlinkWatcher();
   private readonly watchdog: LivenessWatchdog;
   constructor(private readonly ctx: RoleContext, private readonly onChange: (via: string, detail: string) => void) {
-    this.watchdog = new LivenessWatchdog(Number(ctx.options.livenessMs ?? 150), (ms) => this.detected('liveness', `${ms.toFixed(0)} ms of silence`));
+    this.watchdog = new LivenessWatchdog(livenessMs(ctx), (ms) => this.detected('liveness', `${ms.toFixed(0)} ms of silence`));
   }
   private detected(via: string, detail: string): void {
     this.watchdog.quiet();   // one change, one detection: the silence that follows is its own
@@ -82,8 +96,7 @@ export class ChangeDetector {
     this.onChange(via, detail);
   }
   async start(): Promise<void> {
-    await this.netlink.start(this.ctx.intermediate.addrs[0], (from, to) =>
-      this.detected('netlink', `${from?.dev}/${from?.src} -> ${to?.dev}/${to?.src}`));
+    await this.netlink.start(this.ctx.intermediate.addrs[0], (from, to) => this.detected('netlink', routeChange(from, to)));
   }
   /** Silence only means something once audio has flowed. */
   audioStarted(): void { this.watchdog.start(); }
@@ -92,5 +105,5 @@ export class ChangeDetector {
 }
 
 export const LIVENESS_OPTION = {
-  livenessMs: { describe: 'silence on the audio path that counts as a change (ms)', default: '150' },
+  livenessMs: { describe: 'silence on the audio path that counts as a change (ms); the same rule for every strategy', default: String(LIVENESS_MS_DEFAULT) },
 };

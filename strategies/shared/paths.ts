@@ -11,6 +11,7 @@
 import type { QUICClient, QUICConnection, QUICServer } from '@matrixai/quic';
 import type { RoleContext } from '../contract.ts';
 import type { PathKind } from './events.ts';
+import { overhead } from './overhead.ts';
 import { Puncher, within, type ControlClient, type PeerSocket } from './peer.ts';
 import { onRawPacket, VIRTUAL_PEER, virtualSocket, type VirtualSocket } from './quic.ts';
 import { endpointKey, type Endpoint } from './signalling.ts';
@@ -39,8 +40,6 @@ export class PathLayer {
   /** A second path every packet is copied to (make-before-break redundancy); QUIC drops the
    *  copy that arrives second as a duplicate packet. */
   private copy: DirectPath | null = null;
-  /** Bytes sent as copies so far (an overhead metric). */
-  copiedBytes = 0;
   private puncher: Puncher | null = null;
   private punchTimer?: NodeJS.Timeout;
   private rx = Promise.resolve();
@@ -69,7 +68,7 @@ export class PathLayer {
     const framed = Buffer.concat([Buffer.of(OVERLAY_TAG), packet]);
     if (this.direct) sendOn(this.direct, framed);
     else void this.control.relay(framed);
-    if (this.copy) { sendOn(this.copy, framed); this.copiedBytes += framed.length; }
+    if (this.copy) { sendOn(this.copy, framed); overhead.duplicate += framed.length; }
   }
 
   /** A UDP packet that arrived straight from the peer (on the shared socket, or on another socket

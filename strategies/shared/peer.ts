@@ -9,9 +9,10 @@ import {
   encode, endpointKey, helloProof, MessageReader,
   type Endpoint, type Message, type Messages, type PeerRole,
 } from './signalling.ts';
-import { baseConfig, clientCrypto, divertPackets, loadCert, onRawPacket, pinTo, quietLogger, rawSend, serverCrypto } from './quic.ts';
+import { baseConfig, clientCrypto, divertPackets, loadCert, onRawPacket, pinTo, quietLogger, rawSend, serverCrypto, withoutRetry } from './quic.ts';
 import { openRelay, RELAY_BIND_MS, RELAY_UDP_TAG, relayHeader, ReplayWindow, sealRelay, type RelayGrant } from './relay.ts';
 import { now } from './events.ts';
+import { countQuicKeepalives, overhead } from './overhead.ts';
 
 export type PeerInfo = Messages['peer'];
 
@@ -30,21 +31,25 @@ export class PeerSocket {
 
   /** Dials a QUIC connection (on the shared socket unless another is given); the remote must hold the peers' pinned cert. */
   async dial(remote: Endpoint, timeoutMs: number, config = {}, socket = this.socket): Promise<QUICClient> {
-    return QUICClient.createQUICClient({
-      host: remote.addr, port: remote.port, socket, crypto: clientCrypto, logger: this.logger,
-      config: baseConfig({ key: this.cert.key, cert: this.cert.cert, verifyPeer: true, verifyCallback: pinTo(this.cert.fingerprint), ...config }),
+    const full = baseConfig({ key: this.cert.key, cert: this.cert.cert, verifyPeer: true, verifyCallback: pinTo(this.cert.fingerprint), ...config });
+    const client = await QUICClient.createQUICClient({
+      host: remote.addr, port: remote.port, socket, crypto: clientCrypto, logger: this.logger, config: full,
     }, { timer: timeoutMs });
+    countQuicKeepalives(client.connection, full.keepAliveIntervalTime);
+    return client;
   }
 
   /** Accepts P2P connections from peers that hold the pinned peer certificate (on the shared
    *  socket, or on another one such as a path layer's virtual socket). */
   async serve(onConnection: (conn: QUICConnection) => void, config = {}, socket = this.socket): Promise<QUICServer> {
-    const server = new QUICServer({
-      crypto: serverCrypto(), socket, logger: this.logger,
-      config: baseConfig({ key: this.cert.key, cert: this.cert.cert, verifyPeer: true, verifyCallback: pinTo(this.cert.fingerprint), ...config }),
+    const full = baseConfig({ key: this.cert.key, cert: this.cert.cert, verifyPeer: true, verifyCallback: pinTo(this.cert.fingerprint), ...config });
+    // no stateless Retry: one round trip less per P2P handshake (docs/strategies.md, "Fair baselines")
+    const server = withoutRetry(new QUICServer({ crypto: serverCrypto(), socket, logger: this.logger, config: full }));
+    server.addEventListener(events.EventQUICServerConnection.name, (evt) => {
+      const conn = (evt as events.EventQUICServerConnection).detail;
+      countQuicKeepalives(conn, full.keepAliveIntervalTime);
+      onConnection(conn);
     });
-    server.addEventListener(events.EventQUICServerConnection.name, (evt) =>
-      onConnection((evt as events.EventQUICServerConnection).detail));
     await server.start();
     return server;
   }
@@ -63,8 +68,9 @@ export class ControlClient extends EventEmitter {
   private session!: ControlSession;
   private closing = false;
   private readonly offRelay: () => void;
-  private readonly binder: NodeJS.Timeout;
-  private constructor(private readonly ctx: RoleContext, private readonly ps: PeerSocket, private readonly role: PeerRole) {
+  private readonly binder?: NodeJS.Timeout;
+  private constructor(private readonly ctx: RoleContext, private readonly ps: PeerSocket, private readonly role: PeerRole,
+    private readonly relaying: boolean) {
     super();
     // Relayed packets arrive on the shared socket from the intermediate's relay port (relay.ts);
     // they are taken out before js-quic would parse them as QUIC.
@@ -76,11 +82,14 @@ export class ControlClient extends EventEmitter {
       if (payload && r.window.accept(h!.counter)) this.emit('relay', Buffer.from(payload));
       return true;
     });
-    this.binder = setInterval(() => this.bind(), RELAY_BIND_MS);
+    if (relaying) this.binder = setInterval(() => this.bind(), RELAY_BIND_MS);
   }
 
-  static async connect(ctx: RoleContext, ps: PeerSocket, role: PeerRole, timeoutMs = 5000): Promise<ControlClient> {
-    const control = new ControlClient(ctx, ps, role);
+  /** `relay: false` for strategies that never use the intermediate's relay (WebRTC has TURN):
+   *  no relay binds, which would only cost bytes (overhead.bytes keepalive). */
+  static async connect(ctx: RoleContext, ps: PeerSocket, role: PeerRole,
+    { timeoutMs = 5000, relay = true }: { timeoutMs?: number; relay?: boolean } = {}): Promise<ControlClient> {
+    const control = new ControlClient(ctx, ps, role, relay);
     try {
       control.session = await control.open(timeoutMs);
     } catch (e) {
@@ -161,7 +170,7 @@ export class ControlClient extends EventEmitter {
       if (session.relay?.grant.session !== msg.relay.session) {
         session.relay = { grant: msg.relay, key: Buffer.from(msg.relay.key, 'hex'), sent: 0, window: new ReplayWindow() };
       }
-      this.sendRelay(session, Buffer.alloc(0));   // bind: the relay latches where this comes from
+      if (this.relaying) this.sendRelay(session, Buffer.alloc(0));   // bind: the relay latches where this comes from
       this.emit('welcome', msg.self);
     } else if (msg.type === 'peer') {
       this.peer = msg;
@@ -186,12 +195,14 @@ export class ControlClient extends EventEmitter {
   /** Sends a payload through the intermediate's relay to the paired peer (false: no grant yet). */
   relay(payload: Uint8Array): boolean { return this.sendRelay(this.session, payload); }
 
-  private bind(): void { if (this.session) this.sendRelay(this.session, Buffer.alloc(0)); }
+  private bind(): void { if (this.session && this.relaying) this.sendRelay(this.session, Buffer.alloc(0)); }
 
   private sendRelay(session: ControlSession, payload: Uint8Array): boolean {
     const r = session.relay;
     if (!r) return false;
-    rawSend(this.ps.socket, sealRelay(r.key, r.grant.session, ++r.sent, payload), r.grant.port, this.ctx.intermediate.addrs[0]);
+    const packet = sealRelay(r.key, r.grant.session, ++r.sent, payload);
+    if (!payload.length) overhead.keepalive += packet.length;   // a bind
+    rawSend(this.ps.socket, packet, r.grant.port, this.ctx.intermediate.addrs[0]);
     return true;
   }
 
@@ -237,7 +248,10 @@ export class Puncher {
       }
     });
     const fire = () => {
-      for (const t of this.targets) void this.ps.socket.send(Buffer.concat([this.token, randomBytes(8)]), t.port, t.addr).catch(() => {});
+      for (const t of this.targets) {
+        overhead.keepalive += this.token.length + 8;
+        void this.ps.socket.send(Buffer.concat([this.token, randomBytes(8)]), t.port, t.addr).catch(() => {});
+      }
     };
     fire();
     this.timer = setInterval(fire, intervalMs);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type dgram from 'node:dgram';
-import { native, QUICConnection, QUICSocket } from '@matrixai/quic';
+import { native, QUICConnection, QUICConnectionId, QUICServer, QUICSocket } from '@matrixai/quic';
 import type { QUICConfig } from '@matrixai/quic';
 import Logger, { LogLevel } from '@matrixai/logger';
 
@@ -84,6 +84,7 @@ export function baseConfig<T extends Partial<QUICConfig>>(over: T): Partial<QUIC
 
 // -- datagrams (RFC 9221): enabled by config, but js-quic has no API (§3.4, §5.1) ------------------
 interface NativeConn {
+  sendAckEliciting(): void;
   dgramSend(d: Uint8Array): void | null;
   dgramRecvVec(): Uint8Array | null;
   dgramPurgeOutgoing(f: (d: Uint8Array) => boolean): void;
@@ -129,6 +130,65 @@ export function attachDatagrams(conn: QUICConnection, onDatagram: (d: Uint8Array
     purge(stale) { if (!conn.closed) c.conn.dgramPurgeOutgoing(stale); },
     maxLen() { return conn.closed ? null : c.conn.dgramMaxWritableLen(); },
   };
+}
+
+/** Makes the connection send an ack-eliciting packet (a PING unless one is due anyway) now, as
+ *  js-quic's keepalive timer does: after an address change the peer hears the new address at
+ *  once instead of at the next keepalive. */
+export async function nudge(conn: QUICConnection): Promise<void> {
+  if (conn.closed) return;
+  const c = conn as unknown as ConnInternals;
+  c.conn.sendAckEliciting();
+  await c.send();
+}
+
+// -- no stateless Retry on P2P servers (§2, §5.8) -------------------------------------------------
+// QUICServer.acceptConnection answers every Initial without a token with a Retry (one more round
+// trip per handshake); js-quic has no option to skip it. withoutRetry() sends such an Initial down
+// acceptConnection's own after-Retry path: the header goes on with a marker token and, as its DCID,
+// a 20-byte id derived from the client's DCID (js-quic routes short headers by 20-byte ids, §5.2);
+// validateToken maps the marker to NO_ODCID, which Connection.accept turns into null, i.e. "no
+// Retry happened" — so quiche sets original_destination_connection_id itself and sends no
+// retry_source_connection_id, as a server without Retry must.
+const NO_RETRY_TOKEN = Buffer.from('migbench:no-retry');
+const NO_ODCID = new Uint8Array(0);
+type Accept = (scid: Uint8Array, odcid: Uint8Array | null, ...rest: unknown[]) => unknown;
+const quiche = native.quiche as unknown as { Connection: { accept: Accept; migbenchNoRetry?: boolean }; versionIsSupported(v: number): boolean };
+if (!quiche.Connection.migbenchNoRetry) {
+  // accept is a read-only static of the native class: js-quic reaches the class only through
+  // quiche.Connection.accept/.connect (QUICConnection.js), so both go on a stand-in object
+  const native_ = quiche.Connection as { accept: Accept; connect: Accept };
+  quiche.Connection = Object.create(native_, {
+    connect: { value: native_.connect.bind(native_) },
+    accept: { value: (scid: Uint8Array, odcid: Uint8Array | null, ...rest: unknown[]) => native_.accept(scid, odcid === NO_ODCID ? null : odcid, ...rest) },
+    migbenchNoRetry: { value: true },
+  });
+}
+interface InitialHeader { ty: number; version: number; scid: Uint8Array; dcid: Uint8Array; token: Uint8Array }
+interface ServerInternals {
+  socket: { connectionMap: { get(id: QUICConnectionId): ConnInternals | undefined } };
+  acceptConnection(remoteInfo: unknown, header: InitialHeader, dcid: QUICConnectionId, data: Uint8Array): Promise<unknown>;
+  validateToken(token: Buffer, host: string): Promise<Uint8Array | undefined>;
+}
+
+/** Turns js-quic's stateless Retry off on this server (its other connections' handling unchanged). */
+export function withoutRetry(server: QUICServer): QUICServer {
+  const s = server as unknown as ServerInternals;
+  const accept = s.acceptConnection.bind(server);
+  const validate = s.validateToken.bind(server);
+  const key = randomBytes(32);
+  s.validateToken = async (token, host) => (token.equals(NO_RETRY_TOKEN) ? NO_ODCID : validate(token, host));
+  s.acceptConnection = async (remoteInfo, header, dcid, data) => {
+    if (header.ty !== native.Type.Initial || header.token.byteLength > 0 || !quiche.versionIsSupported(header.version)) {
+      return accept(remoteInfo, header, dcid, data);
+    }
+    const id = new QUICConnectionId(createHmac('sha256', key).update(dcid).digest().subarray(0, 20));
+    // A repeated Initial (still to the client's own DCID) belongs to the connection it started.
+    const started = s.socket.connectionMap.get(id);
+    if (started) return started.recv(data, remoteInfo);
+    return accept(remoteInfo, { ty: header.ty, version: header.version, scid: header.scid, dcid: id, token: NO_RETRY_TOKEN }, dcid, data);
+  };
+  return server;
 }
 
 // -- raw packets on a shared socket: hole-punch probes travel beside QUIC -------------------------
@@ -214,7 +274,11 @@ export function shimHooks(conn?: QUICConnection, socket?: QUICSocket): Record<st
     'native Config.setActiveConnectionIdLimit': typeof configProto.setActiveConnectionIdLimit === 'function',
     'QUICConnection.prototype.recv': typeof (QUICConnection.prototype as unknown as ConnInternals).recv === 'function',
     'QUICConnection.prototype.send': typeof (QUICConnection.prototype as unknown as ConnInternals).send === 'function',
+    'QUICServer.prototype.acceptConnection': typeof (QUICServer.prototype as unknown as ServerInternals).acceptConnection === 'function',
+    'QUICServer.prototype.validateToken': typeof (QUICServer.prototype as unknown as ServerInternals).validateToken === 'function',
+    'native Connection.accept': typeof quiche.Connection.accept === 'function',
     ...(c ? {
+      'connection.conn.sendAckEliciting': typeof c.conn?.sendAckEliciting === 'function',
       'connection.conn.dgramSend': typeof c.conn?.dgramSend === 'function',
       'connection.conn.dgramRecvVec': typeof c.conn?.dgramRecvVec === 'function',
       'connection.conn.dgramPurgeOutgoing': typeof c.conn?.dgramPurgeOutgoing === 'function',

@@ -6,9 +6,9 @@
 // soon as it hears the answerer's punch; the answerer sends audio on the newest connection.
 import type { QUICConnection } from '@matrixai/quic';
 import type { RoleContext, Strategy } from '../contract.ts';
-import { ChangeDetector } from './netwatch.ts';
+import { ChangeDetector, NetlinkWatcher, routeChange } from './netwatch.ts';
 import { aborted, ControlClient, dedupe, PeerSocket, Puncher, within, type PeerInfo } from './peer.ts';
-import { attachDatagrams } from './quic.ts';
+import { attachDatagrams, nudge } from './quic.ts';
 import { endpointKey, type Endpoint } from './signalling.ts';
 import { AudioReceiver, directRoute, relayRoute, streamAudio, twoWay, type AudioRoute } from './streaming.ts';
 
@@ -18,6 +18,9 @@ export interface RepunchOptions {
   /** Watch for changes (netlink, silence) and re-punch at once; without it, only the P2P
    *  connection dying (QUIC idle timeout) starts a new one — what a plain QUIC app does. */
   detectChanges: boolean;
+  /** Without detectChanges: on a netlink change send a PING on the current connection at once, so
+   *  the answerer's QUIC learns the new address now and not at the next keepalive (quic-migration). */
+  nudge?: (ctx: RoleContext) => boolean;
 }
 
 export const targetsOf = (p: PeerInfo): Endpoint[] => dedupe([p.reflexive, ...p.host]);
@@ -77,6 +80,7 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
     const ps = new PeerSocket();
     await ps.start();
     const detector = opts.detectChanges ? new ChangeDetector(ctx, () => changed()) : null;
+    const netlink = !opts.detectChanges && opts.nudge?.(ctx) ? new NetlinkWatcher() : null;
     const audio = new AudioReceiver(ctx, { first: () => detector?.audioStarted(), alive: () => detector?.alive() });
     let current = null as QUICConnection | null;
     let currentRoute = null as AudioRoute | null;
@@ -145,10 +149,15 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
     const outgoing = twoWay(ctx) ? streamAudio(ctx, () =>
       currentRoute ?? (opts.relayWhilePunching && control.peer ? relay : null)) : null;
     await detector?.start();
+    await netlink?.start(ctx.intermediate.addrs[0], (from, to) => {
+      ctx.log.log('netchange.detected', { via: 'netlink', detail: routeChange(from, to) });
+      if (current) void nudge(current).catch(() => {});
+    });
     ctx.report('ready');
     await aborted(ctx.signal);
     outgoing?.stop();
     detector?.stop();
+    netlink?.stop();
     await audio.finish();
     await control.close();
     await current?.stop({ force: true }).catch(() => {});

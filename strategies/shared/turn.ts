@@ -1,9 +1,14 @@
 // A real TURN/STUN server (Debian's coturn) on the intermediate host, for the WebRTC strategies.
 // Long-term credentials: user = pairing id, password = pairing secret. It dies with the role
 // (PR_SET_PDEATHSIG through setpriv) and writes turnserver.log into the run folder.
-// What it relays is counted by an nftables counter on its relay ports in the intermediate's
-// namespace (coturn reports usage only when an allocation closes), and logged as
-// relay.bytes {relay: 'turn'} — UDP payload bytes, like the QUIC relay's count.
+// What it relays is counted by nftables in the intermediate's namespace (coturn reports usage only
+// when an allocation closes) and logged as relay.bytes {relay: 'turn'}: the application payload of
+// every packet coturn delivers to a peer, counted once, at the hop that delivers it — as the QUIC
+// relay counts each payload once, when it forwards it. A packet reaches its peer either raw from a
+// relay port (the peer has no allocation of its own) or as ChannelData / a Data indication from
+// the TURN port (the peer's own allocation received it); relay port to relay port (both peers on
+// TURN) stays inside coturn and is not a delivery. So a path with a relay candidate on one side
+// only is counted both ways, and one with relay candidates on both sides is not counted twice.
 import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -12,16 +17,28 @@ import type { RoleContext } from '../contract.ts';
 export const TURN_PORT = 3478;
 const RELAY_PORTS = [49152, 49400] as const;
 const TABLE = 'migbench_turn';
-const UDP_HEADERS = 28;   // IPv4 + UDP, counted by nftables, not part of the relayed payload
+const IP_UDP = 28;   // IPv4 + UDP headers: nftables counts them, the payload does not include them
+/** Each counted delivery and the framing coturn adds to the payload there. ChannelData over UDP
+ *  is unpadded (coturn pads only on streams); a Data indication (sent only until a channel is
+ *  bound) is counted without its DATA padding and FINGERPRINT (< 12 B per packet). */
+const DELIVERIES = (ip: string) => [
+  { name: 'raw', match: ['udp', 'sport', `${RELAY_PORTS[0]}-${RELAY_PORTS[1]}`, 'ip', 'daddr', '!=', ip], framing: 0 },
+  { name: 'channel-data', match: ['udp', 'sport', `${TURN_PORT}`, '@th,64,2', '1'], framing: 4 },
+  { name: 'data-indication', match: ['udp', 'sport', `${TURN_PORT}`, '@th,64,16', '0x0017'], framing: 20 + 12 + 4 },
+];
+/** How long coturn gets to exit on SIGTERM before SIGKILL: it must be reaped before the role
+ *  stops, so that its CPU time is in the role's (run-role.ts). */
+const EXIT_GRACE_MS = 2000;
 const run = promisify(execFile);
 
 export interface Turn { stop(): Promise<void> }
 
 export async function startTurn(ctx: RoleContext): Promise<Turn> {
   const ip = ctx.intermediate.addrs[0];
+  const deliveries = DELIVERIES(ip);
   await run('nft', ['add', 'table', 'inet', TABLE]);
   await run('nft', ['add', 'chain', 'inet', TABLE, 'out', '{ type filter hook output priority 0; policy accept; }']);
-  await run('nft', ['add', 'rule', 'inet', TABLE, 'out', 'udp', 'sport', `${RELAY_PORTS[0]}-${RELAY_PORTS[1]}`, 'counter']);
+  for (const d of deliveries) await run('nft', ['add', 'rule', 'inet', TABLE, 'out', ...d.match, 'counter', 'comment', d.name]);
   const users = ctx.pairings.map((p) => `--user=${p.id}:${p.secret}`);
   const proc = spawn('setpriv', ['--pdeathsig', 'KILL', 'turnserver', '-n', `--listening-ip=${ip}`, `--relay-ip=${ip}`,
     `--listening-port=${TURN_PORT}`, `--min-port=${RELAY_PORTS[0]}`, `--max-port=${RELAY_PORTS[1]}`, '--lt-cred-mech', ...users,
@@ -29,24 +46,34 @@ export async function startTurn(ctx: RoleContext): Promise<Turn> {
     `--log-file=${path.join(ctx.runDir, 'turnserver.log')}`, `--pidfile=${path.join(ctx.runDir, 'turnserver.pid')}`],
   { stdio: ['ignore', 'ignore', 'pipe'] });
   proc.stderr?.on('data', (d: Buffer) => ctx.log.logOther('turn.stderr', { text: d.toString().slice(0, 500) }));
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
   proc.on('exit', (code) => { if (!ctx.signal.aborted) ctx.log.log('error', { message: `turnserver exited (${code})` }); });
 
   let logged = -1;
   const count = async () => {
     const { stdout } = await run('nft', ['-j', 'list', 'chain', 'inet', TABLE, 'out']);
-    const rule = (JSON.parse(stdout).nftables as { rule?: { expr: { counter?: { packets: number; bytes: number } }[] } }[])
-      .find((x) => x.rule)?.rule;
-    const c = rule?.expr.find((e) => e.counter)?.counter ?? { packets: 0, bytes: 0 };
-    if (c.packets === logged) return;
-    logged = c.packets;
-    ctx.log.log('relay.bytes', { relay: 'turn', bytes: c.bytes - UDP_HEADERS * c.packets, packets: c.packets });
+    type Rule = { comment?: string; expr: { counter?: { packets: number; bytes: number } }[] };
+    const rules = (JSON.parse(stdout).nftables as { rule?: Rule }[]).flatMap((x) => (x.rule ? [x.rule] : []));
+    let bytes = 0, packets = 0;
+    for (const d of deliveries) {
+      const c = rules.find((r) => r.comment === d.name)?.expr.find((e) => e.counter)?.counter;
+      if (c) { bytes += c.bytes - (IP_UDP + d.framing) * c.packets; packets += c.packets; }
+    }
+    if (packets === logged) return;
+    logged = packets;
+    ctx.log.log('relay.bytes', { relay: 'turn', bytes, packets });
   };
   const ticker = setInterval(() => void count().catch(() => {}), 250);
   return {
     async stop() {
       clearInterval(ticker);
       await count().catch(() => {});
-      proc.kill('SIGTERM');
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        const kill = setTimeout(() => proc.kill('SIGKILL'), EXIT_GRACE_MS);
+        await exited;
+        clearTimeout(kill);
+      }
       await run('nft', ['delete', 'table', 'inet', TABLE]).catch(() => {});
     },
   };

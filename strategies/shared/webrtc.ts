@@ -12,8 +12,16 @@ export const WEBRTC_OPTIONS: Record<string, StrategyOption> = {
     describe: 'what starts the re-negotiation: app (netlink/liveness, and the ICE state) or ice (the ICE state only, ' +
       'as an app that ignores OS events)', default: 'app', values: ['app', 'ice'],
   },
+  relayOnly: {
+    describe: 'peers that gather relay candidates only (ICE transport policy "relay"), e.g. to put TURN on one ' +
+      'side of the path: none, mobile, answerer or both', default: 'none', values: ['none', 'mobile', 'answerer', 'both'],
+  },
   ...LIVENESS_OPTION,
 };
+
+/** This role's ICE transport policy under `--opt relayOnly=`. */
+export const icePolicy = (ctx: RoleContext): 'all' | 'relay' =>
+  [ctx.role, 'both'].includes(ctx.options.relayOnly ?? 'none') ? 'relay' : 'all';
 
 /** The intermediate of a WebRTC strategy: the usual rendezvous/signalling plus coturn (STUN+TURN). */
 export const intermediateWithTurn: Strategy['intermediate'] = async (ctx) => {

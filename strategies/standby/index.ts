@@ -7,7 +7,7 @@
 // - the primary is the path of the uplink the OS prefers if it is up, else the fastest one up,
 //   else the relay; the mobile tells the answerer with an authenticated `switch` ON that path
 //   (no round trip through the intermediate);
-// - on a netlink change, or silence on the primary longer than about 2× its RTT, the mobile
+// - on a netlink change, or silence on the primary longer than livenessMs (netwatch.ts), the mobile
 //   switches at once to the best standby; the answerer re-sends the frames the mobile missed that
 //   can still make their playout deadline (the switch carries the last frame it got);
 // - whatever the change broke is re-learned and re-punched in the background (a path without a
@@ -21,8 +21,9 @@ import type { QUICConnection } from '@matrixai/quic';
 import type { RoleContext, Strategy, UplinkInfo } from '../contract.ts';
 import { decodeFrame } from '../shared/audio.ts';
 import { REFLECT_MAGIC, REFLECTOR_PORT_OFFSET, runIntermediate } from '../shared/intermediate.ts';
-import { LivenessWatchdog, NetlinkWatcher, routeTo } from '../shared/netwatch.ts';
+import { LIVENESS_OPTION, LivenessWatchdog, livenessMs, NetlinkWatcher, routeChange, routeTo } from '../shared/netwatch.ts';
 import { PathLayer, type DirectPath } from '../shared/paths.ts';
+import { overhead } from '../shared/overhead.ts';
 import { aborted, ControlClient, now, PeerSocket, type PeerInfo } from '../shared/peer.ts';
 import { attachDatagrams, onRawPacket, type Datagrams } from '../shared/quic.ts';
 import { targetsOf } from '../shared/repunch.ts';
@@ -78,8 +79,6 @@ async function mobile(ctx: RoleContext): Promise<void> {
   let primary: UplinkPath | null = null;
   let preferredDev = (await routeTo(ctx.intermediate.addrs[0]))?.dev;
   let lastSeq = 0;
-  let keepalive = 0;
-  const overhead = () => ctx.log.log('overhead.bytes', { keepalive, duplicate: layer.copiedBytes });
   const reflector = { addr: ctx.intermediate.addrs[0], port: ctx.intermediate.controlPort + REFLECTOR_PORT_OFFSET };
 
   const tellAnswerer = () => control.send({ type: 'signal', kind: 'standby', body: {
@@ -100,7 +99,6 @@ async function mobile(ctx: RoleContext): Promise<void> {
     layer.setDirect(next?.direct ?? null);
     if (!next) control.send({ type: 'signal', kind: 'standby-relay', body: {} });   // no direct path left
     if (next) for (let i = 0; i < 2; i++) next.sock.send(encodeProbe(secret, { kind: 'switch', path: next.id, seq: lastSeq, sentAt: t }), next.answerer!.port, next.answerer!.addr);
-    watchdog.silenceMs = silenceFor(next);
     if (redundancy === 'always') layer.setCopy(best(next)?.direct ?? null);
     if (why === 'netlink') suspect('netlink');
   };
@@ -116,8 +114,6 @@ async function mobile(ctx: RoleContext): Promise<void> {
     layer.setCopy(standby.direct);
     suspectUntil = t + SUSPECT_WINDOW_MS;
   };
-  /** Silence on the primary that counts as its loss: about 2× its RTT on top of the 20 ms frame spacing. */
-  const silenceFor = (p: UplinkPath | null) => Math.max(60, 2 * (p?.rtt ?? 60) + 20);
 
   for (const p of paths) {
     await new Promise<void>((r) => p.sock.bind(0, p.uplink.addr, () => r()));
@@ -132,7 +128,6 @@ async function mobile(ctx: RoleContext): Promise<void> {
       }
       if (msg[0] === PROBE_TAG) {
         const probe = decodeProbe(secret, msg, now());
-        keepalive += msg.length;
         if (probe?.kind !== 'pong' || probe.path !== p.id || probe.seq <= p.lastPongSeq) return;
         const t = now();
         const fresh = !p.up;
@@ -169,17 +164,18 @@ async function mobile(ctx: RoleContext): Promise<void> {
       const every = p.reflexive ? (p.up || t - p.downSince < DEAD_MS ? Infinity : DEAD_MS) : REFLECT_RETRY_MS;
       if (t - p.lastReflect >= every) {
         p.lastReflect = t;
+        overhead.keepalive += REFLECT_MAGIC.length + 8;
         p.sock.send(Buffer.concat([REFLECT_MAGIC, Buffer.alloc(8)]), reflector.port, reflector.addr);
       }
       if (p.up && tick % (KEEPALIVE_MS / PUNCH_INTERVAL_MS) !== 0) continue;
       const ping = encodeProbe(secret, { kind: 'ping', path: p.id, seq: ++p.seq, sentAt: t });
-      for (const to of p.up && p.answerer ? [p.answerer] : targets) { p.sock.send(ping, to.port, to.addr); keepalive += ping.length; }
+      for (const to of p.up && p.answerer ? [p.answerer] : targets) { p.sock.send(ping, to.port, to.addr); overhead.keepalive += ping.length; }
     }
     if (suspectUntil && t > suspectUntil) { suspectUntil = 0; layer.setCopy(null); }
-    if (tick % (1000 / PUNCH_INTERVAL_MS) === 0) overhead();
   }, PUNCH_INTERVAL_MS);
 
-  const watchdog = new LivenessWatchdog(silenceFor(null), (ms) => {
+  // silence on the primary: the threshold every strategy uses (its probes' own 1.2 s rule is apart)
+  const watchdog = new LivenessWatchdog(livenessMs(ctx), (ms) => {
     ctx.log.log('netchange.detected', { via: 'liveness', detail: `${ms.toFixed(0)} ms of silence on ${primary?.uplink.name ?? 'relay'}` });
     primary?.lose(now(), 'suspect', 'liveness');   // only its next pong makes it up again
     choose('liveness', primary);
@@ -187,7 +183,7 @@ async function mobile(ctx: RoleContext): Promise<void> {
   const netlink = new NetlinkWatcher();
   await netlink.start(ctx.intermediate.addrs[0], (from, to) => {
     preferredDev = to?.dev;
-    ctx.log.log('netchange.detected', { via: 'netlink', detail: `${from?.dev}/${from?.src} -> ${to?.dev}/${to?.src}` });
+    ctx.log.log('netchange.detected', { via: 'netlink', detail: routeChange(from, to) });
     const lost = paths.find((p) => p.uplink.dev === from?.dev && p.uplink.dev !== to?.dev);
     lost?.lose(now(), 'down', 'netlink');
     choose('netlink', lost ?? null);
@@ -218,7 +214,6 @@ async function mobile(ctx: RoleContext): Promise<void> {
   ctx.report('ready');
   await aborted(ctx.signal);
   clearInterval(pinger);
-  overhead();
   watchdog.stop();
   overdue.stop();
   netlink.stop();
@@ -245,8 +240,6 @@ async function answerer(ctx: RoleContext): Promise<void> {
   const recent: { frame: Buffer; seq: number; sentAt: number }[] = [];
   let lastSwitch = -1;
   let copyUntil = 0;   // redundancy=suspect: copying onto a standby until then
-  const stats = { keepalive: 0, resent: 0 };
-  const overhead = () => ctx.log.log('overhead.bytes', { keepalive: stats.keepalive, duplicate: stats.resent + layer.copiedBytes });
 
   control.on('signal', (msg: { kind: string; body?: unknown }) => {
     if (msg.kind === 'standby-relay') { primaryId = -1; layer.useRelay(); ctx.log.logOther('standby.switch', { to: 'relay' }); return; }
@@ -265,7 +258,7 @@ async function answerer(ctx: RoleContext): Promise<void> {
     if (copyUntil && t > copyUntil) { copyUntil = 0; layer.setCopy(null); }
     for (const [id, p] of mobilePaths) {
       if (t - p.heard < DEAD_MS || t > p.punchUntil) continue;
-      stats.keepalive += PROBE_LEN;
+      overhead.keepalive += PROBE_LEN;
       void ps.socket.send(encodeProbe(secret, { kind: 'ping', path: id, seq: 0, sentAt: t }), p.to.port, p.to.addr).catch(() => {});
     }
   }, PUNCH_INTERVAL_MS);
@@ -287,7 +280,7 @@ async function answerer(ctx: RoleContext): Promise<void> {
       return;
     }
     if (probe.kind === 'ping') {
-      stats.keepalive += 2 * msg.length;
+      overhead.keepalive += msg.length;   // the pong; the ping is counted by its sender, the mobile
       if (redundancy === 'always' && probe.path !== primaryId) layer.setCopy({ to: p.to, via: ps.socket });
       void ps.socket.send(encodeProbe(secret, { ...probe, kind: 'pong' }), from.port, from.address).catch(() => {});
       return;
@@ -301,7 +294,7 @@ async function answerer(ctx: RoleContext): Promise<void> {
     // Loss repair: what the mobile missed and can still play in time goes again, on the new path.
     const deadline = t - ctx.audio.jitterBufferMs + 10;
     for (const r of recent) {
-      if (r.seq > probe.seq && r.sentAt > deadline && datagrams) { stats.resent += r.frame.length; void datagrams.send(r.frame); }
+      if (r.seq > probe.seq && r.sentAt > deadline && datagrams) { overhead.duplicate += r.frame.length; void datagrams.send(r.frame); }
     }
   });
 
@@ -324,13 +317,10 @@ async function answerer(ctx: RoleContext): Promise<void> {
     ctx.log.log('path', { state: layer.path });
   });
   const audio = streamAudio(ctx, () => route);
-  const statsTicker = setInterval(overhead, 1000);
   ctx.report('ready');
   await aborted(ctx.signal);
   audio.stop();
   clearInterval(puncher);
-  clearInterval(statsTicker);
-  overhead();
   offProbe();
   await (conn as QUICConnection | null)?.stop({ force: true }).catch(() => {});
   await server.stop({ force: true }).catch(() => {});
@@ -348,6 +338,7 @@ const strategy: Strategy = {
       describe: 'copy every packet onto the best standby path: off; always (the upper bound); suspect (only while the primary looks broken)',
       default: 'off', values: ['off', 'always', 'suspect'],
     },
+    ...LIVENESS_OPTION,
   },
   intermediate: runIntermediate,
   answerer,

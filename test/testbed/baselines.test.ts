@@ -6,14 +6,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_SPEC, mergeLogs, runOnce, type RunSpec } from '../../harness/run.ts';
+import { baseConfig } from '../../strategies/shared/quic.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
 test.after(() => rmSync(bench, { recursive: true, force: true }));
 
-async function run(strategy: string, nat: string, observeS = 4) {
+async function run(strategy: string, nat: string, observeS = 4, options: Record<string, string> = {}) {
   const spec: RunSpec = {
     ...DEFAULT_SPEC, strategy, nat: { answerer: nat, wifi: 'port-restricted', cellular: 'port-restricted' },
-    links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' }, warmupS: 3.5, observeS,
+    links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' }, warmupS: 3.5, observeS, options,
   };
   const r = await runOnce(spec, bench);
   const events = mergeLogs(r.dir);
@@ -41,11 +42,26 @@ test('relay-only: never direct, recovers on the relay', async () => {
   assert.ok(events.filter((e) => e.type === 'audio.recv').every((e) => e.path === 'relay'));
 });
 
-test('quic-migration, full-cone answerer: the same connection follows the mobile', async () => {
-  const { m } = await run('quic-migration', 'full-cone');
+const KEEPALIVE_MS = baseConfig({}).keepAliveIntervalTime!;
+const mobileNetlink = (events: ReturnType<typeof mergeLogs>) =>
+  events.filter((e) => e.role === 'mobile' && e.type === 'netchange.detected' && e.via === 'netlink');
+
+test('quic-migration, full-cone answerer: the same connection follows the mobile without waiting for the keepalive (nudge)', async () => {
+  const { m, events } = await run('quic-migration', 'full-cone');
+  console.log(`quic-migration nudge=on, full-cone, wifi-to-cellular: recovery_ms ${m.recovery_ms}, gap_ms ${m.gap_ms}, detect_ms ${m.detect_ms} (keepalive ${KEEPALIVE_MS} ms)`);
   assert.equal(m.success, true);
   assert.equal(m.handshakes, 1, 'passive migration, no new connection');
   assert.equal(m.signal_msgs, 0, 'nothing signalled');
+  assert.equal(mobileNetlink(events).length, 1, 'one netlink detection on the mobile');
+  assert.ok(m.recovery_ms! < KEEPALIVE_MS, `recovery ${m.recovery_ms} ms: waited for the keepalive`);
+});
+
+test('quic-migration nudge=off: the keepalive-bound baseline still follows the mobile', async () => {
+  const { m, events } = await run('quic-migration', 'full-cone', 4, { nudge: 'off' });
+  console.log(`quic-migration nudge=off, full-cone, wifi-to-cellular: recovery_ms ${m.recovery_ms}, gap_ms ${m.gap_ms}`);
+  assert.equal(m.success, true);
+  assert.equal(m.handshakes, 1);
+  assert.equal(mobileNetlink(events).length, 0, 'nothing detected: plain QUIC');
 });
 
 test('quic-migration, port-restricted answerer: black hole until the idle timeout, then a new connection', async () => {

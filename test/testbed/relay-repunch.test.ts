@@ -58,6 +58,16 @@ for (const event of ['wifi-to-cellular', 'nat-rebind']) {
   });
 }
 
+test('relay-repunch, intercontinental links (one-way delay above J): playout from the base delay, it recovers', async () => {
+  const far = { answerer: 'intercontinental', wifi: 'intercontinental', cellular: 'intercontinental' };
+  const r = await runOnce(spec({ links: far, observeS: 5 }), bench);
+  const m = r.metrics;
+  console.log(`intercontinental: base_delay_ms ${m.base_delay_ms}, gap_ms ${m.gap_ms}, recovery_ms ${m.recovery_ms}, added_delay_ms ${m.added_delay_ms}`);
+  assert.ok(m.base_delay_ms !== null && m.base_delay_ms > 80, `D0 ${m.base_delay_ms} ms: the path should be slower than J`);
+  assert.equal(m.pre_event_concealed, 0, 'audio broke before the event');
+  assert.equal(m.success, true);
+});
+
 test('relay-repunch, symmetric cellular vs port-restricted answerer: audio stays on the relay and says so', async () => {
   const r = await runOnce(spec({ nat: { answerer: 'port-restricted', wifi: 'port-restricted', cellular: 'symmetric' } }), bench);
   assert.equal(r.metrics.success, true, 'the relay should carry the audio');

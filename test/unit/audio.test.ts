@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   AudioSender, AudioSink, AudioSource, FRAME_HEADER_BYTES, FRAME_MAGIC, FRAME_MS,
-  decodeFrame, encodeFrame, isOnTime, readWav, writeWav,
+  decodeFrame, encodeFrame, readWav, writeWav,
 } from '../../strategies/shared/audio.ts';
 import type { AudioFrame, WavInfo } from '../../strategies/shared/audio.ts';
 import { now } from '../../strategies/shared/events.ts';
@@ -204,12 +204,6 @@ const T0 = 1_700_000_000_000;
 const frameAt = (seq: number, salt = seq): Buffer =>
   encodeFrame({ seq, sentAt: T0 + seq * FRAME_MS, flags: 0, pcm: pattern(FB, salt) });
 
-test('isOnTime: arrivedAt <= sentAt + J (the boundary is on time)', () => {
-  assert.equal(isOnTime(1000, 1080, 80), true);
-  assert.equal(isOnTime(1000, 1080.001, 80), false);
-  assert.equal(isOnTime(1000, 900, 80), true);
-});
-
 test('AudioSink dedups by seq (first arrival wins) and counts malformed input', () => {
   const seen: Array<[number, number, boolean, string]> = [];
   const sink = new AudioSink({ info: INFO, onFrame: (f, at, dup, via) => seen.push([f.seq, at, dup, via]) });
@@ -237,7 +231,7 @@ test('AudioSink.toWav: frames late by more than J and lost frames are silence at
   sink.accept(frameAt(12), sent(12) + J + 0.5); // late: concealed
   sink.accept(frameAt(13), sent(13) + J);       // exactly at the deadline: plays
   sink.accept(frameAt(15), sent(15) + 500);     // late
-  sink.accept(frameAt(14), sent(14) + 1);       // out of order but on time
+  sink.accept(frameAt(14), sent(14));           // out of order but on time; the base delay D0 is 0
   sink.accept(frameAt(16), sent(16) + 79);      // on time
   assert.deepEqual(sink.stats(), { received: 6, duplicates: 0, malformed: 0, firstSeq: 10, lastSeq: 16 });
 
@@ -365,4 +359,15 @@ test('static/sample.wav is 16 kHz mono 16-bit and 15-30 s long', { skip: existsS
   assert.ok(seconds >= 15 && seconds <= 30, `duration ${seconds} s`);
   assert.ok(pcm.some((b) => b !== 0), 'not all silence');
   assert.equal(new AudioSource(info, pcm).frameBytes, FB);
+});
+
+test('AudioSink.toWav: playout is relative to the base delay of the first seconds (a 150 ms path plays)', () => {
+  const sink = new AudioSink({ info: INFO, jitterBufferMs: J });
+  const sent = (seq: number): number => T0 + seq * FRAME_MS;
+  for (let seq = 0; seq < 200; seq++) if (seq !== 180) sink.accept(frameAt(seq), sent(seq) + 150);   // D0 = 150 > J
+  sink.accept(frameAt(180), sent(180) + 150 + J + 0.5);   // later than D0 + J: concealed
+  const { pcm } = readWav(sink.toWav());
+  assert.deepEqual(pcm.subarray(0, FB), pattern(FB, 0), 'a frame at the base delay plays');
+  assert.deepEqual(pcm.subarray(179 * FB, 180 * FB), pattern(FB, 179));
+  assert.deepEqual(pcm.subarray(180 * FB, 181 * FB), Buffer.alloc(FB), 'late by more than J after D0: silence');
 });

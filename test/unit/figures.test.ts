@@ -8,23 +8,28 @@ import { parse } from 'csv-parse/sync';
 import { linkParams, savings, writeFigures, type Fig2Row } from '../../harness/figures.ts';
 import { DEFAULT_SPEC, runId, type RunSpec } from '../../harness/run.ts';
 
-function fakeRun(results: string, bench: string, spec: RunSpec, label: string, m: { gap: number; recovery: number }): void {
+/** recovery null: the run never recovered; m null: a failed run without metrics. */
+function fakeRun(results: string, bench: string, spec: RunSpec, label: string, m: { gap: number; recovery: number | null } | null): void {
   const id = runId(spec);
   const dir = path.join(results, bench, 'runs', id);
   mkdirSync(dir, { recursive: true });
-  const metrics = { gap_ms: m.gap, concealed_ms: m.gap, recovery_ms: m.recovery, direct_ms: null, limit_ms: 40, limit_standby_ms: null,
-    detect_ms: 3, relay_bytes: 0, handshakes: 1, signal_msgs: 2, success: true, cpu_s: { mobile: 1 } };
-  writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ id, label, status: 'ok', spec, metrics }));
+  const metrics = m && { gap_ms: m.gap, concealed_ms: m.gap, recovery_ms: m.recovery, direct_ms: null, limit_ms: 40, limit_standby_ms: null,
+    detect_ms: 3, relay_bytes: 0, handshakes: 1, signal_msgs: 2, success: m.recovery !== null, cpu_s: { mobile: 1 } };
+  writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(metrics
+    ? { id, label, status: 'ok', spec, metrics } : { id, label, status: 'failed', error: 'deadline', spec }));
 }
 
 test('link parameters and the saving of migration over reconnecting', () => {
   assert.deepEqual(linkParams('custom:delay=12.5'), { rtt_ms: 50, loss_pct: 0 });
   assert.deepEqual(linkParams('custom:delay=25,loss=2'), { rtt_ms: 100, loss_pct: 2 });
   assert.equal(linkParams('broadband'), null);
-  const row = (strategy: string, rtt: number, recovery: number): Fig2Row =>
-    ({ strategy, rtt_ms: rtt, loss_pct: 0, rep: 0, recovery_ms: recovery, gap_ms: 0, success: true, id: `${strategy}${rtt}${recovery}` });
+  const row = (strategy: string, rtt: number, recovery: number, censored = false): Fig2Row =>
+    ({ strategy, rtt_ms: rtt, loss_pct: 0, rep: 0, recovery_ms: recovery, gap_ms: 0, censored, success: !censored, id: `${strategy}${rtt}${recovery}` });
   const s = savings([row('m', 50, 60), row('m', 50, 80), row('r', 50, 170), row('r', 50, 190)], 'm', 'r');
-  assert.deepEqual(s, [{ rtt_ms: 50, loss_pct: 0, migration_ms: 70, reconnect_ms: 180, saved_ms: 110, saved_rtt: 2.2 }]);
+  assert.deepEqual(s, [{ rtt_ms: 50, loss_pct: 0, migration_ms: 70, migration_censored: false, reconnect_ms: 180, reconnect_censored: false, saved_ms: 110, saved_rtt: 2.2 }]);
+  // a reconnect that did not recover stays in the median: it is censored, and the saving unknown
+  const c = savings([row('m', 50, 60), row('m', 50, 80), row('r', 50, 170), row('r', 50, 8000, true)], 'm', 'r');
+  assert.deepEqual(c, [{ rtt_ms: 50, loss_pct: 0, migration_ms: 70, migration_censored: false, reconnect_ms: 4085, reconnect_censored: true, saved_ms: null, saved_rtt: null }]);
 });
 
 test('writeFigures draws both figures as SVG with their CSVs and a verdict', async () => {
@@ -34,7 +39,11 @@ test('writeFigures draws both figures as SVG with their CSVs and a verdict', asy
     for (const [label, gap] of [['relay-repunch', 60], ['ice-restart', 500]] as const) {
       for (const rep of [0, 1, 2]) fakeRun(results, 'figure1', { ...DEFAULT_SPEC, strategy: label, rep }, label, { gap: gap + rep, recovery: gap + 60 });
     }
-    fakeRun(results, 'figure1-ice', { ...DEFAULT_SPEC, strategy: 'ice-restart', options: { trigger: 'ice' } }, 'ice-restart (trigger=ice)', { gap: 29000, recovery: 29100 });
+    // trigger=ice: one recovered, one never recovered, one failed (36 s window): the median is censored
+    const ice = (rep: number): RunSpec => ({ ...DEFAULT_SPEC, strategy: 'ice-restart', options: { trigger: 'ice' }, observeS: 36, rep });
+    fakeRun(results, 'figure1-ice', ice(0), 'ice-restart (trigger=ice)', { gap: 29000, recovery: 29100 });
+    fakeRun(results, 'figure1-ice', ice(1), 'ice-restart (trigger=ice)', { gap: 35900, recovery: null });
+    fakeRun(results, 'figure1-ice', ice(2), 'ice-restart (trigger=ice)', null);
     for (const delay of [5, 25]) for (const [strategy, extra] of [['quic-migration', 0], ['reconnect', 8 * delay]] as const) {
       const link = `custom:delay=${delay}`;
       fakeRun(results, 'figure2', { ...DEFAULT_SPEC, strategy, links: { answerer: link, wifi: link, cellular: link } }, strategy, { gap: 40, recovery: 50 + extra });
@@ -46,8 +55,15 @@ test('writeFigures draws both figures as SVG with their CSVs and a verdict', asy
       assert.match(svg, /<path|<line/, `${f}: nothing drawn`);
       assert.ok(parse(readFileSync(path.join(out, `${f}.csv`), 'utf8'), { columns: true }).length > 0, `${f}.csv is empty`);
     }
-    const fig1 = parse(readFileSync(path.join(out, 'fig1-relay-repunch-vs-ice-restart.csv'), 'utf8'), { columns: true }) as { strategy: string }[];
+    const fig1 = parse(readFileSync(path.join(out, 'fig1-relay-repunch-vs-ice-restart.csv'), 'utf8'), { columns: true }) as
+      { strategy: string; metric: string; ms: string; censored: string }[];
     assert.deepEqual([...new Set(fig1.map((x) => x.strategy))].sort(), ['ice-restart', 'ice-restart (trigger=ice)', 'relay-repunch']);
+    const iceRecovery = fig1.filter((x) => x.strategy === 'ice-restart (trigger=ice)' && x.metric === 'recovery_ms');
+    assert.deepEqual(iceRecovery.map((x) => [x.ms, x.censored]), [['29100', ''], ['36000', '1'], ['36000', '1']],   // csv-stringify: true is 1
+      'every run drawn; censored runs at the window');
+    assert.match(r.notes, /\| relay-repunch \| 3 \| 3\/3 \| 61 ms \| 120 ms \|/);
+    assert.match(r.notes, /\| ice-restart \(trigger=ice\) \| 3 \| 1\/3 \| > 36000 ms \| > 36000 ms \|/);
+    assert.match(readFileSync(path.join(out, 'fig1-relay-repunch-vs-ice-restart.svg'), 'utf8'), /not recovered \(censored at window\)/);
     assert.match(r.notes, /Does the bench agree\?\*\* Yes, .*migration saves 2\.0 RTT at 20 ms, 2\.0 RTT at 100 ms/);
   } finally {
     rmSync(results, { recursive: true, force: true });

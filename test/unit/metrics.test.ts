@@ -1,17 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import type { LogEvent, PathKind, Role } from '../../strategies/shared/events.ts';
-import { computeMetrics, isOnTime, METRIC_GLOSSARY, METRIC_ORDER, type RunMetrics } from '../../harness/metrics.ts';
+import { computeMetrics, METRIC_GLOSSARY, METRIC_ORDER, type RunMetrics } from '../../harness/metrics.ts';
+import { isOnTime } from '../../strategies/shared/playout.ts';
 
 // ---- a synthetic run ---------------------------------------------------------------------------
-// Frame n is sent at T0 + 20n; it arrives after `delay` ms unless the frame plan says otherwise.
-// The event fires at E = T0 + 10 005, so the first post-event frame (deadline = sent + 80 > E) is
-// n = 497 (deadline T0 + 10 020). Every role stops at T0 + 20·frames + 200, which is the default
+// Frame n is sent at T0 + 20n; it arrives after `delay` ms unless the frame plan says otherwise, so
+// the base delay D0 is 30 and frame n plays at sent + 30 + 80. The event fires at E = T0 + 10 005,
+// so the first post-event frame (deadline > E) is n = 495 (deadline T0 + 10 010). Every role stops at T0 + 20·frames + 200, which is the default
 // observe end, late enough that every frame is observed.
 const T0 = 1_700_000_000_000;
 const E = T0 + 10_005;
 const sent = (n: number) => T0 + 20 * n;
-const deadline = (n: number) => sent(n) + 80;
+const D0 = 30;
+const deadline = (n: number) => sent(n) + D0 + 80;
 
 type Arrival = { delay: number; path?: PathKind };
 interface Run {
@@ -64,9 +67,12 @@ test('clean run: nothing concealed, recovery at the first post-event deadline, s
   assert.deepEqual(counts(m), [1000, 1000, 0, 0]);
   assert.equal(m.gap_ms, 0);
   assert.equal(m.concealed_ms, 0);
-  assert.equal(m.recovery_ms, deadline(497) - E);   // 15
-  assert.equal(m.recovery_ms, 15);
-  assert.equal(m.direct_ms, sent(497) + 30 - E);     // -35: frame 497 arrived before the event
+  assert.equal(m.recovery_ms, deadline(495) - E);   // 5
+  assert.equal(m.recovery_ms, 5);
+  assert.equal(m.direct_ms, sent(495) + 30 - E);     // -75: frame 495 arrived before the event
+  assert.equal(m.base_delay_ms, 30);
+  assert.equal(m.added_delay_ms, 0);
+  assert.equal(m.switch_ms, sent(501) + 30 - E);     // 25: the first frame sent after E (501) arrived at once
   assert.equal(m.success, true);
   assert.equal(m.event_t, E);
   assert.equal(m.pre_event_concealed, 0);
@@ -83,24 +89,25 @@ test('500 ms outage after the event: gap 500, concealed 500, recovery at the fir
   assert.equal(m.gap_ms, 500);
   assert.equal(m.concealed_ms, 500);
   assert.deepEqual(counts(m), [1000, 975, 0, 25]);
-  assert.equal(m.recovery_ms, deadline(525) - E);    // 575
-  assert.equal(m.recovery_ms, 575);
+  assert.equal(m.recovery_ms, deadline(525) - E);    // 605
+  assert.equal(m.recovery_ms, 605);
+  assert.equal(m.switch_ms, sent(525) + 30 - E);      // 525: the first frame after the outage
   assert.equal(m.direct_ms, sent(525) + 30 - E);     // 525
   assert.equal(m.success, true);
 });
 
 test('late frames are concealed and counted as late, not lost; J is a parameter', () => {
-  const plan = (n: number) => (between(n, 600, 609) ? { delay: 150 } : n === 700 ? { delay: 80 } : n === 701 ? { delay: 80.5 } : undefined);
+  const plan = (n: number) => (between(n, 600, 609) ? { delay: 150 } : n === 700 ? { delay: 110 } : n === 701 ? { delay: 110.5 } : undefined);
   const m = computeMetrics(build({ plan }));
   assert.deepEqual(counts(m), [1000, 989, 11, 0]);   // 600..609 and 701; 700 is exactly on the deadline
   assert.equal(m.concealed_ms, 220);
   assert.equal(m.gap_ms, 200);
   assert.equal(m.recovery_ms, deadline(610) - E);    // 2275
   assert.equal(m.direct_ms, sent(601) + 150 - E);    // 2165: D = 600 (late); 601 arrived late, but direct
-  // with a 200 ms jitter buffer every frame is on time (and the window shrinks: deadline + J <= T0 + 20 200
-  // keeps frames 0..990)
+  // with a 200 ms jitter buffer every frame is on time (and the window shrinks: sent + 30 + 200 + J
+  // <= T0 + 20 200 keeps frames 0..988)
   const relaxed = computeMetrics(build({ plan }), { jitterBufferMs: 200 });
-  assert.deepEqual(counts(relaxed), [991, 991, 0, 0]);
+  assert.deepEqual(counts(relaxed), [989, 989, 0, 0]);
   assert.equal(relaxed.gap_ms, 0);
 });
 
@@ -109,14 +116,15 @@ test('relay bridging then direct: on-time relay frames are on time, direct_ms is
   const m = computeMetrics(relayThenDirect);
   assert.deepEqual(counts(m), [1000, 1000, 0, 0]);
   assert.equal(m.gap_ms, 0);
-  assert.equal(m.recovery_ms, 15);
+  assert.equal(m.recovery_ms, 5);
   assert.equal(m.direct_ms, sent(550) + 30 - E);     // 1025
+  assert.equal(m.added_delay_ms, 0);                 // it ended on the direct path
   // an outage, then the relay, then direct again
   const m2 = computeMetrics(build({
     plan: (n) => (between(n, 500, 509) ? null : between(n, 510, 549) ? { delay: 50, path: 'relay' } : undefined),
   }));
   assert.equal(m2.gap_ms, 200);
-  assert.equal(m2.recovery_ms, deadline(510) - E);   // 275: relayed frames count as recovered audio
+  assert.equal(m2.recovery_ms, deadline(510) - E);   // 305: relayed frames count as recovered audio
   assert.equal(m2.direct_ms, 1025);
 });
 
@@ -127,7 +135,8 @@ test('direct_ms: late direct frames after D count; a direct path that never retu
   assert.equal(m.gap_ms, 20);
   const never = computeMetrics(build({ plan: (n) => (n >= 500 ? { delay: 40, path: 'relay' } : undefined) }));
   assert.equal(never.direct_ms, null);
-  assert.equal(never.recovery_ms, 15);
+  assert.equal(never.recovery_ms, 5);
+  assert.equal(never.added_delay_ms, 10);             // it ended on the relay, 40 ms against D0 = 30
   assert.equal(never.success, true);
 });
 
@@ -171,7 +180,7 @@ test('duplicates are ignored: only the earliest arrival of a seq counts, in any 
     const m = computeMetrics(log);
     assert.deepEqual(counts(m), [1000, 1000, 0, 0]);
     assert.equal(m.gap_ms, 0);
-    assert.equal(m.recovery_ms, 15);
+    assert.equal(m.recovery_ms, 5);
     assert.equal(m.direct_ms, sent(601) + 30 - E);    // 600's first arrival was the relay copy: D = 600
   }
   // a late duplicate does not rescue a frame, an early one does
@@ -188,7 +197,7 @@ test('no event.fired: E is the first frame, after-event metrics cover the whole 
   }));
   assert.equal(m.event_t, null);
   assert.equal(m.gap_ms, 500);
-  assert.equal(m.recovery_ms, deadline(125) - T0);    // 2580
+  assert.equal(m.recovery_ms, deadline(125) - T0);    // 2610
   assert.equal(m.direct_ms, sent(125) + 30 - T0);     // 2530: D = 100
   assert.equal(m.signal_msgs, 2);
   assert.equal(m.detect_ms, 3000);
@@ -268,12 +277,12 @@ test('relay_bytes is the largest cumulative count, 0 without relay.bytes', () =>
 });
 
 test('pre_event_concealed counts concealed deadlines in [E - 3000, E); gap_ms only frames after E', () => {
-  // deadlines in [E - 3000, E) are frames 347..496. 340..349 contributes 347..349, 490..505 contributes 490..496.
+  // deadlines in [E - 3000, E) are frames 345..494. 340..349 contributes 345..349, 490..505 contributes 490..494.
   const m = computeMetrics(build({ plan: (n) => (between(n, 340, 349) || between(n, 490, 505) ? null : undefined) }));
-  assert.equal(m.pre_event_concealed, 3 + 7);
-  assert.equal(m.gap_ms, 9 * 20);                     // 497..505 only
+  assert.equal(m.pre_event_concealed, 5 + 5);
+  assert.equal(m.gap_ms, 11 * 20);                    // 495..505 only
   assert.equal(m.concealed_ms, 26 * 20);
-  assert.equal(m.recovery_ms, deadline(506) - E);     // 195
+  assert.equal(m.recovery_ms, deadline(506) - E);     // 225
 });
 
 test('observe window: frames with deadline after observeEnd - J are not counted', () => {
@@ -284,9 +293,9 @@ test('observe window: frames with deadline after observeEnd - J are not counted'
   assert.equal(m.concealed_ms, 0);
   assert.equal(m.gap_ms, 0);
   // default observe end = the last event: the arrival of frame 999 at T0 + 20 010, so deadlines up to
-  // T0 + 19 930 are observed: frames 0..992
+  // T0 + 19 930 are observed: frames 0..991
   const byLog = computeMetrics(build({ stopAt: null }));
-  assert.deepEqual(counts(byLog), [993, 993, 0, 0]);
+  assert.deepEqual(counts(byLog), [992, 992, 0, 0]);
   assert.deepEqual(byLog.cpu_s, {});
 });
 
@@ -321,4 +330,51 @@ test('the glossary has one sentence for every metric, METRIC_ORDER lists each on
   assert.deepEqual(Object.keys(METRIC_GLOSSARY).sort(), keys);
   assert.deepEqual([...METRIC_ORDER].sort(), keys);
   for (const k of keys) assert.match(METRIC_GLOSSARY[k as keyof RunMetrics], /\S.{20,}\.$/);
+});
+
+test('playout is relative to the base delay: a 150 ms path with J = 80 conceals nothing', () => {
+  const m = computeMetrics(build({ delay: 150 }));
+  assert.equal(m.base_delay_ms, 150);
+  assert.deepEqual(counts(m), [995, 995, 0, 0]);      // the window keeps deadlines sent + 230 <= T0 + 20 120
+  assert.equal(m.gap_ms, 0);
+  assert.equal(m.success, true);
+  // a frame 81 ms slower than the base delay is late; one 80 ms slower plays
+  const m2 = computeMetrics(build({ delay: 150, plan: (n) => (n === 600 ? { delay: 231 } : n === 601 ? { delay: 230 } : undefined) }));
+  assert.deepEqual(counts(m2), [995, 994, 1, 0]);
+  // D0 is the pre-event window's: a slower path after the event shows as added delay, not a new D0
+  const slower = computeMetrics(build({ plan: (n) => (n > 500 ? { delay: 70, path: 'relay' } : undefined) }));
+  assert.equal(slower.base_delay_ms, 30);
+  assert.equal(slower.added_delay_ms, 40);
+  assert.equal(slower.gap_ms, 0);
+});
+
+test('switch_ms: the first frame sent at or after E that arrived; null if none did', () => {
+  // frames 500..509 lost, then the relay: 501 is the first frame sent after E, 510 the first to arrive
+  const m = computeMetrics(build({ plan: (n) => (between(n, 500, 509) ? null : between(n, 510, 549) ? { delay: 50, path: 'relay' } : undefined) }));
+  assert.equal(m.switch_ms, sent(510) + 50 - E);      // 245
+  const dead = computeMetrics(build({ plan: (n) => (n >= 500 ? null : undefined) }));
+  assert.equal(dead.switch_ms, null);
+});
+
+test('frames the sender owed but never logged count as lost: skipped seqs, and a sender that died', () => {
+  // seqs 600..609 never logged: lost, and they break nothing else
+  const skipped = build().filter((e) => !(e.type === 'audio.sent' && between(e['seq'] as number, 600, 609)));
+  const m = computeMetrics(skipped);
+  assert.deepEqual(counts(m), [1000, 990, 0, 10]);
+  assert.equal(m.frames_unsent, 10);
+  assert.equal(m.gap_ms, 200);
+  // the sender's log ends at frame 699, the window at T0 + 20 200: its schedule owed frames 700..
+  const died = build({ frames: 700, stopAt: null });
+  const d = computeMetrics(died, { observeEndMs: T0 + 20_200 });
+  assert.equal(d.frames_unsent, 1001 - 700);          // deadlines sent + 110 up to T0 + 20 120: frames up to 1000
+  assert.equal(d.frames_lost, 301);
+  assert.equal(d.recovery_ms, null);
+  assert.equal(d.success, false);
+  // without a known observe end the schedule is not extended past the log
+  assert.equal(computeMetrics(died).frames_unsent, 0);
+});
+
+test('docs/metrics.md defines every metric with the glossary\'s own sentence', () => {
+  const doc = readFileSync(new URL('../../docs/metrics.md', import.meta.url), 'utf8');
+  for (const k of METRIC_ORDER) assert.ok(doc.includes(`| \`${k}\` | ${METRIC_GLOSSARY[k]} |`), `docs/metrics.md: ${k} differs from METRIC_GLOSSARY`);
 });

@@ -8,8 +8,8 @@ import { REPO } from '../../harness/driver.ts';
 import { startEchoServer } from '../../harness/loopback.ts';
 import { events, QUICClient, QUICServer, QUICSocket } from '@matrixai/quic';
 import {
-  ACTIVE_CID_LIMIT, QUIC_VERSION, attachDatagrams, baseConfig, clientCrypto, divertPackets, loadCert, onRawPacket, pinTo, rawSend,
-  quietLogger, serverCrypto, shimHooks, VIRTUAL_PEER, virtualSocket, type VirtualSocket,
+  ACTIVE_CID_LIMIT, QUIC_VERSION, attachDatagrams, baseConfig, clientCrypto, divertPackets, loadCert, nudge, onRawPacket, pinTo, rawSend,
+  quietLogger, serverCrypto, shimHooks, VIRTUAL_PEER, virtualSocket, withoutRetry, type VirtualSocket,
 } from '../../strategies/shared/quic.ts';
 
 test('the installed @matrixai/quic is the pinned version', () => {
@@ -137,5 +137,103 @@ test('virtual sockets: a connection whose packets a path layer carries sees one 
     await srv.stop({ force: true });
     await client.stop();
     await server.stop();
+  }
+});
+
+// withoutRetry() feeds a token-less Initial into acceptConnection's after-Retry path; these are the
+// lines of js-quic it relies on (a rewrite of any of them must fail here, not in a testbed run).
+test('the no-Retry shim: the js-quic code it relies on is unchanged', () => {
+  const dist = (f: string) => readFileSync(path.join(REPO, 'node_modules/@matrixai/quic/dist', f), 'utf8');
+  const server = dist('QUICServer.js');
+  for (const line of [
+    'if (header.ty !== quiche.Type.Initial &&',
+    'const token = header.token;',
+    'if (token.byteLength === 0) {',
+    'const dcidOriginal = await this.validateToken(Buffer.from(token), remoteInfo.host);',
+    'if (dcidOriginal == null) {',
+    'if (scid.byteLength !== header.dcid.byteLength) {',
+    'const newScid = new QUICConnectionId(header.dcid);',
+    'dcid: dcidOriginal,',
+  ]) assert.ok(server.includes(line), `QUICServer.js no longer has: ${line}`);
+  assert.equal(server.match(/header\.\w+/g)?.filter((h) => !['header.ty', 'header.version', 'header.scid', 'header.dcid', 'header.token'].includes(h)).length, 0,
+    'acceptConnection reads a header field the shim does not copy');
+  assert.ok(dist('QUICConnection.js').includes('conn = quiche.Connection.accept(scid, dcid, {'), 'QUICConnection.js: accept call moved');
+  assert.ok(dist('QUICSocket.js').includes('await this.server.acceptConnection(remoteInfo_, header, dcid, data);'), 'QUICSocket.js: accept route moved');
+});
+
+/** A loopback forwarder that records the QUIC v1 long-header packet types in each direction. */
+async function packetTap(serverPort: number) {
+  const inside = dgram.createSocket('udp4');
+  const outside = dgram.createSocket('udp4');
+  await Promise.all([inside, outside].map((s) => new Promise<void>((r) => s.bind(0, '127.0.0.1', r))));
+  const seen: string[] = [];
+  const type = (m: Buffer) => (m[0]! & 0x80 ? ['Initial', '0-RTT', 'Handshake', 'Retry'][(m[0]! & 0x30) >> 4]! : 'short');
+  let client: dgram.RemoteInfo | undefined;
+  inside.on('message', (m, ri) => { client = ri; seen.push(`c:${type(m)}`); outside.send(m, serverPort, '127.0.0.1'); });
+  outside.on('message', (m) => { seen.push(`s:${type(m)}`); if (client) inside.send(m, client.port, client.address); });
+  return { port: inside.address().port, seen, close: () => { inside.close(); outside.close(); } };
+}
+
+async function handshakeThroughTap(noRetry: boolean) {
+  const logger = quietLogger();
+  const cert = loadCert('peer');
+  const socket = new QUICSocket({ logger });
+  await socket.start({ host: '127.0.0.1', port: 0 });
+  const plain = new QUICServer({ crypto: serverCrypto(), socket, logger, config: baseConfig({ key: cert.key, cert: cert.cert, verifyPeer: false }) });
+  const server = noRetry ? withoutRetry(plain) : plain;
+  const accepted: string[] = [];
+  server.addEventListener(events.EventQUICServerConnection.name, (evt) => {
+    const conn = (evt as events.EventQUICServerConnection).detail;
+    accepted.push(conn.connectionId.toString());
+    const dg = attachDatagrams(conn, (d) => void dg.send(d));
+  });
+  await server.start();
+  const tap = await packetTap(socket.port);
+  const client = await QUICClient.createQUICClient({ host: '127.0.0.1', port: tap.port, crypto: clientCrypto, logger,
+    localHost: '127.0.0.1', config: baseConfig({ verifyPeer: true, verifyCallback: pinTo(cert.fingerprint) }) }, { timer: 3000 });
+  try {
+    const got: string[] = [];
+    const dg = attachDatagrams(client.connection, (d) => got.push(Buffer.from(d).toString()));
+    for (let i = 0; i < 40 && !got.length; i++) { await dg.send(Buffer.from('ping')); await new Promise((r) => setTimeout(r, 10)); }
+    assert.deepEqual(got.slice(0, 1), ['ping'], 'the connection carries datagrams');
+    const firstReply = tap.seen.findIndex((p) => p.startsWith('s:') && p !== 's:Retry');
+    return { seen: tap.seen, retries: tap.seen.filter((p) => p === 's:Retry').length,
+      clientFlights: tap.seen.slice(0, firstReply).filter((p) => p === 'c:Initial').length, accepted };
+  } finally {
+    await client.destroy({ force: true });
+    await server.stop({ force: true });
+    await socket.stop({ force: true });
+    tap.close();
+  }
+}
+
+test('withoutRetry: the handshake skips the stateless Retry — one client flight fewer before the server answers', async () => {
+  const withRetry = await handshakeThroughTap(false);
+  const without = await handshakeThroughTap(true);
+  console.log(`js-quic default: ${withRetry.seen.slice(0, 6).join(' ')} …; withoutRetry: ${without.seen.slice(0, 6).join(' ')} …`);
+  assert.equal(withRetry.retries, 1, 'js-quic no longer sends a Retry by default: is the shim still needed?');
+  assert.equal(withRetry.clientFlights, 2);
+  assert.equal(without.retries, 0, 'the shimmed server sent a Retry');
+  assert.equal(without.clientFlights, 1, 'the client needed more than one Initial flight');
+  assert.equal(without.accepted.length, 1);
+});
+
+test('nudge: an ack-eliciting packet leaves at once (what the keepalive would send a second later)', async () => {
+  const logger = quietLogger();
+  const echo = await startEchoServer();
+  const tap = await packetTap(echo.port);
+  const client = await QUICClient.createQUICClient({ host: '127.0.0.1', port: tap.port, crypto: clientCrypto, logger,
+    localHost: '127.0.0.1', config: baseConfig({ verifyPeer: false }) }, { timer: 3000 });
+  try {
+    await new Promise((r) => setTimeout(r, 100));   // handshake done, acks exchanged: the connection is quiet
+    const before = tap.seen.length;
+    await nudge(client.connection);
+    for (let i = 0; i < 50 && !tap.seen.slice(before).includes('s:short'); i++) await new Promise((r) => setTimeout(r, 2));
+    assert.ok(tap.seen.slice(before).includes('c:short'), 'nothing sent');
+    assert.ok(tap.seen.slice(before).includes('s:short'), 'the server did not acknowledge: the packet was not ack-eliciting');
+  } finally {
+    await client.destroy({ force: true });
+    tap.close();
+    await echo.stop();
   }
 });

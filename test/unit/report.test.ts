@@ -2,20 +2,24 @@
 // download) and every chart renders without a console error. Runs on synthetic bench results.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { computeMetrics } from '../../harness/metrics.ts';
-import { bootstrapCi, median, writeReport } from '../../harness/report.ts';
+import { computeMetrics, type RunMetrics } from '../../harness/metrics.ts';
+import { boxSpec, cdfPoints, chartRows, gapCdfSpec, NOT_RECOVERED, writeReport } from '../../harness/report.ts';
+import { bootstrapCi, censoredMedian, censoredQuantile, formatValue, median } from '../../harness/stats.ts';
+import { readRecords, type RunRecord } from '../../harness/bench.ts';
+import { toSvg } from '../../harness/figures.ts';
 import { DEFAULT_SPEC, runId, type RunSpec } from '../../harness/run.ts';
 import { REPO } from '../../harness/driver.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 
-function syntheticRun(results: string, spec: RunSpec, gapFrames: number): void {
+/** A run whose audio stops for gapFrames frames after the event (≥ 300: it never comes back). */
+function syntheticRun(results: string, spec: RunSpec, gapFrames: number, bench = 'synthetic'): void {
   const id = runId(spec);
-  const dir = path.join(results, 'synthetic', 'runs', id);
+  const dir = path.join(results, bench, 'runs', id);
   mkdirSync(dir, { recursive: true });
   const t0 = 1.7e12, E = t0 + 4000;
   const lines: string[] = [];
@@ -33,12 +37,108 @@ function syntheticRun(results: string, spec: RunSpec, gapFrames: number): void {
   writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ id, label: spec.strategy, status: 'ok', spec, metrics }));
 }
 
+/** A finished run that is not ok: only its meta.json (a failed run may have metrics, or none). */
+function recordOnly(results: string, bench: string, spec: RunSpec, status: RunRecord['status'], error: string, metrics?: RunMetrics): string {
+  const id = runId(spec);
+  mkdirSync(path.join(results, bench, 'runs', id), { recursive: true });
+  writeFileSync(path.join(results, bench, 'runs', id, 'meta.json'), JSON.stringify({ id, label: spec.strategy, status, error, spec, metrics }));
+  return id;
+}
+
+const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&gt;/g, '>').replace(/\s+/g, ' ');
+/** The summary table's body rows, as cell texts. */
+function summaryCells(html: string): string[][] {
+  const table = html.slice(html.indexOf('<h2>Summary</h2>'), html.indexOf('<h2>Charts</h2>'));
+  return [...table.matchAll(/<tr><td>(.*?)<\/tr>/g)].map((m) => m[1]!.split(/<\/td><td>|<\/td>/).filter(Boolean).map(text));
+}
+
 test('median and bootstrap CI', () => {
   assert.equal(median([3, 1, 2]), 2);
   assert.equal(median([4, 1, 2, 3]), 2.5);
   const ci = bootstrapCi([10, 11, 12, 13, 14, 15, 16, 17, 18, 19])!;
-  assert.ok(ci[0] <= 14.5 && ci[1] >= 14.5 && ci[0] >= 10 && ci[1] <= 19, `${ci}`);
+  assert.ok(ci[0].value <= 14.5 && ci[1].value >= 14.5 && ci[0].value >= 10 && ci[1].value <= 19, JSON.stringify(ci));
+  assert.ok(!ci[0].censored && !ci[1].censored);
   assert.deepEqual(bootstrapCi([1, 2, 3, 4]), bootstrapCi([1, 2, 3, 4]), 'seeded: reproducible');
+});
+
+test('censored median: non-recovered runs rank at +∞, a median that reaches one is a lower bound', () => {
+  const lost = { value: 8000, censored: true };
+  assert.deepEqual(censoredMedian([100, lost, lost]), lost);
+  assert.equal(formatValue(censoredMedian([100, lost, lost])), '> 8000');
+  assert.deepEqual(censoredMedian([{ value: 50, censored: true }, 100, 200]), { value: 200, censored: false }, 'sorted at +∞, not at its bound');
+  assert.deepEqual(censoredMedian([100, 200, 300, lost]), { value: 250, censored: false });
+  assert.deepEqual(censoredMedian([100, 200, lost, lost]), { value: 4100, censored: true }, 'above (200 + 8000) / 2');
+  assert.deepEqual(censoredQuantile([100, 200, lost, lost], 0.25), { value: 175, censored: false });
+  assert.equal(censoredMedian([]), null);
+  assert.equal(formatValue(null), '∅');
+  assert.equal(formatValue(12.345, 1, ' ms'), '12.3 ms');
+  const ci = bootstrapCi([100, lost, lost])!;
+  assert.ok(ci[1].censored, 'the upper CI bound reaches the censored runs');
+});
+
+test('every run counted: failed and non-recovered runs in N and censored, invalid runs listed and not scored', async () => {
+  const results = mkdtempSync(path.join(tmpdir(), 'migbench-counted-'));
+  const out = path.join(results, 'report');
+  const spec = (rep: number): RunSpec => ({ ...DEFAULT_SPEC, strategy: 'relay-repunch', rep });
+  try {
+    syntheticRun(results, spec(0), 4, 'counted');      // recovered
+    syntheticRun(results, spec(1), 400, 'counted');    // audio never comes back: ok, not recovered
+    const failed = recordOnly(results, 'counted', spec(2), 'failed', 'mobile exited with code 1');
+    const invalid = recordOnly(results, 'counted', spec(3), 'invalid', 'no packet of the mobile left through the cellular NAT');
+    const records = readRecords(path.join(results, 'counted'));
+    assert.equal(records.find((r) => r.id === runId(spec(1)))!.metrics!.success, false, 'the non-recovered run is what it says');
+
+    const rows = chartRows(records);
+    assert.deepEqual(rows.map((r) => [r.status, r.success]), [['ok', true], ['ok', false], ['failed', false]]);
+    const cdf = cdfPoints(rows, 'gap_ms');
+    assert.equal(cdf.length, 1, 'only the recovered run is drawn');
+    assert.ok(cdf.at(-1)!.cdf < 1, `the CDF stops below 1: ${JSON.stringify(cdf)}`);
+    assert.equal(cdf.at(-1)!.cdf, 1 / 3);
+    assert.deepEqual((gapCdfSpec(rows).data as { values: unknown }).values, cdf);
+
+    // box plots keep the censored runs, at the window, marked in the legend
+    const box = boxSpec(rows, 'recovery_ms', 'recovery');
+    const drawn = (box.data as { values: { recovery_ms: number; outcome: string }[] }).values;
+    assert.deepEqual(drawn.map((v) => [v.recovery_ms > 0 && v.recovery_ms < 8000, v.outcome]),
+      [[true, 'recovered'], [false, NOT_RECOVERED], [false, NOT_RECOVERED]]);
+    assert.ok(drawn.slice(1).every((v) => v.recovery_ms === 8000));
+    assert.match(await toSvg(box), new RegExp(NOT_RECOVERED.replace(/[()]/g, '\\$&')));
+    assert.match(await toSvg(gapCdfSpec(rows)), /<path/);
+
+    const html = readFileSync(writeReport('counted', results, out), 'utf8');
+    const cells = summaryCells(html);
+    assert.equal(cells.length, 1, 'one group: the invalid run is not a group of its own');
+    const [label, , , runs, success, gap, recovery] = cells[0]!;
+    assert.equal(label, 'relay-repunch');
+    assert.equal(runs, '3', 'N counts the ok and failed runs, not the invalid one');
+    assert.equal(success, '1/3');
+    assert.match(gap!, /^> 8000 \[\d+, > 8000\]$/, 'the gap median falls on a censored run');
+    assert.match(recovery!, /^> 8000 /, 'the recovery median falls on a censored run');
+    assert.match(text(html), /4 runs: 2 ok, 1 failed \(both scored: N = 3\), 1 invalid \(not scored\)/);
+    const failedSection = text(html.slice(html.indexOf('<h2>Failed runs'), html.indexOf('<h2>Invalid runs')));
+    assert.match(failedSection, new RegExp(`${failed} relay-repunch wifi-to-cellular mobile exited with code 1`));
+    const invalidSection = text(html.slice(html.indexOf('<h2>Invalid runs'), html.indexOf('<h2>Notes')));
+    assert.match(invalidSection, new RegExp(`${invalid} relay-repunch wifi-to-cellular no packet of the mobile left through the cellular NAT`));
+    assert.ok(!text(html.slice(0, html.indexOf('<h2>Invalid runs'))).includes(invalid), 'the invalid run appears nowhere else');
+  } finally {
+    rmSync(results, { recursive: true, force: true });
+  }
+});
+
+test('a report over failed runs only: no throw, 0/N; over nothing: an error', () => {
+  const results = mkdtempSync(path.join(tmpdir(), 'migbench-failed-'));
+  try {
+    recordOnly(results, 'failed-only', { ...DEFAULT_SPEC, strategy: 'reconnect' }, 'failed', 'deadline');
+    // a role crashed after the audio recovered: metrics that say success, yet a failed run is never one
+    const crashed: RunMetrics = { ...computeMetrics([]), gap_ms: 100, recovery_ms: 300, direct_ms: 320, success: true };
+    recordOnly(results, 'failed-only', { ...DEFAULT_SPEC, strategy: 'reconnect', rep: 1 }, 'failed', 'answerer exited', crashed);
+    const html = readFileSync(writeReport('failed-only', results, path.join(results, 'report')), 'utf8');
+    assert.deepEqual(summaryCells(html)[0]!.slice(3, 9), ['2', '0/2', '> 8000 [> 8000, > 8000]', '> 8000 [> 8000, > 8000]', '> 8000', '∅']);
+    mkdirSync(path.join(results, 'empty', 'runs'), { recursive: true });
+    assert.throws(() => writeReport('empty', results, path.join(results, 'report2')), /no finished run/);
+  } finally {
+    rmSync(results, { recursive: true, force: true });
+  }
 });
 
 test('the report renders every chart offline with no console error', { skip: !existsSync(CHROMIUM) && 'chromium not installed (make setup)' }, async () => {
@@ -48,6 +148,9 @@ test('the report renders every chart offline with no console error', { skip: !ex
     for (const strategy of ['relay-repunch', 'reconnect']) for (const nat of ['full-cone', 'symmetric']) for (const rep of [0, 1, 2]) {
       syntheticRun(results, { ...DEFAULT_SPEC, strategy, rep, nat: { answerer: nat, wifi: nat, cellular: nat } }, strategy === 'reconnect' ? 10 + rep : 2 + rep);
     }
+    // censored runs are drawn too (at the window, marked)
+    syntheticRun(results, { ...DEFAULT_SPEC, strategy: 'reconnect', rep: 3 }, 400);
+    recordOnly(results, 'synthetic', { ...DEFAULT_SPEC, strategy: 'reconnect', rep: 4 }, 'failed', 'deadline');
     const file = writeReport('synthetic', results, out);
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
     try {
@@ -60,7 +163,7 @@ test('the report renders every chart offline with no console error', { skip: !ex
       await page.goto(`file://${file}`);
       await page.evaluate(async () => { await (window as unknown as { rendered: Promise<unknown> }).rendered; return true; });
       const charts = await page.$$eval('.chart', (els) => els.map((e) => ({ id: e.id, svg: e.querySelectorAll('svg').length, marks: e.querySelectorAll('svg path, svg line, svg rect').length })));
-      assert.equal(charts.length, 4 + 2, 'gap CDF, two box plots, success map, one timeline per strategy');
+      assert.equal(charts.length, 5 + 2, 'gap CDF, three box plots (switch_ms with the floors), success map, one timeline per strategy');
       for (const c of charts) assert.ok(c.svg === 1 && c.marks > 5, `${c.id} did not render: ${JSON.stringify(c)}`);
       assert.deepEqual(errors, []);
       assert.deepEqual(requests, [], 'the report must not fetch anything');

@@ -1,0 +1,111 @@
+// The per-frame table of one run, shared by the metrics (harness/metrics.ts), the report's timeline
+// (harness/timeline.ts) and the live view: every frame of the sender's schedule in the observe window,
+// its playout deadline, its first arrival and whether it played. docs/metrics.md defines each rule.
+import type { LogEvent, Role } from '../strategies/shared/events.ts';
+import { BASE_DELAY_WINDOW_MS, baseDelay, isOnTime, playoutDeadline } from '../strategies/shared/playout.ts';
+
+export type FrameState = 'on-time' | 'late' | 'lost';
+export type FramePath = 'direct' | 'relay' | 'other';
+
+export interface Frame {
+  seq: number;
+  sentAt: number;
+  deadline: number;
+  /** First arrival at the receiver (null: never arrived). */
+  arrival: number | null;
+  path: FramePath | null;
+  state: FrameState;
+  /** False for a frame of the schedule the sender never logged (dead or stalled): it counts as lost. */
+  logged: boolean;
+}
+
+export interface FrameParams {
+  jitterBufferMs: number;
+  frameMs: number;
+  direction: { sender: Role; receiver: Role };
+  /** Absolute t when observation ended; default: the last event's t (the schedule is then not extended). */
+  observeEndMs?: number;
+}
+
+export interface FrameTable {
+  /** The run's event time: the first event.fired, else the first frame's send time. */
+  E: number;
+  eventT: number | null;
+  eventIssued: number | null;
+  /** D0: the smallest one-way delay of the pre-event window; null if no frame of it arrived (then 0 is used). */
+  baseDelayMs: number | null;
+  /** Observed frames in seq order. */
+  frames: Frame[];
+  logStart: number;
+  logEnd: number;
+  observeEnd: number;
+}
+
+const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+export function frameTable(events: LogEvent[], p: FrameParams): FrameTable {
+  const { jitterBufferMs: J, frameMs } = p;
+  const { sender, receiver } = p.direction;
+  const sentAt = new Map<number, number>();                        // seq -> earliest logged send time
+  const arrival = new Map<number, { t: number; path: unknown }>(); // seq -> earliest arrival
+  let logStart = Infinity, logEnd = -Infinity;
+  let eventT: number | null = null, eventIssued: number | null = null;
+  for (const e of events) {
+    const t = e.t;
+    if (!num(t)) continue;
+    if (t < logStart) logStart = t;
+    if (t > logEnd) logEnd = t;
+    const seq = e['seq'];
+    if (e.type === 'audio.sent' && e.role === sender && num(seq)) {
+      const prev = sentAt.get(seq);
+      if (prev === undefined || t < prev) sentAt.set(seq, t);
+    } else if (e.type === 'audio.recv' && e.role === receiver && num(seq)) {
+      const prev = arrival.get(seq);
+      if (prev === undefined || t < prev.t) arrival.set(seq, { t, path: e['path'] });
+    } else if (e.type === 'event.fired' && e.role === 'harness' && (eventT === null || t < eventT)) {
+      eventT = t;
+      eventIssued = num(e['tIssued']) ? e['tIssued'] : t - 1;
+    }
+  }
+  const observeEnd = p.observeEndMs ?? logEnd;
+  const logged = [...sentAt.keys()].sort((a, b) => a - b);
+  let firstSent = Infinity;
+  for (const s of sentAt.values()) if (s < firstSent) firstSent = s;
+  const E = eventT ?? (firstSent < Infinity ? firstSent : logStart);
+
+  // D0 over [E - window, E); with no event, over the first window of audio.
+  const arrived = logged.flatMap((seq) => {
+    const a = arrival.get(seq);
+    return a ? [{ sentAt: sentAt.get(seq)!, arrivedAt: a.t }] : [];
+  });
+  const d0 = eventT === null ? baseDelay(arrived, E, E + BASE_DELAY_WINDOW_MS) : baseDelay(arrived, E - BASE_DELAY_WINDOW_MS, E);
+  const D0 = d0 ?? 0;
+
+  // The sender's schedule: seqs it skipped in its log continue its 20 ms grid, and with a known
+  // observe end the schedule runs on to the window's end (a dead or stalled sender loses frames).
+  const schedule: [number, number, boolean][] = [];   // seq, sentAt, logged
+  for (let i = 0; i < logged.length; i++) {
+    const seq = logged[i]!, s = sentAt.get(seq)!;
+    schedule.push([seq, s, true]);
+    const next = logged[i + 1];
+    const until = next === undefined ? (p.observeEndMs === undefined ? seq : Infinity) : next;
+    for (let k = 1; seq + k < until; k++) {
+      const t = s + k * frameMs;
+      if ((next !== undefined && t >= sentAt.get(next)!) || playoutDeadline(t, D0, J) > observeEnd - J) break;
+      schedule.push([seq + k, t, false]);
+    }
+  }
+
+  const frames: Frame[] = [];
+  for (const [seq, s, isLogged] of schedule) {
+    const deadline = playoutDeadline(s, D0, J);
+    if (!(deadline > logStart && deadline <= observeEnd - J)) continue;   // outside the observe window
+    const a = isLogged ? arrival.get(seq) : undefined;
+    frames.push({
+      seq, sentAt: s, deadline, arrival: a ? a.t : null, logged: isLogged,
+      path: !a ? null : a.path === 'direct' ? 'direct' : a.path === 'relay' ? 'relay' : 'other',
+      state: !a ? 'lost' : isOnTime(s, a.t, J, D0) ? 'on-time' : 'late',
+    });
+  }
+  return { E, eventT, eventIssued, baseDelayMs: d0, frames, logStart, logEnd, observeEnd };
+}

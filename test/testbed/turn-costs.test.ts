@@ -1,0 +1,34 @@
+// TURN bytes are counted when only one side's relay candidate is selected: the mobile gathers
+// relay candidates only (--opt relayOnly=mobile), the answerer reaches the mobile's relay address
+// straight from its own (host/srflx) candidate. The audio then enters coturn on a relay port and
+// leaves it as ChannelData on the TURN port — the leg the old sport-in-relay-range count missed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DEFAULT_SPEC, mergeLogs, runOnce } from '../../harness/run.ts';
+import { FRAME_HEADER_BYTES, frameBytesFor, readWav } from '../../strategies/shared/audio.ts';
+
+const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
+test.after(() => rmSync(bench, { recursive: true, force: true }));
+
+test('ice-restart, relay candidate on the mobile only: relay_bytes counts the relayed audio', async () => {
+  const r = await runOnce({
+    ...DEFAULT_SPEC, strategy: 'ice-restart', event: 'none', options: { relayOnly: 'mobile' },
+    links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' }, warmupS: 3, observeS: 4,
+  }, bench);
+  const events = mergeLogs(r.dir);
+  const pair = (role: string) => events.find((e) => e.role === role && e.type === 'ice.pair');
+  const mobile = pair('mobile'), answerer = pair('answerer');
+  assert.match(String(mobile?.local), /^relay /, `mobile: ${JSON.stringify(mobile)}`);
+  assert.ok(answerer && !String(answerer.local).startsWith('relay '), `answerer: ${JSON.stringify(answerer)}`);
+
+  const frame = FRAME_HEADER_BYTES + frameBytesFor(readWav(readFileSync('static/sample.wav')).info);
+  const relayed = events.filter((e) => e.role === 'mobile' && e.type === 'audio.recv').length;
+  assert.ok(relayed > 100, `only ${relayed} frames arrived`);
+  // Each frame once, plus DTLS and SCTP framing, plus the mobile's SACKs the other way.
+  const perFrame = r.metrics.relay_bytes / relayed;
+  console.log(`relay_bytes ${r.metrics.relay_bytes} for ${relayed} frames of ${frame} B: ${perFrame.toFixed(1)} B per frame`);
+  assert.ok(perFrame > frame && perFrame < frame + 200, `relay_bytes ${r.metrics.relay_bytes} is not about ${relayed} × ${frame} B`);
+});

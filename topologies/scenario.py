@@ -1,0 +1,134 @@
+"""Scenario checks: did an event do to the network what it claims? Pure parts (parsing the
+testbed's evidence and judging it); the testbed gathers the evidence (topologies/testbed.py).
+
+The evidence is what the network itself shows, never a strategy's log, and is made by the
+testbed's own probe packets wherever a strategy's traffic could be missing: a strategy that goes
+silent after an event must fail its run, not make the scenario look as if it never happened.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+# The probe's destination: the core router's own address. Nothing else sends there, so the probe's
+# conntrack entries are found by it; the core answers port-unreachable, nobody listens.
+PROBE_DST, PROBE_PORT = '198.18.0.1', 9
+# A blackout's measured length may differ from the asked one by this much (two stamps of ~5 ms, a
+# timer on a loaded 2-core machine) before the check says it was not that blackout.
+BLACKOUT_SLACK_MS = 100
+
+Verdict = dict[str, Any]   # {'ok': bool, 'reason': str, 'evidence': {...}}
+Hop = dict[str, Any]       # {'nat': name, 'src': 'ip:port' as the NAT sees it, 'mapped': 'ip:port' | None}
+
+_FLOW = re.compile(r'src=(\S+) dst=\S+ sport=(\d+) dport=\d+.*?src=\S+ dst=(\S+) sport=\d+ dport=(\d+)')
+
+
+def verdict(ok: bool, reason: str, **evidence: Any) -> Verdict:
+    return {'ok': ok, 'reason': reason, 'evidence': evidence}
+
+
+def parse_flows(conntrack_text: str) -> dict[str, str]:
+    """`conntrack -L` lines -> {original source 'ip:port': its mapping, the reply's 'ip:port'}."""
+    return {f'{m[0]}:{m[1]}': f'{m[2]}:{m[3]}' for m in _FLOW.findall(conntrack_text)}
+
+
+def walk(src: str, nats: list[str], flows: list[dict[str, str]]) -> list[Hop]:
+    """Follows one flow through a NAT chain (inside out): each NAT's mapping is the next one's source."""
+    hops: list[Hop] = []
+    for nat, table in zip(nats, flows):
+        mapped = table.get(src)
+        hops.append({'nat': nat, 'src': src, 'mapped': mapped})
+        if mapped is None:
+            break
+        src = mapped
+    return hops
+
+
+def parse_set_counts(nft_json: str) -> dict[str, int]:
+    """`nft -j list set` of a dynamic set with counters -> {element: packets}."""
+    out: dict[str, int] = {}
+    for item in json.loads(nft_json)['nftables']:
+        for e in item.get('set', {}).get('elem', []):
+            out[str(e['elem']['val'])] = int(e['elem']['counter']['packets'])
+    return out
+
+
+def parse_drop_counts(nft_json: str) -> dict[str, int]:
+    """`nft -j list table netdev …` of a blackout -> packets dropped per chain (rx, tx)."""
+    out: dict[str, int] = {}
+    for item in json.loads(nft_json)['nftables']:
+        rule = item.get('rule')
+        if rule:
+            out[rule['chain']] = sum(int(x['counter']['packets']) for x in rule['expr'] if 'counter' in x)
+    return out
+
+
+def judge_switch(to: str, before: str, at: dict[str, int], end: dict[str, int], route: str,
+                 chains: dict[str, list[str]]) -> Verdict:
+    """wifi-to-cellular / cellular-to-wifi. before/route: the uplink of the default route before
+    the event and at the end; at/end: packets of this host forwarded by each NAT (by name) right
+    after the event and at the end (after a probe sent along the default route)."""
+    frm = 'wifi' if to == 'cellular' else 'cellular'
+    delta = {n: end.get(n, 0) - at.get(n, 0) for n in at}
+    ev = {'before': before, 'route': route, 'at': at, 'end': end}
+    if before != frm:
+        return verdict(False, f'the host was already on {before} before the event: it changed nothing', **ev)
+    if route != to:
+        return verdict(False, f'the default route leaves over {route}, not {to}, at the end', **ev)
+    if to == 'cellular':   # Wi-Fi gone: nothing of the host may cross its first NAT
+        wifi = chains['wifi'][0]
+        if delta[wifi] > 0:
+            return verdict(False, f'{delta[wifi]} packets of the host crossed the Wi-Fi NAT {wifi} after the event', **ev)
+    # Arriving home leaves cellular up: staying on it is the strategy's choice, not the scenario's.
+    silent = [n for n in chains[to] if delta[n] <= 0]
+    if silent:
+        return verdict(False, f'no packet of the host crossed {", ".join(silent)} ({to}) after the event', **ev)
+    return verdict(True, f'on {to}: ' + ', '.join(f'{n} +{delta[n]}' for n in chains[to]) + ' packets since the event'
+                   + (f', {chains["wifi"][0]} +0' if to == 'cellular' else ''), **ev)
+
+
+def judge_rebind(before: list[Hop], after: list[Hop]) -> Verdict:
+    """nat-rebind / answerer-rebind: the probe flow's public mapping (the outermost NAT's) before and
+    after the event, from the same inside endpoint to the same destination."""
+    ev = {'before': before, 'after': after}
+    old = before[-1]['mapped'] if before else None
+    new = after[-1]['mapped'] if after else None
+    if old is None or new is None:
+        return verdict(False, f'the probe had no public mapping {"before" if old is None else "after"} the event '
+                              '(is that uplink up?)', **ev)
+    if old == new:
+        return verdict(False, f'the public mapping {old} did not change', **ev)
+    return verdict(True, f'public mapping {old} -> {new}', **ev)
+
+
+def judge_timeout(before: list[Hop], after: list[Hop]) -> Verdict:
+    """mapping-timeout: the probe flow's entry on every NAT of the chain before the flush, and
+    whether it is still there right after."""
+    ev = {'before': before, 'after': after}
+    if not before or any(h['mapped'] is None for h in before):
+        return verdict(False, 'the probe had no mapping on every NAT before the event (is that uplink up?)', **ev)
+    kept = [h['nat'] for h in after if h['mapped'] is not None]
+    if kept:
+        return verdict(False, f'the mapping is still in the conntrack table of {", ".join(kept)} after the flush', **ev)
+    return verdict(True, f'mapping removed on {", ".join(h["nat"] for h in before)}', **ev)
+
+
+def judge_blackout(seconds: float, fired_t: float, start: dict[str, int] | None, end: dict[str, int] | None,
+                   restored_t: float | None) -> Verdict:
+    """blackout:<s>. start/end: packets dropped per direction right after the install and at the
+    restore (or at the check, if still on), each read after one probe per direction, so both count
+    at least 1 more wherever the drop held, whatever the strategy sent; restored_t: when it ended."""
+    ev = {'start': start, 'end': end, 'restoredT': restored_t}
+    if start is None:
+        return verdict(False, 'the drop chains were never installed', **ev)
+    if end is None:
+        return verdict(False, 'the drop chains were gone before the restore', **ev)
+    held = {d: end.get(d, 0) - start.get(d, 0) for d in ('rx', 'tx')}
+    weak = [d for d in ('rx', 'tx') if start.get(d, 0) < 1 or held[d] < 1]
+    if weak:
+        return verdict(False, f'nothing dropped {"/".join(weak)} at the start or the end of the blackout', **ev)
+    if restored_t is not None and abs(restored_t - fired_t - seconds * 1000) > BLACKOUT_SLACK_MS:
+        return verdict(False, f'the blackout lasted {restored_t - fired_t:.0f} ms, not {seconds * 1000:.0f}', **ev)
+    return verdict(True, f'dropped rx {end["rx"]}, tx {end["tx"]} packets (probes included) '
+                         + ('until the restore' if restored_t is not None else 'until the check'), **ev)
