@@ -28,6 +28,8 @@ export interface RunRecord {
   metrics?: RunMetrics;
   /** With several pairs (spec.pairs): each pair's metrics; `metrics` are pair 1's. */
   pairs?: { pair: number; metrics: RunMetrics }[];
+  /** A schedule of several events: what each one cost (harness/metrics.ts eventSegments). */
+  perEvent?: { name: string; concealed_ms: number; gap_ms: number }[];
   /** Earlier attempts of this run (--retry-failed), oldest first. */
   attempts?: { status: RunRecord['status']; error?: string; metrics?: RunMetrics }[];
 }
@@ -38,7 +40,7 @@ export const CSV_COLUMNS = [
   'id', 'label', 'strategy', 'options', 'nat_answerer', 'nat_wifi', 'nat_cellular',
   'link_intermediate', 'link_answerer', 'link_wifi', 'link_cellular', 'event', 'rep', 'seed', 'status', 'error',
   'emulation', ...SCALAR_METRICS, ...ROLES.map((r) => `cpu_${r}_s`),
-  'pairs', 'pairs_gap_median_ms', 'pairs_gap_max_ms', 'pairs_success',
+  'pairs', 'pairs_gap_median_ms', 'pairs_gap_max_ms', 'pairs_success', 'per_event_concealed_ms',
 ];
 
 /** pairs, and over every pair: median and max gap_ms, how many succeeded. */
@@ -62,7 +64,7 @@ export function csvRow(r: RunRecord): unknown[] {
     ...(['intermediate', 'answerer', 'wifi', 'cellular'] as const).map((s) => linkName(r.spec.links[s])),
     r.spec.event, r.spec.rep, r.spec.seed, r.status, r.error ?? '', r.emulation ?? '',
     ...SCALAR_METRICS.map((k) => (m ? m[k] ?? '' : '')), ...ROLES.map((role) => m?.cpu_s[role] ?? ''),
-    ...pairColumns(r),
+    ...pairColumns(r), r.perEvent?.map((e) => e.concealed_ms).join('/') ?? '',
   ];
 }
 
@@ -154,7 +156,8 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
       finished = true;
       record = { id: run.id, label: run.label, spec: run.spec, status: r.meta.status as RunRecord['status'], emulation: String(r.meta.emulation), metrics: r.metrics,
         ...(typeof r.meta.error === 'string' ? { error: r.meta.error } : {}),
-        ...(r.meta.pairs ? { pairs: r.meta.pairs as RunRecord['pairs'] } : {}) };
+        ...(r.meta.pairs ? { pairs: r.meta.pairs as RunRecord['pairs'] } : {}),
+        ...(r.meta.perEvent ? { perEvent: r.meta.perEvent as RunRecord['perEvent'] } : {}) };
     } catch (e) {
       record = { id: run.id, label: run.label, spec: run.spec, status: 'failed', error: (e as Error).message.split('\n')[0]!.slice(0, 300) };
     } finally {

@@ -11,7 +11,8 @@ import { MergeError, mergeBenches, parseShard } from './shards.ts';
 import { submit } from './slurm.ts';
 import { loadConfig, type BenchConfig } from './config.ts';
 import { FIGURE_CONFIGS, FIGURES_DIR, writeFigures } from './figures.ts';
-import { chartRows, invalidRuns, outcome, writeReport, type ChartRow } from './report.ts';
+import { chartRows, invalidRuns, outcome, summaryMarkdown, writeReport, type ChartRow } from './report.ts';
+import { benchRecords } from './records.ts';
 import { censoredMedian, formatValue, measuredMedian } from './stats.ts';
 import { METRIC_ORDER } from './metrics.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
@@ -94,6 +95,7 @@ const COMMANDS: Record<string, Command> = {
   --link PROFILE         answerer, wifi and cellular slots (default lan); --link-<slot> overrides (${SLOTS.join(', ')})
   --event EVENT          ${EVENTS.join(", ")} (default wifi-to-cellular; cellular-to-wifi starts the mobile on cellular: arriving home)
                          every event is checked from the testbed; a run whose event did not happen is status=invalid, never scored
+                         a schedule: EVENT@0,EVENT@S,… (seconds after the first; e.g. wifi-to-cellular@0,cellular-to-wifi@1.5)
   --warmup S             seconds of audio before the event (default 4)   --observe S  after it (default 8)
   --seed N  --rep N      run seed and repetition index (part of the run id)
   --audio answerer-to-mobile|both    --jitter-buffer MS (default 80)
@@ -144,6 +146,9 @@ const COMMANDS: Record<string, Command> = {
       for (const k of METRIC_ORDER) {
         const val = r.metrics[k];
         console.log(`  ${k.padEnd(18)} ${typeof val === 'number' ? +val.toFixed(1) : JSON.stringify(val)}`);
+      }
+      for (const e of (r.meta.perEvent as { name: string; concealed_ms: number; gap_ms: number }[] | undefined) ?? []) {
+        console.log(`  after ${e.name.padEnd(18)} concealed ${e.concealed_ms} ms, gap ${e.gap_ms} ms`);
       }
       console.log(`  received audio     ${path.join(r.dir, 'received.wav')}`);
       return ok ? 0 : 3;
@@ -292,10 +297,19 @@ process's (the load generator's) CPU, in shares of one core.`,
   },
   report: {
     summary: 'write reports/<bench>/index.html (self-contained, works offline)',
-    usage: `migbench report [--bench NAME] [--results DIR]
-  --bench NAME   a folder under results/ (default: default)`,
-    options: { bench: { type: 'string', default: 'default' }, results: { type: 'string', default: path.join(REPO, 'results') } },
+    usage: `migbench report [--bench NAME] [--results DIR] [--markdown]
+  --bench NAME   a folder under results/ (default: default): its run folders, or only runs.csv + bench.json
+  --results DIR  where the bench folder is (default results/; docs/data holds the snapshots behind docs' tables)
+  --markdown     print the summary table as markdown (the tables in docs/ are made so) instead of writing HTML`,
+    options: { bench: { type: 'string', default: 'default' }, results: { type: 'string', default: path.join(REPO, 'results') }, markdown: { type: 'boolean' } },
     async run(v) {
+      if (v.markdown) {
+        const dir = path.join(v.results as string, v.bench as string);
+        const records = benchRecords(dir);
+        if (!records.length) throw new Error(`no runs in ${dir} (neither run folders nor runs.csv)`);
+        console.log(summaryMarkdown(records));
+        return 0;
+      }
       const file = writeReport(v.bench as string, v.results as string);
       console.log(file);
       return 0;

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { LinkProfile, LinkSlot, NatSlot } from './driver.ts';
 import { checkEvent, DEFAULT_SPEC, MAX_PAIRS, optionProblem, runId, type RunSpec } from './run.ts';
 import { checkLinkProfile, natBehaviour } from './presets.ts';
+import { scheduleString } from './schedule.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
 
 export interface StrategyEntry { name: string; options?: Record<string, string>; label?: string }
@@ -12,7 +13,8 @@ export interface BenchConfig {
   strategies: (string | StrategyEntry)[] | 'all';
   nat: (string | Partial<Record<NatSlot, string>>)[];       // a preset for all three NATs, or per NAT
   links: (string | Partial<Record<LinkSlot, LinkProfile>>)[]; // a profile for the access slots, or per slot
-  events: string[];
+  /** An event, or a schedule: a list of `<event>@<seconds>` (harness/schedule.ts). */
+  events: (string | string[])[];
   reps: number;
   seed: number;
   warmupS: number;
@@ -85,7 +87,10 @@ export async function validateConfig(raw: unknown, source = 'config'): Promise<B
       }
     } else bad(`links[${i}]`, 'a profile name or {slot: profile}');
   }
-  for (const [i, e] of list('events').entries()) guard(`events[${i}]`, () => checkEvent(String(e)));
+  for (const [i, e] of list('events').entries()) {
+    if (typeof e === 'string' || (Array.isArray(e) && e.length > 0 && e.every((x) => typeof x === 'string'))) guard(`events[${i}]`, () => checkEvent(scheduleString(e)));
+    else bad(`events[${i}]`, 'an event, or a schedule: a non-empty list of "<event>@<seconds>"');
+  }
   for (const [i, n] of list('pairs').entries()) if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > MAX_PAIRS) bad(`pairs[${i}]`, `an integer from 1 to ${MAX_PAIRS}`);
   const int = (field: string, lo: number, hi: number) => {
     const v = c[field];
@@ -122,7 +127,7 @@ export function expand(c: BenchConfig): PlannedRun[] {
       const nat = typeof n === 'string' ? { answerer: n, wifi: n, cellular: n } : { ...DEFAULT_SPEC.nat, ...n };
       const links = typeof l === 'string' ? { answerer: l, wifi: l, cellular: l } : l;
       const spec: RunSpec = {
-        strategy: s.name, options: s.options ?? {}, nat, links, event, rep, seed: c.seed + rep,
+        strategy: s.name, options: s.options ?? {}, nat, links, event: scheduleString(event), rep, seed: c.seed + rep,
         audio: c.audio, jitterBufferMs: c.jitterBufferMs, warmupS: c.warmupS, observeS: c.observeS,
         ...(pairs > 1 ? { pairs, staggerMs: c.staggerMs ?? DEFAULTS.staggerMs } : {}),   // absent for one pair: ids unchanged
       };

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { LogEvent } from '../strategies/shared/events.ts';
 import { BASE_DELAY_WINDOW_MS, baseDelay, isOnTime, playoutDeadline } from '../strategies/shared/playout.ts';
 import type { Drive } from './run.ts';
+import { eventNames } from './schedule.ts';
 import { offerCli } from './mininet-cli.ts';
 
 export const KEYS: Record<string, string> = {
@@ -110,7 +111,7 @@ export function liveDrive(input: NodeJS.ReadStream, output: NodeJS.WriteStream, 
       const onKey = (buf: Buffer) => {
         for (const ch of buf.toString()) {
           if (ch === 'q' || ch === '\x03') { finish(); return; }
-          const name = ch === 'e' ? spec.event : KEYS[ch];
+          const name = ch === 'e' ? eventNames(spec.event)[0] : KEYS[ch];
           if (name && name !== 'none') fire(name).catch((err: Error) => note(`! ${name}: ${err.message}`));
         }
       };

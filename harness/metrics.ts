@@ -84,7 +84,7 @@ export const METRIC_GLOSSARY: Record<keyof RunMetrics, string> = {
   added_delay_ms: 'Median one-way delay of the frames that arrived among those sent in the last 1000 ms of the observe window, minus base_delay_ms: the latency price of the path the strategy ends on (relay vs direct); null if none arrived or D0 is null.',
   relay_bytes: 'Sum over the intermediate\'s relays (its QUIC relay; coturn for the WebRTC strategies) of the largest cumulative byte count in their relay.bytes events (0 if none): the payload of every packet relayed in the run, each counted once whichever direction it went — by the QUIC relay when it forwards it, for coturn when it delivers it to a peer (TURN framing removed); IP/UDP headers, relay headers and the relays\' own control traffic excluded.',
   dup_bytes: 'Bytes a strategy sent twice on purpose (redundant copies on a standby path, loss-repair re-sends): the sum over roles of the largest cumulative duplicate count in their overhead.bytes events (0 if none).',
-  keepalive_bps: 'Path-maintenance bytes each role sent (hole punches, relay binds, probes and their replies, and an estimated 42 B per QUIC keepalive PING on P2P connections), each packet counted once by its sender (not the control connection to the intermediate, nor WebRTC\'s own ICE/TURN upkeep, which cannot be observed), per second of the run: the sum over roles of the largest cumulative keepalive count in their overhead.bytes events, divided by the span of the run\'s log (0 if none).',
+  keepalive_bps: 'Path-maintenance bytes each role sent (hole punches, relay binds, probes and their replies, an estimated 42 B per QUIC keepalive PING on P2P connections, and every STUN message a WebRTC peer sends: ICE checks, consent, TURN upkeep), each packet counted once by its sender (not the control connection to the intermediate), per second of the run: the sum over roles of the largest cumulative keepalive count in their overhead.bytes events, divided by the span of the run\'s log (0 if none).',
   handshakes: 'Number of P2P connections made over the whole run: handshake.ok events with the other peer (with = peer) logged by the receiver (one end of every connection); handshakes with the intermediate are not counted.',
   signal_msgs: 'Number of signal.sent events from any role at or after E (over the whole run if there was no event.fired).',
   success: 'True iff recovery_ms is not null, i.e. 10 consecutive on-time frames followed the longest post-event gap inside the observe window.',
@@ -236,4 +236,30 @@ export function computeMetrics(events: LogEvent[], params: Partial<MetricParams>
     cpu_s,
     event_t: eventT,
   };
+}
+
+/** What each event of a schedule cost: the concealed frames whose deadline falls after it and no
+ *  later than the next event (the last one: to the window's end), and the longest run of them. */
+export interface EventSegment { name: string; t: number; concealed_ms: number; gap_ms: number }
+
+export function eventSegments(events: LogEvent[], params: Partial<MetricParams> = {}): EventSegment[] {
+  const frameMs = params.frameMs ?? DEFAULT_PARAMS.frameMs;
+  const { frames } = frameTable(events, {
+    jitterBufferMs: params.jitterBufferMs ?? DEFAULT_PARAMS.jitterBufferMs, frameMs,
+    direction: params.direction ?? DEFAULT_PARAMS.direction, observeEndMs: params.observeEndMs,
+  });
+  const fired = events.filter((e) => e.type === 'event.fired' && e.role === 'harness' && num(e.t)).sort((a, b) => a.t - b.t);
+  return fired.map((e, k) => {
+    const until = fired[k + 1]?.t ?? Infinity;
+    let concealed = 0, gap = 0, run = 0, prevSeq = NaN;
+    for (const f of frames) {
+      if (f.deadline <= e.t || f.deadline > until) continue;
+      if (f.state === 'on-time') { run = 0; continue; }
+      concealed++;
+      run = run > 0 && f.seq === prevSeq + 1 ? run + 1 : 1;
+      prevSeq = f.seq;
+      gap = Math.max(gap, run);
+    }
+    return { name: String(e['name']), t: e.t, concealed_ms: concealed * frameMs, gap_ms: gap * frameMs };
+  });
 }

@@ -2,7 +2,9 @@
 // network) with the charts and tables of DESIGN §7. The chart specs are shared with `make figures`.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { readRecords, type RunRecord } from './bench.ts';
+import type { RunRecord } from './bench.ts';
+import { benchRecords } from './records.ts';
+import { eventLabel } from './schedule.ts';
 import { REPO } from './driver.ts';
 import { computeFrames, type FrameRow } from './timeline.ts';
 import { EVENT_WINDOW_NOTE, METRIC_GLOSSARY } from './metrics.ts';
@@ -30,6 +32,7 @@ export interface ChartRow {
   /** Recovered inside the window, and not failed; otherwise its times are censored at window_ms. */
   success: boolean; window_ms: number;
   gap_ms: number | null; recovery_ms: number | null; direct_ms: number | null; switch_ms: number | null; limit_ms: number | null;
+  added_delay_ms: number | null;
   limit_standby_ms: number | null; detect_ms: number | null; relay_bytes: number | null;
   dup_bytes: number | null; keepalive_bps: number | null;
   handshakes: number | null; signal_msgs: number | null; cpu_s: number | null;
@@ -51,10 +54,10 @@ export function chartRows(records: RunRecord[]): ChartRow[] {
     if (r.status === 'invalid') return [];
     const m = r.metrics;
     return [{
-      id: r.id, label: r.label, nat: natName(r.spec.nat), event: r.spec.event, link: linkName(r.spec.links), rep: r.spec.rep,
+      id: r.id, label: r.label, nat: natName(r.spec.nat), event: eventLabel(r.spec.event), link: linkName(r.spec.links), rep: r.spec.rep,
       status: r.status, error: r.error ?? null,
       success: r.status === 'ok' && m?.success === true, window_ms: r.spec.observeS * 1000,
-      gap_ms: m?.gap_ms ?? null, recovery_ms: m?.recovery_ms ?? null, direct_ms: m?.direct_ms ?? null, switch_ms: m?.switch_ms ?? null, limit_ms: m?.limit_ms ?? null,
+      gap_ms: m?.gap_ms ?? null, recovery_ms: m?.recovery_ms ?? null, direct_ms: m?.direct_ms ?? null, switch_ms: m?.switch_ms ?? null, limit_ms: m?.limit_ms ?? null, added_delay_ms: m?.added_delay_ms ?? null,
       limit_standby_ms: m?.limit_standby_ms ?? null, detect_ms: m?.detect_ms ?? null, relay_bytes: m?.relay_bytes ?? null,
       dup_bytes: m ? m.dup_bytes ?? 0 : null, keepalive_bps: m ? m.keepalive_bps ?? 0 : null,
       handshakes: m?.handshakes ?? null, signal_msgs: m?.signal_msgs ?? null,
@@ -64,7 +67,7 @@ export function chartRows(records: RunRecord[]): ChartRow[] {
 }
 
 export function invalidRuns(records: RunRecord[]): InvalidRun[] {
-  return records.filter((r) => r.status === 'invalid').map((r) => ({ id: r.id, label: r.label, event: r.spec.event, reason: r.error ?? '' }));
+  return records.filter((r) => r.status === 'invalid').map((r) => ({ id: r.id, label: r.label, event: eventLabel(r.spec.event), reason: r.error ?? '' }));
 }
 
 export type TimeMetric = 'gap_ms' | 'recovery_ms' | 'direct_ms' | 'switch_ms';
@@ -182,17 +185,33 @@ function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
 const esc = (s: unknown) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const ci = (xs: Censored[]) => { const c = bootstrapCi(xs); return c ? ` [${formatValue(c[0])}, ${formatValue(c[1])}]` : ''; };
 
-function summaryTable(rows: ChartRow[]): string {
-  const head = '<tr><th>strategy</th><th>NAT</th><th>event</th><th>runs</th><th>success</th><th>gap_ms median [95% CI]</th><th>recovery_ms median [95% CI]</th><th>direct_ms median</th><th>limit_ms median</th></tr>';
+/** The summary per strategy × NAT × event (every run counted, censored medians as `> window`):
+ *  the report's table, and the markdown tables in docs/ (`migbench report --markdown`). */
+export function summaryCells(rows: ChartRow[]): { head: string[]; body: string[][] } {
+  const head = ['strategy', 'NAT', 'event', 'runs', 'success', 'gap_ms median [95% CI]', 'recovery_ms median [95% CI]',
+    'switch_ms median', 'direct_ms median', 'added_delay_ms median', 'limit_ms median'];
   const body = [...groupBy(rows, (r) => `${r.label}\0${r.nat}\0${r.event}`).entries()].map(([k, rs]) => {
-    const [label, nat, event] = k.split('\0');
-    const [gap, rec, direct] = (['gap_ms', 'recovery_ms', 'direct_ms'] as const).map((m) => rs.map((r) => outcome(r, m)));
-    return `<tr><td>${esc(label)}</td><td>${esc(nat)}</td><td>${esc(event)}</td><td>${rs.length}</td>` +
-      `<td>${rs.filter((r) => r.success).length}/${rs.length}</td><td>${esc(formatValue(censoredMedian(gap!)) + ci(gap!))}</td>` +
-      `<td>${esc(formatValue(censoredMedian(rec!)) + ci(rec!))}</td><td>${esc(formatValue(censoredMedian(direct!)))}</td>` +
-      `<td>${formatValue(measuredMedian(rs.map((r) => r.limit_ms)))}</td></tr>`;
+    const [label, nat, event] = k.split('\0') as [string, string, string];
+    const [gap, rec, sw, direct] = (['gap_ms', 'recovery_ms', 'switch_ms', 'direct_ms'] as const).map((m) => rs.map((r) => outcome(r, m)));
+    return [label, nat, event, String(rs.length), `${rs.filter((r) => r.success).length}/${rs.length}`,
+      formatValue(censoredMedian(gap!)) + ci(gap!), formatValue(censoredMedian(rec!)) + ci(rec!),
+      formatValue(censoredMedian(sw!)), formatValue(censoredMedian(direct!)),
+      formatValue(measuredMedian(rs.map((r) => r.added_delay_ms))), formatValue(measuredMedian(rs.map((r) => r.limit_ms)))];
   });
-  return `<table>${head}${body.join('')}</table>`;
+  return { head, body };
+}
+
+function summaryTable(rows: ChartRow[]): string {
+  const { head, body } = summaryCells(rows);
+  return `<table><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${body.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`;
+}
+
+/** The summary as a markdown table, with the runs that were not scored named under it. */
+export function summaryMarkdown(records: RunRecord[]): string {
+  const { head, body } = summaryCells(chartRows(records));
+  const invalid = invalidRuns(records);
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`),
+    ...(invalid.length ? ['', `Not scored (scenario did not happen): ${invalid.map((r) => `${r.label} ${r.event} (${r.reason})`).join('; ')}.`] : [])].join('\n');
 }
 
 function overheadTable(rows: ChartRow[]): string {
@@ -229,7 +248,7 @@ const inline = (rel: string) => readFileSync(path.join(REPO, 'node_modules', rel
 export function writeReport(bench: string, resultsDir = path.join(REPO, 'results'), outDir = path.join(REPORTS, bench)): string {
   const dir = path.join(resultsDir, bench);
   if (!existsSync(dir)) throw new Error(`no bench '${bench}' in ${resultsDir} (run \`make bench\` first)`);
-  const records = readRecords(dir);
+  const records = benchRecords(dir);
   if (!records.length) throw new Error(`bench '${bench}' has no finished run to report yet`);
   const rows = chartRows(records);
   const invalid = invalidRuns(records);
@@ -242,6 +261,7 @@ export function writeReport(bench: string, resultsDir = path.join(REPO, 'results
     { id: 'success', spec: successSpec(rows) },
   ];
   for (const r of representatives(rows)) {
+    if (!existsSync(path.join(dir, 'runs', r.id))) continue;   // a snapshot (runs.csv only) has no logs to draw
     const events = mergeLogs(path.join(dir, 'runs', r.id));
     // the run's own J and observe end: the timeline classifies frames exactly as its metrics did
     const rec = records.find((x) => x.id === r.id) as RunRecord & { observeEnd?: number };

@@ -9,9 +9,10 @@ import type { RoleConfig, Strategy, StrategyRole } from '../strategies/contract.
 import type { LogEvent } from '../strategies/shared/events.ts';
 import { loadStrategy } from '../strategies/registry.ts';
 import { REPO, TopologyDriver, type BuildInfo, type Calibration, type EventResult, type HostProcess, type LinkProfile, type LinkSlot, type NatSlot } from './driver.ts';
-import { computeMetrics, type RunMetrics } from './metrics.ts';
+import { computeMetrics, eventSegments, type RunMetrics } from './metrics.ts';
 import { natBehaviour, checkLinkProfile } from './presets.ts';
-import { eventProblem, invalidReason, startOnFor, verifyScenario, type HarnessLine } from './scenario.ts';
+import { invalidReason, scheduleProblem, startOnFor, verifyScenario, type HarnessLine } from './scenario.ts';
+import { eventNames, parseSchedule } from './schedule.ts';
 
 export const EVENTS = ['wifi-to-cellular', 'cellular-to-wifi', 'nat-rebind', 'mapping-timeout', 'answerer-rebind', 'blackout:<s>',
   'intermediate-down:<s>', 'none'];
@@ -49,14 +50,23 @@ export const DEFAULT_SPEC: Omit<RunSpec, 'strategy'> = {
  *  has the same id, on any machine and in any shard. */
 export function runId(spec: RunSpec): string {
   const hash = createHash('sha256').update(JSON.stringify(spec, sortedReplacer)).digest('hex').slice(0, 10);
-  return `${spec.strategy}-${spec.event.replace(/[^a-z0-9]+/gi, '')}-r${spec.rep}-${hash}`;
+  return `${spec.strategy}-${spec.event.replace(/[^a-z0-9]+/gi, '').slice(0, 40)}-r${spec.rep}-${hash}`;
 }
 function sortedReplacer(_k: string, v: unknown): unknown {
   return v && typeof v === 'object' && !Array.isArray(v)
     ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v;
 }
 
+/** Checks one event or a schedule of them (harness/schedule.ts), and refuses one that would change nothing. */
 export function checkEvent(event: string): void {
+  const names = eventNames(event);
+  for (const name of names) checkOneEvent(name);
+  if (names.length > 1 && names.includes('none')) throw new Error(`'none' cannot be part of a schedule (${event})`);
+  const noOp = scheduleProblem(names);
+  if (noOp) throw new Error(noOp);
+}
+
+function checkOneEvent(event: string): void {
   // nat-rebind, mapping-timeout and blackout act on the current uplink, or on the one after `@`
   const [name, uplink, extra] = event.split('@');
   if (uplink !== undefined && (extra !== undefined || !['wifi', 'cellular'].includes(uplink) || !/^(nat-rebind|mapping-timeout|blackout:.*)$/.test(name!))) {
@@ -73,8 +83,6 @@ export async function validateSpec(spec: RunSpec): Promise<void> {
   for (const v of Object.values(spec.nat)) natBehaviour(v);
   for (const v of Object.values(spec.links)) if (typeof v === 'string') checkLinkProfile(v);
   checkEvent(spec.event);
-  const noOp = eventProblem(spec.event);
-  if (noOp) throw new Error(noOp);
   const pairs = spec.pairs ?? 1;
   if (!Number.isInteger(pairs) || pairs < 1 || pairs > MAX_PAIRS) throw new Error(`pairs must be an integer from 1 to ${MAX_PAIRS}, got ${spec.pairs}`);
   for (const [k, v] of Object.entries(spec.options)) {
@@ -184,11 +192,16 @@ export interface DriveContext {
 }
 export type Drive = (ctx: DriveContext) => Promise<void>;
 
-/** The bench schedule: warm up, fire the event, observe. */
+/** The bench schedule: warm up, fire the event (or each event of a schedule at its offset), observe. */
 export const scheduled: Drive = async ({ spec, fire, phase }) => {
   await sleep(spec.warmupS * 1000);
-  if (spec.event !== 'none') await fire(spec.event);
-  phase('event', `event fired; observing ${spec.observeS} s`);
+  const start = Date.now();
+  const plan = parseSchedule(spec.event);
+  for (const [i, e] of plan.entries()) {
+    await sleep(start + e.atS * 1000 - Date.now());
+    if (e.name !== 'none') await fire(e.name);
+    if (i === 0) phase('event', `${plan.length > 1 ? `${plan.length} events` : 'event'} fired; observing ${spec.observeS} s after the last`);
+  }
   await sleep(spec.observeS * 1000);
 };
 
@@ -200,7 +213,7 @@ async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: T
   const phase = (name: string, say = name) => { phases[name] = Date.now() - t0; progress(say); };
   {
     phase('build', 'building topology');
-    const info: BuildInfo = await driver.build({ topology: (spec.pairs ?? 1) > 1 ? `pairs:${spec.pairs}` : 'mobile', nat: spec.nat, links: spec.links, seed: spec.seed, startOn: startOnFor([spec.event]) });
+    const info: BuildInfo = await driver.build({ topology: (spec.pairs ?? 1) > 1 ? `pairs:${spec.pairs}` : 'mobile', nat: spec.nat, links: spec.links, seed: spec.seed, startOn: startOnFor(eventNames(spec.event)) });
     phase('calibrate', 'measuring RTTs');
     const calibration = await driver.calibrate(10);
     // One pair, or N (topology pairs:N): pair 1 logs into the run folder as always, pair k > 1
@@ -294,12 +307,14 @@ async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: T
       logHarness({ t: Date.now(), type: 'role.exit', of: role, code });
     }
     phases.stopped = Date.now() - t0;
-    const rtts = rttsFor(calibration, spec.event);
+    const rtts = rttsFor(calibration, eventNames(spec.event)[0]!);
     const params = {
       jitterBufferMs: spec.jitterBufferMs, observeEndMs: observeEnd,
       rttMobileIntermediateMs: rtts.mobileIntermediate, rttIntermediateAnswererMs: rtts.intermediateAnswerer, rttStandbyMs: rtts.standby,
     };
     const metrics = computeMetrics(mergeLogs(dir), params);
+    // a schedule of several events: what each one cost (pair 1's)
+    const perEvent = fired.length > 1 && n === 1 ? eventSegments(mergeLogs(dir), params) : undefined;
     // Pair k > 1: its own roles' logs, the intermediate's, and the harness's with only its own event.
     const pairMetrics = n > 1 ? pairs.map((p) => ({
       pair: p.k,
@@ -310,7 +325,7 @@ async function runBody(spec: RunSpec, dir: string, harnessLog: string, driver: T
     })) : undefined;
     const status = invalid ? 'invalid' : died.length ? 'failed' : 'ok';
     const error = invalid ? `scenario did not happen: ${invalid}` : died.length ? `role ${died.map((x) => `${x.name} exited at ${((x.exitedAt! - (eventT ?? observeEnd)) / 1000).toFixed(1)} s after the event`).join(', ')}, before the observe window ended` : undefined;
-    const meta = { id, label: spec.strategy, status, ...(error ? { error } : {}), spec, eventT, observeEnd, phases, checks, emulation: info.emulation, buildMs: info.buildMs, calibration, rtts, topology: info, pairs: pairMetrics };
+    const meta = { id, label: spec.strategy, status, ...(error ? { error } : {}), spec, eventT, observeEnd, phases, checks, perEvent, emulation: info.emulation, buildMs: info.buildMs, calibration, rtts, topology: info, pairs: pairMetrics };
     writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, metrics }, null, 2));
     return { id, dir, metrics, meta };
   }
@@ -358,4 +373,4 @@ export function mergeLogs(dir: string): LogEvent[] {
   return events.sort((a, b) => a.t - b.t);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));

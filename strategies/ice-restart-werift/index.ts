@@ -19,8 +19,7 @@ import { aborted, ControlClient, PeerSocket } from '../shared/peer.ts';
 import { AudioReceiver, streamAudio, type AudioRoute } from '../shared/streaming.ts';
 import { TURN_PORT } from '../shared/turn.ts';
 import {
-  appDetector, genOf, icePolicy, iceStateSays, intermediateWithTurn, logPair, WEBRTC_OPTIONS, type SdpSignal,
-} from '../shared/webrtc.ts';
+  appDetector, countingStunUpkeep, genOf, icePolicy, iceStateSays, intermediateWithTurn, logPair, WEBRTC_OPTIONS, type SdpSignal } from '../shared/webrtc.ts';
 
 const PAIR_POLL_MS = 50;   // werift has no event for a change of the selected pair
 
@@ -150,7 +149,7 @@ const strategy: Strategy = {
     'mobile re-negotiates new ICE credentials through the intermediate; DTLS and the data channel survive.',
   options: WEBRTC_OPTIONS,
   intermediate: intermediateWithTurn,
-  answerer,
-  mobile,
+  answerer: countingStunUpkeep(answerer),
+  mobile: countingStunUpkeep(mobile),
 };
 export default strategy;

@@ -14,8 +14,7 @@ import { aborted, ControlClient, PeerSocket } from '../shared/peer.ts';
 import { AudioReceiver, streamAudio, type AudioRoute } from '../shared/streaming.ts';
 import { TURN_PORT } from '../shared/turn.ts';
 import {
-  appDetector, genOf, icePolicy, iceStateSays, intermediateWithTurn, logPair, WEBRTC_OPTIONS, type SdpSignal,
-} from '../shared/webrtc.ts';
+  appDetector, countingStunUpkeep, genOf, icePolicy, iceStateSays, intermediateWithTurn, logPair, WEBRTC_OPTIONS, type SdpSignal } from '../shared/webrtc.ts';
 
 interface CandidateSignal { gen: number; candidate: string; mid: string }
 
@@ -146,7 +145,7 @@ const strategy: Strategy = {
     rtcLog: { describe: "libdatachannel's log level, into the event log as rtc.log", default: 'None', values: ['None', 'Fatal', 'Error', 'Warning', 'Info', 'Debug', 'Verbose'] },
   },
   intermediate: intermediateWithTurn,
-  answerer,
-  mobile,
+  answerer: countingStunUpkeep(answerer),
+  mobile: countingStunUpkeep(mobile),
 };
 export default strategy;

@@ -9,19 +9,18 @@
 // the TURN port (the peer's own allocation received it); relay port to relay port (both peers on
 // TURN) stays inside coturn and is not a delivery. So a path with a relay candidate on one side
 // only is counted both ways, and one with relay candidates on both sides is not counted twice.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { RoleContext } from '../contract.ts';
+import { outputCounters, type CounterRule } from './nftcount.ts';
 
 export const TURN_PORT = 3478;
 const RELAY_PORTS = [49152, 49400] as const;
 const TABLE = 'migbench_turn';
-const IP_UDP = 28;   // IPv4 + UDP headers: nftables counts them, the payload does not include them
 /** Each counted delivery and the framing coturn adds to the payload there. ChannelData over UDP
  *  is unpadded (coturn pads only on streams); a Data indication (sent only until a channel is
  *  bound) is counted without its DATA padding and FINGERPRINT (< 12 B per packet). */
-const DELIVERIES = (ip: string) => [
+const DELIVERIES = (ip: string): CounterRule[] => [
   { name: 'raw', match: ['udp', 'sport', `${RELAY_PORTS[0]}-${RELAY_PORTS[1]}`, 'ip', 'daddr', '!=', ip], framing: 0 },
   { name: 'channel-data', match: ['udp', 'sport', `${TURN_PORT}`, '@th,64,2', '1'], framing: 4 },
   { name: 'data-indication', match: ['udp', 'sport', `${TURN_PORT}`, '@th,64,16', '0x0017'], framing: 20 + 12 + 4 },
@@ -29,16 +28,12 @@ const DELIVERIES = (ip: string) => [
 /** How long coturn gets to exit on SIGTERM before SIGKILL: it must be reaped before the role
  *  stops, so that its CPU time is in the role's (run-role.ts). */
 const EXIT_GRACE_MS = 2000;
-const run = promisify(execFile);
 
 export interface Turn { stop(): Promise<void> }
 
 export async function startTurn(ctx: RoleContext): Promise<Turn> {
   const ip = ctx.intermediate.addrs[0];
-  const deliveries = DELIVERIES(ip);
-  await run('nft', ['add', 'table', 'inet', TABLE]);
-  await run('nft', ['add', 'chain', 'inet', TABLE, 'out', '{ type filter hook output priority 0; policy accept; }']);
-  for (const d of deliveries) await run('nft', ['add', 'rule', 'inet', TABLE, 'out', ...d.match, 'counter', 'comment', d.name]);
+  const counters = await outputCounters(TABLE, DELIVERIES(ip));
   const users = ctx.pairings.map((p) => `--user=${p.id}:${p.secret}`);
   const proc = spawn('setpriv', ['--pdeathsig', 'KILL', 'turnserver', '-n', `--listening-ip=${ip}`, `--relay-ip=${ip}`,
     `--listening-port=${TURN_PORT}`, `--min-port=${RELAY_PORTS[0]}`, `--max-port=${RELAY_PORTS[1]}`, '--lt-cred-mech', ...users,
@@ -51,14 +46,7 @@ export async function startTurn(ctx: RoleContext): Promise<Turn> {
 
   let logged = -1;
   const count = async () => {
-    const { stdout } = await run('nft', ['-j', 'list', 'chain', 'inet', TABLE, 'out']);
-    type Rule = { comment?: string; expr: { counter?: { packets: number; bytes: number } }[] };
-    const rules = (JSON.parse(stdout).nftables as { rule?: Rule }[]).flatMap((x) => (x.rule ? [x.rule] : []));
-    let bytes = 0, packets = 0;
-    for (const d of deliveries) {
-      const c = rules.find((r) => r.comment === d.name)?.expr.find((e) => e.counter)?.counter;
-      if (c) { bytes += c.bytes - (IP_UDP + d.framing) * c.packets; packets += c.packets; }
-    }
+    const { bytes, packets } = await counters.read();
     if (packets === logged) return;
     logged = packets;
     ctx.log.log('relay.bytes', { relay: 'turn', bytes, packets });
@@ -74,7 +62,7 @@ export async function startTurn(ctx: RoleContext): Promise<Turn> {
         await exited;
         clearTimeout(kill);
       }
-      await run('nft', ['delete', 'table', 'inet', TABLE]).catch(() => {});
+      await counters.remove();
     },
   };
 }

@@ -6,6 +6,8 @@ import type { PathKind } from './events.ts';
 import { runIntermediate } from './intermediate.ts';
 import { ChangeDetector, LIVENESS_OPTION } from './netwatch.ts';
 import { startTurn } from './turn.ts';
+import { outputCounters } from './nftcount.ts';
+import { overhead } from './overhead.ts';
 
 export const WEBRTC_OPTIONS: Record<string, StrategyOption> = {
   trigger: {
@@ -22,6 +24,27 @@ export const WEBRTC_OPTIONS: Record<string, StrategyOption> = {
 /** This role's ICE transport policy under `--opt relayOnly=`. */
 export const icePolicy = (ctx: RoleContext): 'all' | 'relay' =>
   [ctx.role, 'both'].includes(ctx.options.relayOnly ?? 'none') ? 'relay' : 'all';
+
+/** Every STUN-format message a WebRTC peer sends — connectivity checks, consent freshness, TURN
+ *  allocations, permissions, channel binds and refreshes: its path upkeep, as hole punches and probes
+ *  are the QUIC strategies'. The stacks do not report them, so nftables in the peer's namespace
+ *  counts them (the STUN magic cookie at byte 4 of the UDP payload); a Send indication carries
+ *  audio, not upkeep, and is left out. Added to the role's keepalive overhead. */
+const STUN_UPKEEP = [{ name: 'stun', match: ['meta', 'l4proto', 'udp', '@th,96,32', '0x2112a442', '@th,64,16', '!=', '0x0016'], framing: 0 }];
+
+export function countingStunUpkeep(role: (ctx: RoleContext) => Promise<void>): (ctx: RoleContext) => Promise<void> {
+  return async (ctx) => {
+    const counters = await outputCounters('migbench_stun', STUN_UPKEEP);
+    let counted = 0;
+    const add = async () => { const { bytes } = await counters.read(); overhead.keepalive += bytes - counted; counted = bytes; };
+    const ticker = setInterval(() => void add().catch(() => {}), 1000);
+    try { await role(ctx); } finally {
+      clearInterval(ticker);
+      await add().catch(() => {});
+      await counters.remove();
+    }
+  };
+}
 
 /** The intermediate of a WebRTC strategy: the usual rendezvous/signalling plus coturn (STUN+TURN). */
 export const intermediateWithTurn: Strategy['intermediate'] = async (ctx) => {

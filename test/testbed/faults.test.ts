@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_SPEC, mergeLogs, runOnce, type Drive, type RunSpec } from '../../harness/run.ts';
+import { DEFAULT_SPEC, mergeLogs, runOnce, type RunSpec } from '../../harness/run.ts';
 import { sleep } from './helpers.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
@@ -56,33 +56,28 @@ for (const loss of [5, 20]) {
   });
 }
 
-/** Ten switches, alternating Wi-Fi -> cellular and back, 1.5 s apart. */
-const tenSwitches: Drive = async ({ spec: s, fire, phase }) => {
-  await sleep(s.warmupS * 1000);
-  for (let i = 0; i < 10; i++) {
-    await fire(i % 2 === 0 ? 'wifi-to-cellular' : 'cellular-to-wifi');
-    if (i === 0) phase('event');
-    await sleep(1500);
-  }
-  await sleep(s.observeS * 1000);
-};
+/** Ten switches, alternating Wi-Fi -> cellular and back, 1.5 s apart: a schedule, as in harness/configs/ten-switches.json. */
+const TEN = Array.from({ length: 10 }, (_, i) => `${i % 2 === 0 ? 'wifi-to-cellular' : 'cellular-to-wifi'}@${i * 1.5}`).join(',');
 
 test('ten network switches in a row: quic-migration keeps its one connection (path table never runs out)', async () => {
-  const r = await runOnce(spec({ strategy: 'quic-migration', nat: { answerer: 'full-cone', wifi: 'port-restricted', cellular: 'port-restricted' }, audio: 'both' }),
-    bench, undefined, undefined, tenSwitches);
+  const r = await runOnce(spec({ strategy: 'quic-migration', nat: { answerer: 'full-cone', wifi: 'port-restricted', cellular: 'port-restricted' }, audio: 'both', event: TEN, observeS: 5.5 }), bench);
+  assert.equal(r.meta.status, 'ok', `${r.meta.error}`);   // every switch happened (scenario checks)
   assert.equal(r.metrics.success, true);
   assert.equal(r.metrics.handshakes, 1, 'a reconnect means the migration failed');
   const fired = mergeLogs(r.dir).filter((x) => x.type === 'event.fired');
   assert.equal(fired.length, 10);
+  assert.equal((r.meta.perEvent as unknown[]).length, 10);
 });
 
 test('ten network switches in a row: relay-repunch ends direct on Wi-Fi after every one', async () => {
-  const r = await runOnce(spec({}), bench, undefined, undefined, tenSwitches);
+  const r = await runOnce(spec({ event: TEN, observeS: 5.5 }), bench);
+  assert.equal(r.meta.status, 'ok', `${r.meta.error}`);
   assert.equal(r.metrics.success, true);
   const events = mergeLogs(r.dir);
   const last = events.filter((x) => x.type === 'event.fired').at(-1)!;
   const tail = events.filter((x) => x.type === 'audio.recv' && x.t > last.t + 2000);
   assert.ok(tail.length > 50 && tail.every((x) => x.path === 'direct'), 'audio should be direct again after the last switch');
+  console.log(`relay-repunch, concealed ms after each switch: ${(r.meta.perEvent as { concealed_ms: number }[]).map((e) => e.concealed_ms).join('/')}`);
 });
 
 test('the NAT mapping times out mid-stream: relay-repunch and standby recover', async () => {

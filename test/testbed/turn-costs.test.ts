@@ -31,4 +31,8 @@ test('ice-restart, relay candidate on the mobile only: relay_bytes counts the re
   const perFrame = r.metrics.relay_bytes / relayed;
   console.log(`relay_bytes ${r.metrics.relay_bytes} for ${relayed} frames of ${frame} B: ${perFrame.toFixed(1)} B per frame`);
   assert.ok(perFrame > frame && perFrame < frame + 200, `relay_bytes ${r.metrics.relay_bytes} is not about ${relayed} × ${frame} B`);
+  // WebRTC's own upkeep (ICE checks, consent, TURN refreshes) is counted at each peer that sends it
+  const upkeep = (role: string) => Math.max(0, ...events.filter((e) => e.role === role && e.type === 'overhead.bytes').map((e) => e.keepalive as number));
+  console.log(`STUN upkeep sent: mobile ${upkeep('mobile')} B, answerer ${upkeep('answerer')} B; keepalive_bps ${r.metrics.keepalive_bps}`);
+  assert.ok(upkeep('mobile') > 0 && upkeep('answerer') > 0);
 });

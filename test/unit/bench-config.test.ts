@@ -64,3 +64,14 @@ test('strategy options: unknown names, values outside the list and non-numbers a
   await assert.rejects(validateSpec(spec('relay-repunch', { foo: '1' })), /has no option 'foo' \(livenessMs\)/);
   await assert.rejects(validateSpec(spec('nope', {})), /unknown strategy 'nope'/);
 });
+
+test('a schedule in a config is one run whose event is the schedule; ten-switches.json is valid', async () => {
+  const c = await validateConfig({ name: 's', strategies: ['relay-repunch'], events: [['wifi-to-cellular@0', 'cellular-to-wifi@1.5']], reps: 1 });
+  const [run] = expand(c);
+  assert.equal(run!.spec.event, 'wifi-to-cellular@0,cellular-to-wifi@1.5');
+  const bad = await validateConfig({ name: 's', events: [['wifi-to-cellular@0', 'wifi-to-cellular@1']], reps: 1 }).then(() => null, (e) => e);
+  assert.ok(bad instanceof ConfigError && /events\[0\]: .*change nothing/.test(bad.message), String(bad));
+  const ten = expand(await loadConfig('harness/configs/ten-switches.json'));
+  assert.equal(ten.length, 4);
+  assert.ok(ten.every((r) => r.spec.event.split(',').length === 10));
+});

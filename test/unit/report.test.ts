@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { computeMetrics, type RunMetrics } from '../../harness/metrics.ts';
-import { boxSpec, cdfPoints, chartRows, gapCdfSpec, NOT_RECOVERED, writeReport } from '../../harness/report.ts';
+import { boxSpec, cdfPoints, chartRows, gapCdfSpec, NOT_RECOVERED, summaryMarkdown, writeReport } from '../../harness/report.ts';
 import { bootstrapCi, censoredMedian, censoredQuantile, formatValue, median } from '../../harness/stats.ts';
-import { readRecords, type RunRecord } from '../../harness/bench.ts';
+import { readRecords, writeCsv, type RunRecord } from '../../harness/bench.ts';
+import { benchRecords } from '../../harness/records.ts';
 import { toSvg } from '../../harness/figures.ts';
 import { DEFAULT_SPEC, runId, type RunSpec } from '../../harness/run.ts';
 import { REPO } from '../../harness/driver.ts';
@@ -133,7 +134,8 @@ test('a report over failed runs only: no throw, 0/N; over nothing: an error', ()
     const crashed: RunMetrics = { ...computeMetrics([]), gap_ms: 100, recovery_ms: 300, direct_ms: 320, success: true };
     recordOnly(results, 'failed-only', { ...DEFAULT_SPEC, strategy: 'reconnect', rep: 1 }, 'failed', 'answerer exited', crashed);
     const html = readFileSync(writeReport('failed-only', results, path.join(results, 'report')), 'utf8');
-    assert.deepEqual(summaryCells(html)[0]!.slice(3, 9), ['2', '0/2', '> 8000 [> 8000, > 8000]', '> 8000 [> 8000, > 8000]', '> 8000', '∅']);
+    // runs, success, gap, recovery, switch, direct (all censored), added delay and limit (not measured)
+    assert.deepEqual(summaryCells(html)[0]!.slice(3, 11), ['2', '0/2', '> 8000 [> 8000, > 8000]', '> 8000 [> 8000, > 8000]', '> 8000', '> 8000', '∅', '∅']);
     mkdirSync(path.join(results, 'empty', 'runs'), { recursive: true });
     assert.throws(() => writeReport('empty', results, path.join(results, 'report2')), /no finished run/);
   } finally {
@@ -173,6 +175,31 @@ test('the report renders every chart offline with no console error', { skip: !ex
     } finally {
       await browser.close();
     }
+  } finally {
+    rmSync(results, { recursive: true, force: true });
+  }
+});
+
+test('a snapshot (runs.csv + bench.json only) gives the same markdown table as the run folders', () => {
+  const results = mkdtempSync(path.join(tmpdir(), 'migbench-snapshot-'));
+  try {
+    syntheticRun(results, { ...DEFAULT_SPEC, strategy: 'relay-repunch', rep: 0 }, 10);
+    syntheticRun(results, { ...DEFAULT_SPEC, strategy: 'relay-repunch', rep: 1 }, 400);   // never recovers
+    syntheticRun(results, { ...DEFAULT_SPEC, strategy: 'overlay', rep: 0, options: { livenessMs: '100' } }, 5);
+    recordOnly(results, 'synthetic', { ...DEFAULT_SPEC, strategy: 'overlay', rep: 1 }, 'failed', 'deadline');
+    recordOnly(results, 'synthetic', { ...DEFAULT_SPEC, strategy: 'overlay', rep: 2 }, 'invalid', 'wifi-to-cellular: nothing changed');
+    const records = readRecords(path.join(results, 'synthetic'));
+    const snap = path.join(results, 'snap');
+    mkdirSync(snap);
+    writeCsv(snap, records);
+    writeFileSync(path.join(snap, 'bench.json'), JSON.stringify({ config: { observeS: DEFAULT_SPEC.observeS, warmupS: DEFAULT_SPEC.warmupS } }));
+    const fromCsv = benchRecords(snap);
+    assert.equal(fromCsv.length, 5);
+    assert.deepEqual(fromCsv.find((r) => r.spec.strategy === 'overlay' && r.spec.rep === 0)!.spec.options, { livenessMs: '100' });
+    const table = summaryMarkdown(records);
+    assert.equal(summaryMarkdown(fromCsv), table);
+    assert.match(table, /\| relay-repunch \| port-restricted \| wifi-to-cellular \| 2 \| 1\/2 \|/);
+    assert.match(table, /Not scored \(scenario did not happen\): overlay wifi-to-cellular \(wifi-to-cellular: nothing changed\)/);
   } finally {
     rmSync(results, { recursive: true, force: true });
   }
