@@ -4,88 +4,17 @@
 // invocation skips what is done. docs/bench.md.
 import { checkHost } from './preflight.ts';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { expand, type BenchConfig, type PlannedRun } from './config.ts';
-import { REPO } from './driver.ts';
-import { METRIC_ORDER, type RunMetrics } from './metrics.ts';
-import { runOnce, type RunSpec } from './run.ts';
+import { REPO } from './paths.ts';
+import { runOnce } from './run.ts';
+import { csvRow, readRecords, writeCsv, type RunRecord } from './records.ts';
 import { shardDir, shardOf, type Shard } from './shards.ts';
 
 export const RESULTS = path.join(REPO, 'results');
-
-export interface RunRecord {
-  id: string;
-  label: string;
-  spec: RunSpec;
-  /** invalid: the run's scenario did not happen (never scored, not in N); failed: in N, never a success. */
-  status: 'ok' | 'failed' | 'invalid';
-  /** The reason of a failed or invalid run. */
-  error?: string;
-  emulation?: string;
-  metrics?: RunMetrics;
-  /** With several pairs (spec.pairs): each pair's metrics; `metrics` are pair 1's. */
-  pairs?: { pair: number; metrics: RunMetrics }[];
-  /** A schedule of several events: what each one cost (harness/metrics.ts eventSegments). */
-  perEvent?: { name: string; concealed_ms: number; gap_ms: number }[];
-  /** Earlier attempts of this run (--retry-failed), oldest first. */
-  attempts?: { status: RunRecord['status']; error?: string; metrics?: RunMetrics }[];
-}
-
-const SCALAR_METRICS = METRIC_ORDER.filter((k) => k !== 'cpu_s');
-const ROLES = ['intermediate', 'answerer', 'mobile'];
-export const CSV_COLUMNS = [
-  'id', 'label', 'strategy', 'options', 'nat_answerer', 'nat_wifi', 'nat_cellular',
-  'link_intermediate', 'link_answerer', 'link_wifi', 'link_cellular', 'event', 'rep', 'seed', 'status', 'error',
-  'emulation', ...SCALAR_METRICS, ...ROLES.map((r) => `cpu_${r}_s`),
-  'pairs', 'pairs_gap_median_ms', 'pairs_gap_max_ms', 'pairs_success', 'per_event_concealed_ms',
-];
-
-/** pairs, and over every pair: median and max gap_ms, how many succeeded. */
-function pairColumns(r: RunRecord): unknown[] {
-  const n = r.spec.pairs ?? 1;
-  const all = r.pairs?.map((p) => p.metrics) ?? (r.metrics ? [r.metrics] : []);
-  if (!all.length) return [n, '', '', ''];
-  const gaps = all.map((m) => m.gap_ms).sort((a, b) => a - b);
-  const mid = gaps.length / 2;
-  const median = gaps.length % 2 ? gaps[Math.floor(mid)]! : (gaps[mid - 1]! + gaps[mid]!) / 2;
-  return [n, median, gaps.at(-1)!, `${all.filter((m) => m.success).length}/${all.length}`];
-}
-
-const linkName = (v: unknown) => (v === undefined ? 'lan' : typeof v === 'string' ? v : JSON.stringify(v));
-
-export function csvRow(r: RunRecord): unknown[] {
-  const m = r.metrics;
-  return [
-    r.id, r.label, r.spec.strategy, Object.entries(r.spec.options).map(([k, v]) => `${k}=${v}`).join(';'),
-    r.spec.nat.answerer, r.spec.nat.wifi, r.spec.nat.cellular,
-    ...(['intermediate', 'answerer', 'wifi', 'cellular'] as const).map((s) => linkName(r.spec.links[s])),
-    r.spec.event, r.spec.rep, r.spec.seed, r.status, r.error ?? '', r.emulation ?? '',
-    ...SCALAR_METRICS.map((k) => (m ? m[k] ?? '' : '')), ...ROLES.map((role) => m?.cpu_s[role] ?? ''),
-    ...pairColumns(r), r.perEvent?.map((e) => e.concealed_ms).join('/') ?? '',
-  ];
-}
-
-/** Every run folder with a meta.json: finished runs, failed or not. */
-export function readRecords(benchDir: string): RunRecord[] {
-  const runs = path.join(benchDir, 'runs');
-  if (!existsSync(runs)) return [];
-  const out: RunRecord[] = [];
-  for (const id of readdirSync(runs).sort()) {
-    const file = path.join(runs, id, 'meta.json');
-    if (!existsSync(file)) continue;   // started, never finished: it runs again
-    try { out.push(JSON.parse(readFileSync(file, 'utf8')) as RunRecord); } catch { /* torn: runs again */ }
-  }
-  return out;
-}
-
-export function writeCsv(benchDir: string, records: RunRecord[]): void {
-  const file = path.join(benchDir, 'runs.csv');
-  writeFileSync(`${file}.tmp`, stringify([CSV_COLUMNS, ...records.map(csvRow)]));
-  renameSync(`${file}.tmp`, file);
-}
 
 function versions(): Record<string, string> {
   const pkg = (name: string) => {

@@ -6,19 +6,19 @@ import { DEFAULT_SPEC, EVENTS, runOnce, scheduled, type RunSpec } from './run.ts
 import { liveDrive } from './live.ts';
 import { attachCli, newestCliSocket } from './mininet-cli.ts';
 import { relayLoad } from './relayload.ts';
-import { runBench, type BenchOptions, type RunRecord } from './bench.ts';
+import { runBench, type BenchOptions } from './bench.ts';
 import { MergeError, mergeBenches, parseShard } from './shards.ts';
 import { submit } from './slurm.ts';
 import { loadConfig, type BenchConfig } from './config.ts';
 import { FIGURE_CONFIGS, FIGURES_DIR, writeFigures } from './figures.ts';
 import { chartRows, invalidRuns, outcome, summaryMarkdown, writeReport, type ChartRow } from './report.ts';
-import { benchRecords } from './records.ts';
+import { benchRecords, type RunRecord } from './records.ts';
 import { censoredMedian, formatValue, measuredMedian } from './stats.ts';
 import { METRIC_ORDER } from './metrics.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO } from './driver.ts';
+import { REPO } from './paths.ts';
 
 interface Command {
   summary: string;

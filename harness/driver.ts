@@ -1,15 +1,10 @@
 // Typed client of the topology driver (topologies/driver.py): one Python process that holds one
 // Mininet network and speaks JSON lines on stdio. Protocol: docs/testbed.md.
 import { checkHost } from './preflight.ts';
+import { PYTHON, REPO } from './paths.ts';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
-
-export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/** Debian's python3 has the mininet module; a pyenv python on PATH does not. */
-export const PYTHON = process.env.MIGBENCH_PYTHON ?? '/usr/bin/python3';
 
 export type NatSlot = 'answerer' | 'wifi' | 'cellular';
 export type LinkSlot = 'intermediate' | 'answerer' | 'wifi' | 'cellular';

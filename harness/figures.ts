@@ -12,8 +12,8 @@ import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { parse as parseVega, View } from 'vega';
 import { compile } from 'vega-lite';
-import { readRecords } from './bench.ts';
-import { REPO } from './driver.ts';
+import { readRecords } from './records.ts';
+import { REPO } from './paths.ts';
 import { chartRows, NOT_RECOVERED, outcome, REPORTS, type ChartRow } from './report.ts';
 import { censoredMedian, formatValue, type Censored } from './stats.ts';
 

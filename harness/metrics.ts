@@ -1,4 +1,4 @@
-// A run's metrics from its merged event log (DESIGN §6). Pure: no I/O, no clock, no globals.
+// A run's metrics from its merged event log (docs/metrics.md). Pure: no I/O, no clock, no globals.
 // Exact definitions: METRIC_GLOSSARY below and docs/metrics.md (same text).
 import type { LogEvent, Role } from '../strategies/shared/events.ts';
 import { BASE_DELAY_WINDOW_MS } from '../strategies/shared/playout.ts';

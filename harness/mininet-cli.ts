@@ -6,7 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO } from './driver.ts';
+import { REPO } from './paths.ts';
 
 const SOCKET = 'cli.sock';
 

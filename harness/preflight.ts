@@ -2,7 +2,7 @@
 // kernel features, each probed for real in a private network namespace (unshare -n: it vanishes
 // with the probe, so a failed check leaves nothing behind). One error names everything missing.
 import { spawnSync } from 'node:child_process';
-import { PYTHON } from './driver.ts';
+import { PYTHON } from './paths.ts';
 
 export interface Probe { what: string; fix: string; script: string }
 

@@ -1,7 +1,7 @@
 // NAT presets and link profiles, shared with topologies/ through one JSON file.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO } from './driver.ts';
+import { REPO } from './paths.ts';
 
 interface NatBehaviourSpec { mapping: string; filtering: string }
 interface PresetsFile {

@@ -1,13 +1,84 @@
-// A bench's records, from its run folders or, for a snapshot (docs/data/<bench>/: runs.csv and
-// bench.json only, no logs or audio), from its runs.csv: the tables in docs/ are regenerated from
-// those snapshots by `migbench report --markdown` (docs/report.md, "Tables in docs").
-import { existsSync, readFileSync } from 'node:fs';
+// A bench's records: one per finished run, in its run folder (runs/<id>/meta.json, the source of
+// truth), and one row each in runs.csv. A snapshot (docs/data/<bench>/: runs.csv and bench.json only,
+// no logs or audio) is read back from its runs.csv: the tables in docs/ are regenerated from those
+// snapshots by `migbench report --markdown` (docs/report.md, "Tables in docs"). docs/bench.md.
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { readRecords, type RunRecord } from './bench.ts';
+import { stringify } from 'csv-stringify/sync';
 import type { LinkProfile, LinkSlot } from './driver.ts';
 import { METRIC_ORDER, type RunMetrics } from './metrics.ts';
 import type { RunSpec } from './run.ts';
+import { median } from './stats.ts';
+
+export interface RunRecord {
+  id: string;
+  label: string;
+  spec: RunSpec;
+  /** invalid: the run's scenario did not happen (never scored, not in N); failed: in N, never a success. */
+  status: 'ok' | 'failed' | 'invalid';
+  /** The reason of a failed or invalid run. */
+  error?: string;
+  emulation?: string;
+  metrics?: RunMetrics;
+  /** With several pairs (spec.pairs): each pair's metrics; `metrics` are pair 1's. */
+  pairs?: { pair: number; metrics: RunMetrics }[];
+  /** A schedule of several events: what each one cost (harness/metrics.ts eventSegments). */
+  perEvent?: { name: string; concealed_ms: number; gap_ms: number }[];
+  /** Earlier attempts of this run (--retry-failed), oldest first. */
+  attempts?: { status: RunRecord['status']; error?: string; metrics?: RunMetrics }[];
+}
+
+const SCALAR_METRICS = METRIC_ORDER.filter((k) => k !== 'cpu_s');
+const ROLES = ['intermediate', 'answerer', 'mobile'];
+export const CSV_COLUMNS = [
+  'id', 'label', 'strategy', 'options', 'nat_answerer', 'nat_wifi', 'nat_cellular',
+  'link_intermediate', 'link_answerer', 'link_wifi', 'link_cellular', 'event', 'rep', 'seed', 'status', 'error',
+  'emulation', ...SCALAR_METRICS, ...ROLES.map((r) => `cpu_${r}_s`),
+  'pairs', 'pairs_gap_median_ms', 'pairs_gap_max_ms', 'pairs_success', 'per_event_concealed_ms',
+];
+
+/** pairs, and over every pair: median and max gap_ms, how many succeeded. */
+function pairColumns(r: RunRecord): unknown[] {
+  const n = r.spec.pairs ?? 1;
+  const all = r.pairs?.map((p) => p.metrics) ?? (r.metrics ? [r.metrics] : []);
+  if (!all.length) return [n, '', '', ''];
+  const gaps = all.map((m) => m.gap_ms);
+  return [n, median(gaps), Math.max(...gaps), `${all.filter((m) => m.success).length}/${all.length}`];
+}
+
+const linkName = (v: unknown) => (v === undefined ? 'lan' : typeof v === 'string' ? v : JSON.stringify(v));
+
+export function csvRow(r: RunRecord): unknown[] {
+  const m = r.metrics;
+  return [
+    r.id, r.label, r.spec.strategy, Object.entries(r.spec.options).map(([k, v]) => `${k}=${v}`).join(';'),
+    r.spec.nat.answerer, r.spec.nat.wifi, r.spec.nat.cellular,
+    ...(['intermediate', 'answerer', 'wifi', 'cellular'] as const).map((s) => linkName(r.spec.links[s])),
+    r.spec.event, r.spec.rep, r.spec.seed, r.status, r.error ?? '', r.emulation ?? '',
+    ...SCALAR_METRICS.map((k) => (m ? m[k] ?? '' : '')), ...ROLES.map((role) => m?.cpu_s[role] ?? ''),
+    ...pairColumns(r), r.perEvent?.map((e) => e.concealed_ms).join('/') ?? '',
+  ];
+}
+
+/** Every run folder with a meta.json: finished runs, failed or not. */
+export function readRecords(benchDir: string): RunRecord[] {
+  const runs = path.join(benchDir, 'runs');
+  if (!existsSync(runs)) return [];
+  const out: RunRecord[] = [];
+  for (const id of readdirSync(runs).sort()) {
+    const file = path.join(runs, id, 'meta.json');
+    if (!existsSync(file)) continue;   // started, never finished: it runs again
+    try { out.push(JSON.parse(readFileSync(file, 'utf8')) as RunRecord); } catch { /* torn: runs again */ }
+  }
+  return out;
+}
+
+export function writeCsv(benchDir: string, records: RunRecord[]): void {
+  const file = path.join(benchDir, 'runs.csv');
+  writeFileSync(`${file}.tmp`, stringify([CSV_COLUMNS, ...records.map(csvRow)]));
+  renameSync(`${file}.tmp`, file);
+}
 
 /** The records of a bench folder: its run folders if it has any, else its runs.csv. */
 export function benchRecords(dir: string): RunRecord[] {
@@ -21,7 +92,6 @@ type Row = Record<string, string>;
 /** What runs.csv does not carry per row, from the bench's config. */
 interface ConfigPart { warmupS?: number; observeS?: number; jitterBufferMs?: number; audio?: RunSpec['audio']; staggerMs?: number }
 
-const ROLES = ['intermediate', 'answerer', 'mobile'];
 const LINK_SLOTS: LinkSlot[] = ['intermediate', 'answerer', 'wifi', 'cellular'];
 
 export function recordsFromCsv(text: string, config: ConfigPart): RunRecord[] {

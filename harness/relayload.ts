@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import type { RoleConfig, RoleContext } from '../strategies/contract.ts';
 import { EventLogger } from '../strategies/shared/events.ts';
 import { ControlClient, PeerSocket } from '../strategies/shared/peer.ts';
-import { REPO } from './driver.ts';
+import { REPO } from './paths.ts';
 
 export interface LoadResult {
   streams: number; sent: number; delivered: number; p50Ms: number; p99Ms: number;

@@ -1,11 +1,10 @@
 // reports/<bench>/index.html: one self-contained page (vega, vega-lite and vega-embed inlined, no
-// network) with the charts and tables of DESIGN §7. The chart specs are shared with `make figures`.
+// network) with the charts and tables of docs/report.md. The chart specs are shared with `make figures`.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { RunRecord } from './bench.ts';
-import { benchRecords } from './records.ts';
+import { benchRecords, type RunRecord } from './records.ts';
 import { eventLabel } from './schedule.ts';
-import { REPO } from './driver.ts';
+import { REPO } from './paths.ts';
 import { computeFrames, type FrameRow } from './timeline.ts';
 import { EVENT_WINDOW_NOTE, METRIC_GLOSSARY } from './metrics.ts';
 import { mergeLogs } from './run.ts';

@@ -1,4 +1,4 @@
-// One run = one straight data path (DESIGN §5): build the topology, measure its RTTs, start the
+// One run = one straight data path (docs/bench.md, docs/metrics.md): build the topology, measure its RTTs, start the
 // intermediate, answerer and mobile roles, wait for audio, fire the event at a fixed time,
 // observe, stop, merge the event logs, compute the metrics, write the run folder.
 import { checkHost } from './preflight.ts';
@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { RoleConfig, Strategy, StrategyRole } from '../strategies/contract.ts';
 import type { LogEvent } from '../strategies/shared/events.ts';
 import { loadStrategy } from '../strategies/registry.ts';
-import { REPO, TopologyDriver, type BuildInfo, type Calibration, type EventResult, type HostProcess, type LinkProfile, type LinkSlot, type NatSlot } from './driver.ts';
+import { TopologyDriver, type BuildInfo, type Calibration, type EventResult, type HostProcess, type LinkProfile, type LinkSlot, type NatSlot } from './driver.ts';
+import { REPO } from './paths.ts';
 import { computeMetrics, eventSegments, type RunMetrics } from './metrics.ts';
 import { natBehaviour, checkLinkProfile } from './presets.ts';
 import { invalidReason, scheduleProblem, startOnFor, verifyScenario, type HarnessLine } from './scenario.ts';

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { readRecords, writeCsv, type RunRecord } from './bench.ts';
+import { readRecords, writeCsv, type RunRecord } from './records.ts';
 import { expand, validateConfig, type BenchConfig } from './config.ts';
 import { median } from './stats.ts';
 

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO } from './driver.ts';
+import { REPO } from './paths.ts';
 import { shardDir } from './shards.ts';
 
 export interface SlurmPlan {

@@ -1,7 +1,7 @@
 """Link profiles and the two ways to emulate them.
 
 netem (Mininet-style tc qdiscs) where the kernel has it; otherwise `wire`, a userspace AF_PACKET
-forwarder in a hidden node in the middle of the link (research/network-emulation.md §4.3-4.5).
+forwarder in a hidden node in the middle of the link (docs/research.md "The userspace wire's lateness").
 Links are always created host side first, so on a wire 'ab' is the 'up' direction.
 """
 from __future__ import annotations
@@ -145,7 +145,7 @@ def netem_args(d: Direction) -> str:
     return ' '.join(args)
 
 
-# Mean lateness of one wire traversal (its ppoll wake-up in this VM: research §4.3, measured again
+# Mean lateness of one wire traversal (its ppoll wake-up in this VM: docs/research.md, measured again
 # by topologies/test_wire.sh); taken off the configured delay so path RTTs land on target.
 WIRE_LATENESS_MS = 0.1
 

@@ -5,7 +5,7 @@ that the mapping depends on: EIM hashes the internal endpoint, ADM adds the remo
 APDM the remote port too. Hashing instead of `masquerade` makes ports reproducible from the run
 seed, never preserves the internal port (apps must not rely on it), and lets `rebind` change
 every mapping at once by changing the seed (a flush alone is invisible on a port-preserving
-NAT: research/network-emulation.md §5.3).
+NAT: docs/research.md "How to force a NAT rebinding").
 
 Filtering: APDF is conntrack's own behaviour; EIF and ADF add a learned map (mapped port ->
 internal endpoint) that DNATs unsolicited inbound packets, ADF only from remote addresses the
@@ -13,7 +13,7 @@ inside has sent to.
 
 Always: unsolicited inbound UDP is dropped in the input hook (otherwise it creates a conntrack
 entry on the NAT that clashes with the later outbound mapping and breaks hole punching:
-research §3.4), and rp_filter=1.
+docs/research.md), and rp_filter=1.
 """
 from __future__ import annotations
 

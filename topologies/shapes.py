@@ -147,7 +147,7 @@ class _Builder:
         uplink's address leaves over it; without it, one routing table: the default route only."""
         ups = [Uplink('wifi', f'{host}-wifi', wifi[0], wifi_gw, 102, wifi[1], 'wifi'),
                Uplink('cellular', f'{host}-cell', cell[0], cell_gw, 103, cell[1], 'cellular')]
-        spec = NodeSpec(host, sysctls={'net.ipv4.conf.all.arp_announce': '2',   # research §5.2
+        spec = NodeSpec(host, sysctls={'net.ipv4.conf.all.arp_announce': '2',   # docs/research.md "The ARP race"
                                        'net.ipv4.conf.all.rp_filter': '2'},
                         warm=[u.gateway for u in ups])
         for metric, u in zip((100, 200), ups):
@@ -249,7 +249,7 @@ class TestbedNode(Node):
             n = spec.nat
             self.nat = Nat(self.run, n['behaviour'], n['wan'], n['wan_ip'], n['seed'], n['timeout'])
             self.nat.apply()
-        for addr in spec.warm:   # first packets must not pay for ARP (research §5.2, §6 i)
+        for addr in spec.warm:   # first packets must not pay for ARP (docs/research.md "The ARP race")
             self.cmd(f'ping -c1 -W1 {addr} >/dev/null')
         return r
 

@@ -26,7 +26,7 @@ class NatRules(unittest.TestCase):
         self.assertIn('udp dport @mapped dnat', eif)
         self.assertIn('ip saddr . udp dport @contacted dnat', adf)
         self.assertNotIn('dnat', apdf.split('chain post')[0].split('chain pre')[1])
-        for r in (eif, adf, apdf):   # research §3.4: never let unsolicited UDP reach the NAT itself
+        for r in (eif, adf, apdf):   # docs/research.md: never let unsolicited UDP reach the NAT itself
             self.assertIn('iifname "w" meta l4proto udp ct state new drop', r)
 
     def test_seed_changes_ports_only_through_the_hash_seed(self):

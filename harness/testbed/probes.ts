@@ -1,7 +1,8 @@
 // Measurements of the testbed itself, built on harness/testbed/probe.ts running inside its hosts:
 // NAT classification (RFC 5780), hole punching between two hosts, and timed address flows.
 import path from 'node:path';
-import { REPO, type BuildInfo, type HostProcess, type TopologyDriver } from '../driver.ts';
+import { type BuildInfo, type HostProcess, type TopologyDriver } from '../driver.ts';
+import { REPO } from '../paths.ts';
 
 export const PROBE_PORTS = [3478, 3479] as const;
 const PROBE = path.join(REPO, 'harness/testbed/probe.ts');

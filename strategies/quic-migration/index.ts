@@ -1,6 +1,6 @@
 // quic-migration: plain QUIC. Nothing is detected or signalled: the mobile (QUIC client) keeps its
 // connection and simply sends from its new address; quiche on the answerer (QUIC server) migrates
-// the connection passively (research/quic-stack.md §3.5, §5) — if the answerer's NAT lets the new
+// the connection passively (docs/research.md "Only the QUIC server follows a peer's new address") — if the answerer's NAT lets the new
 // address in (endpoint-independent filtering, or a rebinding to the same IP under ADF). Otherwise
 // the connection idles out (maxIdleTimeout, 5 s) and the app reconnects from scratch through the
 // rendezvous, as a plain app would.

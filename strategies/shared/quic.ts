@@ -1,6 +1,6 @@
 // Everything that reaches into @matrixai/quic's non-public internals lives in this one module,
 // pinned to 2.0.9 (package.json); test/unit/quic-shims.test.ts fails loudly if a shim's hook moves.
-// Facts behind each shim: ../shared/research/quic-stack.md (§3.4 datagrams, §3.5 path limit).
+// Facts behind each shim: docs/research.md, "js-quic" (one section per shim).
 import { createHash, createHmac, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,7 +15,7 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const CERTS_DIR = process.env.MIGBENCH_CERTS ?? path.join(REPO, 'certs');
 
 // quiche keeps at most active_conn_id_limit - 1 passive migrations per connection and js-quic
-// never raises the default of 2, so a second address change would kill the connection (§3.5).
+// never raises the default of 2, so a second address change would kill the connection (docs/research.md "A connection survives only one passive migration").
 // buildQuicheConfig() always calls setDisableActiveMigration: raise the limit right after it.
 export const ACTIVE_CID_LIMIT = 32;
 const configProto = (native.quiche as unknown as { Config: { prototype: Record<string, unknown> } }).Config.prototype;
@@ -65,7 +65,7 @@ function pemToDer(pem: string): Buffer {
 export function fingerprint(der: Uint8Array): string {
   return createHash('sha256').update(der).digest('hex');
 }
-/** TLS verification by pinning: IP-literal hostnames fail quiche's name check (§5.12). */
+/** TLS verification by pinning: IP-literal hostnames fail quiche's name check (docs/research.md "IP-literal host names"). */
 export function pinTo(expected: string) {
   return async (certs: Uint8Array[]) =>
     certs[0] && fingerprint(certs[0]) === expected ? undefined : native.CryptoError.BadCertificate;
@@ -75,14 +75,14 @@ export function pinTo(expected: string) {
 export function baseConfig<T extends Partial<QUICConfig>>(over: T): Partial<QUICConfig> & T {
   return {
     applicationProtos: ['migbench'],
-    enableDgram: [true, 1024, 64],   // small send queue: stale audio must not pile up (§5.9)
+    enableDgram: [true, 1024, 64],   // small send queue: stale audio must not pile up (docs/research.md "Datagrams are queued")
     maxIdleTimeout: 5000,
     keepAliveIntervalTime: 1000,
     ...over,
   };
 }
 
-// -- datagrams (RFC 9221): enabled by config, but js-quic has no API (§3.4, §5.1) ------------------
+// -- datagrams (RFC 9221): enabled by config, but js-quic has no API (docs/research.md) ------------------
 interface NativeConn {
   sendAckEliciting(): void;
   dgramSend(d: Uint8Array): void | null;
@@ -142,11 +142,11 @@ export async function nudge(conn: QUICConnection): Promise<void> {
   await c.send();
 }
 
-// -- no stateless Retry on P2P servers (§2, §5.8) -------------------------------------------------
+// -- no stateless Retry on P2P servers (docs/research.md) -------------------------------------------------
 // QUICServer.acceptConnection answers every Initial without a token with a Retry (one more round
 // trip per handshake); js-quic has no option to skip it. withoutRetry() sends such an Initial down
 // acceptConnection's own after-Retry path: the header goes on with a marker token and, as its DCID,
-// a 20-byte id derived from the client's DCID (js-quic routes short headers by 20-byte ids, §5.2);
+// a 20-byte id derived from the client's DCID (js-quic routes short headers by 20-byte ids: docs/research.md);
 // validateToken maps the marker to NO_ODCID, which Connection.accept turns into null, i.e. "no
 // Retry happened" — so quiche sets original_destination_connection_id itself and sends no
 // retry_source_connection_id, as a server without Retry must.

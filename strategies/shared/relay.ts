@@ -1,6 +1,6 @@
 // The intermediate's relay data path: plain UDP on controlPort + RELAY_PORT_OFFSET, authenticated
 // per packet. A relayed packet costs a datagram in, two truncated HMACs and a datagram out — not a
-// QUIC connection's per-packet work (~12 % of a core per 50 pkt/s flow, research/quic-stack.md §4).
+// QUIC connection's per-packet work (~12 % of a core per 50 pkt/s flow, docs/research.md "CPU per packet").
 //   0 tag 0x3E | 1..4 session u32 | 5..8 counter u32 | payload | 8 B mac
 //   mac = HMAC-SHA256(session key, every byte before it), first 8 bytes
 // Session ids and keys are issued per control session over the authenticated control connection

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { loadConfig } from '../../harness/config.ts';
-import { CSV_COLUMNS, runBench } from '../../harness/bench.ts';
+import { runBench } from '../../harness/bench.ts';
+import { CSV_COLUMNS } from '../../harness/records.ts';
 
 const resultsDir = mkdtempSync(path.join(tmpdir(), 'migbench-bench-'));
 test.after(() => rmSync(resultsDir, { recursive: true, force: true }));

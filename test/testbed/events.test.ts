@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { REPO, withTestbed, type BuildInfo, type TopologyDriver } from '../../harness/driver.ts';
+import { withTestbed, type BuildInfo, type TopologyDriver } from '../../harness/driver.ts';
+import { REPO } from '../../harness/paths.ts';
 import { nodeArgv, PROBE_PORTS, startProbeServer, untilReady } from '../../harness/testbed/probes.ts';
 import { collectFlow, sleep, type FlowLine } from './helpers.ts';
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO } from '../../harness/driver.ts';
+import { REPO } from '../../harness/paths.ts';
 import { DEFAULT_SPEC, mergeLogs, runOnce, type Drive } from '../../harness/run.ts';
 import { helloProof } from '../../strategies/shared/signalling.ts';
 import { RELAY_PORT_OFFSET } from '../../strategies/shared/relay.ts';

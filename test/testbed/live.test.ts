@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { REPO } from '../../harness/driver.ts';
+import { REPO } from '../../harness/paths.ts';
 import { leftovers, sleep } from './helpers.ts';
 
 /** Runs Mininet CLI commands on `socket`, then `exit`; resolves with everything it printed. */

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { expand, validateConfig } from '../../harness/config.ts';
-import { REPO } from '../../harness/driver.ts';
+import { REPO } from '../../harness/paths.ts';
 import { shardDir, shardOf } from '../../harness/shards.ts';
 import { leftovers, sleep } from './helpers.ts';
 

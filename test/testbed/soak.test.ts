@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { CSV_COLUMNS } from '../../harness/bench.ts';
-import { REPO } from '../../harness/driver.ts';
+import { CSV_COLUMNS } from '../../harness/records.ts';
+import { REPO } from '../../harness/paths.ts';
 import { leftovers, sleep } from './helpers.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'migbench-soak-'));

@@ -207,7 +207,7 @@ const frameAt = (seq: number, salt = seq): Buffer =>
 test('AudioSink dedups by seq (first arrival wins) and counts malformed input', () => {
   const seen: Array<[number, number, boolean, string]> = [];
   const sink = new AudioSink({ info: INFO, onFrame: (f, at, dup, via) => seen.push([f.seq, at, dup, via]) });
-  assert.equal(sink.jitterBufferMs, 80, 'default J is DESIGN.md §6 value');
+  assert.equal(sink.jitterBufferMs, 80, 'default J (docs/metrics.md)');
   assert.deepEqual(sink.stats(), { received: 0, duplicates: 0, malformed: 0, firstSeq: null, lastSeq: null });
   assert.equal(sink.toWav().length, 44, 'nothing received: an empty WAV');
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import path from 'node:path';
-import { REPO } from '../../harness/driver.ts';
+import { REPO } from '../../harness/paths.ts';
 import { startEchoServer } from '../../harness/loopback.ts';
 import { events, QUICClient, QUICServer, QUICSocket } from '@matrixai/quic';
 import {

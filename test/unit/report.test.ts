@@ -9,11 +9,10 @@ import { chromium } from 'playwright-core';
 import { computeMetrics, type RunMetrics } from '../../harness/metrics.ts';
 import { boxSpec, cdfPoints, chartRows, gapCdfSpec, NOT_RECOVERED, summaryMarkdown, writeReport } from '../../harness/report.ts';
 import { bootstrapCi, censoredMedian, censoredQuantile, formatValue, median } from '../../harness/stats.ts';
-import { readRecords, writeCsv, type RunRecord } from '../../harness/bench.ts';
-import { benchRecords } from '../../harness/records.ts';
+import { benchRecords, readRecords, writeCsv, type RunRecord } from '../../harness/records.ts';
 import { toSvg } from '../../harness/figures.ts';
 import { DEFAULT_SPEC, runId, type RunSpec } from '../../harness/run.ts';
-import { REPO } from '../../harness/driver.ts';
+import { REPO } from '../../harness/paths.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 

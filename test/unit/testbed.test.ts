@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { REPO } from '../../harness/driver.ts';
+import { REPO } from '../../harness/paths.ts';
 import { natBehaviour, NAT_PRESETS } from '../../harness/presets.ts';
 import { punchExpected } from '../../harness/testbed/probes.ts';
 import { linkOptions } from '../../harness/testbed/commands.ts';
@@ -13,7 +13,7 @@ test('natBehaviour: presets, carrier NAT, custom pairs, and a clear error', () =
   assert.throws(() => natBehaviour('cone'), /unknown NAT preset 'cone' \(one of full-cone/);
 });
 
-test('punchExpected reproduces the textbook matrix (research/network-emulation.md §3.3, learn=1)', () => {
+test('punchExpected reproduces the textbook matrix (docs/research.md "Hole punching by NAT type", learn=1)', () => {
   const order = ['full-cone', 'restricted', 'port-restricted', 'symmetric'];
   const table = ['1111', '1111', '1110', '1100'];
   order.forEach((a, i) => order.forEach((b, j) => {

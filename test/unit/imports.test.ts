@@ -1,0 +1,56 @@
+// The import graph of harness/ and strategies/ has no cycle: a module's helpers must not live in a
+// feature module that imports it back (docs/report.md's statistics in harness/stats.ts, records in
+// harness/records.ts, paths in harness/paths.ts). Type-only imports vanish at run time and are not edges.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO } from '../../harness/paths.ts';
+
+function sources(dir: string): string[] {
+  return readdirSync(path.join(REPO, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []);
+}
+
+/** Value imports and re-exports of a module, as repository paths. */
+function valueImports(file: string, text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/^\s*(?:import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?'(\.[^']+)'/gm)) {
+    if (!m[1]) out.push(path.normalize(path.join(path.dirname(file), m[2]!)));
+  }
+  return out;
+}
+
+/** Every cycle's modules (strongly connected components of more than one module, or a self-import). */
+function cycles(graph: Map<string, string[]>): string[][] {
+  const index = new Map<string, number>(), low = new Map<string, number>(), stack: string[] = [], on = new Set<string>();
+  const found: string[][] = [];
+  let next = 0;
+  const visit = (v: string) => {
+    index.set(v, next); low.set(v, next); next++; stack.push(v); on.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!index.has(w)) { visit(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)); } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const comp: string[] = [];
+      for (let w = ''; w !== v;) { w = stack.pop()!; on.delete(w); comp.push(w); }
+      if (comp.length > 1 || (graph.get(v) ?? []).includes(v)) found.push(comp.sort());
+    }
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return found;
+}
+
+test('the cycle finder finds a cycle and ignores type-only imports', () => {
+  assert.deepEqual(valueImports('harness/a.ts', "import { x } from './b.ts';\nimport type { Y } from './c.ts';\nexport { z } from './d.ts';"),
+    ['harness/b.ts', 'harness/d.ts']);
+  assert.deepEqual(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]])), [['a', 'b', 'c']]);
+  assert.deepEqual(cycles(new Map([['a', ['b']], ['b', []]])), []);
+});
+
+test('harness/ and strategies/ import no module that imports them back', () => {
+  const graph = new Map(['harness', 'strategies'].flatMap(sources).map((f) => [f, valueImports(f, readFileSync(path.join(REPO, f), 'utf8'))]));
+  assert.ok(graph.size > 40, `only ${graph.size} modules found`);
+  assert.deepEqual(cycles(graph), []);
+});
