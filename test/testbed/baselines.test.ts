@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_SPEC, mergeLogs, runOnce, type RunSpec } from '../../harness/run.ts';
 import { baseConfig } from '../../strategies/shared/quic.ts';
+import { assertCleanBeforeEvent } from './helpers.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
 test.after(() => rmSync(bench, { recursive: true, force: true }));
@@ -22,7 +23,7 @@ async function run(strategy: string, nat: string, observeS = 4, options: Record<
     assert.ok(events.some((e) => e.role === role && e.type === 'role.start'), `${strategy}: no role.start from ${role}`);
     assert.ok(events.some((e) => e.role === role && e.type === 'role.stop'), `${strategy}: ${role} did not stop cleanly`);
   }
-  assert.equal(r.metrics.pre_event_concealed, 0, `${strategy}: audio broke before the event`);
+  assertCleanBeforeEvent(r.metrics, `${strategy}: audio broke before the event`);
   return { m: r.metrics, events };
 }
 

@@ -13,7 +13,7 @@ import { REPO } from '../../harness/paths.ts';
 import { DEFAULT_SPEC, mergeLogs, runOnce, type Drive } from '../../harness/run.ts';
 import { helloProof } from '../../strategies/shared/signalling.ts';
 import { RELAY_PORT_OFFSET } from '../../strategies/shared/relay.ts';
-import { sleep } from './helpers.ts';
+import { SCHEDULING_NOISE_FRAMES, sleep } from './helpers.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
 test.after(() => rmSync(bench, { recursive: true, force: true }));
@@ -67,8 +67,7 @@ test("a stranger's forged, replayed, truncated, oversized and random input is re
   const stats = events.find((e) => e.type === 'intermediate.stats')!;
   assert.ok((stats.rejected as number) >= got.control - 1, `control rejections counted: ${stats.rejected} of ${got.control} attacks (a truncated one just ends)`);
   assert.ok((stats.relayRejected as number) >= got.relayPackets, `relay rejections counted: ${stats.relayRejected} of ${got.relayPackets}`);
-  // A redirect would lose every frame from the attack on (seconds of audio); a frame or two can drop
-  // when the attack's load stalls a process on 2 cores (seen once in three clean-clone runs).
-  assert.ok(r.metrics.frames_lost <= 2, `${r.metrics.frames_lost} audio frames were lost (${r.metrics.frames_unsent} never sent): redirected?`);
+  // A redirect would lose every frame from the attack on (seconds of audio), not scheduling noise.
+  assert.ok(r.metrics.frames_lost <= SCHEDULING_NOISE_FRAMES, `${r.metrics.frames_lost} audio frames were lost (${r.metrics.frames_unsent} never sent): redirected?`);
   assert.ok(events.filter((e) => e.type === 'audio.recv').every((e) => e.path === 'relay'), 'the audio should have stayed on the relay');
 });
