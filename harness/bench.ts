@@ -10,7 +10,7 @@ import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { expand, type BenchConfig, type PlannedRun } from './config.ts';
 import { REPO } from './paths.ts';
-import { runOnce } from './run.ts';
+import { runOnce } from './run/run.ts';
 import { csvRow, readRecords, writeCsv, type RunRecord } from './records.ts';
 import { shardDir, shardOf, type Shard } from './shards.ts';
 

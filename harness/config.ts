@@ -2,7 +2,7 @@
 // path, not just the first), expanded into run specs with stable ids. docs/bench.md.
 import { readFileSync } from 'node:fs';
 import type { LinkProfile, LinkSlot, NatSlot } from './driver.ts';
-import { checkEvent, DEFAULT_SPEC, MAX_PAIRS, optionProblem, runId, type RunSpec } from './run.ts';
+import { checkEvent, DEFAULT_SPEC, limitProblem, MAX_PAIRS, optionProblem, runId, type RunSpec } from './run/spec.ts';
 import { checkLinkProfile, natBehaviour } from './presets.ts';
 import { scheduleString } from './schedule.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
@@ -101,7 +101,11 @@ export async function validateConfig(raw: unknown, source = 'config'): Promise<B
     if (typeof v !== 'number' || !(v >= lo && v <= hi)) bad(field, `a number from ${lo} to ${hi}`);
   };
   int('reps', 1, 1000); int('seed', 0, 2 ** 31); int('parallel', 1, 16);
-  num('warmupS', 3.2, 600); num('staggerMs', 0, 10000); num('observeS', 1, 600); num('jitterBufferMs', 0, 2000); num('deadlineS', 10, 3600);
+  num('deadlineS', 10, 3600);
+  for (const field of ['warmupS', 'observeS', 'jitterBufferMs', 'staggerMs'] as const) {   // a run's own limits (harness/run/spec.ts)
+    const problem = limitProblem(field, c[field]);
+    if (problem) bad(field, problem.slice(field.length + 2));
+  }
   if (c.audio !== 'answerer-to-mobile' && c.audio !== 'both') bad('audio', "'answerer-to-mobile' or 'both'");
   if (problems.length) throw new ConfigError(problems, source);
   return c as unknown as BenchConfig;

@@ -1,5 +1,6 @@
 // Typed client of the topology driver (topologies/driver.py): one Python process that holds one
 // Mininet network and speaks JSON lines on stdio. Protocol: docs/testbed.md.
+import type { TestbedHandlers } from './network-events.ts';
 import { checkHost } from './preflight.ts';
 import { PYTHON, REPO } from './paths.ts';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -47,6 +48,8 @@ export interface BuildInfo {
   nodePids: Record<string, number>;
   runDir: string;
   startOn: StartOn;
+  /** The testbed's event handlers (topologies/testbed.py HANDLERS), checked against harness/network-events.ts. */
+  events: TestbedHandlers;
 }
 /** `seq` numbers the topology's events (verify finds the event by it); `evidence`: what its
  *  scenario check saw at the event. Both absent for the harness's own faults (intermediate-down). */

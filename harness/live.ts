@@ -4,13 +4,12 @@ import { openSync, readSync, closeSync, existsSync, fstatSync } from 'node:fs';
 import path from 'node:path';
 import type { LogEvent } from '../strategies/shared/events.ts';
 import { BASE_DELAY_WINDOW_MS, baseDelay, isOnTime, playoutDeadline } from '../strategies/shared/playout.ts';
-import type { Drive } from './run.ts';
+import type { Drive } from './run/drive.ts';
 import { eventNames } from './schedule.ts';
+import { eventKeys } from './network-events.ts';
 import { offerCli } from './mininet-cli.ts';
 
-export const KEYS: Record<string, string> = {
-  w: 'wifi-to-cellular', c: 'cellular-to-wifi', r: 'nat-rebind', a: 'answerer-rebind', t: 'mapping-timeout', b: 'blackout:2',
-};
+const KEYS: Record<string, string> = eventKeys();
 
 /** Reads the lines appended to a file since the last call. */
 class Tail {

@@ -8,7 +8,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { LinkProfile, LinkSlot } from './driver.ts';
 import { METRIC_ORDER, type RunMetrics } from './metrics.ts';
-import type { RunSpec } from './run.ts';
+import type { RunSpec } from './run/spec.ts';
 import { median } from './stats.ts';
 
 export interface RunRecord {

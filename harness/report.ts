@@ -7,7 +7,7 @@ import { eventLabel } from './schedule.ts';
 import { REPO } from './paths.ts';
 import { computeFrames, type FrameRow } from './timeline.ts';
 import { EVENT_WINDOW_NOTE, METRIC_GLOSSARY } from './metrics.ts';
-import { mergeLogs } from './run.ts';
+import { mergeLogs } from './run/logs.ts';
 import { bootstrapCi, censoredMedian, formatValue, measuredMedian, type Censored } from './stats.ts';
 
 /** What every reader of a report should know about the comparison (docs/strategies.md has the sources). */

@@ -1,14 +1,14 @@
 // Scenario verification, independent of the strategy: every fired event is checked from what the
 // testbed sees (NAT counters and conntrack, routes, drop counters: topologies/scenario.py), the
 // harness's own fault (intermediate-down) from the harness's log. A run whose scenario did not
-// happen is invalid, never scored. Events that would change nothing are refused before a build.
-import type { EventResult, ScenarioCheck, StartOn, TopologyDriver } from './driver.ts';
+// happen is invalid, never scored. (Events that would change nothing are refused before a build:
+// harness/network-events.ts.)
+import type { EventResult, ScenarioCheck, TopologyDriver } from './driver.ts';
+import { parseEvent } from './network-events.ts';
 
 export interface EventCheck extends ScenarioCheck { name: string; host: string; t: number }
 /** A line of events.harness.jsonl. */
 export interface HarnessLine { t: number; type: string; [k: string]: unknown }
-
-const INTERMEDIATE_DOWN = /^intermediate-down:(\d+(?:\.\d+)?)$/;
 
 /** Checks every fired event (in firing order), at the end of the observe window: call it before
  *  the roles stop. `harness`: the harness log so far, for intermediate-down. */
@@ -16,7 +16,7 @@ export async function verifyScenario(driver: TopologyDriver, fired: readonly Eve
   harness: readonly HarnessLine[] = [], observeEnd = Date.now()): Promise<EventCheck[]> {
   const out: EventCheck[] = [];
   for (const ev of fired) {
-    const check = INTERMEDIATE_DOWN.test(ev.name) ? checkIntermediateDown(ev, harness, observeEnd) : await driver.verify(ev);
+    const check = parseEvent(ev.name).kind.by === 'harness' ? checkIntermediateDown(ev, harness, observeEnd) : await driver.verify(ev);
     out.push({ name: ev.name, host: ev.host, t: ev.t, ...check });
   }
   return out;
@@ -31,7 +31,7 @@ export function invalidReason(checks: readonly EventCheck[]): string | null {
 /** intermediate-down:<s>: the intermediate exited after the kill, and a new one reported ready
  *  (or the window ended before its restart was due). From the harness's log, not a strategy's. */
 export function checkIntermediateDown(fired: EventResult, harness: readonly HarnessLine[], observeEnd: number): ScenarioCheck {
-  const seconds = Number(INTERMEDIATE_DOWN.exec(fired.name)?.[1]);
+  const seconds = parseEvent(fired.name).seconds!;
   const exit = harness.find((l) => l.type === 'role.exit' && l.of === 'intermediate' && l.t >= fired.tIssued && l.t <= observeEnd);
   if (!exit) return { ok: false, reason: 'the intermediate never exited after the kill', evidence: {} };
   const back = harness.find((l) => l.type === 'event.restored' && l.name === fired.name && l.t >= exit.t);
@@ -41,34 +41,4 @@ export function checkIntermediateDown(fired: EventResult, harness: readonly Harn
   }
   const error = harness.find((l) => l.type === 'error' && l.t >= exit.t);
   return { ok: false, reason: `no new intermediate reported ready${error ? `: ${String(error.message)}` : ''}`, evidence: { exitT: exit.t } };
-}
-
-const isSwitch = (e: string) => e === 'wifi-to-cellular' || e === 'cellular-to-wifi';
-
-/** Where the dual-homed hosts start for a schedule of events (build option startOn): on cellular
- *  when its first uplink switch brings Wi-Fi up (the arrive-home case), else on Wi-Fi. */
-export function startOnFor(events: readonly string[]): StartOn {
-  return events.find(isSwitch) === 'cellular-to-wifi' ? 'cellular' : 'wifi';
-}
-
-/** Why firing `event` (syntax already checked: run.ts checkEvent) while the mobile is on `on` would
- *  change nothing, or null. A single event's run starts where startOnFor puts it. */
-export function eventProblem(event: string, on: StartOn = startOnFor([event])): string | null {
-  const [name, target] = event.split('@');
-  if (name === 'wifi-to-cellular' && on === 'cellular') return `'${event}' would change nothing: the mobile is already on cellular`;
-  if (name === 'cellular-to-wifi' && on === 'wifi') return `'${event}' would change nothing: the mobile is already on Wi-Fi`;
-  if (target === 'wifi' && on === 'cellular') return `'${event}' would change nothing: the mobile's Wi-Fi is down then`;
-  return null;
-}
-
-/** The first event of a schedule (names in firing order, offsets removed) that would change
- *  nothing, following the mobile's uplink from where startOnFor starts it; null if none. */
-export function scheduleProblem(events: readonly string[]): string | null {
-  let on = startOnFor(events);
-  for (const e of events) {
-    const problem = eventProblem(e, on);
-    if (problem) return problem;
-    if (isSwitch(e)) on = e === 'wifi-to-cellular' ? 'cellular' : 'wifi';
-  }
-  return null;
 }

@@ -32,7 +32,7 @@ from mininet.log import lg
 
 from .links import resolve
 from .nat import parse_preset
-from .testbed import Testbed, now_ms
+from .testbed import HANDLERS, Testbed, now_ms
 from .shapes import plan
 
 _out_lock = threading.Lock()
@@ -70,7 +70,8 @@ class Driver:
         p = plan(topology, presets, settings, seed, udpTimeout, bool(sourceRouting), startOn)
         self.bed = Testbed(p, seed, self.run_dir, emit)
         return {**p.describe(), 'emulation': self.bed.emulation, 'buildMs': self.bed.build_ms,
-                'driverPid': os.getpid(), 'nodePids': self.bed.pids(), 'runDir': str(self.run_dir)}
+                'driverPid': os.getpid(), 'nodePids': self.bed.pids(), 'runDir': str(self.run_dir),
+                'events': {k: {'targeted': h.targeted} for k, h in HANDLERS.items()}}
 
     def _bed(self) -> Testbed:
         if not self.bed:

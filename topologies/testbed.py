@@ -26,11 +26,6 @@ from .scenario import (PROBE_DST, PROBE_PORT, Hop, Verdict, judge_blackout, judg
                        judge_timeout, parse_drop_counts, parse_flows, parse_set_counts, verdict, walk)
 from .shapes import ANSWERER_NAT_WAN, INTERMEDIATE, Plan, PlanTopo, TestbedNode, Uplink
 
-EVENTS = ('wifi-to-cellular', 'cellular-to-wifi', 'nat-rebind', 'mapping-timeout', 'blackout:<s>',
-          'answerer-rebind')
-# nat-rebind, mapping-timeout and blackout:<s> act on the host's current uplink, or on the one
-# named after `@` (e.g. nat-rebind@cellular: break a make-before-break strategy's standby path).
-TARGETED = ('nat-rebind', 'mapping-timeout', 'blackout')
 # Test hook only: events are stamped but change nothing, so that their scenario checks must fail.
 NOOP_ENV = 'MIGBENCH_TEST_NOOP_EVENTS'
 # One UDP datagram from a fixed inside endpoint (the uplink's address, port 9, bound to its device)
@@ -145,63 +140,70 @@ class Testbed:
         return self.evidence[self.seq]
 
     def _fire(self, full: str, host: str) -> EventResult:
+        head, _, target = full.partition('@')
+        handler = HANDLERS.get(head.split(':')[0])
+        if handler is None:
+            raise ValueError(f'unknown event {head!r} (one of {", ".join(HANDLERS)})')
+        if target and not handler.targeted:
+            raise ValueError(f'{full!r}: only {", ".join(k for k, h in HANDLERS.items() if h.targeted)} take an @uplink')
+        up = (self._uplink(host, target) if target else self.current_uplink(host)) if handler.targeted else None
+        return handler.fire(self, full, host, up)
+
+    def _switch(self, full: str, host: str, _up: Uplink | None) -> EventResult:
+        wifi = self._uplink(host, 'wifi')
+        self._uplink(host, 'cellular')
+        to = 'cellular' if full == 'wifi-to-cellular' else 'wifi'
+        before = self.current_uplink(host).name
+        t0, t1 = self._change(self.host(host), f'ip link set {wifi.dev} down' if to == 'cellular' else _wifi_up(wifi))
+        ev = self._record('switch', full, host, to=to, before=before, at=self._counts(host))
+        self.open_switch[host] = self.seq
+        return EventResult(full, host, t1, t0, {'uplink': to, 'evidence': {'before': before, 'at': ev['at']}})
+
+    def _rebind(self, full: str, host: str, up: Uplink | None) -> EventResult:
+        up = up or self.current_uplink(host)   # answerer-rebind: the answerer's one uplink
+        nat = self.host(up.nats[-1])   # the outermost NAT owns the public mapping
+        assert nat.nat is not None
+        before = self._trace(host, up)
+        t0, t1 = self._change(nat, nat.nat.rebind_script())
+        after = self._trace(host, up)
+        self._record('rebind', full, host, before=before, after=after)
+        return EventResult(full, host, t1, t0, {'uplink': up.name, 'nats': [nat.name],
+                                               'evidence': {'before': before, 'after': after}})
+
+    def _timeout(self, full: str, host: str, up: Uplink | None) -> EventResult:
+        assert up is not None
+        before = self._trace(host, up)
+        stamps = [self._change(self.host(n), EXPIRE_SCRIPT) for n in up.nats]
+        after = [{**h, 'mapped': self._flows(h['nat']).get(h['src'])} for h in before]
+        self._record('timeout', full, host, before=before, after=after)
+        # E is the first step's effect: the inner NAT's flush already breaks the path
+        return EventResult(full, host, stamps[0][1], stamps[0][0], {'uplink': up.name, 'nats': up.nats, 'steps': stamps,
+                                                                  'evidence': {'before': before, 'after': after}})
+
+    def _blackout(self, full: str, host: str, up: Uplink | None) -> EventResult:
+        assert up is not None
         node = self.host(host)
-        name, _, target = full.partition('@')
-        if target and name.split(':')[0] not in TARGETED:
-            raise ValueError(f'{full!r}: only {", ".join(TARGETED)} take an @uplink')
-        on = (lambda: self._uplink(host, target)) if target else (lambda: self.current_uplink(host))
-        if name in ('wifi-to-cellular', 'cellular-to-wifi'):
-            wifi = self._uplink(host, 'wifi')
-            self._uplink(host, 'cellular')
-            to = 'cellular' if name == 'wifi-to-cellular' else 'wifi'
-            before = self.current_uplink(host).name
-            t0, t1 = self._change(node, f'ip link set {wifi.dev} down' if to == 'cellular' else _wifi_up(wifi))
-            ev = self._record('switch', full, host, to=to, before=before, at=self._counts(host))
-            self.open_switch[host] = self.seq
-            return EventResult(name, host, t1, t0, {'uplink': to, 'evidence': {'before': before, 'at': ev['at']}})
-        if name in ('nat-rebind', 'answerer-rebind'):
-            up = on()
-            nat = self.host(up.nats[-1])   # the outermost NAT owns the public mapping
-            assert nat.nat is not None
-            before = self._trace(host, up)
-            t0, t1 = self._change(nat, 'true' if self.noop else nat.nat.rebind_script())
-            after = self._trace(host, up)
-            self._record('rebind', full, host, before=before, after=after)
-            return EventResult(full, host, t1, t0, {'uplink': up.name, 'nats': [nat.name],
-                                                   'evidence': {'before': before, 'after': after}})
-        if name == 'mapping-timeout':
-            up = on()
-            before = self._trace(host, up)
-            stamps = [self._change(self.host(n), EXPIRE_SCRIPT) for n in up.nats]
-            after = [{**h, 'mapped': self._flows(h['nat']).get(h['src'])} for h in before]
-            self._record('timeout', full, host, before=before, after=after)
-            # E is the first step's effect: the inner NAT's flush already breaks the path
-            return EventResult(full, host, stamps[0][1], stamps[0][0], {'uplink': up.name, 'nats': up.nats, 'steps': stamps,
-                                                                      'evidence': {'before': before, 'after': after}})
-        if name.startswith('blackout:'):
-            seconds = _seconds(name)
-            up = on()
-            table = f'migbench_blackout_{up.dev.replace("-", "_")}'
-            before = now_ms()
-            if self.noop:
-                t0, t1 = self._change(node, '')
-                self._record('blackout', full, host, seconds=seconds, t=t1, start=None)
-                return EventResult(full, host, t1, t0, {'uplink': up.name, 'until': t1 + seconds * 1000})
-            t0, t1, _ = run_stamped(node, f"nft -f - <<'EOF'\ntable netdev {table} {{\n"
-                                          f"  chain rx {{ type filter hook ingress device \"{up.dev}\" priority -500; policy drop;\n    counter\n  }}\n"
-                                          f"  chain tx {{ type filter hook egress device \"{up.dev}\" priority -500; policy drop;\n    counter\n  }}\n"
-                                          f"}}\nEOF")
-            start = self._drops(host, up, table)
-            self._record('blackout', full, host, seconds=seconds, t=t1, start=start, uplink=up, table=table)
-            # start the restore early by what installing and probing took (the restore probes too),
-            # so it lands near `until`
-            timer = threading.Timer(max(0.0, seconds - (now_ms() - before) / 1000), self._restore, (self.seq,))
-            timer.daemon = True
-            self.timers.append(timer)
-            timer.start()
-            return EventResult(full, host, t1, t0, {'uplink': up.name, 'until': t1 + seconds * 1000,
-                                                   'evidence': {'start': start}})
-        raise ValueError(f'unknown event {name!r} (one of {", ".join(EVENTS)})')
+        seconds = _seconds(full.partition('@')[0])
+        table = f'migbench_blackout_{up.dev.replace("-", "_")}'
+        before = now_ms()
+        if self.noop:
+            t0, t1 = self._change(node, '')
+            self._record('blackout', full, host, seconds=seconds, t=t1, start=None)
+            return EventResult(full, host, t1, t0, {'uplink': up.name, 'until': t1 + seconds * 1000})
+        t0, t1, _ = run_stamped(node, f"nft -f - <<'EOF'\ntable netdev {table} {{\n"
+                                      f"  chain rx {{ type filter hook ingress device \"{up.dev}\" priority -500; policy drop;\n    counter\n  }}\n"
+                                      f"  chain tx {{ type filter hook egress device \"{up.dev}\" priority -500; policy drop;\n    counter\n  }}\n"
+                                      f"}}\nEOF")
+        start = self._drops(host, up, table)
+        self._record('blackout', full, host, seconds=seconds, t=t1, start=start, uplink=up, table=table)
+        # start the restore early by what installing and probing took (the restore probes too),
+        # so it lands near `until`
+        timer = threading.Timer(max(0.0, seconds - (now_ms() - before) / 1000), self._restore, (self.seq,))
+        timer.daemon = True
+        self.timers.append(timer)
+        timer.start()
+        return EventResult(full, host, t1, t0, {'uplink': up.name, 'until': t1 + seconds * 1000,
+                                               'evidence': {'start': start}})
 
     def _restore(self, seq: int) -> None:
         ev = self.evidence[seq]
@@ -344,6 +346,25 @@ class Testbed:
         for t in getattr(self, 'timers', []):
             t.cancel()
         self.net.stop()
+
+
+@dataclass(frozen=True)
+class Handler:
+    """Fires one kind of event: (testbed, full name, host, the uplink it acts on if `targeted`)."""
+    fire: Callable[[Testbed, str, str, Uplink | None], EventResult]
+    targeted: bool   # acts on the host's current uplink, or on the one named after `@`
+
+
+# One handler per testbed event of the harness's table (harness/network-events.ts); the driver lists
+# them at build and the harness refuses a table entry without one. `targeted` must agree with it.
+HANDLERS: dict[str, Handler] = {
+    'wifi-to-cellular': Handler(Testbed._switch, False),
+    'cellular-to-wifi': Handler(Testbed._switch, False),
+    'nat-rebind': Handler(Testbed._rebind, True),
+    'answerer-rebind': Handler(Testbed._rebind, False),
+    'mapping-timeout': Handler(Testbed._timeout, True),
+    'blackout': Handler(Testbed._blackout, True),
+}
 
 
 def _wifi_up(wifi: Uplink) -> str:

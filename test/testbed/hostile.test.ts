@@ -10,7 +10,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO } from '../../harness/paths.ts';
-import { DEFAULT_SPEC, mergeLogs, runOnce, type Drive } from '../../harness/run.ts';
+import { DEFAULT_SPEC } from '../../harness/run/spec.ts';
+import { mergeLogs } from '../../harness/run/logs.ts';
+import { runOnce } from '../../harness/run/run.ts';
+import { type Drive } from '../../harness/run/drive.ts';
 import { helloProof } from '../../strategies/shared/signalling.ts';
 import { RELAY_PORT_OFFSET } from '../../strategies/shared/relay.ts';
 import { SCHEDULING_NOISE_FRAMES, sleep } from './helpers.ts';
@@ -54,7 +57,7 @@ test("a stranger's forged, replayed, truncated, oversized and random input is re
     assert.equal(await p.exited, 0, 'the attacker failed');
     await sleep(1000);
   };
-  const r = await runOnce({ ...DEFAULT_SPEC, strategy: 'relay-repunch', event: 'none', warmupS: 3, observeS: 1,
+  const r = await runOnce({ ...DEFAULT_SPEC, strategy: 'relay-repunch', event: 'none', warmupS: 3.2, observeS: 1,
     nat: { answerer: 'symmetric', wifi: 'port-restricted', cellular: 'port-restricted' },
     links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' } }, bench, undefined, undefined, attack);
   const got = report as Report | null;

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_SPEC, mergeLogs, runOnce, type RunSpec } from '../../harness/run.ts';
+import { DEFAULT_SPEC, type RunSpec } from '../../harness/run/spec.ts';
+import { mergeLogs } from '../../harness/run/logs.ts';
+import { runOnce } from '../../harness/run/run.ts';
 import { assertCleanBeforeEvent } from './helpers.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));

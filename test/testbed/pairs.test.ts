@@ -5,7 +5,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunMetrics } from '../../harness/metrics.ts';
-import { DEFAULT_SPEC, mergeLogs, runOnce } from '../../harness/run.ts';
+import { DEFAULT_SPEC } from '../../harness/run/spec.ts';
+import { mergeLogs } from '../../harness/run/logs.ts';
+import { runOnce } from '../../harness/run/run.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
 test.after(() => rmSync(bench, { recursive: true, force: true }));

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_SPEC, mergeLogs, runOnce } from '../../harness/run.ts';
+import { DEFAULT_SPEC } from '../../harness/run/spec.ts';
+import { mergeLogs } from '../../harness/run/logs.ts';
+import { runOnce } from '../../harness/run/run.ts';
 import { FRAME_HEADER_BYTES, frameBytesFor, readWav } from '../../strategies/shared/audio.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
@@ -16,7 +18,7 @@ test.after(() => rmSync(bench, { recursive: true, force: true }));
 test('ice-restart, relay candidate on the mobile only: relay_bytes counts the relayed audio', async () => {
   const r = await runOnce({
     ...DEFAULT_SPEC, strategy: 'ice-restart', event: 'none', options: { relayOnly: 'mobile' },
-    links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' }, warmupS: 3, observeS: 4,
+    links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' }, warmupS: 3.2, observeS: 4,
   }, bench);
   const events = mergeLogs(r.dir);
   const pair = (role: string) => events.find((e) => e.role === role && e.type === 'ice.pair');

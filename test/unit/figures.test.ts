@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { linkParams, savings, writeFigures, type Fig2Row } from '../../harness/figures.ts';
-import { DEFAULT_SPEC, runId, type RunSpec } from '../../harness/run.ts';
+import { DEFAULT_SPEC, runId, type RunSpec } from '../../harness/run/spec.ts';
 
 /** recovery null: the run never recovered; m null: a failed run without metrics. */
 function fakeRun(results: string, bench: string, spec: RunSpec, label: string, m: { gap: number; recovery: number | null } | null): void {

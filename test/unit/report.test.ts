@@ -11,7 +11,7 @@ import { boxSpec, cdfPoints, chartRows, gapCdfSpec, NOT_RECOVERED, summaryMarkdo
 import { bootstrapCi, censoredMedian, censoredQuantile, formatValue, median } from '../../harness/stats.ts';
 import { benchRecords, readRecords, writeCsv, type RunRecord } from '../../harness/records.ts';
 import { toSvg } from '../../harness/figures.ts';
-import { DEFAULT_SPEC, runId, type RunSpec } from '../../harness/run.ts';
+import { DEFAULT_SPEC, runId, type RunSpec } from '../../harness/run/spec.ts';
 import { REPO } from '../../harness/paths.ts';
 
 const CHROMIUM = '/usr/bin/chromium';

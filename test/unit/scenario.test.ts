@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkIntermediateDown, eventProblem, invalidReason, scheduleProblem, startOnFor, type HarnessLine } from '../../harness/scenario.ts';
+import { checkIntermediateDown, invalidReason, type HarnessLine } from '../../harness/scenario.ts';
+import { eventProblem, scheduleProblem, startOnFor } from '../../harness/network-events.ts';
 
 test('startOnFor: cellular only when the first uplink switch brings Wi-Fi up', () => {
   assert.equal(startOnFor(['cellular-to-wifi']), 'cellular');

@@ -1,0 +1,35 @@
+// A run folder's event logs (docs/events.md), merged into one time-ordered list.
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { LogEvent } from '../../strategies/shared/events.ts';
+import type { HarnessLine } from '../scenario.ts';
+
+const LOGS = ['harness', 'intermediate', 'answerer', 'mobile'];
+
+export function mergeLogs(dir: string): LogEvent[] {
+  const events: LogEvent[] = [];
+  for (const role of LOGS) {
+    const file = path.join(dir, `events.${role}.jsonl`);
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!line) continue;
+      try { events.push(JSON.parse(line) as LogEvent); } catch { /* a line cut by a kill: skip it */ }
+    }
+  }
+  return events.sort((a, b) => a.t - b.t);
+}
+
+/** The harness's own event log in a run folder, written line by line as things happen. */
+export class HarnessLog {
+  readonly file: string;
+  constructor(dir: string) {
+    this.file = path.join(dir, 'events.harness.jsonl');
+    writeFileSync(this.file, '');
+  }
+  append(e: { t: number; type: string; [k: string]: unknown }): void {
+    appendFileSync(this.file, JSON.stringify({ role: 'harness', ...e }) + '\n');
+  }
+  read(): HarnessLine[] {
+    return readFileSync(this.file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as HarnessLine);
+  }
+}

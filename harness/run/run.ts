@@ -1,0 +1,131 @@
+// One run as a straight data path (docs/bench.md, docs/metrics.md): scenario → topology → roles →
+// events → metrics → record. Build the topology, measure its RTTs, start the intermediate, answerer
+// and mobile roles, wait for audio, drive the events, check the scenario happened, stop, compute
+// the metrics from the merged event logs, write meta.json.
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { TopologyDriver, type BuildInfo, type Calibration, type EventResult } from '../driver.ts';
+import { computeMetrics, eventSegments, type MetricParams, type RunMetrics } from '../metrics.ts';
+import { checkHandlers, parseEvent, startOnFor, uplinksAfter } from '../network-events.ts';
+import { checkHost } from '../preflight.ts';
+import { invalidReason, verifyScenario } from '../scenario.ts';
+import { eventNames } from '../schedule.ts';
+import { scheduled, sleep, type Drive } from './drive.ts';
+import { IntermediateFault } from './faults.ts';
+import { HarnessLog, mergeLogs } from './logs.ts';
+import { pairMetrics, planPairs } from './pairs.ts';
+import { milestone, RoleProcesses, roleConfig, SAMPLE } from './roles.ts';
+import { runId, validateSpec, type RunSpec } from './spec.ts';
+
+export interface RunResult { id: string; dir: string; metrics: RunMetrics; meta: Record<string, unknown> }
+
+/** Runs one spec. `signal` (deadline, Ctrl-C) tears the run down at once and rejects with its reason. */
+export async function runOnce(spec: RunSpec, benchDir: string, progress: (msg: string) => void = () => {},
+  signal?: AbortSignal, drive: Drive = scheduled): Promise<RunResult> {
+  await validateSpec(spec);
+  checkHost();
+  const dir = path.join(benchDir, 'runs', runId(spec));
+  rmSync(dir, { recursive: true, force: true });   // a run that did not finish starts over
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(SAMPLE)) throw new Error(`${SAMPLE} is missing: run \`make setup\``);
+
+  const driver = await TopologyDriver.open();
+  const body = runBody(spec, dir, driver, progress, drive);
+  body.catch(() => {});   // after an abort its pending steps fail against a stopped driver
+  try {
+    if (!signal) return await body;
+    if (signal.aborted) throw new Error(String(signal.reason));
+    let onAbort!: () => void;
+    const abort = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new Error(String(signal.reason ?? 'aborted')));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try { return await Promise.race([body, abort]); } finally { signal.removeEventListener('abort', onAbort); }
+  } finally {
+    await driver.stop();
+  }
+}
+
+/** The floors' RTTs (docs/metrics.md): on the uplinks that carry traffic after the first event. */
+export function rttsFor(cal: Calibration[], event: string): { mobileIntermediate?: number; intermediateAnswerer?: number; standby?: number } {
+  const median = (p: string) => cal.find((c) => c.path === p)?.median;
+  const { route, surviving } = uplinksAfter(event);
+  return { mobileIntermediate: median(`${route}+intermediate`), intermediateAnswerer: median('answerer+intermediate'), standby: median(`${surviving}+answerer`) };
+}
+
+async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, progress: (msg: string) => void, drive: Drive): Promise<RunResult> {
+  const id = path.basename(dir);
+  const t0 = Date.now();
+  const phases: Record<string, number> = {};   // ms since the run began, where each phase began
+  const phase = (name: string, say = name) => { phases[name] = Date.now() - t0; progress(say); };
+  const log = new HarnessLog(dir);
+
+  // topology
+  phase('build', 'building topology');
+  const info: BuildInfo = await driver.build({ topology: (spec.pairs ?? 1) > 1 ? `pairs:${spec.pairs}` : 'mobile', nat: spec.nat, links: spec.links, seed: spec.seed, startOn: startOnFor(eventNames(spec.event)) });
+  checkHandlers(info.events);
+  phase('calibrate', 'measuring RTTs');
+  const calibration = await driver.calibrate(10);
+
+  // roles: the intermediate serves every pairing
+  const pairs = planPairs(spec, dir);
+  const roles = new RoleProcesses(driver);
+  const interConfig = () => roleConfig(spec, info, 'intermediate', pairs[0]!.pairing, dir, { pairings: pairs.map((p) => p.pairing) });
+  phase('roles', 'starting roles');
+  await milestone(await roles.start('intermediate', interConfig()), 'ready', 20000);
+  for (const p of pairs) {
+    mkdirSync(p.dir, { recursive: true });
+    for (const role of ['answerer', 'mobile'] as const) await roles.start(p.key(role), roleConfig(spec, info, role, p.pairing, p.dir, { host: p[role] }), p[role]);
+  }
+  for (const p of pairs) await milestone(roles.byName.get(p.key('mobile'))!, 'audio', 30000);
+  phase('audio', 'audio flowing');
+
+  // events: testbed events for every pair (staggered), process faults once
+  driver.on('event.restored', (m: { t: number; tIssued: number; name: string }) => log.append({ t: m.t, type: 'event.restored', name: m.name, tIssued: m.tIssued }));
+  const fault = new IntermediateFault(roles, interConfig, log);
+  const fired: EventResult[] = [];   // every event of every pair, for the scenario checks
+  let eventT: number | null = null;
+  const fire = async (name: string): Promise<EventResult> => {
+    const ev = parseEvent(name);
+    const byHarness = ev.kind.by === 'harness';
+    let first: EventResult | null = null;
+    for (const p of byHarness ? [pairs[0]!] : pairs) {
+      if (p.k > 1) await sleep(spec.staggerMs ?? 0);
+      const r = byHarness ? await fault.down(name, ev.seconds!)
+        : await driver.fire(name, pairs.length > 1 ? (ev.kind.host === 'answerer' ? p.answerer : p.mobile) : undefined);
+      log.append({ t: r.t, type: 'event.fired', name, tIssued: r.tIssued, ...(pairs.length > 1 && !byHarness ? { host: r.host } : {}) });
+      fired.push(r);
+      first ??= r;
+    }
+    eventT ??= first!.t;
+    return first!;
+  };
+  await drive({ spec, dir, info, calibration, fire, phase, cli: () => driver.cli(), driver });
+  const observeEnd = Date.now();
+  const died = roles.diedBefore(observeEnd);
+
+  // did the scenario happen? Judged from the testbed before the roles stop (a blackout or an
+  // intermediate restart still in progress must not be cut short by the teardown)
+  const checks = await verifyScenario(driver, fired, log.read(), observeEnd);
+  const invalid = invalidReason(checks);
+  fault.cancel();
+  await roles.stop((role, code) => log.append({ t: Date.now(), type: 'role.exit', of: role, code }));
+  phases.stopped = Date.now() - t0;
+
+  // metrics and record
+  const rtts = rttsFor(calibration, eventNames(spec.event)[0]!);
+  const params: Partial<MetricParams> = {
+    jitterBufferMs: spec.jitterBufferMs, observeEndMs: observeEnd,
+    rttMobileIntermediateMs: rtts.mobileIntermediate, rttIntermediateAnswererMs: rtts.intermediateAnswerer, rttStandbyMs: rtts.standby,
+  };
+  const events = mergeLogs(dir);
+  const metrics = computeMetrics(events, params);
+  // a schedule of several events: what each one cost (pair 1's)
+  const perEvent = fired.length > 1 && pairs.length === 1 ? eventSegments(events, params) : undefined;
+  const status = invalid ? 'invalid' : died.length ? 'failed' : 'ok';
+  const error = invalid ? `scenario did not happen: ${invalid}` : died.length ? `role ${died.map((x) => `${x.name} exited at ${((x.exitedAt - (eventT ?? observeEnd)) / 1000).toFixed(1)} s after the event`).join(', ')}, before the observe window ended` : undefined;
+  const meta = { id, label: spec.strategy, status, ...(error ? { error } : {}), spec, eventT, observeEnd, phases, checks, perEvent, emulation: info.emulation,
+    buildMs: info.buildMs, calibration, rtts, topology: info, pairs: pairMetrics(pairs, dir, metrics, params) };
+  writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, metrics }, null, 2));
+  return { id, dir, metrics, meta };
+}

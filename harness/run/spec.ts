@@ -1,0 +1,99 @@
+// A run's parameters (RunSpec), their defaults and limits, the stable run id, and the one
+// validation both `migbench run` and bench configs use: everything checked before a network is built.
+import { createHash } from 'node:crypto';
+import type { Strategy } from '../../strategies/contract.ts';
+import { loadStrategy } from '../../strategies/registry.ts';
+import type { LinkProfile, LinkSlot, NatSlot } from '../driver.ts';
+import { parseEvent, scheduleProblem } from '../network-events.ts';
+import { checkLinkProfile, natBehaviour } from '../presets.ts';
+import { eventNames } from '../schedule.ts';
+
+export interface RunSpec {
+  strategy: string;
+  nat: Record<NatSlot, string>;
+  links: Partial<Record<LinkSlot, LinkProfile>>;
+  event: string;
+  seed: number;
+  rep: number;
+  audio: 'answerer-to-mobile' | 'both';
+  jitterBufferMs: number;
+  warmupS: number;      // audio flowing before the event (the pre-event window needs 3 s)
+  observeS: number;     // after the event
+  options: Record<string, string>;
+  /** N answerer/mobile pairs through one intermediate (topology pairs:N); absent = 1. */
+  pairs?: number;
+  /** With pairs: pair k's event fires (k - 1) · staggerMs after pair 1's. */
+  staggerMs?: number;
+}
+/** Each pair is two role processes (~80 MB, a few % of a core each): more would measure the machine. */
+export const MAX_PAIRS = 32;
+
+export const DEFAULT_SPEC: Omit<RunSpec, 'strategy'> = {
+  nat: { answerer: 'port-restricted', wifi: 'port-restricted', cellular: 'port-restricted' },
+  links: {}, event: 'wifi-to-cellular', seed: 1, rep: 0, audio: 'answerer-to-mobile',
+  jitterBufferMs: 80, warmupS: 4, observeS: 8, options: {},
+};
+
+/** [lowest, highest] of each numeric field. warmupS: the pre-event window (D0, pre_event_concealed:
+ *  docs/metrics.md) is 3 s of audio, plus a little for the first frames to arrive. */
+export const SPEC_LIMITS = {
+  warmupS: [3.2, 600], observeS: [1, 600], jitterBufferMs: [0, 2000], staggerMs: [0, 10000],
+} as const satisfies Partial<Record<keyof RunSpec, readonly [number, number]>>;
+
+/** What is wrong with `value` for numeric field `field`, or null. */
+export function limitProblem(field: keyof typeof SPEC_LIMITS, value: unknown): string | null {
+  const [lo, hi] = SPEC_LIMITS[field];
+  return typeof value === 'number' && value >= lo && value <= hi ? null : `${field}: a number from ${lo} to ${hi}, got ${String(value)}`;
+}
+
+/** Stable id from the run's parameters and repetition (never from order): the same run always
+ *  has the same id, on any machine and in any shard. */
+export function runId(spec: RunSpec): string {
+  const hash = createHash('sha256').update(JSON.stringify(spec, sortedReplacer)).digest('hex').slice(0, 10);
+  return `${spec.strategy}-${spec.event.replace(/[^a-z0-9]+/gi, '').slice(0, 40)}-r${spec.rep}-${hash}`;
+}
+function sortedReplacer(_k: string, v: unknown): unknown {
+  return v && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v;
+}
+
+/** Checks one event or a schedule of them (harness/schedule.ts), and refuses one that would change nothing. */
+export function checkEvent(event: string): void {
+  const names = eventNames(event);
+  for (const name of names) if (name !== 'none') parseEvent(name);
+  if (names.length > 1 && names.includes('none')) throw new Error(`'none' cannot be part of a schedule (${event})`);
+  const noOp = scheduleProblem(names);
+  if (noOp) throw new Error(noOp);
+}
+
+/** Validates everything that can be checked before building a network. */
+export async function validateSpec(spec: RunSpec): Promise<void> {
+  const strategy = await loadStrategy(spec.strategy);
+  for (const v of Object.values(spec.nat)) natBehaviour(v);
+  for (const v of Object.values(spec.links)) if (typeof v === 'string') checkLinkProfile(v);
+  checkEvent(spec.event);
+  for (const field of ['warmupS', 'observeS', 'jitterBufferMs'] as const) {
+    const problem = limitProblem(field, spec[field]);
+    if (problem) throw new Error(problem);
+  }
+  const pairs = spec.pairs ?? 1;
+  if (!Number.isInteger(pairs) || pairs < 1 || pairs > MAX_PAIRS) throw new Error(`pairs must be an integer from 1 to ${MAX_PAIRS}, got ${spec.pairs}`);
+  if (spec.staggerMs !== undefined) { const problem = limitProblem('staggerMs', spec.staggerMs); if (problem) throw new Error(problem); }
+  for (const [k, v] of Object.entries(spec.options)) {
+    const problem = optionProblem(strategy, k, v);
+    if (problem) throw new Error(problem);
+  }
+}
+
+/** What is wrong with strategy option k=v, or null. */
+export function optionProblem(strategy: Strategy, k: string, v: unknown): string | null {
+  const opt = strategy.options?.[k];
+  if (!opt) return `strategy ${strategy.name} has no option '${k}' (${Object.keys(strategy.options ?? {}).join(', ') || 'it takes none'})`;
+  if (typeof v !== 'string') return `option ${k} of ${strategy.name} must be a string`;
+  if (opt.values && !opt.values.includes(v)) return `option ${k} of ${strategy.name}: '${v}' is not one of ${opt.values.join(', ')}`;
+  // an option whose default is a number takes numbers (ms, counts)
+  if (!opt.values && Number.isFinite(Number(opt.default)) && !(Number(v) >= 0 && v.trim() !== '')) {
+    return `option ${k} of ${strategy.name}: '${v}' is not a non-negative number`;
+  }
+  return null;
+}
