@@ -84,7 +84,7 @@ figures: setup
 	$(MIGBENCH) figures $(if $(ONLY),--only $(ONLY))
 
 microbench: setup
-	node --import tsx harness/microbench.ts
+	node --import tsx microbench/microbench.ts
 
 relay-load: setup
 	$(MIGBENCH) relay-load $(if $(STREAMS),--streams $(STREAMS))

@@ -2,7 +2,8 @@
 // path, not just the first), expanded into run specs with stable ids. docs/bench.md.
 import { readFileSync } from 'node:fs';
 import type { LinkProfile, LinkSlot, NatSlot } from './driver.ts';
-import { checkEvent, DEFAULT_SPEC, limitProblem, MAX_PAIRS, optionProblem, runId, type RunSpec } from './run/spec.ts';
+import { checkEvent, DEFAULT_SPEC, limitProblem, MAX_PAIRS, runId, type RunSpec } from './run/spec.ts';
+import { optionProblem } from '../strategies/contract.ts';
 import { checkLinkProfile, natBehaviour } from './presets.ts';
 import { scheduleString } from './schedule.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';

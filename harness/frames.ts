@@ -1,8 +1,8 @@
 // The per-frame table of one run, shared by the metrics (harness/metrics.ts), the report's timeline
 // (harness/timeline.ts) and the live view: every frame of the sender's schedule in the observe window,
 // its playout deadline, its first arrival and whether it played. docs/metrics.md defines each rule.
-import type { LogEvent, Role } from '../strategies/shared/events.ts';
-import { BASE_DELAY_WINDOW_MS, baseDelay, isOnTime, playoutDeadline } from '../strategies/shared/playout.ts';
+import type { LogEvent, Role } from '../core/events.ts';
+import { BASE_DELAY_WINDOW_MS, baseDelay, isOnTime, playoutDeadline } from '../core/playout.ts';
 
 export type FrameState = 'on-time' | 'late' | 'lost';
 export type FramePath = 'direct' | 'relay' | 'other';

@@ -2,8 +2,8 @@
 // — path in use, frames per second, concealment, detections, handshakes — where keys fire events.
 import { openSync, readSync, closeSync, existsSync, fstatSync } from 'node:fs';
 import path from 'node:path';
-import type { LogEvent } from '../strategies/shared/events.ts';
-import { BASE_DELAY_WINDOW_MS, baseDelay, isOnTime, playoutDeadline } from '../strategies/shared/playout.ts';
+import type { LogEvent } from '../core/events.ts';
+import { BASE_DELAY_WINDOW_MS, baseDelay, isOnTime, playoutDeadline } from '../core/playout.ts';
 import type { Drive } from './run/drive.ts';
 import { eventNames } from './schedule.ts';
 import { eventKeys } from './network-events.ts';

@@ -1,7 +1,7 @@
 // A run's metrics from its merged event log (docs/metrics.md). Pure: no I/O, no clock, no globals.
 // Exact definitions: METRIC_GLOSSARY below and docs/metrics.md (same text).
-import type { LogEvent, Role } from '../strategies/shared/events.ts';
-import { BASE_DELAY_WINDOW_MS } from '../strategies/shared/playout.ts';
+import type { LogEvent, Role } from '../core/events.ts';
+import { BASE_DELAY_WINDOW_MS, DEFAULT_JITTER_BUFFER_MS, FRAME_MS } from '../core/playout.ts';
 import { frameTable } from './frames.ts';
 import { median } from './stats.ts';
 
@@ -51,8 +51,8 @@ export interface RunMetrics {
 }
 
 export const DEFAULT_PARAMS: Readonly<MetricParams> = Object.freeze({
-  jitterBufferMs: 80,
-  frameMs: 20,
+  jitterBufferMs: DEFAULT_JITTER_BUFFER_MS,
+  frameMs: FRAME_MS,
   direction: Object.freeze({ sender: 'answerer', receiver: 'mobile' }) as { sender: Role; receiver: Role },
 });
 

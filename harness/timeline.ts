@@ -1,6 +1,6 @@
 // Per-frame view of one run, for the report's timelines: where each frame went and whether it
 // played. The frames are the metrics' own frame table (harness/frames.ts), so the two agree.
-import type { LogEvent } from '../strategies/shared/events.ts';
+import type { LogEvent } from '../core/events.ts';
 import { frameTable } from './frames.ts';
 import { DEFAULT_PARAMS } from './metrics.ts';
 

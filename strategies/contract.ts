@@ -2,7 +2,7 @@
 // strategies/<name>/ whose index.ts default-exports a Strategy; the harness starts each role as
 // its own process (`node strategies/run-role.ts <name> <role> <context.json>`) and knows nothing
 // else about it. docs/strategies.md explains the contract with an example.
-import type { EventLogger, Role } from './shared/events.ts';
+import type { EventLogger, Role } from '../core/events.ts';
 
 export type StrategyRole = Exclude<Role, 'harness'>;
 
@@ -28,8 +28,13 @@ export interface RoleContext extends RoleConfig {
   /** Tells the harness a milestone: 'ready' (serving / connected) and, on the audio receiver,
    *  'audio' once the first frame arrived. The harness waits for them before firing the event. */
   report(milestone: 'ready' | 'audio', detail?: Record<string, unknown>): void;
+  /** A declared option's value: the one given (`--opt k=v`), else its default; run-role fills and
+   *  checks them before the role starts. Asking for an undeclared option throws. */
+  option(name: string): string;
 }
 
+/** An option is an enum when it lists `values`, a non-negative number when its default is one,
+ *  else free text. */
 export interface StrategyOption { describe: string; default: string; values?: string[] }
 
 export interface Strategy {
@@ -40,4 +45,26 @@ export interface Strategy {
   intermediate(ctx: RoleContext): Promise<void>;
   answerer(ctx: RoleContext): Promise<void>;
   mobile(ctx: RoleContext): Promise<void>;
+}
+
+/** What is wrong with option k=v of `strategy`, or null (harness/run/spec.ts checks before a run,
+ *  run-role again in the role's process). */
+export function optionProblem(strategy: Strategy, k: string, v: unknown): string | null {
+  const opt = strategy.options?.[k];
+  if (!opt) return `strategy ${strategy.name} has no option '${k}' (${Object.keys(strategy.options ?? {}).join(', ') || 'it takes none'})`;
+  if (typeof v !== 'string') return `option ${k} of ${strategy.name} must be a string`;
+  if (opt.values && !opt.values.includes(v)) return `option ${k} of ${strategy.name}: '${v}' is not one of ${opt.values.join(', ')}`;
+  if (!opt.values && Number.isFinite(Number(opt.default)) && !(Number(v) >= 0 && v.trim() !== '')) {
+    return `option ${k} of ${strategy.name}: '${v}' is not a non-negative number`;
+  }
+  return null;
+}
+
+/** Every declared option: the given value, else its default. Throws on a bad or unknown one. */
+export function resolveOptions(strategy: Strategy, given: Record<string, string>): Record<string, string> {
+  for (const [k, v] of Object.entries(given)) {
+    const problem = optionProblem(strategy, k, v);
+    if (problem) throw new Error(problem);
+  }
+  return Object.fromEntries(Object.entries(strategy.options ?? {}).map(([k, o]) => [k, given[k] ?? o.default]));
 }

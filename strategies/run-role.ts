@@ -6,8 +6,8 @@
 // intermediate, `ip` helpers), so a role that spawns its work is not cheaper on paper.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { RoleConfig, RoleContext, Strategy, StrategyRole } from './contract.ts';
-import { EventLogger } from './shared/events.ts';
+import { resolveOptions, type RoleConfig, type RoleContext, type Strategy, type StrategyRole } from './contract.ts';
+import { EventLogger } from '../core/events.ts';
 import { logOverhead } from './shared/overhead.ts';
 import { loadStrategy } from './registry.ts';
 
@@ -23,8 +23,13 @@ const controller = new AbortController();
 for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => controller.abort());
 
 const log = new EventLogger(role, path.join(config.runDir, `events.${role}.jsonl`));
+const options = resolveOptions(strategy, config.options);
 const ctx: RoleContext = {
-  ...config, log, signal: controller.signal,
+  ...config, options, log, signal: controller.signal,
+  option: (k) => {
+    if (!(k in options)) throw new Error(`${name} reads option '${k}', which it does not declare`);
+    return options[k]!;
+  },
   report: (milestone, detail = {}) => process.stdout.write(JSON.stringify({ milestone, role, ...detail }) + '\n'),
 };
 log.log('role.start', { strategy: name });

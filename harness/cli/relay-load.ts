@@ -1,5 +1,5 @@
-// `migbench relay-load`: the relay's capacity on one core (harness/relayload.ts).
-import { relayLoad } from '../relayload.ts';
+// `migbench relay-load`: the relay's capacity on one core (microbench/relay-load.ts).
+import { relayLoad } from '../../microbench/relay-load.ts';
 import type { Command } from './flags.ts';
 
 export const relayLoadCommand: Command = {

@@ -1,7 +1,7 @@
 // A run folder's event logs (docs/events.md), merged into one time-ordered list.
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { LogEvent } from '../../strategies/shared/events.ts';
+import type { LogEvent } from '../../core/events.ts';
 import type { HarnessLine } from '../scenario.ts';
 
 const LOGS = ['harness', 'intermediate', 'answerer', 'mobile'];

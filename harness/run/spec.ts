@@ -1,7 +1,8 @@
 // A run's parameters (RunSpec), their defaults and limits, the stable run id, and the one
 // validation both `migbench run` and bench configs use: everything checked before a network is built.
 import { createHash } from 'node:crypto';
-import type { Strategy } from '../../strategies/contract.ts';
+import { DEFAULT_JITTER_BUFFER_MS } from '../../core/playout.ts';
+import { optionProblem } from '../../strategies/contract.ts';
 import { loadStrategy } from '../../strategies/registry.ts';
 import type { LinkProfile, LinkSlot, NatSlot } from '../driver.ts';
 import { parseEvent, scheduleProblem } from '../network-events.ts';
@@ -31,7 +32,7 @@ export const MAX_PAIRS = 32;
 export const DEFAULT_SPEC: Omit<RunSpec, 'strategy'> = {
   nat: { answerer: 'port-restricted', wifi: 'port-restricted', cellular: 'port-restricted' },
   links: {}, event: 'wifi-to-cellular', seed: 1, rep: 0, audio: 'answerer-to-mobile',
-  jitterBufferMs: 80, warmupS: 4, observeS: 8, options: {},
+  jitterBufferMs: DEFAULT_JITTER_BUFFER_MS, warmupS: 4, observeS: 8, options: {},
 };
 
 /** [lowest, highest] of each numeric field. warmupS: the pre-event window (D0, pre_event_concealed:
@@ -83,17 +84,4 @@ export async function validateSpec(spec: RunSpec): Promise<void> {
     const problem = optionProblem(strategy, k, v);
     if (problem) throw new Error(problem);
   }
-}
-
-/** What is wrong with strategy option k=v, or null. */
-export function optionProblem(strategy: Strategy, k: string, v: unknown): string | null {
-  const opt = strategy.options?.[k];
-  if (!opt) return `strategy ${strategy.name} has no option '${k}' (${Object.keys(strategy.options ?? {}).join(', ') || 'it takes none'})`;
-  if (typeof v !== 'string') return `option ${k} of ${strategy.name} must be a string`;
-  if (opt.values && !opt.values.includes(v)) return `option ${k} of ${strategy.name}: '${v}' is not one of ${opt.values.join(', ')}`;
-  // an option whose default is a number takes numbers (ms, counts)
-  if (!opt.values && Number.isFinite(Number(opt.default)) && !(Number(v) >= 0 && v.trim() !== '')) {
-    return `option ${k} of ${strategy.name}: '${v}' is not a non-negative number`;
-  }
-  return null;
 }

@@ -14,7 +14,7 @@
 // already has, so behind NATs it tends to land on TURN (docs/strategies.md).
 import { RTCPeerConnection, type RTCDataChannel } from 'werift';
 import type { RoleContext, Strategy } from '../contract.ts';
-import type { PathKind } from '../shared/events.ts';
+import type { PathKind } from '../../core/events.ts';
 import { aborted, ControlClient, PeerSocket } from '../shared/peer.ts';
 import { AudioReceiver, streamAudio, type AudioRoute } from '../shared/streaming.ts';
 import { TURN_PORT } from '../shared/turn.ts';

@@ -9,7 +9,7 @@
 // disconnected/failed, or by the ICE state machine alone (`--opt trigger=ice`).
 import nodeDataChannel, { type DataChannel, type PeerConnection } from 'node-datachannel';
 import type { RoleContext, Strategy } from '../contract.ts';
-import type { PathKind } from '../shared/events.ts';
+import type { PathKind } from '../../core/events.ts';
 import { aborted, ControlClient, PeerSocket } from '../shared/peer.ts';
 import { AudioReceiver, streamAudio, type AudioRoute } from '../shared/streaming.ts';
 import { TURN_PORT } from '../shared/turn.ts';
@@ -57,8 +57,8 @@ function iceServers(ctx: RoleContext) {
 
 /** libdatachannel's own log, at the level `--opt rtcLog=` asks for, into the event log. */
 function rtcLog(ctx: RoleContext): void {
-  if ((ctx.options.rtcLog ?? 'None') === 'None') return;
-  nodeDataChannel.initLogger((ctx.options.rtcLog ?? 'Warning') as 'Warning',
+  if (ctx.option('rtcLog') === 'None') return;
+  nodeDataChannel.initLogger(ctx.option('rtcLog') as 'Warning',
     (level, message) => ctx.log.logOther('rtc.log', { level, message: message.slice(0, 500) }));
 }
 

@@ -19,6 +19,6 @@ const strategy: Strategy = {
     nudge: { describe: 'on a netlink change, send a PING from the new address at once (on) or wait for the 1 s keepalive (off)', default: 'on', values: ['on', 'off'] },
   },
   intermediate: runIntermediate,
-  ...repunchRoles({ relayWhilePunching: false, detectChanges: false, nudge: (ctx) => ctx.options.nudge !== 'off' }),
+  ...repunchRoles({ relayWhilePunching: false, detectChanges: false, nudge: (ctx) => ctx.option('nudge') === 'on' }),
 };
 export default strategy;

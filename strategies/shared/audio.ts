@@ -1,15 +1,12 @@
 // Audio for the bench: 16-bit PCM frames of FRAME_MS read from a WAV in static/, a wire format
 // shared by every path (QUIC datagram, relay, data channel), a drift-free sender, and a receiver
-// that applies the playout rule of docs/metrics.md (strategies/shared/playout.ts: plays at sentAt + D0 + J, else concealed).
+// that applies the playout rule of docs/metrics.md (core/playout.ts: plays at sentAt + D0 + J, else concealed).
 // Nothing here logs: callers log via the send / onFrame callbacks. See docs/audio.md.
 import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
-import { now } from './events.ts';
-import type { PathKind } from './events.ts';
-import { BASE_DELAY_WINDOW_MS, baseDelay, isOnTime } from './playout.ts';
-
-export const FRAME_MS = 20;
-export const DEFAULT_JITTER_BUFFER_MS = 80;
+import { now } from '../../core/events.ts';
+import type { PathKind } from '../../core/events.ts';
+import { BASE_DELAY_WINDOW_MS, baseDelay, DEFAULT_JITTER_BUFFER_MS, FRAME_MS, isOnTime } from '../../core/playout.ts';
 
 export interface WavInfo { sampleRate: number; channels: 1; bitsPerSample: 16 }
 

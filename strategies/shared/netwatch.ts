@@ -57,8 +57,8 @@ export const routeChange = (from: RouteState | null, to: RouteState | null) => `
  *  standby measures one; 150 ms = 7 frame intervals, above the cellular preset's loss bursts. */
 export const LIVENESS_MS_DEFAULT = 150;
 export function livenessMs(ctx: RoleContext): number {
-  const ms = Number(ctx.options.livenessMs ?? LIVENESS_MS_DEFAULT);
-  if (!(ms > 0)) throw new Error(`livenessMs must be a positive number of ms, not ${ctx.options.livenessMs}`);
+  const ms = Number(ctx.option('livenessMs'));
+  if (!(ms > 0)) throw new Error(`livenessMs must be a positive number of ms, not ${ms}`);
   return ms;
 }
 

@@ -3,7 +3,7 @@
 // relay binds, probes, QUIC PINGs on P2P connections; duplicate: deliberate copies and re-sends.
 // One counter per process: run-role.ts runs one role per process and logs it.
 import { events, type QUICConnection } from '@matrixai/quic';
-import type { EventLogger } from './events.ts';
+import type { EventLogger } from '../../core/events.ts';
 
 export const overhead = { keepalive: 0, duplicate: 0 };
 

@@ -10,7 +10,7 @@
 // fails QUIC's decryption, so neither path needs a MAC of its own.
 import type { QUICClient, QUICConnection, QUICServer } from '@matrixai/quic';
 import type { RoleContext } from '../contract.ts';
-import type { PathKind } from './events.ts';
+import type { PathKind } from '../../core/events.ts';
 import { overhead } from './overhead.ts';
 import { Puncher, within, type ControlClient, type PeerSocket } from './peer.ts';
 import { onRawPacket, VIRTUAL_PEER, virtualSocket, type VirtualSocket } from './quic.ts';

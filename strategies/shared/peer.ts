@@ -11,7 +11,7 @@ import {
 } from './signalling.ts';
 import { baseConfig, clientCrypto, divertPackets, loadCert, onRawPacket, pinTo, quietLogger, rawSend, serverCrypto, withoutRetry } from './quic.ts';
 import { openRelay, RELAY_BIND_MS, RELAY_UDP_TAG, relayHeader, ReplayWindow, sealRelay, type RelayGrant } from './relay.ts';
-import { now } from './events.ts';
+import { now } from '../../core/events.ts';
 import { countQuicKeepalives, overhead } from './overhead.ts';
 
 export type PeerInfo = Messages['peer'];

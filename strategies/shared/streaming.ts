@@ -2,7 +2,7 @@
 // strategy picks at that instant; the mobile accepts frames from any path into one sink.
 import type { RoleContext } from '../contract.ts';
 import { AudioSender, AudioSink, AudioSource, decodeFrame } from './audio.ts';
-import type { PathKind } from './events.ts';
+import type { PathKind } from '../../core/events.ts';
 import { now, type ControlClient } from './peer.ts';
 import type { Datagrams } from './quic.ts';
 

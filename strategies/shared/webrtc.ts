@@ -2,7 +2,7 @@
 // coturn beside the intermediate, the `trigger` option, signalling bodies tagged with the
 // ICE/PeerConnection generation, and the ice.state / ice.pair events.
 import type { RoleContext, Strategy, StrategyOption } from '../contract.ts';
-import type { PathKind } from './events.ts';
+import type { PathKind } from '../../core/events.ts';
 import { runIntermediate } from './intermediate.ts';
 import { ChangeDetector, LIVENESS_OPTION } from './netwatch.ts';
 import { startTurn } from './turn.ts';
@@ -23,7 +23,7 @@ export const WEBRTC_OPTIONS: Record<string, StrategyOption> = {
 
 /** This role's ICE transport policy under `--opt relayOnly=`. */
 export const icePolicy = (ctx: RoleContext): 'all' | 'relay' =>
-  [ctx.role, 'both'].includes(ctx.options.relayOnly ?? 'none') ? 'relay' : 'all';
+  [ctx.role, 'both'].includes(ctx.option('relayOnly')) ? 'relay' : 'all';
 
 /** Every STUN-format message a WebRTC peer sends — connectivity checks, consent freshness, TURN
  *  allocations, permissions, channel binds and refreshes: its path upkeep, as hole punches and probes
@@ -55,7 +55,7 @@ export const intermediateWithTurn: Strategy['intermediate'] = async (ctx) => {
 /** With `trigger=app` the shared netlink/liveness detector calls `onChange`; with `trigger=ice`
  *  there is none and only the ICE state machine (see `iceStateSays`) notices anything. */
 export const appDetector = (ctx: RoleContext, onChange: () => void): ChangeDetector | null =>
-  (ctx.options.trigger ?? 'app') === 'app' ? new ChangeDetector(ctx, onChange) : null;
+  ctx.option('trigger') === 'app' ? new ChangeDetector(ctx, onChange) : null;
 
 /** Logs an ICE state; returns true (and logs the detection) when the state means the path is gone. */
 export function iceStateSays(ctx: RoleContext, gen: number, state: string): boolean {

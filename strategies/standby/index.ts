@@ -70,7 +70,7 @@ class UplinkPath {
 
 async function mobile(ctx: RoleContext): Promise<void> {
   const secret = ctx.pairings[0]!.secret;
-  const redundancy = ctx.options.redundancy ?? 'off';
+  const redundancy = ctx.option('redundancy');
   const ps = new PeerSocket();
   await ps.start();
   const control = await ControlClient.connect(ctx, ps, 'mobile');
@@ -228,7 +228,7 @@ async function mobile(ctx: RoleContext): Promise<void> {
 // -- the answerer -----------------------------------------------------------------------------------
 async function answerer(ctx: RoleContext): Promise<void> {
   const secret = ctx.pairings[0]!.secret;
-  const redundancy = ctx.options.redundancy ?? 'off';
+  const redundancy = ctx.option('redundancy');
   const ps = new PeerSocket();
   await ps.start();
   const control = await ControlClient.connect(ctx, ps, 'answerer');

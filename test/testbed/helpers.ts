@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import type { HostProcess } from '../../harness/driver.ts';
 import type { RunMetrics } from '../../harness/metrics.ts';
-import { FRAME_MS } from '../../strategies/shared/audio.ts';
+import { FRAME_MS } from '../../core/playout.ts';
 
 /** Processes outside the root network namespace, named netns, Mininet shells and wire emulators. */
 export function leftovers(): string[] {

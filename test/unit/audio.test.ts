@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  AudioSender, AudioSink, AudioSource, FRAME_HEADER_BYTES, FRAME_MAGIC, FRAME_MS,
+  AudioSender, AudioSink, AudioSource, FRAME_HEADER_BYTES, FRAME_MAGIC,
   decodeFrame, encodeFrame, readWav, writeWav,
 } from '../../strategies/shared/audio.ts';
 import type { AudioFrame, WavInfo } from '../../strategies/shared/audio.ts';
-import { now } from '../../strategies/shared/events.ts';
+import { now } from '../../core/events.ts';
+import { FRAME_MS } from '../../core/playout.ts';
 
 const INFO: WavInfo = { sampleRate: 16000, channels: 1, bitsPerSample: 16 };
 const FB = 640; // frame bytes at 16 kHz

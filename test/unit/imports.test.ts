@@ -1,6 +1,8 @@
-// The import graph of harness/ and strategies/ has no cycle: a module's helpers must not live in a
-// feature module that imports it back (docs/report.md's statistics in harness/stats.ts, records in
-// harness/records.ts, paths in harness/paths.ts). Type-only imports vanish at run time and are not edges.
+// The import graph has no cycle: a module's helpers must not live in a feature module that imports
+// it back (docs/report.md's statistics in harness/stats.ts, records in harness/records.ts, paths in
+// harness/paths.ts). Type-only imports vanish at run time and are not edges. The layers: core/ (the
+// event log schema, the playout rule) imports nothing of ours; harness/ reaches strategies only
+// through the contract and the registry; microbench/ measures strategy building blocks directly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -12,14 +14,17 @@ function sources(dir: string): string[] {
     e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []);
 }
 
-/** Value imports and re-exports of a module, as repository paths. */
-function valueImports(file: string, text: string): string[] {
+/** Imports and re-exports of a module, as repository paths; `types` includes type-only ones. */
+function imports(file: string, text: string, types = false): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(/^\s*(?:import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?'(\.[^']+)'/gm)) {
-    if (!m[1]) out.push(path.normalize(path.join(path.dirname(file), m[2]!)));
+    if (types || !m[1]) out.push(path.normalize(path.join(path.dirname(file), m[2]!)));
   }
   return out;
 }
+const valueImports = (file: string, text: string) => imports(file, text);
+const LAYERS = ['core', 'harness', 'microbench', 'strategies'];
+const read = (f: string) => readFileSync(path.join(REPO, f), 'utf8');
 
 /** Every cycle's modules (strongly connected components of more than one module, or a self-import). */
 function cycles(graph: Map<string, string[]>): string[][] {
@@ -49,8 +54,16 @@ test('the cycle finder finds a cycle and ignores type-only imports', () => {
   assert.deepEqual(cycles(new Map([['a', ['b']], ['b', []]])), []);
 });
 
-test('harness/ and strategies/ import no module that imports them back', () => {
-  const graph = new Map(['harness', 'strategies'].flatMap(sources).map((f) => [f, valueImports(f, readFileSync(path.join(REPO, f), 'utf8'))]));
+test('no module imports one that imports it back', () => {
+  const graph = new Map(LAYERS.flatMap(sources).map((f) => [f, valueImports(f, read(f))]));
   assert.ok(graph.size > 40, `only ${graph.size} modules found`);
   assert.deepEqual(cycles(graph), []);
+});
+
+test('harness/ reaches strategies/ only through the contract and the registry; core/ imports nothing of ours', () => {
+  const allowed = new Set(['strategies/contract.ts', 'strategies/registry.ts']);
+  const internal = sources('harness').flatMap((f) => imports(f, read(f), true).filter((t) => t.startsWith('strategies/') && !allowed.has(t)).map((t) => `${f} -> ${t}`));
+  assert.deepEqual(internal, []);
+  const outward = sources('core').flatMap((f) => imports(f, read(f), true).filter((t) => !t.startsWith('core/')).map((t) => `${f} -> ${t}`));
+  assert.deepEqual(outward, []);
 });

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { LogEvent, PathKind, Role } from '../../strategies/shared/events.ts';
+import type { LogEvent, PathKind, Role } from '../../core/events.ts';
 import { computeMetrics, METRIC_GLOSSARY, METRIC_ORDER, type RunMetrics } from '../../harness/metrics.ts';
-import { isOnTime } from '../../strategies/shared/playout.ts';
+import { isOnTime } from '../../core/playout.ts';
 
 // ---- a synthetic run ---------------------------------------------------------------------------
 // Frame n is sent at T0 + 20n; it arrives after `delay` ms unless the frame plan says otherwise, so

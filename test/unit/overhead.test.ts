@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { EventLogger } from '../../strategies/shared/events.ts';
+import { EventLogger } from '../../core/events.ts';
 import { logOverhead, overhead } from '../../strategies/shared/overhead.ts';
 
 test('overhead.bytes: cumulative, logged each second while it moves and at stop', async (t) => {

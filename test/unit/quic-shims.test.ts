@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import path from 'node:path';
 import { REPO } from '../../harness/paths.ts';
-import { startEchoServer } from '../../harness/loopback.ts';
+import { startEchoServer } from '../../microbench/loopback.ts';
 import { events, QUICClient, QUICServer, QUICSocket } from '@matrixai/quic';
 import {
   ACTIVE_CID_LIMIT, QUIC_VERSION, attachDatagrams, baseConfig, clientCrypto, divertPackets, loadCert, nudge, onRawPacket, pinTo, rawSend,

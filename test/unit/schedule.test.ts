@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { eventNames, parseSchedule, scheduleString } from '../../harness/schedule.ts';
 import { checkEvent } from '../../harness/run/spec.ts';
 import { eventSegments } from '../../harness/metrics.ts';
-import type { LogEvent } from '../../strategies/shared/events.ts';
+import type { LogEvent } from '../../core/events.ts';
 
 test('a single event is a schedule of one at offset 0; @uplink targets stay in the name', () => {
   assert.deepEqual(parseSchedule('wifi-to-cellular'), [{ name: 'wifi-to-cellular', atS: 0 }]);

@@ -3,11 +3,11 @@ import { openRelay, relayHeader, sealRelay } from '../strategies/shared/relay.ts
 import { Bench } from 'tinybench';
 import { QUICClient } from '@matrixai/quic';
 import { decodeFrame, encodeFrame } from '../strategies/shared/audio.ts';
-import type { LogEvent } from '../strategies/shared/events.ts';
+import type { LogEvent } from '../core/events.ts';
 import { attachDatagrams, baseConfig, clientCrypto, quietLogger } from '../strategies/shared/quic.ts';
 import { startEchoServer } from './loopback.ts';
 import { encode, MessageReader, type Message } from '../strategies/shared/signalling.ts';
-import { computeMetrics } from './metrics.ts';
+import { computeMetrics } from '../harness/metrics.ts';
 
 /** A 10-minute run's log: 30 000 frames sent and received, a 500 ms outage, a relay stretch. */
 function tenMinuteLog(): LogEvent[] {

@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { RoleConfig, RoleContext } from '../strategies/contract.ts';
-import { EventLogger } from '../strategies/shared/events.ts';
+import { EventLogger } from '../core/events.ts';
 import { ControlClient, PeerSocket } from '../strategies/shared/peer.ts';
-import { REPO } from './paths.ts';
+import { REPO } from '../harness/paths.ts';
+import { DEFAULT_JITTER_BUFFER_MS, FRAME_MS } from '../core/playout.ts';
 
 export interface LoadResult {
   streams: number; sent: number; delivered: number; p50Ms: number; p99Ms: number;
@@ -20,7 +21,6 @@ export interface LoadResult {
   generatorCpu: number;
 }
 
-const FRAME_MS = 20;
 const PAYLOAD = 660;
 const TICKS_PER_S = 100;   // /proc/<pid>/stat clock ticks (USER_HZ)
 
@@ -43,7 +43,7 @@ export async function relayLoad(streams: number, seconds: number, say: (m: strin
   const pairings = Array.from({ length: streams }, (_, i) => ({ id: `load-${i}`, secret: `secret-${i}-${controlPort}` }));
   const base: RoleConfig = {
     strategy: 'relay-only', role: 'intermediate', runDir: dir, intermediate: { addrs: ['127.0.0.1', '127.0.0.1'], controlPort },
-    pairings, uplinks: [], audio: { direction: 'answerer-to-mobile', sample: '', jitterBufferMs: 80 }, options: {}, seed: 1,
+    pairings, uplinks: [], audio: { direction: 'answerer-to-mobile', sample: '', jitterBufferMs: DEFAULT_JITTER_BUFFER_MS }, options: {}, seed: 1,
   };
   writeFileSync(path.join(dir, 'context.json'), JSON.stringify(base));
   const inter = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'strategies/run-role.ts'), 'relay-only', 'intermediate', path.join(dir, 'context.json')],
@@ -63,7 +63,8 @@ export async function relayLoad(streams: number, seconds: number, say: (m: strin
       for (const role of ['answerer', 'mobile'] as const) {
         const ps = new PeerSocket();
         await ps.start();
-        const ctx: RoleContext = { ...base, role, pairings: [pairing], log, signal: stop.signal, report: () => {} };
+        const ctx: RoleContext = { ...base, role, pairings: [pairing], log, signal: stop.signal, report: () => {},
+          option: (k) => { throw new Error(`the relay-load clients take no options ('${k}')`); } };
         const control = await ControlClient.connect(ctx, ps, role);
         clients.push({ control, ps });
         if (role === 'answerer') pairs.push(control);

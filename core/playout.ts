@@ -4,6 +4,11 @@
 // one-way delay exceeds J would be late, and the bench would measure its own rule, not a strategy.
 // The metrics, the report's timeline, the live view and received.wav all classify frames here.
 
+/** One audio frame: the sender's tick, and the unit of concealment. */
+export const FRAME_MS = 20;
+/** J unless a run says otherwise (`--jitter-buffer`, a config's jitterBufferMs). */
+export const DEFAULT_JITTER_BUFFER_MS = 80;
+
 /** Width of the window before the event over which D0 is taken (also the pre-event impairment window). */
 export const BASE_DELAY_WINDOW_MS = 3000;
 
