@@ -9,17 +9,20 @@ import { computeFrames, type FrameRow } from './timeline.ts';
 import { EVENT_WINDOW_NOTE, METRIC_GLOSSARY } from './metrics.ts';
 import { mergeLogs } from './run/logs.ts';
 import { bootstrapCi, censoredMedian, formatValue, measuredMedian, type Censored } from './stats.ts';
+import { loadStrategy, strategyNames } from '../strategies/registry.ts';
 
-/** What every reader of a report should know about the comparison (docs/strategies.md has the sources). */
+/** What every reader of a report should know about the metrics; what they should know about a
+ *  strategy comes from the strategy (Strategy.notes, collected by strategyNotes). */
 export const REPORT_NOTES = [
   'Two floors: limit_ms is what a relay-bridged switch cannot beat (detection + mobile-intermediate RTT + intermediate-answerer RTT); ' +
     'limit_standby_ms is the floor of make-before-break (detection + one RTT of the standby direct path), and 0 with redundancy.',
-  'There is no ice-continual strategy: neither WebRTC stack here can make-before-break. node-datachannel 0.33.4 (libdatachannel 0.24.5, ' +
-    'libjuice) gathers candidates once, never nominates a second pair and refuses an ICE restart (libdatachannel issue #545, libjuice #130); ' +
-    'werift 0.24.4 gathers once per ICE generation, never replaces a nominated pair and has no renomination. So make-before-break is ' +
-    'compared as standby against the WebRTC strategies that restart.',
-  'ice-restart builds a new PeerConnection per change (libdatachannel cannot restart ICE); ice-restart-werift performs a real restartIce.',
 ];
+
+/** The notes of every strategy with runs in `records`, as "name: note". */
+export async function strategyNotes(records: readonly RunRecord[]): Promise<string[]> {
+  const names = [...new Set(records.map((r) => r.spec.strategy))].filter((n) => strategyNames().includes(n)).sort();
+  return (await Promise.all(names.map(async (n) => ((await loadStrategy(n)).notes ?? []).map((note) => `${n}: ${note}`)))).flat();
+}
 
 export const REPORTS = path.join(REPO, 'reports');
 
@@ -244,7 +247,7 @@ export const COUNTING_RULE = 'Every run counts. N is every ok and failed run of 
 
 const inline = (rel: string) => readFileSync(path.join(REPO, 'node_modules', rel), 'utf8').replace(/<\/script/gi, '<\\/script');
 
-export function writeReport(bench: string, resultsDir = path.join(REPO, 'results'), outDir = path.join(REPORTS, bench)): string {
+export async function writeReport(bench: string, resultsDir = path.join(REPO, 'results'), outDir = path.join(REPORTS, bench)): Promise<string> {
   const dir = path.join(resultsDir, bench);
   if (!existsSync(dir)) throw new Error(`no bench '${bench}' in ${resultsDir} (run \`make bench\` first)`);
   const records = benchRecords(dir);
@@ -285,7 +288,7 @@ ${charts.map((c) => `<div class="chart" id="${c.id}"></div>`).join('\n')}
 <h2>Overhead</h2>${overheadTable(rows)}
 ${failed.length ? `<h2>Failed runs (in N, never a success)</h2>${runList(failed.map((f) => ({ ...f, reason: f.error ?? '' })))}` : ''}
 ${invalid.length ? `<h2>Invalid runs (the scenario did not happen: not in N, never scored)</h2>${runList(invalid)}` : ''}
-<h2>Notes</h2><ul>${REPORT_NOTES.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>
+<h2>Notes</h2><ul>${[...REPORT_NOTES, ...await strategyNotes(records)].map((n) => `<li>${esc(n)}</li>`).join('')}</ul>
 <h2>Glossary</h2><p>${esc(EVENT_WINDOW_NOTE)}</p><table>${Object.entries(METRIC_GLOSSARY).map(([k, v]) => `<tr><td><code>${k}</code></td><td>${esc(v)}</td></tr>`).join('')}</table>
 <h2>Run metadata</h2><pre>${esc(JSON.stringify({ versions: meta.versions, host: meta.host, config: meta.config, invocations: meta.invocations }, null, 2))}</pre>
 <script>

@@ -42,6 +42,9 @@ export interface Strategy {
   /** One paragraph: what happens on an address change. Shown by `migbench strategies`. */
   describe: string;
   options?: Record<string, StrategyOption>;
+  /** What a reader of a report with this strategy's runs should know (a limit of its stack, what it
+   *  cannot do); the report lists them under Notes. Cite docs/ for the sources. */
+  notes?: string[];
   intermediate(ctx: RoleContext): Promise<void>;
   answerer(ctx: RoleContext): Promise<void>;
   mobile(ctx: RoleContext): Promise<void>;

@@ -20,7 +20,7 @@ export const reportCommand: Command = {
       console.log(summaryMarkdown(records));
       return 0;
     }
-    const file = writeReport(v.bench as string, v.results as string);
+    const file = await writeReport(v.bench as string, v.results as string);
     console.log(file);
     return 0;
   },

@@ -148,6 +148,10 @@ const strategy: Strategy = {
   describe: 'WebRTC with werift (pure TypeScript), which restarts ICE for real: on a change the ' +
     'mobile re-negotiates new ICE credentials through the intermediate; DTLS and the data channel survive.',
   options: WEBRTC_OPTIONS,
+  notes: [
+    'Performs a real restartIce; werift 0.24.4 gathers once per ICE generation, never replaces a nominated pair and has no ' +
+      'renomination, so it cannot make-before-break (docs/strategies.md "No ice-continual").',
+  ],
   intermediate: intermediateWithTurn,
   answerer: countingStunUpkeep(answerer),
   mobile: countingStunUpkeep(mobile),

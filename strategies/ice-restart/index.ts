@@ -144,6 +144,11 @@ const strategy: Strategy = {
     ...WEBRTC_OPTIONS,
     rtcLog: { describe: "libdatachannel's log level, into the event log as rtc.log", default: 'None', values: ['None', 'Fatal', 'Error', 'Warning', 'Info', 'Debug', 'Verbose'] },
   },
+  notes: [
+    'Builds a new PeerConnection per change: node-datachannel 0.33.4 (libdatachannel 0.24.5, libjuice) gathers candidates once, ' +
+      'never nominates a second pair and refuses an ICE restart (libdatachannel issue #545, libjuice #130), so it can neither ' +
+      'restart ICE nor make-before-break; make-before-break is compared as standby (docs/strategies.md "No ice-continual").',
+  ],
   intermediate: intermediateWithTurn,
   answerer: countingStunUpkeep(answerer),
   mobile: countingStunUpkeep(mobile),

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { computeMetrics, type RunMetrics } from '../../harness/metrics.ts';
-import { boxSpec, cdfPoints, chartRows, gapCdfSpec, NOT_RECOVERED, summaryMarkdown, writeReport } from '../../harness/report.ts';
+import { boxSpec, cdfPoints, chartRows, gapCdfSpec, NOT_RECOVERED, strategyNotes, summaryMarkdown, writeReport } from '../../harness/report.ts';
 import { bootstrapCi, censoredMedian, censoredQuantile, formatValue, median } from '../../harness/stats.ts';
 import { benchRecords, readRecords, writeCsv, type RunRecord } from '../../harness/records.ts';
 import { toSvg } from '../../harness/figures.ts';
@@ -105,7 +105,7 @@ test('every run counted: failed and non-recovered runs in N and censored, invali
     assert.match(await toSvg(box), new RegExp(NOT_RECOVERED.replace(/[()]/g, '\\$&')));
     assert.match(await toSvg(gapCdfSpec(rows)), /<path/);
 
-    const html = readFileSync(writeReport('counted', results, out), 'utf8');
+    const html = readFileSync(await writeReport('counted', results, out), 'utf8');
     const cells = summaryCells(html);
     assert.equal(cells.length, 1, 'one group: the invalid run is not a group of its own');
     const [label, , , runs, success, gap, recovery] = cells[0]!;
@@ -125,18 +125,18 @@ test('every run counted: failed and non-recovered runs in N and censored, invali
   }
 });
 
-test('a report over failed runs only: no throw, 0/N; over nothing: an error', () => {
+test('a report over failed runs only: no throw, 0/N; over nothing: an error', async () => {
   const results = mkdtempSync(path.join(tmpdir(), 'migbench-failed-'));
   try {
     recordOnly(results, 'failed-only', { ...DEFAULT_SPEC, strategy: 'reconnect' }, 'failed', 'deadline');
     // a role crashed after the audio recovered: metrics that say success, yet a failed run is never one
     const crashed: RunMetrics = { ...computeMetrics([]), gap_ms: 100, recovery_ms: 300, direct_ms: 320, success: true };
     recordOnly(results, 'failed-only', { ...DEFAULT_SPEC, strategy: 'reconnect', rep: 1 }, 'failed', 'answerer exited', crashed);
-    const html = readFileSync(writeReport('failed-only', results, path.join(results, 'report')), 'utf8');
+    const html = readFileSync(await writeReport('failed-only', results, path.join(results, 'report')), 'utf8');
     // runs, success, gap, recovery, switch, direct (all censored), added delay and limit (not measured)
     assert.deepEqual(summaryCells(html)[0]!.slice(3, 11), ['2', '0/2', '> 8000 [> 8000, > 8000]', '> 8000 [> 8000, > 8000]', '> 8000', '> 8000', '∅', '∅']);
     mkdirSync(path.join(results, 'empty', 'runs'), { recursive: true });
-    assert.throws(() => writeReport('empty', results, path.join(results, 'report2')), /no finished run/);
+    await assert.rejects(writeReport('empty', results, path.join(results, 'report2')), /no finished run/);
   } finally {
     rmSync(results, { recursive: true, force: true });
   }
@@ -152,7 +152,7 @@ test('the report renders every chart offline with no console error', { skip: !ex
     // censored runs are drawn too (at the window, marked)
     syntheticRun(results, { ...DEFAULT_SPEC, strategy: 'reconnect', rep: 3 }, 400);
     recordOnly(results, 'synthetic', { ...DEFAULT_SPEC, strategy: 'reconnect', rep: 4 }, 'failed', 'deadline');
-    const file = writeReport('synthetic', results, out);
+    const file = await writeReport('synthetic', results, out);
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
     try {
       const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
@@ -169,7 +169,7 @@ test('the report renders every chart offline with no console error', { skip: !ex
       assert.deepEqual(errors, []);
       assert.deepEqual(requests, [], 'the report must not fetch anything');
       assert.match(await page.textContent('body') ?? '', /gap_ms median \[95% CI\]/);
-      assert.match(await page.textContent('body') ?? '', /There is no ice-continual strategy/);
+      assert.match(await page.textContent('body') ?? '', /Two floors: limit_ms/);
       await page.screenshot({ path: path.join(out, 'screenshot.png'), fullPage: true });
     } finally {
       await browser.close();
@@ -202,4 +202,12 @@ test('a snapshot (runs.csv + bench.json only) gives the same markdown table as t
   } finally {
     rmSync(results, { recursive: true, force: true });
   }
+});
+
+test('the report\'s notes on strategies come from the strategies with runs in the bench (Strategy.notes)', async () => {
+  const record = (strategy: string): RunRecord => ({ id: strategy, label: strategy, spec: { ...DEFAULT_SPEC, strategy }, status: 'ok' });
+  const notes = await strategyNotes([record('ice-restart'), record('relay-repunch'), record('ice-restart')]);
+  assert.equal(notes.length, 1, 'ice-restart has one note, relay-repunch none, each strategy once');
+  assert.match(notes[0]!, /^ice-restart: .*new PeerConnection/);
+  assert.deepEqual(await strategyNotes([record('no-such-strategy')]), [], 'a bench of a strategy since removed still reports');
 });
