@@ -7,17 +7,18 @@ import type { Strategy } from './contract.ts';
 
 const DIR = path.dirname(fileURLToPath(import.meta.url));
 
-export function strategyNames(): string[] {
-  return readdirSync(DIR, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && d.name !== 'shared' && existsSync(path.join(DIR, d.name, 'index.ts')))
+/** `dir`: this folder (another only in the registry's own test). */
+export function strategyNames(dir = DIR): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name !== 'shared' && existsSync(path.join(dir, d.name, 'index.ts')))
     .map((d) => d.name).sort();
 }
 
-export async function loadStrategy(name: string): Promise<Strategy> {
-  if (!strategyNames().includes(name)) {
-    throw new Error(`unknown strategy '${name}' (one of ${strategyNames().join(', ') || 'none yet'})`);
+export async function loadStrategy(name: string, dir = DIR): Promise<Strategy> {
+  if (!strategyNames(dir).includes(name)) {
+    throw new Error(`unknown strategy '${name}' (one of ${strategyNames(dir).join(', ') || 'none yet'})`);
   }
-  const mod = await import(pathToFileURL(path.join(DIR, name, 'index.ts')).href) as { default: Strategy };
+  const mod = await import(pathToFileURL(path.join(dir, name, 'index.ts')).href) as { default: Strategy };
   if (mod.default?.name !== name) throw new Error(`strategies/${name}/index.ts must default-export a Strategy named '${name}'`);
   return mod.default;
 }

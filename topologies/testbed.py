@@ -14,6 +14,7 @@ import statistics
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -331,12 +332,16 @@ class Testbed:
         lifted = [(h, self._uplink(h, 'wifi')) for h in sorted(self.started_down) if h in ('mobile', 'mobile1')]
         for h, wifi in lifted:
             self.host(h).run(_wifi_up(wifi) + f' && ping -c1 -W1 {wifi.gateway} >/dev/null')
-        out = []
+        def measure(p: tuple[str, str, str, list[str]]) -> dict[str, Any]:
+            host, dst, source, slots = p
+            r = self.rtt(host, dst, count, 0.02, source)
+            r.update(path='+'.join(slots), configured=self.configured_rtt(slots))
+            return r
+        # Every path at once (~0.4 s instead of ~0.4 s a path): a few pings every 20 ms per path are
+        # far below any link's rate, and the median shrugs off the odd scheduling delay.
         try:
-            for host, dst, source, slots in paths:
-                r = self.rtt(host, dst, count, 0.02, source)
-                r.update(path='+'.join(slots), configured=self.configured_rtt(slots))
-                out.append(r)
+            with ThreadPoolExecutor(max_workers=len(paths) or 1) as pool:
+                out = list(pool.map(measure, paths))
         finally:
             for h, wifi in lifted:
                 self.host(h).run(f'ip link set {wifi.dev} down')

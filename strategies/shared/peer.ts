@@ -56,15 +56,12 @@ export class PeerSocket {
 }
 
 /** The authenticated control connection to the intermediate. Emits 'peer' (PeerInfo),
- *  'welcome' (own reflexive Endpoint), 'signal' ({kind, body}), 'relay' (payload), 'lost' when the
- *  connection died (the intermediate went away: idle timeout), 'restored' when a new one is
- *  welcomed. While lost it redials every RECONNECT_MS; the intermediate pairs the peers again and
+ *  'welcome' (own reflexive Endpoint), 'signal' ({kind, body}), 'relay' (payload). When the
+ *  connection dies (the intermediate went away: idle timeout) it logs control.lost and redials every
+ *  RECONNECT_MS until welcomed again (control.restored); the intermediate pairs the peers again and
  *  sends 'peer' anew, so strategies need nothing special to recover. */
 export class ControlClient extends EventEmitter {
-  self?: Endpoint;
   peer?: PeerInfo;
-  /** False between 'lost' and 'restored'. */
-  up = true;
   private session!: ControlSession;
   private closing = false;
   private readonly offRelay: () => void;
@@ -141,18 +138,14 @@ export class ControlClient extends EventEmitter {
 
   private lost(): void {
     if (this.closing || this.ctx.signal.aborted) return;
-    this.up = false;
     this.ctx.log.logOther('control.lost', { why: 'the control connection to the intermediate ended' });
-    this.emit('lost');
     void this.session.client.destroy({ force: true }).catch(() => {});
     void (async () => {
       while (!this.closing && !this.ctx.signal.aborted) {
         await new Promise((r) => setTimeout(r, RECONNECT_MS));
         try {
           this.session = await this.open(REDIAL_TIMEOUT_MS);
-          this.up = true;
           this.ctx.log.logOther('control.restored', {});
-          this.emit('restored');
           return;
         } catch { /* still away: try again */ }
       }
@@ -166,7 +159,6 @@ export class ControlClient extends EventEmitter {
       this.write(session, { type: 'hello', pairing: pairing.id, role: this.role, host: this.ps.hostCandidates(this.ctx),
         proof: helloProof(pairing.secret, pairing.id, this.role, msg.nonce) });
     } else if (msg.type === 'welcome') {
-      this.self = msg.self;
       if (session.relay?.grant.session !== msg.relay.session) {
         session.relay = { grant: msg.relay, key: Buffer.from(msg.relay.key, 'hex'), sent: 0, window: new ReplayWindow() };
       }

@@ -1,5 +1,7 @@
-// Lifecycle (issue 6): 50 consecutive runs through the real CLI, then a bench killed with SIGINT and
-// one killed with SIGKILL in the middle of an event. Afterwards: no Mininet shell, wire, coturn or
+// Conformance and lifecycle (issues 6 and 15; Pantheon's test_schemes is the model): every registered
+// strategy, found by folder, runs through the real CLI — 56 consecutive runs — and each run streams,
+// recovers after wifi-to-cellular and stops with every role exiting 0. Then a bench killed with SIGINT
+// and one killed with SIGKILL in the middle of an event. Afterwards: no Mininet shell, wire, coturn or
 // role process, no namespace, and runs.csv holds only whole rows (the killed runs run again next time).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +12,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { CSV_COLUMNS } from '../../harness/records.ts';
 import { REPO } from '../../harness/paths.ts';
+import { strategyNames } from '../../strategies/registry.ts';
 import { leftovers, sleep } from './helpers.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'migbench-soak-'));
@@ -52,15 +55,30 @@ async function noLeftovers(ms = 20000): Promise<void> {
   assert.deepEqual(leftovers(), []);
 }
 
-test('50 consecutive runs (five strategies, coturn included) leave nothing behind', async () => {
-  const file = config('soak', { strategies: ['relay-repunch', 'overlay', 'standby', 'ice-restart', 'ice-restart-werift'], reps: 10 });
+test('every registered strategy, 56 consecutive runs: each streams, recovers after wifi-to-cellular, every role exits 0; nothing is left behind', async () => {
+  // A full-cone answerer NAT, so that every strategy can get through (quic-migration migrates, reconnect
+  // punches); 2.5 s after the event covers the slowest recovery (werift's ≈ 1.3 s) and 10 clean frames.
+  const strategies = strategyNames();
+  const reps = Math.ceil(50 / strategies.length);
+  const file = config('conformance', { strategies, nat: [{ answerer: 'full-cone', wifi: 'port-restricted', cellular: 'port-restricted' }], reps, observeS: 2.5 });
   const c = bench(file);
   let err = '';
   c.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
   assert.equal(await exited(c), 0, err.slice(-2000));
-  const r = rows('soak');
-  assert.equal(r.length, 50);
-  assert.equal(new Set(r.map((x) => x.id)).size, 50);
+  const r = rows('conformance');
+  assert.equal(r.length, strategies.length * reps);
+  assert.equal(new Set(r.map((x) => x.id)).size, r.length);
+  for (const name of strategies) {
+    const mine = r.filter((x) => x.strategy === name);
+    assert.equal(mine.length, reps, `${name}: runs`);
+    for (const x of mine) {
+      assert.equal(x.status, 'ok', `${name} ${x.id}: ${x.error}`);
+      assert.equal(x.success, '1', `${name} ${x.id}: no recovery after wifi-to-cellular (gap ${x.gap_ms} ms)`);
+      const exits = readFileSync(path.join(work, 'conformance', 'runs', x.id!, 'events.harness.jsonl'), 'utf8').split('\n')
+        .filter(Boolean).map((l) => JSON.parse(l) as { type: string; of?: string; code?: unknown }).filter((e) => e.type === 'role.exit');
+      assert.deepEqual(exits.map((e) => `${e.of} ${String(e.code)}`).sort(), ['answerer 0', 'intermediate 0', 'mobile 0'], `${name} ${x.id}`);
+    }
+  }
   await noLeftovers();
 });
 
