@@ -31,7 +31,6 @@ async function answerer(ctx: RoleContext): Promise<void> {
   const server = await layer.serve((c) => {
     ctx.log.log('handshake.ok', { remote: 'overlay', with: 'peer' });
     conn = c;
-    layer.connected = true;
     route = overLayer(layer, attachDatagrams(c, (d) => back?.accept(d, layer.arrivedVia)));
     ctx.log.log('path', { state: layer.path });
   });

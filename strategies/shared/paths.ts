@@ -15,6 +15,7 @@ import { overhead } from './overhead.ts';
 import { Puncher, within, type ControlClient, type PeerSocket } from './peer.ts';
 import { onRawPacket, VIRTUAL_PEER, virtualSocket, type VirtualSocket } from './quic.ts';
 import { endpointKey, type Endpoint } from './signalling.ts';
+import type { CandidatePath, PathSelector, Selection, SelectionHints } from './path-selector.ts';
 
 export const OVERLAY_TAG = 0x3c;
 /** How long one punch attempt lasts before the relay is accepted as the path (retried on the
@@ -84,10 +85,10 @@ export class PathLayer {
     this.receive(data.subarray(1), 'direct');
   }
 
-  /** Once the connection is up, packets are processed one at a time so that `arrivedVia` is the
-   *  path of the packet whose datagrams are being delivered. Not before: js-quic completes a
-   *  server handshake inside the handler of its first packet, which awaits the later ones. */
-  connected = false;
+  /** Once the connection is up (connect, serve), packets are processed one at a time so that
+   *  `arrivedVia` is the path of the packet whose datagrams are being delivered. Not before: js-quic
+   *  completes a server handshake inside the handler of its first packet, which awaits the later ones. */
+  private connected = false;
 
   private receive(packet: Buffer, via: PathKind): void {
     if (!this.connected) { this.arrivedVia = via; void this.vs.inject(packet).catch(() => {}); return; }
@@ -108,6 +109,22 @@ export class PathLayer {
 
   /** Copies every packet onto `d` too (null: no copies). */
   setCopy(d: DirectPath | null): void { this.copy = d; }
+
+  /** The selection in force through reselect (initially: the relay, no copy). */
+  private selected: Selection = { primary: null, copy: null };
+
+  /** Applies a path policy to the current candidates: the one place a strategy's choice of paths
+   *  becomes the layer's. `primaryChanged`: the caller tells its peer. */
+  reselect(selector: PathSelector, candidates: readonly (CandidatePath & { direct: DirectPath | null })[],
+    hints: SelectionHints = {}): Selection & { primaryChanged: boolean } {
+    const s = selector.select(candidates, hints);
+    const direct = (id: number | null) => (id === null ? null : candidates.find((c) => c.id === id)?.direct ?? null);
+    const primaryChanged = s.primary !== this.selected.primary;
+    if (primaryChanged) this.setDirect(direct(s.primary));
+    this.setCopy(direct(s.copy));
+    this.selected = s;
+    return { ...s, primaryChanged };
+  }
 
   /** The direct path is gone (or suspect): everything goes through the relay from now on. */
   useRelay(): void { this.setDirect(null); }
@@ -166,9 +183,9 @@ export class PathLayer {
   }
   private connecting: Promise<QUICConnection | null> | null = null;
 
-  /** The answerer's server for the P2P connection. */
+  /** The answerer's server for the P2P connection (the layer is connected from its first one). */
   serve(onConnection: (conn: QUICConnection) => void): Promise<QUICServer> {
-    return this.ps.serve(onConnection, PathLayer.innerConfig, this.vs.socket);
+    return this.ps.serve((conn) => { this.connected = true; onConnection(conn); }, PathLayer.innerConfig, this.vs.socket);
   }
 
   async close(): Promise<void> {

@@ -23,6 +23,7 @@ import { decodeFrame } from '../shared/audio.ts';
 import { REFLECT_MAGIC, REFLECTOR_PORT_OFFSET, runIntermediate } from '../shared/intermediate.ts';
 import { LIVENESS_OPTION, LivenessWatchdog, livenessMs, NetlinkWatcher, routeChange, routeTo } from '../shared/netwatch.ts';
 import { PathLayer, type DirectPath } from '../shared/paths.ts';
+import { PathSelector, type Redundancy } from '../shared/path-selector.ts';
 import { overhead } from '../shared/overhead.ts';
 import { aborted, ControlClient, now, PeerSocket, type PeerInfo } from '../shared/peer.ts';
 import { attachDatagrams, onRawPacket, type Datagrams } from '../shared/quic.ts';
@@ -85,34 +86,37 @@ async function mobile(ctx: RoleContext): Promise<void> {
     paths: paths.filter((p) => p.reflexive).map((p) => ({ id: p.id, name: p.uplink.name, ...p.reflexive! })),
   } satisfies StandbyBody });
 
-  /** Best path now: the OS-preferred uplink's if up, else the fastest one up. */
-  const best = (except?: UplinkPath | null) => {
-    const ok = paths.filter((p) => p !== except && p.up);
-    return ok.find((p) => p.uplink.dev === preferredDev) ?? ok.sort((a, b) => (a.rtt ?? 1e9) - (b.rtt ?? 1e9))[0] ?? null;
-  };
-  const choose = (why: string, avoid: UplinkPath | null = null) => {
-    const t = now();
-    const next = best(avoid);
-    if (next === primary) return;
-    primary = next;
-    ctx.log.logOther('standby.switch', { to: next?.uplink.name ?? 'relay', why, rtt: next?.rtt ?? null });
-    layer.setDirect(next?.direct ?? null);
-    if (!next) control.send({ type: 'signal', kind: 'standby-relay', body: {} });   // no direct path left
-    if (next) for (let i = 0; i < 2; i++) next.sock.send(encodeProbe(secret, { kind: 'switch', path: next.id, seq: lastSeq, sentAt: t }), next.answerer!.port, next.answerer!.addr);
-    if (redundancy === 'always') layer.setCopy(best(next)?.direct ?? null);
-    if (why === 'netlink') suspect('netlink');
-  };
-  /** redundancy=suspect: ask the answerer to copy onto the best standby for a while, and copy
-   *  this side's packets (QUIC acks) onto it too. */
+  // Which path carries the audio is the policy's (path-selector.ts), applied by the layer; this
+  // side tells the answerer when the primary changed, and asks it to copy while suspect.
+  const selector = new PathSelector(redundancy as Redundancy);
+  const candidates = () => paths.map((p) => ({ id: p.id, up: p.up, rttMs: p.rtt, osPreferred: p.uplink.dev === preferredDev, direct: p.direct }));
   let suspectUntil = 0;
-  const suspect = (why: string) => {
-    const standby = redundancy === 'suspect' ? best(primary) : null;
-    if (!standby?.answerer) return;
+  /** Re-applies the policy after anything that can change it (a path up or lost, a change, suspect
+   *  on or over); when the primary changed, tells the answerer with a `switch` on that path. */
+  const reselect = (why: string, avoid: UplinkPath | null = null) => {
     const t = now();
+    const s = layer.reselect(selector, candidates(), { avoid: avoid?.id ?? null, suspect: t < suspectUntil });
+    if (s.primaryChanged) {
+      const next = s.primary === null ? null : paths[s.primary]!;
+      primary = next;
+      ctx.log.logOther('standby.switch', { to: next?.uplink.name ?? 'relay', why, rtt: next?.rtt ?? null });
+      if (!next) control.send({ type: 'signal', kind: 'standby-relay', body: {} });   // no direct path left
+      if (next) for (let i = 0; i < 2; i++) next.sock.send(encodeProbe(secret, { kind: 'switch', path: next.id, seq: lastSeq, sentAt: t }), next.answerer!.port, next.answerer!.addr);
+      if (why === 'netlink') suspect('netlink');
+    }
+    return s;
+  };
+  /** redundancy=suspect: for SUSPECT_WINDOW_MS the policy copies this side's packets (QUIC acks)
+   *  onto the best standby, and the answerer is asked (on that path itself) to copy onto it too. */
+  const suspect = (why: string) => {
+    if (redundancy !== 'suspect') return;
+    const t = now();
+    suspectUntil = t + SUSPECT_WINDOW_MS;
+    const s = reselect(`suspect: ${why}`);
+    const standby = s.copy === null ? null : paths[s.copy]!;
+    if (!standby?.answerer) return;
     ctx.log.logOther('standby.suspect', { primary: primary?.uplink.name ?? 'relay', copyOn: standby.uplink.name, why });
     standby.sock.send(encodeProbe(secret, { kind: 'suspect', path: standby.id, seq: lastSeq, sentAt: t }), standby.answerer.port, standby.answerer.addr);
-    layer.setCopy(standby.direct);
-    suspectUntil = t + SUSPECT_WINDOW_MS;
   };
 
   for (const p of paths) {
@@ -139,8 +143,7 @@ async function mobile(ctx: RoleContext): Promise<void> {
         if (fresh) {
           ctx.log.log('punch.ok', { remote: `${p.uplink.name} ${endpointKey(p.answerer)}` });
           ctx.log.logOther('standby.path', { path: p.uplink.name, state: 'up', rtt: p.rtt });
-          choose('path up');
-          if (redundancy === 'always' && p !== primary) layer.setCopy(p.direct);
+          reselect('path up');
         }
         return;
       }
@@ -158,7 +161,7 @@ async function mobile(ctx: RoleContext): Promise<void> {
     for (const p of paths) {
       if (p.up && t - p.lastPong >= DEAD_MS) {
         p.lose(t, 'down', 'no pong');
-        if (p === primary) choose('keepalive lost', p);
+        if (p === primary) reselect('keepalive lost', p);
       }
       // learn the reflexive address: until known, and again every DEAD_MS while down
       const every = p.reflexive ? (p.up || t - p.downSince < DEAD_MS ? Infinity : DEAD_MS) : REFLECT_RETRY_MS;
@@ -171,14 +174,14 @@ async function mobile(ctx: RoleContext): Promise<void> {
       const ping = encodeProbe(secret, { kind: 'ping', path: p.id, seq: ++p.seq, sentAt: t });
       for (const to of p.up && p.answerer ? [p.answerer] : targets) { p.sock.send(ping, to.port, to.addr); overhead.keepalive += ping.length; }
     }
-    if (suspectUntil && t > suspectUntil) { suspectUntil = 0; layer.setCopy(null); }
+    if (suspectUntil && t > suspectUntil) { suspectUntil = 0; reselect('suspect over'); }
   }, PUNCH_INTERVAL_MS);
 
   // silence on the primary: the threshold every strategy uses (its probes' own 1.2 s rule is apart)
   const watchdog = new LivenessWatchdog(livenessMs(ctx), (ms) => {
     ctx.log.log('netchange.detected', { via: 'liveness', detail: `${ms.toFixed(0)} ms of silence on ${primary?.uplink.name ?? 'relay'}` });
     primary?.lose(now(), 'suspect', 'liveness');   // only its next pong makes it up again
-    choose('liveness', primary);
+    reselect('liveness', primary);
   });
   const netlink = new NetlinkWatcher();
   await netlink.start(ctx.intermediate.addrs[0], (from, to) => {
@@ -186,7 +189,7 @@ async function mobile(ctx: RoleContext): Promise<void> {
     ctx.log.log('netchange.detected', { via: 'netlink', detail: routeChange(from, to) });
     const lost = paths.find((p) => p.uplink.dev === from?.dev && p.uplink.dev !== to?.dev);
     lost?.lose(now(), 'down', 'netlink');
-    choose('netlink', lost ?? null);
+    reselect('netlink', lost ?? null);
     watchdog.quiet();
   });
 
@@ -303,7 +306,6 @@ async function answerer(ctx: RoleContext): Promise<void> {
   const server = await layer.serve((c) => {
     ctx.log.log('handshake.ok', { remote: 'standby', with: 'peer' });
     conn = c;
-    layer.connected = true;
     datagrams = attachDatagrams(c, () => {});
     const direct = directRoute(datagrams);
     route = {
