@@ -4,7 +4,7 @@ import { Bench } from 'tinybench';
 import { QUICClient } from '@matrixai/quic';
 import { decodeFrame, encodeFrame } from '../strategies/shared/audio.ts';
 import type { LogEvent } from '../core/events.ts';
-import { attachDatagrams, baseConfig, clientCrypto, quietLogger } from '../strategies/shared/quic.ts';
+import { attachDatagrams, baseConfig, clientCrypto, installQuicShims, quietLogger } from '../strategies/shared/quic.ts';
 import { startEchoServer } from './loopback.ts';
 import { encode, MessageReader, type Message } from '../strategies/shared/signalling.ts';
 import { computeMetrics } from '../harness/metrics.ts';
@@ -23,6 +23,7 @@ function tenMinuteLog(): LogEvent[] {
 }
 
 async function main(): Promise<void> {
+  installQuicShims();
   const pcm = Buffer.alloc(640, 7);
   const frame = encodeFrame({ seq: 1234, sentAt: Date.now(), flags: 0, pcm });
   const peer: Message = { type: 'peer', role: 'mobile', reflexive: { addr: '198.18.3.2', port: 40000 }, host: [{ addr: '10.3.0.2', port: 5000 }], changed: true };

@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import type { RoleConfig, RoleContext } from '../strategies/contract.ts';
 import { EventLogger } from '../core/events.ts';
 import { ControlClient, PeerSocket } from '../strategies/shared/peer.ts';
+import { installQuicShims } from '../strategies/shared/quic.ts';
 import { REPO } from '../harness/paths.ts';
 import { DEFAULT_JITTER_BUFFER_MS, FRAME_MS } from '../core/playout.ts';
 
@@ -38,6 +39,7 @@ const quantile = (xs: number[], q: number) => {
 
 /** Runs `streams` one-way streams for `seconds` after a 1 s warm-up; `say` reports progress. */
 export async function relayLoad(streams: number, seconds: number, say: (m: string) => void = () => {}): Promise<LoadResult> {
+  installQuicShims();   // its peers' control connections run in this process
   const dir = mkdtempSync(path.join(tmpdir(), 'migbench-relayload-'));
   const controlPort = 30000 + Math.floor(Math.random() * 20000);
   const pairings = Array.from({ length: streams }, (_, i) => ({ id: `load-${i}`, secret: `secret-${i}-${controlPort}` }));

@@ -10,6 +10,7 @@ import { resolveOptions, type RoleConfig, type RoleContext, type Strategy, type 
 import { EventLogger } from '../core/events.ts';
 import { logOverhead } from './shared/overhead.ts';
 import { loadStrategy } from './registry.ts';
+import { installQuicShims } from './shared/quic.ts';
 
 const [name, role, configFile] = process.argv.slice(2) as [string, StrategyRole, string];
 if (!name || !role || !configFile) {
@@ -17,6 +18,7 @@ if (!name || !role || !configFile) {
   process.exit(2);
 }
 
+installQuicShims();   // js-quic internals the strategies rely on (strategies/shared/quic.ts)
 const config = JSON.parse(readFileSync(configFile, 'utf8')) as RoleConfig;
 const strategy: Strategy = await loadStrategy(name);
 const controller = new AbortController();

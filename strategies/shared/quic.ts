@@ -19,14 +19,28 @@ export const CERTS_DIR = process.env.MIGBENCH_CERTS ?? path.join(REPO, 'certs');
 // buildQuicheConfig() always calls setDisableActiveMigration: raise the limit right after it.
 export const ACTIVE_CID_LIMIT = 32;
 const configProto = (native.quiche as unknown as { Config: { prototype: Record<string, unknown> } }).Config.prototype;
-const originalSetDisable = configProto.setDisableActiveMigration as (this: unknown, v: boolean) => void;
-if (!(originalSetDisable as { migbenchPatched?: boolean }).migbenchPatched) {
+function raiseCidLimit(): void {
+  const originalSetDisable = configProto.setDisableActiveMigration as (this: unknown, v: boolean) => void;
+  if ((originalSetDisable as { migbenchPatched?: boolean }).migbenchPatched) return;
   const patched = function (this: { setActiveConnectionIdLimit(n: number): void }, v: boolean) {
     originalSetDisable.call(this, v);
     this.setActiveConnectionIdLimit(ACTIVE_CID_LIMIT);
   };
   (patched as { migbenchPatched?: boolean }).migbenchPatched = true;
   configProto.setDisableActiveMigration = patched;
+}
+
+/** Installs the process-wide shims (the connection-ID limit; the Connection stand-in withoutRetry
+ *  needs). Idempotent; strategies/run-role.ts calls it before a role starts, and anything else that
+ *  makes QUIC connections with these helpers (microbench/, tests) calls it first: baseConfig and
+ *  withoutRetry throw without it. */
+export function installQuicShims(): void {
+  raiseCidLimit();
+  acceptWithoutRetry();
+}
+const shimsInstalled = () => Boolean((configProto.setDisableActiveMigration as { migbenchPatched?: boolean }).migbenchPatched && quiche.Connection.migbenchNoRetry);
+function requireShims(): void {
+  if (!shimsInstalled()) throw new Error('installQuicShims() must run first (strategies/run-role.ts does, for every role)');
 }
 
 export const quietLogger = () => new Logger('quic', LogLevel.WARN);
@@ -72,12 +86,16 @@ export function pinTo(expected: string) {
 }
 
 /** Base config of every connection in the bench: datagrams on, quick failure detection. */
+/** QUIC keepalive PINGs on every connection (an app without OS events learns of a NAT rebinding no sooner). */
+export const KEEPALIVE_INTERVAL_MS = 1000;
+
 export function baseConfig<T extends Partial<QUICConfig>>(over: T): Partial<QUICConfig> & T {
+  requireShims();
   return {
     applicationProtos: ['migbench'],
     enableDgram: [true, 1024, 64],   // small send queue: stale audio must not pile up (docs/research.md "Datagrams are queued")
     maxIdleTimeout: 5000,
-    keepAliveIntervalTime: 1000,
+    keepAliveIntervalTime: KEEPALIVE_INTERVAL_MS,
     ...over,
   };
 }
@@ -154,7 +172,8 @@ const NO_RETRY_TOKEN = Buffer.from('migbench:no-retry');
 const NO_ODCID = new Uint8Array(0);
 type Accept = (scid: Uint8Array, odcid: Uint8Array | null, ...rest: unknown[]) => unknown;
 const quiche = native.quiche as unknown as { Connection: { accept: Accept; migbenchNoRetry?: boolean }; versionIsSupported(v: number): boolean };
-if (!quiche.Connection.migbenchNoRetry) {
+function acceptWithoutRetry(): void {
+  if (quiche.Connection.migbenchNoRetry) return;
   // accept is a read-only static of the native class: js-quic reaches the class only through
   // quiche.Connection.accept/.connect (QUICConnection.js), so both go on a stand-in object
   const native_ = quiche.Connection as { accept: Accept; connect: Accept };
@@ -173,6 +192,7 @@ interface ServerInternals {
 
 /** Turns js-quic's stateless Retry off on this server (its other connections' handling unchanged). */
 export function withoutRetry(server: QUICServer): QUICServer {
+  requireShims();
   const s = server as unknown as ServerInternals;
   const accept = s.acceptConnection.bind(server);
   const validate = s.validateToken.bind(server);

@@ -6,7 +6,7 @@
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { QUICClient } from '@matrixai/quic';
-import { baseConfig, clientCrypto, quietLogger } from '../../strategies/shared/quic.ts';
+import { baseConfig, clientCrypto, installQuicShims, quietLogger } from '../../strategies/shared/quic.ts';
 import { encode, MAX_PAYLOAD, MessageReader, type Message } from '../../strategies/shared/signalling.ts';
 import { RELAY_UDP_TAG } from '../../strategies/shared/relay.ts';
 
@@ -16,6 +16,7 @@ interface Plan {
   replay: string[];                   // genuine relay packets captured on the wire (hex)
   targets: { addr: string; port: number }[];   // the peers' public endpoints
 }
+installQuicShims();
 const plan = JSON.parse(process.argv[2]!) as Plan;
 const logger = quietLogger();
 const frame = (type: number, len: number, body: Buffer) => Buffer.concat([Buffer.from([type, len >> 8, len & 0xff]), body]);

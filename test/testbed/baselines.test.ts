@@ -8,7 +8,7 @@ import path from 'node:path';
 import { DEFAULT_SPEC, type RunSpec } from '../../harness/run/spec.ts';
 import { mergeLogs } from '../../harness/run/logs.ts';
 import { runOnce } from '../../harness/run/run.ts';
-import { baseConfig } from '../../strategies/shared/quic.ts';
+import { KEEPALIVE_INTERVAL_MS } from '../../strategies/shared/quic.ts';
 import { assertCleanBeforeEvent } from './helpers.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
@@ -45,7 +45,7 @@ test('relay-only: never direct, recovers on the relay', async () => {
   assert.ok(events.filter((e) => e.type === 'audio.recv').every((e) => e.path === 'relay'));
 });
 
-const KEEPALIVE_MS = baseConfig({}).keepAliveIntervalTime!;
+const KEEPALIVE_MS = KEEPALIVE_INTERVAL_MS;
 const mobileNetlink = (events: ReturnType<typeof mergeLogs>) =>
   events.filter((e) => e.role === 'mobile' && e.type === 'netchange.detected' && e.via === 'netlink');
 

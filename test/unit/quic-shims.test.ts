@@ -8,9 +8,16 @@ import { REPO } from '../../harness/paths.ts';
 import { startEchoServer } from '../../microbench/loopback.ts';
 import { events, QUICClient, QUICServer, QUICSocket } from '@matrixai/quic';
 import {
-  ACTIVE_CID_LIMIT, QUIC_VERSION, attachDatagrams, baseConfig, clientCrypto, divertPackets, loadCert, nudge, onRawPacket, pinTo, rawSend,
+  ACTIVE_CID_LIMIT, QUIC_VERSION, attachDatagrams, baseConfig, clientCrypto, divertPackets, installQuicShims, loadCert, nudge, onRawPacket, pinTo, rawSend,
   quietLogger, serverCrypto, shimHooks, VIRTUAL_PEER, virtualSocket, withoutRetry, type VirtualSocket,
 } from '../../strategies/shared/quic.ts';
+
+test('before installQuicShims() the helpers refuse to make a connection; after it they work (run-role installs them)', () => {
+  assert.throws(() => baseConfig({}), /installQuicShims\(\) must run first/);
+  installQuicShims();
+  installQuicShims();   // idempotent
+  assert.equal(baseConfig({}).applicationProtos?.[0], 'migbench');
+});
 
 test('the installed @matrixai/quic is the pinned version', () => {
   const pkg = JSON.parse(readFileSync(path.join(REPO, 'node_modules/@matrixai/quic/package.json'), 'utf8'));
