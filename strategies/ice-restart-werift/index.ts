@@ -15,7 +15,8 @@
 import { RTCPeerConnection, type RTCDataChannel } from 'werift';
 import type { RoleContext, Strategy } from '../contract.ts';
 import type { PathKind } from '../../core/events.ts';
-import { aborted, ControlClient, PeerSocket } from '../shared/peer.ts';
+import { aborted, PeerSocket } from '../shared/peer.ts';
+import { ControlClient } from '../shared/control.ts';
 import { AudioReceiver, streamAudio, type AudioRoute } from '../shared/streaming.ts';
 import { TURN_PORT } from '../shared/turn.ts';
 import {

@@ -5,7 +5,8 @@
 import type { RoleContext, Strategy } from '../contract.ts';
 import { runIntermediate } from '../shared/intermediate.ts';
 import { ChangeDetector, LIVENESS_OPTION } from '../shared/netwatch.ts';
-import { aborted, ControlClient, PeerSocket } from '../shared/peer.ts';
+import { aborted, PeerSocket } from '../shared/peer.ts';
+import { ControlClient } from '../shared/control.ts';
 import { AudioReceiver, relayRoute, streamAudio, twoWay } from '../shared/streaming.ts';
 
 async function answerer(ctx: RoleContext): Promise<void> {

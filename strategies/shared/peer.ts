@@ -1,20 +1,13 @@
 // A peer's networking: ONE UDP socket (QUICSocket) shared by its control connection to the
 // intermediate, its P2P QUIC server (answerer) or clients (mobile) and its hole punching — so the
 // reflexive address the intermediate sees is the one the other peer must punch toward.
-import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { events, QUICClient, QUICServer, QUICSocket, type QUICConnection } from '@matrixai/quic';
 import type { RoleContext } from '../contract.ts';
-import {
-  encode, endpointKey, helloProof, MessageReader,
-  type Endpoint, type Message, type Messages, type PeerRole,
-} from './signalling.ts';
-import { baseConfig, clientCrypto, divertPackets, loadCert, onRawPacket, pinTo, quietLogger, rawSend, serverCrypto, withoutRetry } from './quic.ts';
-import { openRelay, RELAY_BIND_MS, RELAY_UDP_TAG, relayHeader, ReplayWindow, sealRelay, type RelayGrant } from './relay.ts';
+import { endpointKey, type Endpoint } from './signalling.ts';
+import { baseConfig, clientCrypto, loadCert, onRawPacket, pinTo, quietLogger, serverCrypto, withoutRetry } from './quic.ts';
 import { now } from '../../core/events.ts';
 import { countQuicKeepalives, overhead } from './overhead.ts';
-
-export type PeerInfo = Messages['peer'];
 
 export class PeerSocket {
   readonly logger = quietLogger();
@@ -55,170 +48,6 @@ export class PeerSocket {
   }
 }
 
-/** The authenticated control connection to the intermediate. Emits 'peer' (PeerInfo),
- *  'welcome' (own reflexive Endpoint), 'signal' ({kind, body}), 'relay' (payload). When the
- *  connection dies (the intermediate went away: idle timeout) it logs control.lost and redials every
- *  RECONNECT_MS until welcomed again (control.restored); the intermediate pairs the peers again and
- *  sends 'peer' anew, so strategies need nothing special to recover. */
-export class ControlClient extends EventEmitter {
-  peer?: PeerInfo;
-  private session!: ControlSession;
-  private closing = false;
-  private readonly offRelay: () => void;
-  private readonly binder?: NodeJS.Timeout;
-  private constructor(private readonly ctx: RoleContext, private readonly ps: PeerSocket, private readonly role: PeerRole,
-    private readonly relaying: boolean) {
-    super();
-    // Relayed packets arrive on the shared socket from the intermediate's relay port (relay.ts);
-    // they are taken out before js-quic would parse them as QUIC.
-    this.offRelay = divertPackets(ps.socket, (data, from) => {
-      const r = this.session?.relay;
-      if (!r || data[0] !== RELAY_UDP_TAG || from.port !== r.grant.port || from.address !== ctx.intermediate.addrs[0]) return false;
-      const h = relayHeader(data);
-      const payload = h && h.session === r.grant.session ? openRelay(r.key, data) : null;
-      if (payload && r.window.accept(h!.counter)) this.emit('relay', Buffer.from(payload));
-      return true;
-    });
-    if (relaying) this.binder = setInterval(() => this.bind(), RELAY_BIND_MS);
-  }
-
-  /** `relay: false` for strategies that never use the intermediate's relay (WebRTC has TURN):
-   *  no relay binds, which would only cost bytes (overhead.bytes keepalive). */
-  static async connect(ctx: RoleContext, ps: PeerSocket, role: PeerRole,
-    { timeoutMs = 5000, relay = true }: { timeoutMs?: number; relay?: boolean } = {}): Promise<ControlClient> {
-    const control = new ControlClient(ctx, ps, role, relay);
-    try {
-      control.session = await control.open(timeoutMs);
-    } catch (e) {
-      control.stopRelay();
-      throw e;
-    }
-    return control;
-  }
-
-  /** Dials, authenticates, and resolves once welcomed; a session that ends later is 'lost'. */
-  private async open(timeoutMs: number): Promise<ControlSession> {
-    const { ctx, ps } = this;
-    const inter = loadCert('intermediate');
-    const remote = `${ctx.intermediate.addrs[0]}:${ctx.intermediate.controlPort}`;
-    ctx.log.log('handshake.start', { remote, with: 'intermediate' });
-    const client = await QUICClient.createQUICClient({
-      host: ctx.intermediate.addrs[0], port: ctx.intermediate.controlPort, socket: ps.socket, crypto: clientCrypto,
-      logger: ps.logger, config: baseConfig({ verifyPeer: true, verifyCallback: pinTo(inter.fingerprint) }),
-    }, { timer: timeoutMs });
-    ctx.log.log('handshake.ok', { remote, with: 'intermediate' });
-    const stream = client.connection.newStream('bidi');
-    const session: ControlSession = { client, writer: stream.writable.getWriter(), relay: null };
-    let ended!: () => void;
-    const end = new Promise<void>((r) => { ended = r; });
-    const welcomed = new Promise<void>((resolve, reject) => {
-      const onWelcome = () => resolve();
-      this.once('welcome', onWelcome);
-      void end.then(() => { this.off('welcome', onWelcome); reject(new Error('the intermediate closed the control connection before welcome')); });
-    });
-    this.write(session, { type: 'open' });
-    void (async () => {
-      const reader = new MessageReader();
-      try {
-        for await (const chunk of stream.readable) {
-          for (const msg of reader.push(chunk)) this.onMessage(session, msg);
-        }
-      } catch { /* closed */ }
-      ended();
-      if (session === this.session) this.lost();
-    })();
-    try {
-      await welcomed;
-    } catch (e) {
-      await client.destroy({ force: true }).catch(() => {});
-      throw e;
-    }
-    return session;
-  }
-
-  private lost(): void {
-    if (this.closing || this.ctx.signal.aborted) return;
-    this.ctx.log.logOther('control.lost', { why: 'the control connection to the intermediate ended' });
-    void this.session.client.destroy({ force: true }).catch(() => {});
-    void (async () => {
-      while (!this.closing && !this.ctx.signal.aborted) {
-        await new Promise((r) => setTimeout(r, RECONNECT_MS));
-        try {
-          this.session = await this.open(REDIAL_TIMEOUT_MS);
-          this.ctx.log.logOther('control.restored', {});
-          return;
-        } catch { /* still away: try again */ }
-      }
-    })();
-  }
-
-  private onMessage(session: ControlSession, msg: Message): void {
-    const pairing = this.ctx.pairings[0]!;
-    this.ctx.log.log('signal.recv', { kind: msg.type });
-    if (msg.type === 'challenge') {
-      this.write(session, { type: 'hello', pairing: pairing.id, role: this.role, host: this.ps.hostCandidates(this.ctx),
-        proof: helloProof(pairing.secret, pairing.id, this.role, msg.nonce) });
-    } else if (msg.type === 'welcome') {
-      if (session.relay?.grant.session !== msg.relay.session) {
-        session.relay = { grant: msg.relay, key: Buffer.from(msg.relay.key, 'hex'), sent: 0, window: new ReplayWindow() };
-      }
-      if (this.relaying) this.sendRelay(session, Buffer.alloc(0));   // bind: the relay latches where this comes from
-      this.emit('welcome', msg.self);
-    } else if (msg.type === 'peer') {
-      this.peer = msg;
-      this.emit('peer', msg);
-    } else if (msg.type === 'signal') {
-      this.emit('signal', msg);
-    }
-  }
-
-  private write(session: ControlSession, msg: Message): void {
-    this.ctx.log.log('signal.sent', { kind: msg.type === 'signal' ? `signal:${msg.kind}` : msg.type });
-    session.writer.write(encode(msg)).catch(() => {});
-  }
-
-  /** Sends a control message (lost while the intermediate is away: strategies re-signal on 'peer').
-   *  An address change also re-binds the relay at once, so relayed packets follow without waiting. */
-  send(msg: Message): void {
-    this.write(this.session, msg);
-    if (msg.type === 'address-change') this.bind();
-  }
-
-  /** Sends a payload through the intermediate's relay to the paired peer (false: no grant yet). */
-  relay(payload: Uint8Array): boolean { return this.sendRelay(this.session, payload); }
-
-  private bind(): void { if (this.session && this.relaying) this.sendRelay(this.session, Buffer.alloc(0)); }
-
-  private sendRelay(session: ControlSession, payload: Uint8Array): boolean {
-    const r = session.relay;
-    if (!r) return false;
-    const packet = sealRelay(r.key, r.grant.session, ++r.sent, payload);
-    if (!payload.length) overhead.keepalive += packet.length;   // a bind
-    rawSend(this.ps.socket, packet, r.grant.port, this.ctx.intermediate.addrs[0]);
-    return true;
-  }
-
-  private stopRelay(): void {
-    this.offRelay();
-    clearInterval(this.binder);
-  }
-
-  async close(): Promise<void> {
-    this.closing = true;
-    this.stopRelay();
-    await this.session.client.destroy({ force: true }).catch(() => {});
-  }
-}
-
-interface ControlSession {
-  client: QUICClient;
-  writer: WritableStreamDefaultWriter<Uint8Array>;
-  relay: { grant: RelayGrant; key: Buffer; sent: number; window: ReplayWindow } | null;
-}
-/** A peer redials an intermediate that went away every RECONNECT_MS, each attempt short (a long
- *  one would sit in QUIC's handshake backoff after the intermediate is back). */
-const RECONNECT_MS = 500;
-const REDIAL_TIMEOUT_MS = 1000;
 
 // -- hole punching --------------------------------------------------------------------------------
 const PUNCH_MAGIC = Buffer.from('MBPUNCH1');

@@ -7,7 +7,8 @@
 import type { QUICConnection } from '@matrixai/quic';
 import type { RoleContext, Strategy } from '../contract.ts';
 import { ChangeDetector, NetlinkWatcher, routeChange } from './netwatch.ts';
-import { aborted, ControlClient, dedupe, PeerSocket, Puncher, within, type PeerInfo } from './peer.ts';
+import { aborted, dedupe, PeerSocket, Puncher, within } from './peer.ts';
+import { ControlClient, type PeerInfo } from './control.ts';
 import { attachDatagrams, nudge } from './quic.ts';
 import { endpointKey, type Endpoint } from './signalling.ts';
 import { AudioReceiver, directRoute, relayRoute, streamAudio, twoWay, type AudioRoute } from './streaming.ts';

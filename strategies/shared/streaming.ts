@@ -3,7 +3,8 @@
 import type { RoleContext } from '../contract.ts';
 import { AudioSender, AudioSink, AudioSource, decodeFrame } from './audio.ts';
 import type { PathKind } from '../../core/events.ts';
-import { now, type ControlClient } from './peer.ts';
+import { now } from './peer.ts';
+import { type ControlClient } from './control.ts';
 import type { Datagrams } from './quic.ts';
 
 const STALE_MS = 200;   // queued audio older than this is useless to a jitter buffer: purge it

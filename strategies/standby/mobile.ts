@@ -1,0 +1,204 @@
+// standby's mobile: a warm direct path on every uplink, the policy's primary, switches and loss-repair requests.
+import dgram from 'node:dgram';
+import type { QUICConnection } from '@matrixai/quic';
+import type { RoleContext, UplinkInfo } from '../contract.ts';
+import { decodeFrame } from '../shared/audio.ts';
+import { REFLECT_MAGIC, REFLECTOR_PORT_OFFSET } from '../shared/intermediate.ts';
+import { LivenessWatchdog, livenessMs, NetlinkWatcher, routeChange, routeTo } from '../shared/netwatch.ts';
+import { PathLayer, type DirectPath } from '../shared/paths.ts';
+import { PathSelector, type Redundancy } from '../shared/path-selector.ts';
+import { overhead } from '../shared/overhead.ts';
+import { aborted, now, PeerSocket } from '../shared/peer.ts';
+import { ControlClient, type PeerInfo } from '../shared/control.ts';
+import { attachDatagrams } from '../shared/quic.ts';
+import { targetsOf } from '../shared/repunch.ts';
+import { endpointKey, type Endpoint } from '../shared/signalling.ts';
+import { AudioReceiver } from '../shared/streaming.ts';
+import { decodeProbe, encodeProbe, PROBE_TAG } from './probe.ts';
+import { DEAD_MS, KEEPALIVE_MS, PUNCH_INTERVAL_MS, REFLECT_RETRY_MS, SUSPECT_MS, SUSPECT_WINDOW_MS, type StandbyBody } from './shared.ts';
+
+/** One mobile uplink's direct path. `up` from its first pong until it is lost: no pong for
+ *  DEAD_MS, its uplink gone (netlink), or silence on it while primary (liveness). A path that is
+ *  not up is punched every PUNCH_INTERVAL_MS, and after DEAD_MS down its reflexive address is
+ *  learned again and sent to the answerer (its NAT may have moved it). */
+class UplinkPath {
+  readonly sock = dgram.createSocket('udp4');
+  reflexive: Endpoint | null = null;
+  answerer: Endpoint | null = null;   // where the answerer's pongs came from
+  up = false;
+  downSince = 0;
+  rtt: number | null = null;
+  lastPong = 0;
+  lastPongSeq = -1;
+  lastReflect = 0;
+  seq = 0;
+  constructor(readonly id: number, readonly uplink: UplinkInfo, private readonly log: RoleContext['log']) {
+    this.sock.on('error', () => {});   // ENETUNREACH while the uplink is down: the path just looks dead
+  }
+  get direct(): DirectPath | null { return this.up && this.answerer ? { to: this.answerer, via: this.sock } : null; }
+  lose(t: number, state: 'down' | 'suspect', why: string): void {
+    if (!this.up) return;
+    this.up = false;
+    this.downSince = t;
+    this.log.logOther('standby.path', { path: this.uplink.name, state, why });
+  }
+}
+
+export async function mobile(ctx: RoleContext): Promise<void> {
+  const secret = ctx.pairings[0]!.secret;
+  const redundancy = ctx.option('redundancy');
+  const ps = new PeerSocket();
+  await ps.start();
+  const control = await ControlClient.connect(ctx, ps, 'mobile');
+  const layer = await PathLayer.open(ctx, ps, control);
+  const paths = ctx.uplinks.map((u, i) => new UplinkPath(i, u, ctx.log));
+  let primary: UplinkPath | null = null;
+  let preferredDev = (await routeTo(ctx.intermediate.addrs[0]))?.dev;
+  let lastSeq = 0;
+  const reflector = { addr: ctx.intermediate.addrs[0], port: ctx.intermediate.controlPort + REFLECTOR_PORT_OFFSET };
+
+  const tellAnswerer = () => control.send({ type: 'signal', kind: 'standby', body: {
+    paths: paths.filter((p) => p.reflexive).map((p) => ({ id: p.id, name: p.uplink.name, ...p.reflexive! })),
+  } satisfies StandbyBody });
+
+  // Which path carries the audio is the policy's (path-selector.ts), applied by the layer; this
+  // side tells the answerer when the primary changed, and asks it to copy while suspect.
+  const selector = new PathSelector(redundancy as Redundancy);
+  const candidates = () => paths.map((p) => ({ id: p.id, up: p.up, rttMs: p.rtt, osPreferred: p.uplink.dev === preferredDev, direct: p.direct }));
+  let suspectUntil = 0;
+  /** Re-applies the policy after anything that can change it (a path up or lost, a change, suspect
+   *  on or over); when the primary changed, tells the answerer with a `switch` on that path. */
+  const reselect = (why: string, avoid: UplinkPath | null = null) => {
+    const t = now();
+    const s = layer.reselect(selector, candidates(), { avoid: avoid?.id ?? null, suspect: t < suspectUntil });
+    if (s.primaryChanged) {
+      const next = s.primary === null ? null : paths[s.primary]!;
+      primary = next;
+      ctx.log.logOther('standby.switch', { to: next?.uplink.name ?? 'relay', why, rtt: next?.rtt ?? null });
+      if (!next) control.send({ type: 'signal', kind: 'standby-relay', body: {} });   // no direct path left
+      if (next) for (let i = 0; i < 2; i++) next.sock.send(encodeProbe(secret, { kind: 'switch', path: next.id, seq: lastSeq, sentAt: t }), next.answerer!.port, next.answerer!.addr);
+      if (why === 'netlink') suspect('netlink');
+    }
+    return s;
+  };
+  /** redundancy=suspect: for SUSPECT_WINDOW_MS the policy copies this side's packets (QUIC acks)
+   *  onto the best standby, and the answerer is asked (on that path itself) to copy onto it too. */
+  const suspect = (why: string) => {
+    if (redundancy !== 'suspect') return;
+    const t = now();
+    suspectUntil = t + SUSPECT_WINDOW_MS;
+    const s = reselect(`suspect: ${why}`);
+    const standby = s.copy === null ? null : paths[s.copy]!;
+    if (!standby?.answerer) return;
+    ctx.log.logOther('standby.suspect', { primary: primary?.uplink.name ?? 'relay', copyOn: standby.uplink.name, why });
+    standby.sock.send(encodeProbe(secret, { kind: 'suspect', path: standby.id, seq: lastSeq, sentAt: t }), standby.answerer.port, standby.answerer.addr);
+  };
+
+  for (const p of paths) {
+    await new Promise<void>((r) => p.sock.bind(0, p.uplink.addr, () => r()));
+    p.sock.on('message', (msg, from) => {
+      if (msg.subarray(0, REFLECT_MAGIC.length).equals(REFLECT_MAGIC)) {
+        const seen = JSON.parse(msg.subarray(REFLECT_MAGIC.length + 8).toString()) as Endpoint;
+        const changed = !p.reflexive || endpointKey(seen) !== endpointKey(p.reflexive);
+        if (changed) ctx.log.logOther('standby.reflexive', { path: p.uplink.name, reflexive: endpointKey(seen) });
+        p.reflexive = seen;
+        if (changed || !p.up) tellAnswerer();   // a path that is down needs the answerer to punch again
+        return;
+      }
+      if (msg[0] === PROBE_TAG) {
+        const probe = decodeProbe(secret, msg, now());
+        if (probe?.kind !== 'pong' || probe.path !== p.id || probe.seq <= p.lastPongSeq) return;
+        const t = now();
+        const fresh = !p.up;
+        p.lastPongSeq = probe.seq;
+        p.lastPong = t;
+        p.rtt = t - probe.sentAt;
+        p.answerer = { addr: from.address, port: from.port };
+        p.up = true;
+        if (fresh) {
+          ctx.log.log('punch.ok', { remote: `${p.uplink.name} ${endpointKey(p.answerer)}` });
+          ctx.log.logOther('standby.path', { path: p.uplink.name, state: 'up', rtt: p.rtt });
+          reselect('path up');
+        }
+        return;
+      }
+      layer.receiveDirect(msg, from);
+    });
+  }
+
+  // Pings: every PUNCH_INTERVAL_MS toward every answerer candidate while a path is not up, every
+  // KEEPALIVE_MS toward the answerer once it is; reflexive addresses re-learned while it is not.
+  let tick = 0;
+  const pinger = setInterval(() => {
+    const t = now();
+    tick++;
+    const targets = control.peer ? targetsOf(control.peer) : [];
+    for (const p of paths) {
+      if (p.up && t - p.lastPong >= DEAD_MS) {
+        p.lose(t, 'down', 'no pong');
+        if (p === primary) reselect('keepalive lost', p);
+      }
+      // learn the reflexive address: until known, and again every DEAD_MS while down
+      const every = p.reflexive ? (p.up || t - p.downSince < DEAD_MS ? Infinity : DEAD_MS) : REFLECT_RETRY_MS;
+      if (t - p.lastReflect >= every) {
+        p.lastReflect = t;
+        overhead.keepalive += REFLECT_MAGIC.length + 8;
+        p.sock.send(Buffer.concat([REFLECT_MAGIC, Buffer.alloc(8)]), reflector.port, reflector.addr);
+      }
+      if (p.up && tick % (KEEPALIVE_MS / PUNCH_INTERVAL_MS) !== 0) continue;
+      const ping = encodeProbe(secret, { kind: 'ping', path: p.id, seq: ++p.seq, sentAt: t });
+      for (const to of p.up && p.answerer ? [p.answerer] : targets) { p.sock.send(ping, to.port, to.addr); overhead.keepalive += ping.length; }
+    }
+    if (suspectUntil && t > suspectUntil) { suspectUntil = 0; reselect('suspect over'); }
+  }, PUNCH_INTERVAL_MS);
+
+  // silence on the primary: the threshold every strategy uses (its probes' own 1.2 s rule is apart)
+  const watchdog = new LivenessWatchdog(livenessMs(ctx), (ms) => {
+    ctx.log.log('netchange.detected', { via: 'liveness', detail: `${ms.toFixed(0)} ms of silence on ${primary?.uplink.name ?? 'relay'}` });
+    primary?.lose(now(), 'suspect', 'liveness');   // only its next pong makes it up again
+    reselect('liveness', primary);
+  });
+  const netlink = new NetlinkWatcher();
+  await netlink.start(ctx.intermediate.addrs[0], (from, to) => {
+    preferredDev = to?.dev;
+    ctx.log.log('netchange.detected', { via: 'netlink', detail: routeChange(from, to) });
+    const lost = paths.find((p) => p.uplink.dev === from?.dev && p.uplink.dev !== to?.dev);
+    lost?.lose(now(), 'down', 'netlink');
+    reselect('netlink', lost ?? null);
+    watchdog.quiet();
+  });
+
+  const overdue = new LivenessWatchdog(SUSPECT_MS, () => suspect('frame overdue'));
+  const audio = new AudioReceiver(ctx, {
+    first: () => { watchdog.start(); overdue.start(); },
+    alive: () => { watchdog.alive(); overdue.alive(); },
+  });
+  let conn: QUICConnection | null = null;
+  let dialled = false;
+  const connect = async () => {
+    dialled = true;
+    conn = await layer.connect(ctx, 'standby');
+    if (conn) {
+      attachDatagrams(conn, (d) => {
+        const f = decodeFrame(Buffer.from(d));
+        if (f && f.seq > lastSeq) lastSeq = f.seq;
+        audio.accept(d, layer.arrivedVia);
+      });
+    }
+  };
+  const onPeer = (_info: PeerInfo) => { if (!dialled) void connect(); tellAnswerer(); };
+  control.on('peer', onPeer);
+  if (control.peer) onPeer(control.peer);
+  ctx.report('ready');
+  await aborted(ctx.signal);
+  clearInterval(pinger);
+  watchdog.stop();
+  overdue.stop();
+  netlink.stop();
+  await audio.finish();
+  await (conn as QUICConnection | null)?.stop({ force: true }).catch(() => {});
+  for (const p of paths) p.sock.close();
+  await layer.close();
+  await control.close();
+  await ps.stop();
+}
