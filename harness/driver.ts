@@ -48,7 +48,7 @@ export interface BuildInfo {
   nodePids: Record<string, number>;
   runDir: string;
   startOn: StartOn;
-  /** The testbed's event handlers (topologies/testbed.py HANDLERS), checked against harness/network-events.ts. */
+  /** The testbed's event handlers (topologies/events.py HANDLERS), checked against harness/network-events.ts. */
   events: TestbedHandlers;
 }
 /** `seq` numbers the topology's events (verify finds the event by it); `evidence`: what its

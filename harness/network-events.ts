@@ -1,7 +1,7 @@
 // The network events a run can fire: one table (docs/testbed.md "Adding an event"). Validation, --help,
 // the live view's keys, where the mobile starts, which uplinks carry traffic afterwards (the floors'
 // RTTs) and who checks the scenario all read it. Testbed events are fired by a handler in
-// topologies/testbed.py (HANDLERS); the driver lists its handlers at build and the harness refuses a
+// topologies/events.py (HANDLERS); the driver lists its handlers at build and the harness refuses a
 // table entry without one (checkHandlers).
 
 export type Uplink = 'wifi' | 'cellular';
@@ -125,7 +125,7 @@ export type TestbedHandlers = Record<string, { targeted: boolean }>;
 export function checkHandlers(handlers: TestbedHandlers): void {
   for (const k of EVENT_KINDS.filter((x) => x.by === 'testbed')) {
     const h = handlers[k.name];
-    if (!h) throw new Error(`event '${k.name}' is in harness/events.ts but topologies/testbed.py has no handler for it (HANDLERS)`);
-    if (h.targeted !== k.targeted) throw new Error(`event '${k.name}': harness/events.ts says targeted=${k.targeted}, topologies/testbed.py says ${h.targeted}`);
+    if (!h) throw new Error(`event '${k.name}' is in harness/network-events.ts but topologies/events.py has no handler for it (HANDLERS)`);
+    if (h.targeted !== k.targeted) throw new Error(`event '${k.name}': harness/network-events.ts says targeted=${k.targeted}, topologies/events.py says ${h.targeted}`);
   }
 }

@@ -32,7 +32,8 @@ from mininet.log import lg
 
 from .links import resolve
 from .nat import parse_preset
-from .testbed import HANDLERS, Testbed, now_ms
+from .events import HANDLERS, now_ms
+from .testbed import Testbed
 from .shapes import plan
 
 _out_lock = threading.Lock()
@@ -125,11 +126,11 @@ class Driver:
         return {'code': p.returncode, 'stdout': p.stdout, 'stderr': p.stderr}
 
     def event(self, name: str, host: str | None = None) -> dict[str, Any]:
-        return self._bed().fire(name, host).as_dict()
+        return self._bed().events.fire(name, host).as_dict()
 
     def verify(self, fired: dict[str, Any]) -> dict[str, Any]:
         """The scenario check of an event, `fired` being what `event` returned: {ok, reason, evidence}."""
-        return self._bed().verify(fired)
+        return self._bed().events.verify(fired)
 
     def link(self, slot: str, profile: Any) -> dict[str, Any]:
         return self._bed().set_link(slot, profile)

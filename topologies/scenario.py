@@ -1,5 +1,5 @@
 """Scenario checks: did an event do to the network what it claims? Pure parts (parsing the
-testbed's evidence and judging it); the testbed gathers the evidence (topologies/testbed.py).
+testbed's evidence and judging it); the testbed gathers the evidence (topologies/events.py).
 
 The evidence is what the network itself shows, never a strategy's log, and is made by the
 testbed's own probe packets wherever a strategy's traffic could be missing: a strategy that goes

@@ -6,13 +6,13 @@ import { execFileSync } from 'node:child_process';
 import { PYTHON, REPO } from '../../harness/paths.ts';
 import { checkHandlers, EVENT_KINDS, eventKeys, eventsHelp, parseEvent, uplinksAfter, type TestbedHandlers } from '../../harness/network-events.ts';
 
-/** What the driver reports at build, without building: topologies/testbed.py HANDLERS. */
+/** What the driver reports at build, without building: topologies/events.py HANDLERS. */
 function testbedHandlers(): TestbedHandlers {
-  const script = 'import json; from topologies.testbed import HANDLERS; print(json.dumps({k: {"targeted": h.targeted} for k, h in HANDLERS.items()}))';
+  const script = 'import json; from topologies.events import HANDLERS; print(json.dumps({k: {"targeted": h.targeted} for k, h in HANDLERS.items()}))';
   return JSON.parse(execFileSync(PYTHON, ['-c', script], { cwd: REPO, encoding: 'utf8' })) as TestbedHandlers;
 }
 
-test('every testbed event of the table has a handler in topologies/testbed.py, described alike, and no handler is missing from the table', () => {
+test('every testbed event of the table has a handler in topologies/events.py, described alike, and no handler is missing from the table', () => {
   const handlers = testbedHandlers();
   checkHandlers(handlers);
   assert.deepEqual(Object.keys(handlers).sort(), EVENT_KINDS.filter((k) => k.by === 'testbed').map((k) => k.name).sort());

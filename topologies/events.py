@@ -1,0 +1,279 @@
+"""The network events of a built topology (the harness's table: harness/network-events.ts): one
+handler per event, the evidence each records, and its scenario check (judged in scenario.py) from
+what the network shows, never from a strategy. Adding an event: a handler method, its HANDLERS line,
+its judge (docs/testbed.md "Adding an event").
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+from .nat import COUNT_TABLE, EXPIRE_SCRIPT
+from .scenario import (PROBE_DST, PROBE_PORT, Hop, Verdict, judge_blackout, judge_rebind, judge_switch,
+                       judge_timeout, parse_drop_counts, parse_flows, parse_set_counts, verdict, walk)
+from .shapes import TestbedNode, Uplink
+
+if TYPE_CHECKING:
+    from .testbed import Testbed
+
+# Test hook only: events are stamped but change nothing, so that their scenario checks must fail.
+NOOP_ENV = 'MIGBENCH_TEST_NOOP_EVENTS'
+# One UDP datagram from a fixed inside endpoint (the uplink's address, port 9, bound to its device)
+# to the probe destination: the same inside endpoint before and after an event, whatever the strategy.
+_PROBE_PY = ('import _socket as s, sys; a = sys.argv; k = s.socket(2, 2); k.setsockopt(1, 2, 1); '
+             'k.setsockopt(1, 25, a[2].encode()); k.bind((a[1], int(a[4]))); k.sendto(b"migbench probe", (a[3], int(a[4])))')
+
+
+def now_ms() -> float:
+    return time.time_ns() / 1e6
+
+
+_STAMPED = re.compile(r'^T([01]) (\d+)\.(\d+)$', re.M)
+
+
+def run_stamped(node: TestbedNode, script: str, pre: str = '') -> tuple[float, float, str]:
+    """Run `script` in the node and return (start, end) in ms since epoch, read right around it by
+    bash's $EPOCHREALTIME (no fork, so the window is the command itself): the change took effect
+    between the two, and has by the end. `pre` runs before the first stamp; its output comes third."""
+    out = node.run(f'{pre}\necho T0 $EPOCHREALTIME\n{script}\necho T1 $EPOCHREALTIME', shell='bash')
+    stamps = {k: int(s) * 1000 + int(us) / 1000 for k, s, us in _STAMPED.findall(out)}
+    first = _STAMPED.search(out)
+    return stamps['0'], stamps['1'], out[:first.start() if first else 0]
+
+
+@dataclass
+class EventResult:
+    name: str
+    host: str
+    t: float          # took effect (ms since epoch)
+    t_issued: float
+    detail: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {'name': self.name, 'host': self.host, 't': self.t, 'tIssued': self.t_issued, **self.detail}
+
+
+
+class NetworkEvents:
+    def __init__(self, bed: Testbed, notify: Callable[[dict[str, Any]], None]) -> None:
+        self.bed, self.notify = bed, notify
+        self.lock = threading.Lock()
+        self.drop_lock = threading.Lock()   # a blackout's restore vs. its check
+        self.noop = os.environ.get(NOOP_ENV) == '1'
+        self.seq = 0
+        self.evidence: dict[int, dict[str, Any]] = {}   # event seq -> what its check needs
+        self.open_switch: dict[str, int] = {}           # host -> its last switch, checked until its next event
+        self.timers: list[threading.Timer] = []
+
+    def stop(self) -> None:
+        for t in self.timers:
+            t.cancel()
+
+    # -- events ---------------------------------------------------------------------------------
+
+    def fire(self, name: str, host: str | None = None) -> EventResult:
+        host = host or ('answerer' if name == 'answerer-rebind' else 'mobile')
+        with self.lock:
+            prev = self.open_switch.pop(host, None)
+            if prev is not None:   # a switch's check covers the time until the host's next event
+                self.evidence[prev]['end'] = self._switch_state(host)
+            self.bed.started_down.discard(host)
+            self.seq += 1
+            r = self._fire(name, host)
+            r.detail['seq'] = self.seq
+            return r
+
+    def _change(self, node: TestbedNode, script: str) -> tuple[float, float]:
+        """An event's change, stamped; under the test hook, the stamps only."""
+        t0, t1, _ = run_stamped(node, 'true' if self.noop else script)
+        return t0, t1
+
+    def _record(self, kind: str, full: str, host: str, **evidence: Any) -> dict[str, Any]:
+        self.evidence[self.seq] = {'kind': kind, 'name': full, 'host': host, **evidence}
+        return self.evidence[self.seq]
+
+    def _fire(self, full: str, host: str) -> EventResult:
+        head, _, target = full.partition('@')
+        handler = HANDLERS.get(head.split(':')[0])
+        if handler is None:
+            raise ValueError(f'unknown event {head!r} (one of {", ".join(HANDLERS)})')
+        if target and not handler.targeted:
+            raise ValueError(f'{full!r}: only {", ".join(k for k, h in HANDLERS.items() if h.targeted)} take an @uplink')
+        up = (self.bed._uplink(host, target) if target else self.bed.current_uplink(host)) if handler.targeted else None
+        return handler.fire(self, full, host, up)
+
+    def _switch(self, full: str, host: str, _up: Uplink | None) -> EventResult:
+        wifi = self.bed._uplink(host, 'wifi')
+        self.bed._uplink(host, 'cellular')
+        to = 'cellular' if full == 'wifi-to-cellular' else 'wifi'
+        before = self.bed.current_uplink(host).name
+        t0, t1 = self._change(self.bed.host(host), f'ip link set {wifi.dev} down' if to == 'cellular' else wifi_up(wifi))
+        ev = self._record('switch', full, host, to=to, before=before, at=self._counts(host))
+        self.open_switch[host] = self.seq
+        return EventResult(full, host, t1, t0, {'uplink': to, 'evidence': {'before': before, 'at': ev['at']}})
+
+    def _rebind(self, full: str, host: str, up: Uplink | None) -> EventResult:
+        up = up or self.bed.current_uplink(host)   # answerer-rebind: the answerer's one uplink
+        nat = self.bed.host(up.nats[-1])   # the outermost NAT owns the public mapping
+        assert nat.nat is not None
+        before = self._trace(host, up)
+        t0, t1 = self._change(nat, nat.nat.rebind_script())
+        after = self._trace(host, up)
+        self._record('rebind', full, host, before=before, after=after)
+        return EventResult(full, host, t1, t0, {'uplink': up.name, 'nats': [nat.name],
+                                               'evidence': {'before': before, 'after': after}})
+
+    def _timeout(self, full: str, host: str, up: Uplink | None) -> EventResult:
+        assert up is not None
+        before = self._trace(host, up)
+        stamps = [self._change(self.bed.host(n), EXPIRE_SCRIPT) for n in up.nats]
+        after = [{**h, 'mapped': self._flows(h['nat']).get(h['src'])} for h in before]
+        self._record('timeout', full, host, before=before, after=after)
+        # E is the first step's effect: the inner NAT's flush already breaks the path
+        return EventResult(full, host, stamps[0][1], stamps[0][0], {'uplink': up.name, 'nats': up.nats, 'steps': stamps,
+                                                                  'evidence': {'before': before, 'after': after}})
+
+    def _blackout(self, full: str, host: str, up: Uplink | None) -> EventResult:
+        assert up is not None
+        node = self.bed.host(host)
+        seconds = _seconds(full.partition('@')[0])
+        table = f'migbench_blackout_{up.dev.replace("-", "_")}'
+        before = now_ms()
+        if self.noop:
+            t0, t1 = self._change(node, '')
+            self._record('blackout', full, host, seconds=seconds, t=t1, start=None)
+            return EventResult(full, host, t1, t0, {'uplink': up.name, 'until': t1 + seconds * 1000})
+        t0, t1, _ = run_stamped(node, f"nft -f - <<'EOF'\ntable netdev {table} {{\n"
+                                      f"  chain rx {{ type filter hook ingress device \"{up.dev}\" priority -500; policy drop;\n    counter\n  }}\n"
+                                      f"  chain tx {{ type filter hook egress device \"{up.dev}\" priority -500; policy drop;\n    counter\n  }}\n"
+                                      f"}}\nEOF")
+        start = self._drops(host, up, table)
+        self._record('blackout', full, host, seconds=seconds, t=t1, start=start, uplink=up, table=table)
+        # start the restore early by what installing and probing took (the restore probes too),
+        # so it lands near `until`
+        timer = threading.Timer(max(0.0, seconds - (now_ms() - before) / 1000), self._restore, (self.seq,))
+        timer.daemon = True
+        self.timers.append(timer)
+        timer.start()
+        return EventResult(full, host, t1, t0, {'uplink': up.name, 'until': t1 + seconds * 1000,
+                                               'evidence': {'start': start}})
+
+    def _restore(self, seq: int) -> None:
+        ev = self.evidence[seq]
+        try:
+            with self.drop_lock:
+                t0, t1, out = run_stamped(self.bed.host(ev['host']), f'nft delete table netdev {ev["table"]}',
+                                          pre=self._drop_probe_script(ev['uplink'], ev['table']))
+                ev.update(end=parse_drop_counts(out), restoredT=t1)
+            self.notify({'event': 'event.restored', 'name': ev['name'], 'host': ev['host'], 't': t1, 'tIssued': t0})
+        except Exception as e:   # the topology may be stopping
+            self.notify({'event': 'error', 'message': f'restoring after {ev["name"]}: {e}'})
+
+    # -- scenario checks (topologies/scenario.py) -----------------------------------------------
+
+    def verify(self, fired: dict[str, Any]) -> Verdict:
+        """Did the event that returned `fired` do what it claims? Evidence from the network only."""
+        ev = self.evidence.get(fired.get('seq'))   # type: ignore[arg-type]
+        if ev is None or (ev['name'], ev['host']) != (fired.get('name'), fired.get('host')):
+            raise ValueError(f'no event #{fired.get("seq")} {fired.get("name")!r} was fired in this topology')
+        host = ev['host']
+        if ev['kind'] == 'switch':
+            with self.lock:
+                end = ev.get('end') or self._switch_state(host)
+            return judge_switch(ev['to'], ev['before'], ev['at'], end['counts'], end['route'],
+                                {u.name: u.nats for u in self.bed.uplinks(host)})
+        if ev['kind'] == 'rebind':
+            return judge_rebind(ev['before'], ev['after'])
+        if ev['kind'] == 'timeout':
+            return judge_timeout(ev['before'], ev['after'])
+        with self.drop_lock:
+            if ev['start'] is not None and 'end' not in ev:   # still on: it held until the check
+                try:
+                    return judge_blackout(ev['seconds'], ev['t'], ev['start'], self._drops(host, ev['uplink'], ev['table']), None)
+                except RuntimeError:
+                    return verdict(False, 'the drop chains were gone before the restore', start=ev['start'])
+            return judge_blackout(ev['seconds'], ev['t'], ev['start'], ev.get('end'), ev.get('restoredT'))
+
+    def _switch_state(self, host: str) -> dict[str, Any]:
+        """The default route's uplink and the NAT counters, right after a probe along that route:
+        whatever the strategy sends, the path the host's traffic takes now shows in the counters."""
+        out = self.bed.host(host).run(f'{{ echo probe > /dev/udp/{PROBE_DST}/{PROBE_PORT}; }} 2>/dev/null; '
+                                  f'ip -j route get {PROBE_DST} 2>/dev/null || echo "[]"', shell='bash')
+        dev = next((r['dev'] for r in json.loads(out)), None)
+        route = next((u.name for u in self.bed.uplinks(host) if u.dev == dev), 'none')
+        return {'route': route, 'counts': self._counts(host)}
+
+    def _counts(self, host: str) -> dict[str, int]:
+        """Packets of `host` each NAT of its uplinks has forwarded out (for a carrier NAT: of the
+        inner NAT, which carries only this site's hosts)."""
+        out: dict[str, int] = {}
+        for u in self.bed.uplinks(host):
+            src = u.addr
+            for n in u.nats:
+                node = self.bed.host(n)
+                out[n] = parse_set_counts(node.run(f'nft -j list set ip {COUNT_TABLE} out')).get(src, 0)
+                assert node.nat is not None
+                src = node.nat.wan_ip
+        return out
+
+    def _flows(self, nat: str) -> dict[str, str]:
+        return parse_flows(self.bed.host(nat).run(f'conntrack -L -p udp -d {PROBE_DST} --dport {PROBE_PORT} 2>/dev/null || true'))
+
+    def _trace(self, host: str, up: Uplink) -> list[Hop]:
+        """Sends the probe over `up` and follows its mapping through the NAT chain."""
+        self.bed.host(host).run(f'{sys.executable} -S -I -c {shlex.quote(_PROBE_PY)} {up.addr} {up.dev} {PROBE_DST} '
+                            f'{PROBE_PORT} 2>/dev/null || true')
+        return walk(f'{up.addr}:{PROBE_PORT}', up.nats, [self._flows(n) for n in up.nats])
+
+    def _drop_probe_script(self, up: Uplink, table: str) -> str:
+        """One probe each way across a blacked-out uplink (from its gateway NAT in, to it out), then
+        the drop counters: both grow wherever the drop holds, whatever the strategy sends."""
+        gw = self.bed.host(up.nats[0]).pid
+        return (f"nsenter -t {gw} -n bash -c 'echo probe > /dev/udp/{up.addr}/{PROBE_PORT}' 2>/dev/null\n"
+                f'{{ echo probe > /dev/udp/{up.gateway}/{PROBE_PORT}; }} 2>/dev/null\n'
+                f'nft -j list table netdev {table}')
+
+    def _drops(self, host: str, up: Uplink, table: str) -> dict[str, int]:
+        return parse_drop_counts(self.bed.host(host).run(self._drop_probe_script(up, table), shell='bash'))
+
+
+@dataclass(frozen=True)
+class Handler:
+    """Fires one kind of event: (events, full name, host, the uplink it acts on if `targeted`)."""
+    fire: Callable[[NetworkEvents, str, str, Uplink | None], EventResult]
+    targeted: bool   # acts on the host's current uplink, or on the one named after `@`
+
+
+# One handler per testbed event of the harness's table (harness/network-events.ts); the driver lists
+# them at build and the harness refuses a table entry without one. `targeted` must agree with it.
+HANDLERS: dict[str, Handler] = {
+    'wifi-to-cellular': Handler(NetworkEvents._switch, False),
+    'cellular-to-wifi': Handler(NetworkEvents._switch, False),
+    'nat-rebind': Handler(NetworkEvents._rebind, True),
+    'answerer-rebind': Handler(NetworkEvents._rebind, False),
+    'mapping-timeout': Handler(NetworkEvents._timeout, True),
+    'blackout': Handler(NetworkEvents._blackout, True),
+}
+
+
+def wifi_up(wifi: Uplink) -> str:
+    return (f'ip link set {wifi.dev} up && '
+            f'ip route replace default via {wifi.gateway} dev {wifi.dev} metric 100 && '
+            f'ip route replace default via {wifi.gateway} dev {wifi.dev} table {wifi.table}')
+
+
+def _seconds(name: str) -> float:
+    try:
+        s = float(name.split(':', 1)[1])
+    except ValueError:
+        s = -1
+    if not 0 < s <= 3600:
+        raise ValueError(f'{name!r}: blackout needs a duration in seconds, e.g. blackout:2')
+    return s
