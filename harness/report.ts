@@ -6,7 +6,7 @@ import { benchRecords, type RunRecord } from './records.ts';
 import { eventLabel } from './schedule.ts';
 import { REPO } from './paths.ts';
 import { computeFrames, type FrameRow } from './timeline.ts';
-import { EVENT_WINDOW_NOTE, METRIC_GLOSSARY } from './metrics.ts';
+import { EVENT_WINDOW_NOTE, METRIC_GLOSSARY } from './metric-glossary.ts';
 import { mergeLogs } from './run/logs.ts';
 import { bootstrapCi, censoredMedian, formatValue, measuredMedian, type Censored } from './stats.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';

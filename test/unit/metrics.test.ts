@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { LogEvent, PathKind, Role } from '../../core/events.ts';
-import { computeMetrics, METRIC_GLOSSARY, METRIC_ORDER, type RunMetrics } from '../../harness/metrics.ts';
+import { computeMetrics, METRIC_ORDER, type RunMetrics } from '../../harness/metrics.ts';
+import { METRIC_GLOSSARY } from '../../harness/metric-glossary.ts';
 import { isOnTime } from '../../core/playout.ts';
 
 // ---- a synthetic run ---------------------------------------------------------------------------
