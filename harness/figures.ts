@@ -14,7 +14,9 @@ import { parse as parseVega, View } from 'vega';
 import { compile } from 'vega-lite';
 import { readRecords } from './records.ts';
 import { REPO } from './paths.ts';
-import { chartRows, NOT_RECOVERED, outcome, REPORTS, type ChartRow } from './report.ts';
+import { REPORTS } from './report.ts';
+import { chartRows, NOT_RECOVERED, outcome, type ChartRow } from './report-rows.ts';
+import { SCHEMA } from './report-charts.ts';
 import { censoredMedian, formatValue, type Censored } from './stats.ts';
 
 export const FIGURES_DIR = path.join(REPORTS, 'figures');
@@ -27,7 +29,6 @@ export const FIGURE_CONFIGS: Record<'1' | '2', string[]> = {
 const configName = (file: string) => file.replace(/\.json$/, '');
 
 type Spec = Record<string, unknown>;
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 /** A vega-lite spec as a standalone SVG document (no browser, no canvas). */
 export async function toSvg(spec: Spec): Promise<string> {

@@ -3,12 +3,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchRecords, type RunRecord } from './records.ts';
-import { eventLabel } from './schedule.ts';
 import { REPO } from './paths.ts';
-import { computeFrames, type FrameRow } from './timeline.ts';
+import { computeFrames } from './timeline.ts';
 import { EVENT_WINDOW_NOTE, METRIC_GLOSSARY } from './metric-glossary.ts';
 import { mergeLogs } from './run/logs.ts';
 import { bootstrapCi, censoredMedian, formatValue, measuredMedian, type Censored } from './stats.ts';
+import { chartRows, groupBy, invalidRuns, outcome, type ChartRow } from './report-rows.ts';
+import { boxSpec, gapCdfSpec, successSpec, timelineSpec, type Spec } from './report-charts.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
 
 /** What every reader of a report should know about the metrics; what they should know about a
@@ -26,163 +27,6 @@ export async function strategyNotes(records: readonly RunRecord[]): Promise<stri
 
 export const REPORTS = path.join(REPO, 'reports');
 
-/** One scored run: ok or failed (invalid runs are never scored). A failed run is never a success
- *  and may have no metrics (its metric fields are then null). */
-export interface ChartRow {
-  id: string; label: string; nat: string; event: string; link: string; rep: number;
-  status: 'ok' | 'failed'; error: string | null;
-  /** Recovered inside the window, and not failed; otherwise its times are censored at window_ms. */
-  success: boolean; window_ms: number;
-  gap_ms: number | null; recovery_ms: number | null; direct_ms: number | null; switch_ms: number | null; limit_ms: number | null;
-  added_delay_ms: number | null;
-  limit_standby_ms: number | null; detect_ms: number | null; relay_bytes: number | null;
-  dup_bytes: number | null; keepalive_bps: number | null;
-  handshakes: number | null; signal_msgs: number | null; cpu_s: number | null;
-}
-
-/** A run whose scenario did not happen: listed, never scored, not in N. */
-export interface InvalidRun { id: string; label: string; event: string; reason: string }
-
-const natName = (n: RunRecord['spec']['nat']) =>
-  (n.answerer === n.wifi && n.wifi === n.cellular ? n.answerer : `${n.answerer} / ${n.wifi} / ${n.cellular}`);
-const linkName = (l: RunRecord['spec']['links']) => {
-  const v = [l.answerer, l.wifi, l.cellular].map((x) => (x === undefined ? 'lan' : typeof x === 'string' ? x : 'custom'));
-  return v.every((x) => x === v[0]) ? v[0]! : v.join(' / ');
-};
-
-/** Every scored run (ok and failed), failed ones with or without metrics. */
-export function chartRows(records: RunRecord[]): ChartRow[] {
-  return records.flatMap((r) => {
-    if (r.status === 'invalid') return [];
-    const m = r.metrics;
-    return [{
-      id: r.id, label: r.label, nat: natName(r.spec.nat), event: eventLabel(r.spec.event), link: linkName(r.spec.links), rep: r.spec.rep,
-      status: r.status, error: r.error ?? null,
-      success: r.status === 'ok' && m?.success === true, window_ms: r.spec.observeS * 1000,
-      gap_ms: m?.gap_ms ?? null, recovery_ms: m?.recovery_ms ?? null, direct_ms: m?.direct_ms ?? null, switch_ms: m?.switch_ms ?? null, limit_ms: m?.limit_ms ?? null, added_delay_ms: m?.added_delay_ms ?? null,
-      limit_standby_ms: m?.limit_standby_ms ?? null, detect_ms: m?.detect_ms ?? null, relay_bytes: m?.relay_bytes ?? null,
-      dup_bytes: m ? m.dup_bytes ?? 0 : null, keepalive_bps: m ? m.keepalive_bps ?? 0 : null,
-      handshakes: m?.handshakes ?? null, signal_msgs: m?.signal_msgs ?? null,
-      cpu_s: m ? Object.values(m.cpu_s).reduce((a, b) => a + b, 0) : null,
-    }];
-  });
-}
-
-export function invalidRuns(records: RunRecord[]): InvalidRun[] {
-  return records.filter((r) => r.status === 'invalid').map((r) => ({ id: r.id, label: r.label, event: eventLabel(r.spec.event), reason: r.error ?? '' }));
-}
-
-export type TimeMetric = 'gap_ms' | 'recovery_ms' | 'direct_ms' | 'switch_ms';
-
-/** A run's time metric, censored at the observe window when the run never reached it: gap and
- *  recovery when it did not recover (the gap never ended), direct_ms when it never went direct
- *  again, switch_ms when no frame sent after the event arrived; a failed run's times are all
- *  censored (its measurements stopped early). */
-export function outcome(r: ChartRow, metric: TimeMetric): Censored {
-  const v = r[metric];
-  const reached = metric === 'direct_ms' || metric === 'switch_ms' ? r.status === 'ok' && v !== null : r.success;
-  return reached ? { value: v!, censored: false } : { value: r.window_ms, censored: true };
-}
-
-export const NOT_RECOVERED = 'not recovered (censored at window)';
-
-/** CDF points of a time metric per strategy: y = rank / N over ALL the strategy's runs, censored
- *  runs at +∞ (never drawn), so a strategy that lost runs stops below 1. */
-export function cdfPoints(rows: ChartRow[], metric: TimeMetric): { label: string; ms: number; cdf: number }[] {
-  return [...groupBy(rows, (r) => r.label)].flatMap(([label, rs]) => rs.map((r) => outcome(r, metric))
-    .filter((o) => !o.censored).map((o) => o.value).sort((a, b) => a - b)
-    .map((ms, i) => ({ label, ms, cdf: (i + 1) / rs.length })));
-}
-
-type Spec = Record<string, unknown>;
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
-
-export function gapCdfSpec(rows: ChartRow[], title = 'Audio gap after the event: CDF per strategy (runs that did not recover at +∞: the curve stops below 1)'): Spec {
-  return {
-    $schema: SCHEMA, title, width: 520, height: 300, data: { values: cdfPoints(rows, 'gap_ms') },
-    mark: { type: 'line', interpolate: 'step-after', point: true },
-    encoding: {
-      x: { field: 'ms', type: 'quantitative', title: 'gap_ms (longest run of concealed frames)' },
-      y: { field: 'cdf', type: 'quantitative', title: 'fraction of all runs', scale: { domain: [0, 1] } },
-      // every strategy in the legend, even one that never recovered (no point to draw)
-      color: { field: 'label', type: 'nominal', title: 'strategy', scale: { domain: [...new Set(rows.map((r) => r.label))] } },
-    },
-  };
-}
-
-/** Box plots of one metric per NAT preset, one panel per event. Runs that did not recover sit at
- *  the window's top, marked. The physical floors are drawn on switch_ms only: the jitter buffer's
- *  slack can push gap_ms below a floor, a switch cannot be faster (docs/metrics.md). */
-export function boxSpec(rows: ChartRow[], metric: 'recovery_ms' | 'gap_ms' | 'switch_ms', title: string): Spec {
-  const values = rows.map((r) => { const o = outcome(r, metric); return { ...r, [metric]: o.value, outcome: o.censored ? NOT_RECOVERED : 'recovered' }; });
-  return {
-    $schema: SCHEMA, title, data: { values },
-    facet: { column: { field: 'event', type: 'nominal', title: null } },
-    spec: {
-      width: 260, height: 240,
-      layer: [
-        { mark: { type: 'boxplot', extent: 'min-max' },
-          encoding: { x: { field: 'nat', type: 'nominal', title: 'NAT preset' }, xOffset: { field: 'label' },
-            y: { field: metric, type: 'quantitative', title: metric }, color: { field: 'label', type: 'nominal', title: 'strategy' } } },
-        { transform: [{ filter: { field: 'outcome', equal: NOT_RECOVERED } }],
-          mark: { type: 'point', filled: true, size: 60, color: '#d62728' },
-          encoding: { x: { field: 'nat', type: 'nominal' }, xOffset: { field: 'label' }, y: { field: metric, type: 'quantitative' },
-            shape: { field: 'outcome', type: 'nominal', title: null, scale: { range: ['triangle-up'] }, legend: { labelLimit: 300 } },
-            tooltip: [{ field: 'id', title: 'run' }, { field: 'label', title: 'strategy' }, { field: 'status' }, { field: 'error' }] } },
-        ...(metric === 'switch_ms' ? FLOOR_LAYERS : []),
-      ],
-    },
-  };
-}
-
-const FLOOR_LAYERS = [
-  { mark: { type: 'tick', color: 'black', thickness: 2, size: 40 },
-    encoding: { x: { field: 'nat', type: 'nominal' }, y: { aggregate: 'median', field: 'limit_ms', type: 'quantitative' },
-      tooltip: [{ aggregate: 'median', field: 'limit_ms', type: 'quantitative', title: 'limit_ms (median)' }] } },
-  { mark: { type: 'tick', color: 'gray', thickness: 2, size: 40, strokeDash: [4, 2] },
-    encoding: { x: { field: 'nat', type: 'nominal' }, y: { aggregate: 'median', field: 'limit_standby_ms', type: 'quantitative' },
-      tooltip: [{ aggregate: 'median', field: 'limit_standby_ms', type: 'quantitative', title: 'limit_standby_ms (median)' }] } },
-];
-
-export function successSpec(rows: ChartRow[]): Spec {
-  return {
-    $schema: SCHEMA, title: 'Success rate (recovered inside the window, over ok and failed runs): strategy × NAT × event', data: { values: rows },
-    transform: [{ calculate: 'datum.success ? 1 : 0', as: 'ok' }],
-    mark: 'rect', width: 420, height: { step: 28 },
-    encoding: {
-      x: { field: 'nat', type: 'nominal', title: 'NAT preset' }, y: { field: 'label', type: 'nominal', title: 'strategy' },
-      column: { field: 'event', type: 'nominal', title: null },
-      color: { aggregate: 'mean', field: 'ok', type: 'quantitative', title: 'success', scale: { domain: [0, 1], scheme: 'redyellowgreen' } },
-      tooltip: [{ aggregate: 'mean', field: 'ok', type: 'quantitative', title: 'success rate', format: '.0%' }, { aggregate: 'count', type: 'quantitative', title: 'runs' }],
-    },
-  };
-}
-
-export function timelineSpec(frames: FrameRow[], title: string, marks: { t: number; what: string }[]): Spec {
-  return {
-    $schema: SCHEMA, title, width: 620, height: 120,
-    layer: [
-      { data: { values: frames }, mark: { type: 'tick', thickness: 2 },
-        encoding: {
-          x: { field: 'tRel', type: 'quantitative', title: 'frame send time − event (ms)' },
-          y: { field: 'lane', type: 'nominal', title: null, sort: ['direct', 'relay', 'concealed'] },
-          color: { field: 'lane', type: 'nominal', scale: { domain: ['direct', 'relay', 'concealed'], range: ['#1f77b4', '#ff7f0e', '#d62728'] }, legend: null },
-          tooltip: [{ field: 'seq' }, { field: 'lane' }, { field: 'latencyMs', title: 'latency (ms)' }],
-        } },
-      { data: { values: marks }, mark: { type: 'rule', strokeDash: [3, 3] },
-        encoding: { x: { field: 't', type: 'quantitative' }, tooltip: [{ field: 'what' }, { field: 't', title: 'ms' }] } },
-      { data: { values: marks.map((m, i) => ({ ...m, row: i })) }, mark: { type: 'text', align: 'left', dx: 3, fontSize: 10 },
-        encoding: { x: { field: 't', type: 'quantitative' }, y: { value: -4 }, yOffset: { field: 'row', type: 'quantitative', scale: { range: [0, -24] }, legend: null },
-          text: { field: 'what' } } },
-    ],
-  };
-}
-
-function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const x of xs) { const k = key(x); m.set(k, [...(m.get(k) ?? []), x]); }
-  return m;
-}
 
 const esc = (s: unknown) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const ci = (xs: Censored[]) => { const c = bootstrapCi(xs); return c ? ` [${formatValue(c[0])}, ${formatValue(c[1])}]` : ''; };

@@ -1,0 +1,79 @@
+// A bench's runs as the report scores them: one row per ok or failed run (invalid runs listed
+// apart, never scored), each time metric as a censored outcome (docs/report.md "Every run counted").
+import type { RunRecord } from './records.ts';
+import { eventLabel } from './schedule.ts';
+import type { Censored } from './stats.ts';
+
+/** One scored run: ok or failed (invalid runs are never scored). A failed run is never a success
+ *  and may have no metrics (its metric fields are then null). */
+export interface ChartRow {
+  id: string; label: string; nat: string; event: string; link: string; rep: number;
+  status: 'ok' | 'failed'; error: string | null;
+  /** Recovered inside the window, and not failed; otherwise its times are censored at window_ms. */
+  success: boolean; window_ms: number;
+  gap_ms: number | null; recovery_ms: number | null; direct_ms: number | null; switch_ms: number | null; limit_ms: number | null;
+  added_delay_ms: number | null;
+  limit_standby_ms: number | null; detect_ms: number | null; relay_bytes: number | null;
+  dup_bytes: number | null; keepalive_bps: number | null;
+  handshakes: number | null; signal_msgs: number | null; cpu_s: number | null;
+}
+
+/** A run whose scenario did not happen: listed, never scored, not in N. */
+export interface InvalidRun { id: string; label: string; event: string; reason: string }
+
+const natName = (n: RunRecord['spec']['nat']) =>
+  (n.answerer === n.wifi && n.wifi === n.cellular ? n.answerer : `${n.answerer} / ${n.wifi} / ${n.cellular}`);
+const linkName = (l: RunRecord['spec']['links']) => {
+  const v = [l.answerer, l.wifi, l.cellular].map((x) => (x === undefined ? 'lan' : typeof x === 'string' ? x : 'custom'));
+  return v.every((x) => x === v[0]) ? v[0]! : v.join(' / ');
+};
+
+/** Every scored run (ok and failed), failed ones with or without metrics. */
+export function chartRows(records: RunRecord[]): ChartRow[] {
+  return records.flatMap((r) => {
+    if (r.status === 'invalid') return [];
+    const m = r.metrics;
+    return [{
+      id: r.id, label: r.label, nat: natName(r.spec.nat), event: eventLabel(r.spec.event), link: linkName(r.spec.links), rep: r.spec.rep,
+      status: r.status, error: r.error ?? null,
+      success: r.status === 'ok' && m?.success === true, window_ms: r.spec.observeS * 1000,
+      gap_ms: m?.gap_ms ?? null, recovery_ms: m?.recovery_ms ?? null, direct_ms: m?.direct_ms ?? null, switch_ms: m?.switch_ms ?? null, limit_ms: m?.limit_ms ?? null, added_delay_ms: m?.added_delay_ms ?? null,
+      limit_standby_ms: m?.limit_standby_ms ?? null, detect_ms: m?.detect_ms ?? null, relay_bytes: m?.relay_bytes ?? null,
+      dup_bytes: m ? m.dup_bytes ?? 0 : null, keepalive_bps: m ? m.keepalive_bps ?? 0 : null,
+      handshakes: m?.handshakes ?? null, signal_msgs: m?.signal_msgs ?? null,
+      cpu_s: m ? Object.values(m.cpu_s).reduce((a, b) => a + b, 0) : null,
+    }];
+  });
+}
+
+export function invalidRuns(records: RunRecord[]): InvalidRun[] {
+  return records.filter((r) => r.status === 'invalid').map((r) => ({ id: r.id, label: r.label, event: eventLabel(r.spec.event), reason: r.error ?? '' }));
+}
+
+export type TimeMetric = 'gap_ms' | 'recovery_ms' | 'direct_ms' | 'switch_ms';
+
+/** A run's time metric, censored at the observe window when the run never reached it: gap and
+ *  recovery when it did not recover (the gap never ended), direct_ms when it never went direct
+ *  again, switch_ms when no frame sent after the event arrived; a failed run's times are all
+ *  censored (its measurements stopped early). */
+export function outcome(r: ChartRow, metric: TimeMetric): Censored {
+  const v = r[metric];
+  const reached = metric === 'direct_ms' || metric === 'switch_ms' ? r.status === 'ok' && v !== null : r.success;
+  return reached ? { value: v!, censored: false } : { value: r.window_ms, censored: true };
+}
+
+export const NOT_RECOVERED = 'not recovered (censored at window)';
+
+/** CDF points of a time metric per strategy: y = rank / N over ALL the strategy's runs, censored
+ *  runs at +∞ (never drawn), so a strategy that lost runs stops below 1. */
+export function cdfPoints(rows: ChartRow[], metric: TimeMetric): { label: string; ms: number; cdf: number }[] {
+  return [...groupBy(rows, (r) => r.label)].flatMap(([label, rs]) => rs.map((r) => outcome(r, metric))
+    .filter((o) => !o.censored).map((o) => o.value).sort((a, b) => a - b)
+    .map((ms, i) => ({ label, ms, cdf: (i + 1) / rs.length })));
+}
+
+export function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of xs) { const k = key(x); m.set(k, [...(m.get(k) ?? []), x]); }
+  return m;
+}
