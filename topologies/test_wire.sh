@@ -70,6 +70,18 @@ measure() {
     MED=${MED:-nan}; AVG=${AVG:-nan}; MDEV=${MDEV:-nan}; LOSS=${LOSS:-nan}
 }
 in_range() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x != "nan" && x >= lo && x <= hi) }'; }
+# measure_in LO HI [N]: measure until the median is in [LO, HI] with no loss, 3 tries at most. The
+# check is of the emulator's delay, not of the VM's load: another process busy on both vCPUs once
+# moved a median by 3.6 ms (a failed CI run), while a wrong delay misses all three tries.
+measure_in() {
+    local try
+    for try in 1 2 3; do
+        measure "${3:-50}"
+        if in_range "$MED" "$1" "$2" && [ "$LOSS" = 0 ]; then return 0; fi
+        echo "info: try $try: median $MED ms, loss $LOSS %, outside [$1, $2]"
+    done
+    return 1
+}
 ping_loss() {   # prints the loss percentage of N quick pings
     ip netns exec "$H1" ping -q -c "$1" -i 0.02 -W 1 10.250.0.2 2>&1 | sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p'
 }
@@ -87,22 +99,17 @@ if [ -z "$WIRE_PID" ] || ! kill -0 "$WIRE_PID" 2>/dev/null; then
 fi
 
 # 1. 10 ms each way
-measure
-echo "info: 10 ms/dir: median $MED ms, avg $AVG ms, mdev $MDEV ms, loss $LOSS %"
-if in_range "$MED" 20.0 21.0 && [ "$LOSS" = 0 ]; then ok "10 ms each way -> median RTT $MED ms in [20.0, 21.0]"
+if measure_in 20.0 21.0; then echo "info: 10 ms/dir: median $MED ms, avg $AVG ms, mdev $MDEV ms, loss $LOSS %"; ok "10 ms each way -> median RTT $MED ms in [20.0, 21.0]"
 else ko "10 ms each way -> median RTT $MED ms (loss $LOSS %), expected [20.0, 21.0]"; fi
 
 # 2. SIGHUP reload to 50 ms each way
 setconf "50 0 0 0 0" "50 0 0 0 0"; reload
-measure
-echo "info: 50 ms/dir: median $MED ms, avg $AVG ms, mdev $MDEV ms, loss $LOSS %"
-if in_range "$MED" 100.0 101.0 && [ "$LOSS" = 0 ]; then ok "SIGHUP to 50 ms each way -> median RTT $MED ms in [100.0, 101.0]"
+if measure_in 100.0 101.0; then echo "info: 50 ms/dir: median $MED ms, avg $AVG ms, mdev $MDEV ms, loss $LOSS %"; ok "SIGHUP to 50 ms each way -> median RTT $MED ms in [100.0, 101.0]"
 else ko "SIGHUP to 50 ms each way -> median RTT $MED ms (loss $LOSS %), expected [100.0, 101.0]"; fi
 
 # 2b. a malformed file keeps the old settings and warns
 printf 'ab fifty\n' >"$CONF"; reload
-measure 10
-if grep -q 'warning' "$ERR" && in_range "$MED" 100.0 101.0; then ok "malformed conffile: warning printed, still $MED ms"
+if grep -q 'warning' "$ERR" && measure_in 100.0 101.0 10; then ok "malformed conffile: warning printed, still $MED ms"
 else ko "malformed conffile: median $MED ms, stderr: $(tr '\n' ' ' <"$ERR")"; fi
 
 # 3. 100 % loss a->b blackholes the pings; 0 % restores them
