@@ -10,7 +10,8 @@ import path from 'node:path';
 import { DEFAULT_SPEC } from '../../harness/run/spec.ts';
 import { mergeLogs } from '../../harness/run/logs.ts';
 import { runOnce } from '../../harness/run/run.ts';
-import { FRAME_HEADER_BYTES, frameBytesFor, readWav } from '../../strategies/shared/audio.ts';
+import { FRAME_HEADER_BYTES } from '../../strategies/shared/audio.ts';
+import { frameBytesFor, readWav } from '../../strategies/shared/wav.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
 test.after(() => rmSync(bench, { recursive: true, force: true }));
