@@ -10,6 +10,9 @@ Commands: build, start, signal, exec, event, verify, link, rtt, calibrate, cli, 
 Teardown runs on `stop`, on end of stdin (the harness died, even by SIGKILL), on SIGINT,
 SIGTERM and SIGHUP. Started processes and wire emulators carry PR_SET_PDEATHSIG, so they go
 with this process even if it is killed outright.
+
+Over 250 lines: it is the whole protocol, one method per command plus the serving loop and the
+teardown that must run on every way out; split, the commands would lose sight of that teardown.
 """
 from __future__ import annotations
 

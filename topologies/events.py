@@ -2,6 +2,9 @@
 handler per event, the evidence each records, and its scenario check (judged in scenario.py) from
 what the network shows, never from a strategy. Adding an event: a handler method, its HANDLERS line,
 its judge (docs/testbed.md "Adding an event").
+
+Over 250 lines: each handler sits beside the evidence its check gathers, so what an event changes
+and how the change is verified read together.
 """
 from __future__ import annotations
 

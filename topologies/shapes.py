@@ -4,6 +4,9 @@ Every box is a plain Mininet Node in its own namespace joined by direct links; n
 the root namespace and there is no switch or controller. Public addresses come from
 198.18.0.0/15 (RFC 2544 benchmarking range), private ones from 10.0.0.0/8, carrier-NAT
 transfer nets from 100.64.0.0/10.
+
+Over 250 lines: every shape (mobile, same-nat, pairs:N) is planned here from the same addressing
+plan and node kinds, so that one place says what a topology is.
 """
 from __future__ import annotations
 
