@@ -21,7 +21,8 @@ export interface ChartRow {
 /** A run whose scenario did not happen: listed, never scored, not in N. */
 export interface InvalidRun { id: string; label: string; event: string; reason: string }
 
-const natName = (n: RunRecord['spec']['nat']) =>
+/** How tables name a run's NATs: one preset, or answerer / wifi / cellular. */
+export const natName = (n: RunRecord['spec']['nat']) =>
   (n.answerer === n.wifi && n.wifi === n.cellular ? n.answerer : `${n.answerer} / ${n.wifi} / ${n.cellular}`);
 const linkName = (l: RunRecord['spec']['links']) => {
   const v = [l.answerer, l.wifi, l.cellular].map((x) => (x === undefined ? 'lan' : typeof x === 'string' ? x : 'custom'));

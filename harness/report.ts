@@ -8,7 +8,8 @@ import { computeFrames } from './timeline.ts';
 import { EVENT_WINDOW_NOTE, METRIC_GLOSSARY } from './metric-glossary.ts';
 import { mergeLogs } from './run/logs.ts';
 import { bootstrapCi, censoredMedian, formatValue, measuredMedian, type Censored } from './stats.ts';
-import { chartRows, groupBy, invalidRuns, outcome, type ChartRow } from './report-rows.ts';
+import { chartRows, groupBy, invalidRuns, natName, outcome, type ChartRow } from './report-rows.ts';
+import { eventLabel } from './schedule.ts';
 import { boxSpec, gapCdfSpec, successSpec, timelineSpec, type Spec } from './report-charts.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
 
@@ -58,6 +59,25 @@ export function summaryMarkdown(records: RunRecord[]): string {
   const invalid = invalidRuns(records);
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`),
     ...(invalid.length ? ['', `Not scored (scenario did not happen): ${invalid.map((r) => `${r.label} ${r.event} (${r.reason})`).join('; ')}.`] : [])].join('\n');
+}
+
+/** The summary pivoted for a page: one row per strategy, one column per NAT × event; a cell is
+ *  `recovered/N · gap / recovery / switch / direct` medians (censored as in summaryCells). Invalid
+ *  runs are counted in their cell, never scored. */
+export function pivotMarkdown(records: RunRecord[]): string {
+  const rows = chartRows(records);
+  const columns = [...new Set(rows.map((r) => `${r.nat}\0${r.event}`))].sort();
+  const labels = [...new Set(rows.map((r) => r.label))].sort();
+  const invalid = records.filter((r) => r.status === 'invalid').map((r) => `${r.label}\0${natName(r.spec.nat)}\0${eventLabel(r.spec.event)}`);
+  const cell = (label: string, column: string) => {
+    const rs = rows.filter((r) => r.label === label && `${r.nat}\0${r.event}` === column);
+    const medians = (['gap_ms', 'recovery_ms', 'switch_ms', 'direct_ms'] as const).map((m) => formatValue(censoredMedian(rs.map((r) => outcome(r, m)))));
+    const skipped = invalid.filter((k) => k === `${label}\0${column}`).length;
+    return `${rs.filter((r) => r.success).length}/${rs.length} · ${medians.join(' / ')}${skipped ? ` (${skipped} invalid)` : ''}`;
+  };
+  const head = ['strategy', ...columns.map((c) => `${c.replace('\0', ' · ')}: ok · gap / recovery / switch / direct`)];
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`,
+    ...labels.map((l) => `| ${[l, ...columns.map((c) => cell(l, c))].join(' | ')} |`)].join('\n');
 }
 
 function overheadTable(rows: ChartRow[]): string {

@@ -2,22 +2,24 @@
 import path from 'node:path';
 import { REPO } from '../paths.ts';
 import { benchRecords } from '../records.ts';
-import { summaryMarkdown, writeReport } from '../report.ts';
+import { pivotMarkdown, summaryMarkdown, writeReport } from '../report.ts';
 import type { Command } from './flags.ts';
 
 export const reportCommand: Command = {
   summary: 'write reports/<bench>/index.html (self-contained, works offline)',
-  usage: `migbench report [--bench NAME] [--results DIR] [--markdown]
+  usage: `migbench report [--bench NAME] [--results DIR] [--markdown [--pivot]]
   --bench NAME   a folder under results/ (default: default): its run folders, or only runs.csv + bench.json
   --results DIR  where the bench folder is (default results/; docs/data holds the snapshots behind docs' tables)
-  --markdown     print the summary table as markdown (the tables in docs/ are made so) instead of writing HTML`,
-  options: { bench: { type: 'string', default: 'default' }, results: { type: 'string', default: path.join(REPO, 'results') }, markdown: { type: 'boolean' } },
+  --markdown     print the summary table as markdown (the tables in docs/ are made so) instead of writing HTML
+  --pivot        with --markdown: a row per strategy, a column per NAT × event (ok/N · gap / recovery / switch / direct medians)`,
+  options: { bench: { type: 'string', default: 'default' }, results: { type: 'string', default: path.join(REPO, 'results') }, markdown: { type: 'boolean' }, pivot: { type: 'boolean' } },
   async run(v) {
+    if (v.pivot && !v.markdown) throw new Error('--pivot goes with --markdown');
     if (v.markdown) {
       const dir = path.join(v.results as string, v.bench as string);
       const records = benchRecords(dir);
       if (!records.length) throw new Error(`no runs in ${dir} (neither run folders nor runs.csv)`);
-      console.log(summaryMarkdown(records));
+      console.log(v.pivot ? pivotMarkdown(records) : summaryMarkdown(records));
       return 0;
     }
     const file = await writeReport(v.bench as string, v.results as string);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { computeMetrics, type RunMetrics } from '../../harness/metrics.ts';
-import { strategyNotes, summaryMarkdown, writeReport } from '../../harness/report.ts';
+import { pivotMarkdown, strategyNotes, summaryMarkdown, writeReport } from '../../harness/report.ts';
 import { cdfPoints, chartRows, NOT_RECOVERED } from '../../harness/report-rows.ts';
 import { boxSpec, gapCdfSpec } from '../../harness/report-charts.ts';
 import { bootstrapCi, censoredMedian, censoredQuantile, formatValue, median } from '../../harness/stats.ts';
@@ -212,4 +212,22 @@ test('the report\'s notes on strategies come from the strategies with runs in th
   assert.equal(notes.length, 1, 'ice-restart has one note, relay-repunch none, each strategy once');
   assert.match(notes[0]!, /^ice-restart: .*new PeerConnection/);
   assert.deepEqual(await strategyNotes([record('no-such-strategy')]), [], 'a bench of a strategy since removed still reports');
+});
+
+test('the pivoted markdown: a row per strategy, a column per NAT × event, censored medians, invalid runs counted apart', () => {
+  const m = (gap: number, success = true) => ({ ...computeMetrics([]), gap_ms: gap, recovery_ms: success ? gap + 80 : null, switch_ms: gap, direct_ms: gap, success });
+  const record = (strategy: string, event: string, rep: number, status: RunRecord['status'], gap: number, success = true): RunRecord => {
+    const spec = { ...DEFAULT_SPEC, strategy, event, rep, observeS: 5 };
+    return { id: runId(spec), label: strategy, spec, status, ...(status === 'ok' ? { metrics: m(gap, success) } : { error: 'x' }) };
+  };
+  const md = pivotMarkdown([
+    record('relay-repunch', 'wifi-to-cellular', 0, 'ok', 60), record('relay-repunch', 'wifi-to-cellular', 1, 'ok', 80),
+    record('relay-repunch', 'wifi-to-cellular', 2, 'invalid', 0),
+    record('relay-repunch', 'nat-rebind', 0, 'ok', 200), record('relay-repunch', 'nat-rebind', 1, 'failed', 0),
+    record('reconnect', 'nat-rebind', 0, 'ok', 300, false),
+  ]).split('\n');
+  assert.deepEqual(md[0]!.split(' | ').slice(1).map((h) => h.split(':')[0]), ['port-restricted · nat-rebind', 'port-restricted · wifi-to-cellular']);
+  assert.equal(md.length, 4, 'header, rule, two strategies');
+  assert.match(md[2]!, /^\| reconnect \| 0\/1 · > 5000 \/ > 5000 \/ 300 \/ 300 \| 0\/0 · ∅/);
+  assert.match(md[3]!, /^\| relay-repunch \| 1\/2 · > 2600 \/ > 2640 \/ > 2600 \/ > 2600 \| 2\/2 · 70 \/ 150 \/ 70 \/ 70 \(1 invalid\) \|$/);
 });
