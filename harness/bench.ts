@@ -24,7 +24,7 @@ function versions(): Record<string, string> {
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
-    if (execFileSync('git', ['status', '--porcelain', '--', 'harness', 'strategies', 'topologies'], { cwd: REPO, encoding: 'utf8' }).trim()) commit += '+dirty';
+    if (execFileSync('git', ['status', '--porcelain', '--', 'core', 'harness', 'strategies', 'topologies'], { cwd: REPO, encoding: 'utf8' }).trim()) commit += '+dirty';
   } catch { /* not a checkout */ }
   return {
     commit, node: process.version, kernel: os.release(), '@matrixai/quic': pkg('@matrixai/quic'), quiche: quiche ?? 'unknown',
@@ -52,9 +52,10 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
   writeCsv(dir, [...previous.values()]);   // repair: exactly the finished runs
   const benchFile = path.join(dir, 'bench.json');
   const prior = existsSync(benchFile) ? JSON.parse(readFileSync(benchFile, 'utf8')) : {};
+  const v = versions();   // the newest invocation's; each invocation keeps the commit its runs were made at
   writeFileSync(benchFile, JSON.stringify({
-    ...prior, name: config.name, config, host: os.hostname(), versions: versions(), shard: opts.shard,
-    invocations: [...(prior.invocations ?? []), { at: new Date().toISOString(), planned: planned.length }],
+    ...prior, name: config.name, config, host: os.hostname(), versions: v, shard: opts.shard,
+    invocations: [...(prior.invocations ?? []), { at: new Date().toISOString(), planned: planned.length, commit: v.commit }],
   }, null, 2));
 
   const todo = planned.filter((r) => {
