@@ -3,13 +3,12 @@
 // appended (a single write) per finished run, so an interrupted bench leaves no half row and a new
 // invocation skips what is done. docs/bench.md.
 import { checkHost } from './preflight.ts';
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { expand, type BenchConfig, type PlannedRun } from './config.ts';
-import { REPO } from './paths.ts';
+import { commitOf, REPO } from './paths.ts';
 import { runOnce } from './run/run.ts';
 import { csvRow, readRecords, writeCsv, type RunRecord } from './records.ts';
 import { shardDir, shardOf, type Shard } from './shards.ts';
@@ -21,11 +20,7 @@ function versions(): Record<string, string> {
     try { return JSON.parse(readFileSync(path.join(REPO, 'node_modules', name, 'package.json'), 'utf8')).version as string; } catch { return 'absent'; }
   };
   const quiche = /quiche = \{ version = "([^"]+)"/.exec(readFileSync(path.join(REPO, 'node_modules/@matrixai/quic/Cargo.toml'), 'utf8'))?.[1];
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
-    if (execFileSync('git', ['status', '--porcelain', '--', 'core', 'harness', 'strategies', 'topologies'], { cwd: REPO, encoding: 'utf8' }).trim()) commit += '+dirty';
-  } catch { /* not a checkout */ }
+  const commit = commitOf();
   return {
     commit, node: process.version, kernel: os.release(), '@matrixai/quic': pkg('@matrixai/quic'), quiche: quiche ?? 'unknown',
     'node-datachannel': pkg('node-datachannel'),

@@ -170,7 +170,12 @@ export function computeMetrics(events: LogEvent[], params: Partial<MetricParams>
   for (const t of netchanges) if (t >= from && t < detectT) detectT = t;
   const detect = detectT === Infinity ? null : ms(detectT - E);
   const { rttMobileIntermediateMs: rMI, rttIntermediateAnswererMs: rIA, rttStandbyMs: rS } = params;
-  const limit = detect !== null && num(rMI) && num(rIA) ? ms(detect + rMI + rIA) : null;
+  // A stream already relayed before the event keeps its answerer-intermediate leg: the relay only
+  // has to learn the mobile's new address (one RTT of the new uplink to the intermediate).
+  let before: (typeof f)[number] | undefined;
+  for (const x of f) if (x.sentAt < E && x.arrival !== null) before = x;
+  const relayedBefore = before?.path === 'relay';
+  const limit = detect !== null && num(rMI) && (relayedBefore || num(rIA)) ? ms(detect + rMI + (relayedBefore ? 0 : rIA!)) : null;
   const limitStandby = detect !== null && num(rS) ? ms(detect + rS) : null;
 
   let signalMsgs = 0;

@@ -8,6 +8,7 @@ import { mergeCommand } from './merge.ts';
 import { cliCommand } from './mininet.ts';
 import { relayLoadCommand } from './relay-load.ts';
 import { reportCommand } from './report.ts';
+import { rescoreCommand } from './rescore.ts';
 import { runCommand } from './run.ts';
 import { slurmCommand } from './slurm.ts';
 import { strategiesCommand } from './strategies.ts';
@@ -15,7 +16,7 @@ import { calibrateCommand, classifyCommand } from './testbed.ts';
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand, cli: cliCommand, 'relay-load': relayLoadCommand, bench: benchCommand, figures: figuresCommand,
-  merge: mergeCommand, slurm: slurmCommand, report: reportCommand, strategies: strategiesCommand,
+  merge: mergeCommand, slurm: slurmCommand, report: reportCommand, rescore: rescoreCommand, strategies: strategiesCommand,
   'testbed classify': classifyCommand, 'testbed calibrate': calibrateCommand,
 };
 

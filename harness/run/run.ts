@@ -5,15 +5,16 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TopologyDriver, type BuildInfo, type Calibration, type EventResult } from '../driver.ts';
-import { computeMetrics, eventSegments, type MetricParams, type RunMetrics } from '../metrics.ts';
+import type { RunMetrics } from '../metrics.ts';
 import { checkHandlers, parseEvent, startOnFor, uplinksAfter } from '../network-events.ts';
 import { checkHost } from '../preflight.ts';
 import { invalidReason, verifyScenario } from '../scenario.ts';
 import { eventNames } from '../schedule.ts';
 import { scheduled, sleep, type Drive } from './drive.ts';
 import { IntermediateFault } from './faults.ts';
-import { HarnessLog, mergeLogs } from './logs.ts';
-import { pairMetrics, planPairs } from './pairs.ts';
+import { HarnessLog } from './logs.ts';
+import { planPairs } from './pairs.ts';
+import { scoreRun } from './score.ts';
 import { milestone, RoleProcesses, roleConfig, SAMPLE } from './roles.ts';
 import { runId, validateSpec, type RunSpec } from './spec.ts';
 
@@ -114,18 +115,11 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, progr
 
   // metrics and record
   const rtts = rttsFor(calibration, eventNames(spec.event)[0]!);
-  const params: Partial<MetricParams> = {
-    jitterBufferMs: spec.jitterBufferMs, observeEndMs: observeEnd,
-    rttMobileIntermediateMs: rtts.mobileIntermediate, rttIntermediateAnswererMs: rtts.intermediateAnswerer, rttStandbyMs: rtts.standby,
-  };
-  const events = mergeLogs(dir);
-  const metrics = computeMetrics(events, params);
-  // a schedule of several events: what each one cost (pair 1's)
-  const perEvent = fired.length > 1 && pairs.length === 1 ? eventSegments(events, params) : undefined;
+  const { metrics, perEvent, pairs: perPair } = scoreRun(dir, spec, observeEnd, rtts, fired.length > pairs.length);
   const status = invalid ? 'invalid' : died.length ? 'failed' : 'ok';
   const error = invalid ? `scenario did not happen: ${invalid}` : died.length ? `role ${died.map((x) => `${x.name} exited at ${((x.exitedAt - (eventT ?? observeEnd)) / 1000).toFixed(1)} s after the event`).join(', ')}, before the observe window ended` : undefined;
   const meta = { id, label: spec.strategy, status, ...(error ? { error } : {}), spec, eventT, observeEnd, phases, checks, perEvent, emulation: info.emulation,
-    buildMs: info.buildMs, calibration, rtts, topology: info, pairs: pairMetrics(pairs, dir, metrics, params) };
+    buildMs: info.buildMs, calibration, rtts, topology: info, pairs: perPair };
   writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, metrics }, null, 2));
   return { id, dir, metrics, meta };
 }

@@ -231,6 +231,18 @@ test('detect_ms, limit_ms and limit_standby_ms arithmetic; null when an input is
   assert.equal(computeMetrics(build({ extra: [ev(E - 1, 'mobile', 'netchange.detected', { via: 'netlink' })] })).detect_ms, -1);
 });
 
+test('limit_ms of a stream already relayed before the event: detect + RTT mobile-intermediate only', () => {
+  const rtts = { rttMobileIntermediateMs: 40, rttIntermediateAnswererMs: 25 };
+  const detected = [ev(E + 120.5, 'mobile', 'netchange.detected', { via: 'netlink' })];
+  // relayed until the last frame sent before E; direct afterwards: the relay floor without the answerer leg
+  const relayed = build({ extra: detected, plan: (n) => (sent(n) < E ? { delay: 30, path: 'relay' } : undefined) });
+  assert.equal(computeMetrics(relayed, rtts).limit_ms, 160.5);
+  assert.equal(computeMetrics(relayed, { rttMobileIntermediateMs: 40 }).limit_ms, 160.5, 'the answerer leg is not needed');
+  // direct until E, relayed after it: the full floor
+  const bridged = build({ extra: detected, plan: (n) => (sent(n) < E ? undefined : { delay: 30, path: 'relay' }) });
+  assert.equal(computeMetrics(bridged, rtts).limit_ms, 185.5);
+});
+
 test('signal_msgs counts signal.sent from every role at or after E only', () => {
   const m = computeMetrics(build({
     extra: [
