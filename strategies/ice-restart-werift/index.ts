@@ -16,7 +16,7 @@ import { RTCPeerConnection, type RTCDataChannel } from 'werift';
 import type { RoleContext, Strategy } from '../contract.ts';
 import type { PathKind } from '../../core/events.ts';
 import { aborted, PeerSocket } from '../shared/peer.ts';
-import { ControlClient } from '../shared/control.ts';
+import { ControlClient, Signals } from '../shared/control.ts';
 import { AudioReceiver, streamAudio, type AudioRoute } from '../shared/streaming.ts';
 import { TURN_PORT } from '../shared/turn.ts';
 import {
@@ -70,14 +70,13 @@ async function answerer(ctx: RoleContext): Promise<void> {
   await ps.start();
   const control = await ControlClient.connect(ctx, ps, 'answerer', { relay: false });
   const peer = new Peer(ctx, () => {});
-  control.on('signal', (msg: { kind: string; body?: unknown }) => {
-    if (msg.kind !== 'sdp') return;
-    const offer = msg.body as SdpSignal;
+  const signals = new Signals<{ sdp: SdpSignal }>(control);
+  signals.on('sdp', (offer) => {
     void (async () => {
       peer.gen = genOf(offer);
       await peer.pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
       await peer.pc.setLocalDescription(await peer.pc.createAnswer());   // resolves once gathered
-      control.send({ type: 'signal', kind: 'sdp', body: { gen: peer.gen, sdp: peer.pc.localDescription!.sdp, type: 'answer' } });
+      signals.send('sdp', { gen: peer.gen, sdp: peer.pc.localDescription!.sdp, type: 'answer' });
       peer.kickIce();
     })().catch((e) => ctx.log.log('error', { message: `answer: ${(e as Error).message}` }));
   });
@@ -104,9 +103,8 @@ async function mobile(ctx: RoleContext): Promise<void> {
   });
 
   let answered: ((sdp: string) => void) | null = null;
-  control.on('signal', (msg: { kind: string; body?: unknown }) => {
-    if (msg.kind === 'sdp' && genOf(msg.body) === peer.gen) answered?.((msg.body as SdpSignal).sdp);
-  });
+  const signals = new Signals<{ sdp: SdpSignal }>(control);
+  signals.on('sdp', (answer) => { if (genOf(answer) === peer.gen) answered?.(answer.sdp); });
   /** The first offer, or an ICE restart: new credentials, new candidates, same DTLS and channel. */
   let busy = false;
   let again = false;
@@ -120,7 +118,7 @@ async function mobile(ctx: RoleContext): Promise<void> {
         else ctx.log.log('handshake.start', { remote: 'webrtc', with: 'peer' });
         await peer.pc.setLocalDescription(await peer.pc.createOffer());   // resolves once gathered
         const answer = new Promise<string>((r) => { answered = r; });
-        control.send({ type: 'signal', kind: 'sdp', body: { gen: peer.gen, sdp: peer.pc.localDescription!.sdp, type: 'offer' } });
+        signals.send('sdp', { gen: peer.gen, sdp: peer.pc.localDescription!.sdp, type: 'offer' });
         await peer.pc.setRemoteDescription({ type: 'answer', sdp: await answer });
         peer.kickIce();
         restart = true;

@@ -11,13 +11,15 @@ import nodeDataChannel, { type DataChannel, type PeerConnection } from 'node-dat
 import type { RoleContext, Strategy } from '../contract.ts';
 import type { PathKind } from '../../core/events.ts';
 import { aborted, PeerSocket } from '../shared/peer.ts';
-import { ControlClient } from '../shared/control.ts';
+import { ControlClient, Signals } from '../shared/control.ts';
 import { AudioReceiver, streamAudio, type AudioRoute } from '../shared/streaming.ts';
 import { TURN_PORT } from '../shared/turn.ts';
 import {
   appDetector, countingStunUpkeep, genOf, icePolicy, iceStateSays, intermediateWithTurn, logPair, WEBRTC_OPTIONS, type SdpSignal } from '../shared/webrtc.ts';
 
 interface CandidateSignal { gen: number; candidate: string; mid: string }
+/** What the peers signal each other through the intermediate. */
+type IceSignals = { sdp: SdpSignal; candidate: CandidateSignal };
 
 /** One PeerConnection generation with its logging; the path is read from the selected pair. */
 class Session {
@@ -26,11 +28,11 @@ class Session {
    *  destructor (node-datachannel), which made channels "randomly" never open. */
   channel: DataChannel | null = null;
   path: PathKind = 'direct';
-  constructor(private readonly ctx: RoleContext, readonly gen: number, control: ControlClient,
+  constructor(private readonly ctx: RoleContext, readonly gen: number, signals: Signals<IceSignals>,
     onIceTrouble: () => void) {
     this.pc = new nodeDataChannel.PeerConnection(`${ctx.role}-${gen}`, { iceServers: iceServers(ctx), iceTransportPolicy: icePolicy(ctx) });
-    this.pc.onLocalDescription((sdp, type) => control.send({ type: 'signal', kind: 'sdp', body: { gen, sdp, type } }));
-    this.pc.onLocalCandidate((candidate, mid) => control.send({ type: 'signal', kind: 'candidate', body: { gen, candidate, mid } }));
+    this.pc.onLocalDescription((sdp, type) => signals.send('sdp', { gen, sdp, type }));
+    this.pc.onLocalCandidate((candidate, mid) => signals.send('candidate', { gen, candidate, mid }));
     this.pc.onIceStateChange((state) => {
       if (iceStateSays(ctx, gen, state)) onIceTrouble();
       if (state === 'connected' || state === 'completed') this.readPair();
@@ -40,9 +42,10 @@ class Session {
     const pair = this.pc.getSelectedCandidatePair();
     if (pair) this.path = logPair(this.ctx, this.gen, pair.local, pair.remote);
   }
-  apply(kind: string, body: unknown): void {
-    if (kind === 'sdp') this.pc.setRemoteDescription((body as SdpSignal).sdp, (body as SdpSignal).type as 'offer' | 'answer');
-    else if (kind === 'candidate') this.pc.addRemoteCandidate((body as CandidateSignal).candidate, (body as CandidateSignal).mid);
+  /** Applies a signal of this generation (others are stale or not yet this session's). */
+  apply(s: { sdp: SdpSignal } | { candidate: CandidateSignal }): void {
+    if ('sdp' in s) { if (genOf(s.sdp) === this.gen) this.pc.setRemoteDescription(s.sdp.sdp, s.sdp.type as 'offer' | 'answer'); }
+    else if (genOf(s.candidate) === this.gen) this.pc.addRemoteCandidate(s.candidate.candidate, s.candidate.mid);
   }
   close(): void {
     try { this.channel?.close(); this.pc.close(); } catch { /* already closed */ }
@@ -70,12 +73,13 @@ async function answerer(ctx: RoleContext): Promise<void> {
   const control = await ControlClient.connect(ctx, ps, 'answerer', { relay: false });
   let session: Session | null = null;
   let channel: DataChannel | null = null;
-  control.on('signal', (msg: { kind: string; body?: unknown }) => {
-    const gen = genOf(msg.body);
-    if (msg.kind === 'sdp' && gen > (session?.gen ?? -1)) {   // a new generation: the mobile started over
+  const signals = new Signals<IceSignals>(control);
+  signals.on('sdp', (sdp) => {
+    const gen = genOf(sdp);
+    if (gen > (session?.gen ?? -1)) {   // a new generation: the mobile started over
       session?.close();
       channel = null;
-      const s = new Session(ctx, gen, control, () => {});
+      const s = new Session(ctx, gen, signals, () => {});
       session = s;
       s.pc.onDataChannel((dc) => {
         s.channel = dc;
@@ -84,8 +88,9 @@ async function answerer(ctx: RoleContext): Promise<void> {
         dc.onClosed(() => { if (channel === dc) channel = null; });
       });
     }
-    if (session && gen === session.gen) session.apply(msg.kind, msg.body);
+    session?.apply({ sdp });
   });
+  signals.on('candidate', (candidate) => session?.apply({ candidate }));
   const route: AudioRoute = { path: 'direct', send: (frame) => { channel?.sendMessageBinary(frame); } };
   const audio = streamAudio(ctx, () => (channel?.isOpen() && session ? { ...route, path: session.path } : null));
   ctx.report('ready');
@@ -101,6 +106,7 @@ async function mobile(ctx: RoleContext): Promise<void> {
   const ps = new PeerSocket();
   await ps.start();
   const control = await ControlClient.connect(ctx, ps, 'mobile', { relay: false });
+  const signals = new Signals<IceSignals>(control);
   let session: Session | null = null;
   let gen = 0;
   const detector = appDetector(ctx, () => restart());
@@ -110,7 +116,7 @@ async function mobile(ctx: RoleContext): Promise<void> {
   function restart(): void {
     if (ctx.signal.aborted || !control.peer) return;
     session?.close();
-    const s = new Session(ctx, gen++, control, () => { if (s === session) restart(); });
+    const s = new Session(ctx, gen++, signals, () => { if (s === session) restart(); });
     session = s;
     ctx.log.log('handshake.start', { remote: 'webrtc', with: 'peer' });
     const dc = s.pc.createDataChannel('audio', { unordered: true, maxRetransmits: 0 });
@@ -119,9 +125,8 @@ async function mobile(ctx: RoleContext): Promise<void> {
     dc.onMessage((msg) => { if (s === session && typeof msg !== 'string') audio.accept(Buffer.from(msg as Buffer), s.path); });
   }
 
-  control.on('signal', (msg: { kind: string; body?: unknown }) => {
-    if (session && genOf(msg.body) === session.gen) session.apply(msg.kind, msg.body);
-  });
+  signals.on('sdp', (sdp) => session?.apply({ sdp }));
+  signals.on('candidate', (candidate) => session?.apply({ candidate }));
   control.on('peer', (info: { changed: boolean }) => { if (!session || info.changed) restart(); });
   if (control.peer && !session) restart();
   await detector?.start();

@@ -176,3 +176,14 @@ interface ControlSession {
  *  one would sit in QUIC's handshake backoff after the intermediate is back). */
 const RECONNECT_MS = 500;
 const REDIAL_TIMEOUT_MS = 1000;
+
+/** Signals between the paired peers (forwarded by the intermediate as `signal {kind, body}`), typed
+ *  by a map the strategy declares once (kind -> body), so no call site casts a payload. The bodies
+ *  come from the paired, authenticated peer; a strategy still checks what it relies on. */
+export class Signals<S extends Record<string, object>> {
+  constructor(private readonly control: ControlClient) {}
+  send<K extends keyof S & string>(kind: K, body: S[K]): void { this.control.send({ type: 'signal', kind, body }); }
+  on<K extends keyof S & string>(kind: K, fn: (body: S[K]) => void): void {
+    this.control.on('signal', (m: Messages['signal']) => { if (m.kind === kind) fn((m.body ?? {}) as S[K]); });
+  }
+}

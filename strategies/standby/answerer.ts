@@ -5,12 +5,12 @@ import { decodeFrame } from '../shared/audio.ts';
 import { PathLayer } from '../shared/paths.ts';
 import { overhead } from '../shared/overhead.ts';
 import { aborted, now, PeerSocket } from '../shared/peer.ts';
-import { ControlClient } from '../shared/control.ts';
+import { ControlClient, Signals } from '../shared/control.ts';
 import { attachDatagrams, onRawPacket, type Datagrams } from '../shared/quic.ts';
 import { endpointKey, type Endpoint } from '../shared/signalling.ts';
 import { directRoute, streamAudio, type AudioRoute } from '../shared/streaming.ts';
 import { decodeProbe, encodeProbe, PROBE_LEN, PROBE_TAG, type Probe } from './probe.ts';
-import { DEAD_MS, PUNCH_INTERVAL_MS, SUSPECT_WINDOW_MS, type StandbyBody } from './shared.ts';
+import { DEAD_MS, PUNCH_INTERVAL_MS, SUSPECT_WINDOW_MS, type StandbySignals } from './shared.ts';
 
 export async function answerer(ctx: RoleContext): Promise<void> {
   const secret = ctx.pairings[0]!.secret;
@@ -27,10 +27,10 @@ export async function answerer(ctx: RoleContext): Promise<void> {
   let lastSwitch = -1;
   let copyUntil = 0;   // redundancy=suspect: copying onto a standby until then
 
-  control.on('signal', (msg: { kind: string; body?: unknown }) => {
-    if (msg.kind === 'standby-relay') { primaryId = -1; layer.useRelay(); ctx.log.logOther('standby.switch', { to: 'relay' }); return; }
-    if (msg.kind !== 'standby') return;
-    for (const p of (msg.body as StandbyBody).paths) {
+  const signals = new Signals<StandbySignals>(control);
+  signals.on('standby-relay', () => { primaryId = -1; layer.useRelay(); ctx.log.logOther('standby.switch', { to: 'relay' }); });
+  signals.on('standby', (body) => {
+    for (const p of body.paths ?? []) {
       const known = mobilePaths.get(p.id);
       const to = { addr: p.addr, port: p.port };
       if (known && endpointKey(known.to) === endpointKey(to) && now() - known.heard < DEAD_MS) continue;

@@ -9,13 +9,13 @@ import { PathLayer, type DirectPath } from '../shared/paths.ts';
 import { PathSelector, type Redundancy } from '../shared/path-selector.ts';
 import { overhead } from '../shared/overhead.ts';
 import { aborted, now, PeerSocket } from '../shared/peer.ts';
-import { ControlClient, type PeerInfo } from '../shared/control.ts';
+import { ControlClient, Signals, type PeerInfo } from '../shared/control.ts';
 import { attachDatagrams } from '../shared/quic.ts';
 import { targetsOf } from '../shared/repunch.ts';
 import { endpointKey, type Endpoint } from '../shared/signalling.ts';
 import { AudioReceiver } from '../shared/streaming.ts';
 import { decodeProbe, encodeProbe, PROBE_TAG } from './probe.ts';
-import { DEAD_MS, KEEPALIVE_MS, PUNCH_INTERVAL_MS, REFLECT_RETRY_MS, SUSPECT_MS, SUSPECT_WINDOW_MS, type StandbyBody } from './shared.ts';
+import { DEAD_MS, KEEPALIVE_MS, PUNCH_INTERVAL_MS, REFLECT_RETRY_MS, SUSPECT_MS, SUSPECT_WINDOW_MS, type StandbySignals } from './shared.ts';
 
 /** One mobile uplink's direct path. `up` from its first pong until it is lost: no pong for
  *  DEAD_MS, its uplink gone (netlink), or silence on it while primary (liveness). A path that is
@@ -57,9 +57,10 @@ export async function mobile(ctx: RoleContext): Promise<void> {
   let lastSeq = 0;
   const reflector = { addr: ctx.intermediate.addrs[0], port: ctx.intermediate.controlPort + REFLECTOR_PORT_OFFSET };
 
-  const tellAnswerer = () => control.send({ type: 'signal', kind: 'standby', body: {
+  const signals = new Signals<StandbySignals>(control);
+  const tellAnswerer = () => signals.send('standby', {
     paths: paths.filter((p) => p.reflexive).map((p) => ({ id: p.id, name: p.uplink.name, ...p.reflexive! })),
-  } satisfies StandbyBody });
+  });
 
   // Which path carries the audio is the policy's (path-selector.ts), applied by the layer; this
   // side tells the answerer when the primary changed, and asks it to copy while suspect.
@@ -75,7 +76,7 @@ export async function mobile(ctx: RoleContext): Promise<void> {
       const next = s.primary === null ? null : paths[s.primary]!;
       primary = next;
       ctx.log.logOther('standby.switch', { to: next?.uplink.name ?? 'relay', why, rtt: next?.rtt ?? null });
-      if (!next) control.send({ type: 'signal', kind: 'standby-relay', body: {} });   // no direct path left
+      if (!next) signals.send('standby-relay', {});   // no direct path left
       if (next) for (let i = 0; i < 2; i++) next.sock.send(encodeProbe(secret, { kind: 'switch', path: next.id, seq: lastSeq, sentAt: t }), next.answerer!.port, next.answerer!.addr);
       if (why === 'netlink') suspect('netlink');
     }

@@ -8,3 +8,6 @@ export const SUSPECT_MS = 45;          // two 20 ms frames overdue (plus jitter)
 export const SUSPECT_WINDOW_MS = 1000; // how long the answerer copies after a `suspect`
 
 export interface StandbyBody { paths: { id: number; name: string; addr: string; port: number }[] }
+/** What the mobile signals the answerer through the intermediate: its paths' reflexive addresses, or
+ *  that no direct path is left (the relay carries the audio). */
+export type StandbySignals = { standby: StandbyBody; 'standby-relay': Record<string, never> };
