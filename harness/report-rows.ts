@@ -24,7 +24,8 @@ export interface InvalidRun { id: string; label: string; event: string; reason: 
 /** How tables name a run's NATs: one preset, or answerer / wifi / cellular. */
 export const natName = (n: RunRecord['spec']['nat']) =>
   (n.answerer === n.wifi && n.wifi === n.cellular ? n.answerer : `${n.answerer} / ${n.wifi} / ${n.cellular}`);
-const linkName = (l: RunRecord['spec']['links']) => {
+/** How tables name a run's links: one profile, or answerer / wifi / cellular. */
+export const linkName = (l: RunRecord['spec']['links']) => {
   const v = [l.answerer, l.wifi, l.cellular].map((x) => (x === undefined ? 'lan' : typeof x === 'string' ? x : 'custom'));
   return v.every((x) => x === v[0]) ? v[0]! : v.join(' / ');
 };

@@ -8,7 +8,7 @@ import { computeFrames } from './timeline.ts';
 import { EVENT_WINDOW_NOTE, METRIC_GLOSSARY } from './metric-glossary.ts';
 import { mergeLogs } from './run/logs.ts';
 import { bootstrapCi, censoredMedian, formatValue, measuredMedian, type Censored } from './stats.ts';
-import { chartRows, groupBy, invalidRuns, natName, outcome, type ChartRow } from './report-rows.ts';
+import { chartRows, groupBy, invalidRuns, linkName, natName, outcome, type ChartRow } from './report-rows.ts';
 import { eventLabel } from './schedule.ts';
 import { boxSpec, gapCdfSpec, successSpec, timelineSpec, type Spec } from './report-charts.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
@@ -32,15 +32,16 @@ export const REPORTS = path.join(REPO, 'reports');
 const esc = (s: unknown) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const ci = (xs: Censored[]) => { const c = bootstrapCi(xs); return c ? ` [${formatValue(c[0])}, ${formatValue(c[1])}]` : ''; };
 
-/** The summary per strategy × NAT × event (every run counted, censored medians as `> window`):
+/** The summary per strategy × NAT × link × event (every run counted, censored medians as `> window`):
  *  the report's table, and the markdown tables in docs/ (`migbench report --markdown`). */
 export function summaryCells(rows: ChartRow[]): { head: string[]; body: string[][] } {
-  const head = ['strategy', 'NAT', 'event', 'runs', 'success', 'gap_ms median [95% CI]', 'recovery_ms median [95% CI]',
+  const links = new Set(rows.map((r) => r.link)).size > 1;   // a link column only when links vary
+  const head = ['strategy', 'NAT', ...(links ? ['link'] : []), 'event', 'runs', 'success', 'gap_ms median [95% CI]', 'recovery_ms median [95% CI]',
     'switch_ms median', 'direct_ms median', 'added_delay_ms median', 'limit_ms median'];
-  const body = [...groupBy(rows, (r) => `${r.label}\0${r.nat}\0${r.event}`).entries()].map(([k, rs]) => {
-    const [label, nat, event] = k.split('\0') as [string, string, string];
+  const body = [...groupBy(rows, (r) => `${r.label}\0${r.nat}\0${r.link}\0${r.event}`).entries()].map(([k, rs]) => {
+    const [label, nat, link, event] = k.split('\0') as [string, string, string, string];
     const [gap, rec, sw, direct] = (['gap_ms', 'recovery_ms', 'switch_ms', 'direct_ms'] as const).map((m) => rs.map((r) => outcome(r, m)));
-    return [label, nat, event, String(rs.length), `${rs.filter((r) => r.success).length}/${rs.length}`,
+    return [label, nat, ...(links ? [link] : []), event, String(rs.length), `${rs.filter((r) => r.success).length}/${rs.length}`,
       formatValue(censoredMedian(gap!)) + ci(gap!), formatValue(censoredMedian(rec!)) + ci(rec!),
       formatValue(censoredMedian(sw!)), formatValue(censoredMedian(direct!)),
       formatValue(measuredMedian(rs.map((r) => r.added_delay_ms))), formatValue(measuredMedian(rs.map((r) => r.limit_ms)))];
@@ -61,21 +62,23 @@ export function summaryMarkdown(records: RunRecord[]): string {
     ...(invalid.length ? ['', `Not scored (scenario did not happen): ${invalid.map((r) => `${r.label} ${r.event} (${r.reason})`).join('; ')}.`] : [])].join('\n');
 }
 
-/** The summary pivoted for a page: one row per strategy, one column per NAT × event; a cell is
+/** The summary pivoted for a page: one row per strategy, one column per NAT × (link ×) event; a cell is
  *  `recovered/N · gap / recovery / switch / direct` medians (censored as in summaryCells). Invalid
  *  runs are counted in their cell, never scored. */
 export function pivotMarkdown(records: RunRecord[]): string {
   const rows = chartRows(records);
-  const columns = [...new Set(rows.map((r) => `${r.nat}\0${r.event}`))].sort();
+  const links = new Set(rows.map((r) => r.link)).size > 1;   // links in the columns only when they vary
+  const col = (nat: string, link: string, event: string) => (links ? `${nat}\0${link}\0${event}` : `${nat}\0${event}`);
+  const columns = [...new Set(rows.map((r) => col(r.nat, r.link, r.event)))].sort();
   const labels = [...new Set(rows.map((r) => r.label))].sort();
-  const invalid = records.filter((r) => r.status === 'invalid').map((r) => `${r.label}\0${natName(r.spec.nat)}\0${eventLabel(r.spec.event)}`);
+  const invalid = records.filter((r) => r.status === 'invalid').map((r) => `${r.label}\0${col(natName(r.spec.nat), linkName(r.spec.links), eventLabel(r.spec.event))}`);
   const cell = (label: string, column: string) => {
-    const rs = rows.filter((r) => r.label === label && `${r.nat}\0${r.event}` === column);
+    const rs = rows.filter((r) => r.label === label && col(r.nat, r.link, r.event) === column);
     const medians = (['gap_ms', 'recovery_ms', 'switch_ms', 'direct_ms'] as const).map((m) => formatValue(censoredMedian(rs.map((r) => outcome(r, m)))));
     const skipped = invalid.filter((k) => k === `${label}\0${column}`).length;
     return `${rs.filter((r) => r.success).length}/${rs.length} · ${medians.join(' / ')}${skipped ? ` (${skipped} invalid)` : ''}`;
   };
-  const head = ['strategy', ...columns.map((c) => `${c.replace('\0', ' · ')}: ok · gap / recovery / switch / direct`)];
+  const head = ['strategy', ...columns.map((c) => `${c.replaceAll('\0', ' · ')}: ok · gap / recovery / switch / direct`)];
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`,
     ...labels.map((l) => `| ${[l, ...columns.map((c) => cell(l, c))].join(' | ')} |`)].join('\n');
 }

@@ -231,3 +231,16 @@ test('the pivoted markdown: a row per strategy, a column per NAT × event, censo
   assert.match(md[2]!, /^\| reconnect \| 0\/1 · > 5000 \/ > 5000 \/ 300 \/ 300 \| 0\/0 · ∅/);
   assert.match(md[3]!, /^\| relay-repunch \| 1\/2 · > 2600 \/ > 2640 \/ > 2600 \/ > 2600 \| 2\/2 · 70 \/ 150 \/ 70 \/ 70 \(1 invalid\) \|$/);
 });
+
+test('runs on different links are different rows, with a link column only when links vary', () => {
+  const record = (cellular: string | undefined, rep: number): RunRecord => {
+    const spec = { ...DEFAULT_SPEC, strategy: 'overlay', rep, links: cellular ? { cellular } : {} };
+    return { id: runId(spec), label: 'overlay', spec, status: 'ok', metrics: { ...computeMetrics([]), gap_ms: 40, recovery_ms: 120, success: true } };
+  };
+  const two = summaryMarkdown([record('custom:delay=30,loss=5', 0), record('custom:delay=30,loss=20', 0)]).split('\n');
+  assert.equal(two[0]!.split(' | ')[2], 'link');
+  assert.equal(two.length, 4, 'one row per link');
+  const one = summaryMarkdown([record(undefined, 0), record(undefined, 1)]).split('\n');
+  assert.ok(!one[0]!.includes('| link |'));
+  assert.equal(one.length, 3);
+});
