@@ -36,6 +36,8 @@ export interface BenchOptions {
 }
 export interface Progress {
   done: number; total: number; failed: number; skipped: number; running: string[]; etaS: number | null; last?: RunRecord;
+  /** Finished runs per minute so far (the ETA's rate); null before the first. */
+  perMin: number | null;
 }
 
 export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Promise<{ dir: string; records: RunRecord[]; ran: number }> {
@@ -57,7 +59,7 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
     const p = previous.get(r.id);
     return !p || (opts.retryFailed && p.status === 'failed');
   });
-  const progress: Progress = { done: 0, total: todo.length, failed: 0, skipped: planned.length - todo.length, running: [], etaS: null };
+  const progress: Progress = { done: 0, total: todo.length, failed: 0, skipped: planned.length - todo.length, running: [], etaS: null, perMin: null };
   const started = Date.now();
   const queue = [...todo];
   const csv = path.join(dir, 'runs.csv');
@@ -102,7 +104,9 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
     progress.done++;
     if (record.status !== 'ok') progress.failed++;
     progress.last = record;
-    progress.etaS = ((Date.now() - started) / 1000 / progress.done) * (progress.total - progress.done);
+    const elapsedS = (Date.now() - started) / 1000;
+    progress.perMin = (60 * progress.done) / elapsedS;
+    progress.etaS = (elapsedS / progress.done) * (progress.total - progress.done);
     opts.onProgress?.(progress);
   }
 

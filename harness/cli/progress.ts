@@ -39,7 +39,7 @@ export async function benchWithProgress(config: BenchConfig, opts: Pick<BenchOpt
   const r = await runBench(config, {
     ...opts, signal: stop.signal,
     onProgress: (p) => {
-      const line = `[${p.done}/${p.total}] ${p.total ? Math.round((100 * p.done) / p.total) : 100}% ETA ${fmt(p.etaS)} ` +
+      const line = `[${p.done}/${p.total}] ${p.total ? Math.round((100 * p.done) / p.total) : 100}% ${p.perMin === null ? '' : `${p.perMin.toFixed(1)} runs/min, `}ETA ${fmt(p.etaS)} ` +
         `failed ${p.failed}${p.skipped ? `, ${p.skipped} already done` : ''}` +
         (p.last && !tty ? ` | ${p.last.id} ${p.last.status}${p.last.error ? `: ${p.last.error}` : ''}` : '');
       if (tty) process.stderr.write(`\r${line.padEnd(100)}`);
