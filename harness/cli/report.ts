@@ -2,21 +2,31 @@
 import path from 'node:path';
 import { REPO } from '../paths.ts';
 import { benchRecords } from '../records.ts';
+import { existsSync, readFileSync } from 'node:fs';
 import { pivotMarkdown, summaryMarkdown, writeReport } from '../report.ts';
+import { columnsMarkdown } from '../report-columns.ts';
 import type { Command } from './flags.ts';
 
 export const reportCommand: Command = {
   summary: 'write reports/<bench>/index.html (self-contained, works offline)',
-  usage: `migbench report [--bench NAME] [--results DIR] [--markdown [--pivot]]
+  usage: `migbench report [--bench NAME] [--results DIR] [--markdown [--pivot | --columns A,B,…]]
   --bench NAME   a folder under results/ (default: default): its run folders, or only runs.csv + bench.json
   --results DIR  where the bench folder is (default results/; docs/data holds the snapshots behind docs' tables)
   --markdown     print the summary table as markdown (the tables in docs/ are made so) instead of writing HTML
-  --pivot        with --markdown: a row per strategy, a column per NAT × event (ok/N · gap / recovery / switch / direct medians)`,
-  options: { bench: { type: 'string', default: 'default' }, results: { type: 'string', default: path.join(REPO, 'results') }, markdown: { type: 'boolean' }, pivot: { type: 'boolean' } },
+  --pivot        with --markdown: a row per strategy, a column per NAT × event (ok/N · gap / recovery / switch / direct medians)
+  --columns A,B  with --markdown: medians of these runs.csv columns per group (what varies: strategy, NATs, links, event, pairs)`,
+  options: { bench: { type: 'string', default: 'default' }, results: { type: 'string', default: path.join(REPO, 'results') }, markdown: { type: 'boolean' }, pivot: { type: 'boolean' }, columns: { type: 'string' } },
   async run(v) {
-    if (v.pivot && !v.markdown) throw new Error('--pivot goes with --markdown');
+    if ((v.pivot || v.columns) && !v.markdown) throw new Error('--pivot and --columns go with --markdown');
+    if (v.pivot && v.columns) throw new Error('--pivot or --columns, not both');
     if (v.markdown) {
       const dir = path.join(v.results as string, v.bench as string);
+      if (typeof v.columns === 'string') {
+        const csv = path.join(dir, 'runs.csv');
+        if (!existsSync(csv)) throw new Error(`no ${csv}`);
+        console.log(columnsMarkdown(readFileSync(csv, 'utf8'), v.columns.split(',').filter(Boolean)));
+        return 0;
+      }
       const records = benchRecords(dir);
       if (!records.length) throw new Error(`no runs in ${dir} (neither run folders nor runs.csv)`);
       console.log(v.pivot ? pivotMarkdown(records) : summaryMarkdown(records));

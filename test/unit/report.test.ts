@@ -11,7 +11,9 @@ import { pivotMarkdown, strategyNotes, summaryMarkdown, writeReport } from '../.
 import { cdfPoints, chartRows, NOT_RECOVERED } from '../../harness/report-rows.ts';
 import { boxSpec, gapCdfSpec } from '../../harness/report-charts.ts';
 import { bootstrapCi, censoredMedian, censoredQuantile, formatValue, median } from '../../harness/stats.ts';
-import { benchRecords, readRecords, writeCsv, type RunRecord } from '../../harness/records.ts';
+import { benchRecords, CSV_COLUMNS, csvRow, readRecords, writeCsv, type RunRecord } from '../../harness/records.ts';
+import { columnsMarkdown } from '../../harness/report-columns.ts';
+import { stringify } from 'csv-stringify/sync';
 import { toSvg } from '../../harness/figures.ts';
 import { DEFAULT_SPEC, runId, type RunSpec } from '../../harness/run/spec.ts';
 import { REPO } from '../../harness/paths.ts';
@@ -243,4 +245,18 @@ test('runs on different links are different rows, with a link column only when l
   const one = summaryMarkdown([record(undefined, 0), record(undefined, 1)]).split('\n');
   assert.ok(!one[0]!.includes('| link |'));
   assert.equal(one.length, 3);
+});
+
+test('report --columns: medians of any runs.csv column per group of what varies; invalid runs left out; unknown columns refused', () => {
+  const spec = (pairs: number, rep: number) => ({ ...DEFAULT_SPEC, strategy: 'relay-only', rep, ...(pairs > 1 ? { pairs, staggerMs: 100 } : {}) });
+  const record = (pairs: number, rep: number, status: RunRecord['status'], cpu: number): RunRecord => ({
+    id: runId(spec(pairs, rep)), label: 'relay-only', spec: spec(pairs, rep), status,
+    ...(status === 'ok' ? { metrics: { ...computeMetrics([]), cpu_s: { intermediate: cpu } } } : { error: 'x' }),
+  });
+  const csv = stringify([CSV_COLUMNS, ...[record(1, 0, 'ok', 1), record(1, 1, 'ok', 2), record(1, 2, 'invalid', 9), record(2, 0, 'ok', 3), record(2, 1, 'failed', 0)].map(csvRow)]);
+  const md = columnsMarkdown(csv, ['cpu_intermediate_s']).split('\n');
+  assert.equal(md[0], '| label | pairs | runs | cpu_intermediate_s (median) |');
+  assert.equal(md[2], '| relay-only | 1 | 2 | 1.50 |', 'the invalid run is not scored');
+  assert.equal(md[3], '| relay-only | 2 | 2 | 3 (1/2) |', 'the failed run has no value: counted in runs, not in the median');
+  assert.throws(() => columnsMarkdown(csv, ['gap']), /not a runs.csv column: gap/);
 });
