@@ -8,7 +8,8 @@ import { formatValue, median } from './stats.ts';
 const KEYS = ['label', 'nat_answerer', 'nat_wifi', 'nat_cellular', 'link_intermediate', 'link_answerer', 'link_wifi', 'link_cellular', 'event', 'pairs'];
 
 /** Rows: one per group of ok and failed runs (invalid runs are never scored); a cell is the median
- *  over the runs that have the value, with how many had it when some did not. */
+ *  over the runs that have the value, with how many had it when some did not, or for a column that
+ *  is not a number, each run's value. */
 export function columnsMarkdown(csv: string, columns: readonly string[]): string {
   const unknown = columns.filter((c) => !CSV_COLUMNS.includes(c));
   if (unknown.length) throw new Error(`not a runs.csv column: ${unknown.join(', ')} (see docs/bench.md)`);
@@ -19,9 +20,13 @@ export function columnsMarkdown(csv: string, columns: readonly string[]): string
     const k = varying.map((c) => r[c]).join('\0');
     groups.set(k, [...(groups.get(k) ?? []), r]);
   }
-  const head = [...varying, 'runs', ...columns.map((c) => `${c} (median)`)];
+  const numeric = (c: string) => rows.every((r) => !r[c] || Number.isFinite(Number(r[c])));
+  const head = [...varying, 'runs', ...columns.map((c) => (numeric(c) ? `${c} (median)` : c))];
   const body = [...groups.values()].map((rs) => [...varying.map((c) => rs[0]![c]!), String(rs.length), ...columns.map((c) => {
-    const xs = rs.map((r) => r[c]).filter((v) => v !== '' && v !== undefined).map(Number).filter(Number.isFinite);
+    const values = rs.map((r) => r[c] ?? '').filter((v) => v !== '');
+    // a column that is not a number (per_event_concealed_ms: "80/0/60/…") is listed run by run
+    if (values.some((v) => !Number.isFinite(Number(v)))) return values.join('; ') || '∅';
+    const xs = values.map(Number);
     return formatValue(median(xs), 2).replace(/\.00$/, '') + (xs.length < rs.length ? ` (${xs.length}/${rs.length})` : '');
   })]);
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');

@@ -259,4 +259,5 @@ test('report --columns: medians of any runs.csv column per group of what varies;
   assert.equal(md[2], '| relay-only | 1 | 2 | 1.50 |', 'the invalid run is not scored');
   assert.equal(md[3], '| relay-only | 2 | 2 | 3 (1/2) |', 'the failed run has no value: counted in runs, not in the median');
   assert.throws(() => columnsMarkdown(csv, ['gap']), /not a runs.csv column: gap/);
+  assert.equal(columnsMarkdown(csv, ['id']).split('\n')[0], '| label | pairs | runs | id |', 'a column that is not a number is listed, not a median');
 });
