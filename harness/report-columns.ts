@@ -5,6 +5,8 @@ import { parse } from 'csv-parse/sync';
 import { CSV_COLUMNS } from './records.ts';
 import { formatValue, median } from './stats.ts';
 
+/** Columns shown in whole units (ms, bytes, counts); the rest (CPU seconds) with two decimals. */
+const WHOLE = /(_ms|_bytes|_bps)$|^(frames_|handshakes|signal_msgs|pre_event)/;
 const KEYS = ['label', 'nat_answerer', 'nat_wifi', 'nat_cellular', 'link_intermediate', 'link_answerer', 'link_wifi', 'link_cellular', 'event', 'pairs'];
 
 /** Rows: one per group of ok and failed runs (invalid runs are never scored); a cell is the median
@@ -27,7 +29,7 @@ export function columnsMarkdown(csv: string, columns: readonly string[]): string
     // a column that is not a number (per_event_concealed_ms: "80/0/60/…") is listed run by run
     if (values.some((v) => !Number.isFinite(Number(v)))) return values.join('; ') || '∅';
     const xs = values.map(Number);
-    return formatValue(median(xs), 2).replace(/\.00$/, '') + (xs.length < rs.length ? ` (${xs.length}/${rs.length})` : '');
+    return formatValue(median(xs), WHOLE.test(c) ? 0 : 2).replace(/\.00$/, '') + (xs.length < rs.length ? ` (${xs.length}/${rs.length})` : '');
   })]);
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
