@@ -9,7 +9,7 @@ CERTS := certs/intermediate.crt certs/peer.crt
 TSX := node_modules/.bin/tsx
 MIGBENCH := node harness/bin/migbench.js
 
-.PHONY: certs setup test microbench relay-load figures slurm report run test-unit test-testbed typecheck bench clean help
+.PHONY: certs setup test microbench relay-load fidelity figures slurm report run test-unit test-testbed typecheck bench clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -22,9 +22,16 @@ help:
 	@echo "make figures the paper figures: pinned configs, SVG + CSV + README.md in reports/figures/ (ONLY=1|2)"
 	@echo "make microbench  per-packet and per-run costs (tinybench)"
 	@echo "make relay-load  concurrent 50 pkt/s streams the relay carries on one core [STREAMS=50,100,200,300]"
+	@echo "make fidelity    the same cells fast (early stop, parallel) and slow (whole window, one at a time), compared"
 	@echo "make clean   remove build products (not results/)"
 
-setup: $(STAMP)/apt $(STAMP)/npm $(WIRE) $(CERTS) static/sample.wav
+setup: $(STAMP)/apt $(STAMP)/npm $(WIRE) $(CERTS) static/sample.wav .build/stamp
+
+# the roles' JavaScript (tsconfig.build.json; harness/run/roles.ts runs it while it is fresh)
+.build/stamp: $(shell find strategies core -name '*.ts') tsconfig.json tsconfig.build.json $(STAMP)/npm
+	rm -rf .build
+	npx tsc -p tsconfig.build.json
+	touch $@
 
 $(STAMP)/apt: Makefile
 	@mkdir -p $(STAMP)
@@ -89,8 +96,14 @@ microbench: setup
 relay-load: setup
 	$(MIGBENCH) relay-load $(if $(STREAMS),--streams $(STREAMS))
 
+# the fidelity check of fast benches: the same cells fast (early stop, parallel) and slow (docs/bench.md)
+fidelity: setup
+	$(MIGBENCH) bench --config harness/configs/fidelity-slow.json
+	$(MIGBENCH) bench --config harness/configs/fidelity-fast.json
+	$(MIGBENCH) compare --fast fidelity-fast --slow fidelity-slow
+
 clean:
-	rm -rf topologies/build $(STAMP)
+	rm -rf topologies/build $(STAMP) .build
 
 # Self-signed ECDSA P-256 certificates, pinned by fingerprint: the intermediate's (peers pin it)
 # and the peers' own (used on P2P connections).

@@ -29,6 +29,15 @@ export interface EventFields {
 }
 export type EventType = keyof EventFields;
 
+/** Types that record a steady state rather than a strategy acting (frames, counters, process
+ *  lifetime, per-second samples). Every other type — including a strategy's own — is activity: an
+ *  early-stopping run waits for a quiet spell without any (docs/bench.md, "Early stop"). A strategy
+ *  that adds a periodic type of its own names it here. */
+export const BOOKKEEPING_TYPES: ReadonlySet<string> = new Set([
+  'audio.sent', 'audio.recv', 'relay.bytes', 'overhead.bytes', 'intermediate.stats', 'rtc.log', 'turn.stderr',
+  'role.start', 'role.stop', 'role.exit', 'loop.delay',
+]);
+
 export interface LogEvent {
   t: number;
   role: Role;

@@ -12,6 +12,7 @@ import { commitOf, REPO } from './paths.ts';
 import { runOnce } from './run/run.ts';
 import { csvRow, readRecords, writeCsv, type RunRecord } from './records.ts';
 import { shardDir, shardOf, type Shard } from './shards.ts';
+import { ParallelLevel } from './parallel.ts';
 
 export const RESULTS = path.join(REPO, 'results');
 
@@ -38,7 +39,14 @@ export interface Progress {
   done: number; total: number; failed: number; skipped: number; running: string[]; etaS: number | null; last?: RunRecord;
   /** Finished runs per minute so far (the ETA's rate); null before the first. */
   perMin: number | null;
+  /** Runs made again because the fidelity guard found them noisy (harness/run/fidelity.ts). */
+  noisyReruns: number;
+  /** Runs at once now (config.parallel, or where `auto` stands). */
+  level: number;
 }
+
+/** How many times a noisy run is made again before its noisy record is kept (marked as such). */
+export const NOISY_RERUNS = 2;
 
 export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Promise<{ dir: string; records: RunRecord[]; ran: number }> {
   checkHost();
@@ -59,40 +67,52 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
     const p = previous.get(r.id);
     return !p || (opts.retryFailed && p.status === 'failed');
   });
-  const progress: Progress = { done: 0, total: todo.length, failed: 0, skipped: planned.length - todo.length, running: [], etaS: null, perMin: null };
+  const progress: Progress = { done: 0, total: todo.length, failed: 0, skipped: planned.length - todo.length, running: [], etaS: null, perMin: null, noisyReruns: 0, level: 1 };
   const started = Date.now();
   const queue = [...todo];
   const csv = path.join(dir, 'runs.csv');
 
-  async function one(run: PlannedRun): Promise<void> {
+  /** One attempt at a run, within its deadline; `finished`: runOnce returned, its meta.json is whole. */
+  async function attempt(run: PlannedRun): Promise<{ record: RunRecord; finished: boolean }> {
     const deadline = new AbortController();
     // every extra pair: its stagger, and ~3 s more to start its two roles and get its audio going
     const limitS = run.spec.warmupS + run.spec.observeS + config.deadlineS + ((run.spec.pairs ?? 1) - 1) * ((run.spec.staggerMs ?? 0) / 1000 + 3);
     const timer = setTimeout(() => deadline.abort(`deadline: not finished after ${limitS} s`), limitS * 1000);
     const onStop = () => deadline.abort('interrupted');
     opts.signal?.addEventListener('abort', onStop, { once: true });
-    progress.running.push(run.id);
-    opts.onProgress?.(progress);
-    let record: RunRecord;
-    let finished = false;   // runOnce returned: its meta.json is whole
-    // --retry-failed runs a failed run again; every earlier attempt stays in meta.json
-    const prior = previous.get(run.id);
-    const attempts = prior ? [...(prior.attempts ?? []), { status: prior.status, error: prior.error, metrics: prior.metrics }] : undefined;
     try {
       const r = await runOnce(run.spec, dir, undefined, deadline.signal);
-      finished = true;
-      record = { id: run.id, label: run.label, spec: run.spec, status: r.meta.status as RunRecord['status'], emulation: String(r.meta.emulation), metrics: r.metrics,
+      return { finished: true, record: { id: run.id, label: run.label, spec: run.spec, status: r.meta.status as RunRecord['status'], emulation: String(r.meta.emulation), metrics: r.metrics,
         ...(typeof r.meta.error === 'string' ? { error: r.meta.error } : {}),
+        ...(typeof r.meta.noisy === 'string' ? { noisy: r.meta.noisy } : {}),
         ...(r.meta.pairs ? { pairs: r.meta.pairs as RunRecord['pairs'] } : {}),
-        ...(r.meta.perEvent ? { perEvent: r.meta.perEvent as RunRecord['perEvent'] } : {}) };
+        ...(r.meta.perEvent ? { perEvent: r.meta.perEvent as RunRecord['perEvent'] } : {}) } };
     } catch (e) {
-      record = { id: run.id, label: run.label, spec: run.spec, status: 'failed', error: (e as Error).message.split('\n')[0]!.slice(0, 300) };
+      return { finished: false, record: { id: run.id, label: run.label, spec: run.spec, status: 'failed', error: (e as Error).message.split('\n')[0]!.slice(0, 300) } };
     } finally {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onStop);
-      progress.running = progress.running.filter((x) => x !== run.id);
     }
-    if (opts.signal?.aborted) return;   // interrupted: leave no record, it runs again next time
+  }
+
+  /** Makes a run (again while noisy) and records it; resolves with whether its first try was noisy. */
+  async function one(run: PlannedRun): Promise<boolean> {
+    progress.running.push(run.id);
+    opts.onProgress?.(progress);
+    // --retry-failed runs a failed run again, and a noisy run goes again by itself (up to
+    // NOISY_RERUNS times); every earlier attempt stays in meta.json
+    const prior = previous.get(run.id);
+    const earlier: NonNullable<RunRecord['attempts']> = prior ? [...(prior.attempts ?? []), { status: prior.status, error: prior.error, metrics: prior.metrics, ...(prior.noisy ? { noisy: prior.noisy } : {}) }] : [];
+    let { record, finished } = await attempt(run);
+    const firstNoisy = Boolean(record.noisy);
+    for (let again = 0; record.noisy && again < NOISY_RERUNS && !opts.signal?.aborted; again++) {
+      earlier.push({ status: record.status, error: record.error, metrics: record.metrics, noisy: record.noisy });
+      progress.noisyReruns++;
+      ({ record, finished } = await attempt(run));
+    }
+    const attempts = earlier.length ? earlier : undefined;
+    progress.running = progress.running.filter((x) => x !== run.id);
+    if (opts.signal?.aborted) return firstNoisy;   // interrupted: leave no record, it runs again next time
     const runDir = path.join(dir, 'runs', run.id);
     mkdirSync(runDir, { recursive: true });
     const meta = path.join(runDir, 'meta.json');
@@ -108,11 +128,31 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
     progress.perMin = (60 * progress.done) / elapsedS;
     progress.etaS = (elapsedS / progress.done) * (progress.total - progress.done);
     opts.onProgress?.(progress);
+    return firstNoisy;
   }
 
-  const workers = Array.from({ length: Math.min(config.parallel, Math.max(1, queue.length)) }, async () => {
-    while (queue.length && !opts.signal?.aborted) await one(queue.shift()!);
+  // every worker takes the next run while fewer than `level` are running
+  const level = new ParallelLevel(config.parallel, os.availableParallelism());
+  progress.level = level.level;
+  let active = 0;
+  const workers = Array.from({ length: Math.min(config.parallel === 'auto' ? level.max : config.parallel, Math.max(1, queue.length)) }, async () => {
+    while (queue.length && !opts.signal?.aborted) {
+      if (active >= level.level) { await new Promise((r) => setTimeout(r, 100)); continue; }
+      active++;
+      const run = queue.shift()!;
+      const atLevel = level.level;
+      const noisy = await one(run);
+      active--;
+      if (atLevel === level.level) level.finished(noisy);
+      progress.level = level.level;
+    }
   });
   await Promise.all(workers);
+  if (config.parallel === 'auto') {
+    const now = JSON.parse(readFileSync(benchFile, 'utf8'));
+    const invocations = now.invocations as { parallel?: unknown }[];
+    invocations[invocations.length - 1]!.parallel = level.summary();
+    writeFileSync(benchFile, JSON.stringify(now, null, 2));
+  }
   return { dir, records: readRecords(dir), ran: progress.done };
 }

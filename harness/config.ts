@@ -2,7 +2,7 @@
 // path, not just the first), expanded into run specs with stable ids. docs/bench.md.
 import { readFileSync } from 'node:fs';
 import type { LinkProfile, LinkSlot, NatSlot } from './driver.ts';
-import { checkEvent, DEFAULT_SPEC, limitProblem, MAX_PAIRS, runId, type RunSpec } from './run/spec.ts';
+import { checkEvent, DEFAULT_SETTLE_S, DEFAULT_SPEC, limitProblem, MAX_PAIRS, runId, type RunSpec } from './run/spec.ts';
 import { optionProblem } from '../strategies/contract.ts';
 import { checkLinkProfile, natBehaviour } from './presets.ts';
 import { scheduleString } from './schedule.ts';
@@ -20,9 +20,12 @@ export interface BenchConfig {
   seed: number;
   warmupS: number;
   observeS: number;
+  /** Early stop after the outcome held this long; 0 = observe the whole observeS. */
+  settleS: number;
   jitterBufferMs: number;
   audio: 'answerer-to-mobile' | 'both';
-  parallel: number;
+  /** Runs at once, or `auto`: the largest level with fewer than 2 % noisy runs (harness/parallel.ts). */
+  parallel: number | 'auto';
   deadlineS: number;       // per run, on top of warmup + observe
   pairs?: number[];        // answerer/mobile pairs through one intermediate (topology pairs:N when N > 1)
   staggerMs?: number;      // with N pairs: pair k's event fires (k - 1) · staggerMs after pair 1's
@@ -30,7 +33,7 @@ export interface BenchConfig {
 
 const DEFAULTS: Omit<BenchConfig, 'name'> = {
   strategies: 'all', nat: ['port-restricted'], links: ['broadband'], events: ['wifi-to-cellular'], reps: 5, seed: 1,
-  warmupS: DEFAULT_SPEC.warmupS, observeS: DEFAULT_SPEC.observeS, jitterBufferMs: DEFAULT_SPEC.jitterBufferMs,
+  warmupS: DEFAULT_SPEC.warmupS, observeS: DEFAULT_SPEC.observeS, settleS: DEFAULT_SETTLE_S, jitterBufferMs: DEFAULT_SPEC.jitterBufferMs,
   audio: DEFAULT_SPEC.audio, parallel: 1, deadlineS: 90, pairs: [1], staggerMs: 200,
 };
 
@@ -101,9 +104,10 @@ export async function validateConfig(raw: unknown, source = 'config'): Promise<B
     const v = c[field];
     if (typeof v !== 'number' || !(v >= lo && v <= hi)) bad(field, `a number from ${lo} to ${hi}`);
   };
-  int('reps', 1, 1000); int('seed', 0, 2 ** 31); int('parallel', 1, 16);
+  int('reps', 1, 1000); int('seed', 0, 2 ** 31);
+  if (c.parallel !== 'auto' && (!Number.isInteger(c.parallel) || (c.parallel as number) < 1 || (c.parallel as number) > 16)) bad('parallel', 'an integer from 1 to 16, or "auto"');
   num('deadlineS', 10, 3600);
-  for (const field of ['warmupS', 'observeS', 'jitterBufferMs', 'staggerMs'] as const) {   // a run's own limits (harness/run/spec.ts)
+  for (const field of ['warmupS', 'observeS', 'settleS', 'jitterBufferMs', 'staggerMs'] as const) {   // a run's own limits (harness/run/spec.ts)
     const problem = limitProblem(field, c[field]);
     if (problem) bad(field, problem.slice(field.length + 2));
   }
@@ -135,6 +139,7 @@ export function expand(c: BenchConfig): PlannedRun[] {
         strategy: s.name, options: s.options ?? {}, nat, links, event: scheduleString(event), rep, seed: c.seed + rep,
         audio: c.audio, jitterBufferMs: c.jitterBufferMs, warmupS: c.warmupS, observeS: c.observeS,
         ...(pairs > 1 ? { pairs, staggerMs: c.staggerMs ?? DEFAULTS.staggerMs } : {}),   // absent for one pair: ids unchanged
+        ...(c.settleS > 0 ? { settleS: c.settleS } : {}),   // absent: the whole window, as every run before early stop
       };
       runs.push({ id: runId(spec), spec, label: s.label ?? s.name });
     }

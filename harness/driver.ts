@@ -65,6 +65,8 @@ export interface RttResult {
 }
 export interface Calibration extends RttResult { path: string; configured: number }
 export interface ExecResult { code: number; stdout: string; stderr: string }
+/** One link emulator's stats line: per direction (its interface names), packets and lateness in µs. */
+export type WireLateness = Record<string, { sent: number; late_mean_us: number; late_max_us: number }>;
 
 export interface StartOptions { env?: Record<string, string>; cwd?: string }
 
@@ -175,6 +177,9 @@ export class TopologyDriver extends EventEmitter {
     return this.request('rtt', { host, dst, ...opts });
   }
   calibrate(count = 20): Promise<Calibration[]> { return this.request('calibrate', { count }); }
+  /** Each link emulator's scheduling lateness since the previous call (which starts a new window);
+   *  empty under netem. */
+  lateness(): Promise<Record<string, WireLateness | null>> { return this.request('lateness', {}); }
   /** Serves Mininet's CLI on a Unix socket (`migbench cli` connects); resolves with its path. */
   async cli(): Promise<string> { return (await this.request<{ socket: string }>('cli')).socket; }
 

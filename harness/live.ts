@@ -1,38 +1,15 @@
 // The interactive run (`migbench run --interactive`, `make run`): a live terminal view of one run
 // — path in use, frames per second, concealment, detections, handshakes — where keys fire events.
-import { openSync, readSync, closeSync, existsSync, fstatSync } from 'node:fs';
 import path from 'node:path';
 import type { LogEvent } from '../core/events.ts';
 import { BASE_DELAY_WINDOW_MS, baseDelay, isOnTime, playoutDeadline } from '../core/playout.ts';
 import type { Drive } from './run/drive.ts';
+import { LogTail } from './run/logs.ts';
 import { eventNames } from './schedule.ts';
 import { eventKeys } from './network-events.ts';
 import { offerCli } from './mininet-cli.ts';
 
 const KEYS: Record<string, string> = eventKeys();
-
-/** Reads the lines appended to a file since the last call. */
-class Tail {
-  private offset = 0;
-  private rest = '';
-  constructor(private readonly file: string) {}
-  read(): LogEvent[] {
-    if (!existsSync(this.file)) return [];
-    const fd = openSync(this.file, 'r');
-    try {
-      const size = fstatSync(fd).size;
-      if (size <= this.offset) return [];
-      const buf = Buffer.alloc(size - this.offset);
-      readSync(fd, buf, 0, buf.length, this.offset);
-      this.offset = size;
-      const lines = (this.rest + buf.toString('utf8')).split('\n');
-      this.rest = lines.pop() ?? '';
-      return lines.flatMap((l) => { try { return [JSON.parse(l) as LogEvent]; } catch { return []; } });
-    } finally {
-      closeSync(fd);
-    }
-  }
-}
 
 const NOTABLE = new Set(['event.fired', 'event.restored', 'netchange.detected', 'path', 'punch.ok', 'handshake.ok', 'repunch.failed', 'error']);
 
@@ -41,7 +18,7 @@ export function liveDrive(input: NodeJS.ReadStream, output: NodeJS.WriteStream, 
   return async ({ spec, dir, calibration, fire, cli }) => {
     const cliLine = opts.cli ? offerCli(await cli()) : null;
     return new Promise<void>((resolve) => {
-      const tails = ['harness', 'answerer', 'mobile', 'intermediate'].map((r) => new Tail(path.join(dir, `events.${r}.jsonl`)));
+      const tails = ['harness', 'answerer', 'mobile', 'intermediate'].map((r) => new LogTail(path.join(dir, `events.${r}.jsonl`)));
       const sent = new Map<number, number>();
       const arrived = new Map<number, { t: number; path: string }>();
       let d0: number | null = null;

@@ -25,8 +25,10 @@ export interface RunRecord {
   pairs?: { pair: number; metrics: RunMetrics }[];
   /** A schedule of several events: what each one cost (harness/metrics.ts eventSegments). */
   perEvent?: { name: string; concealed_ms: number; gap_ms: number }[];
-  /** Earlier attempts of this run (--retry-failed), oldest first. */
-  attempts?: { status: RunRecord['status']; error?: string; metrics?: RunMetrics }[];
+  /** Why the fidelity guard judged the machine, not the strategy, late in this run (harness/run/fidelity.ts). */
+  noisy?: string;
+  /** Earlier attempts of this run (--retry-failed, or made again because noisy), oldest first. */
+  attempts?: { status: RunRecord['status']; error?: string; metrics?: RunMetrics; noisy?: string }[];
 }
 
 const SCALAR_METRICS = METRIC_ORDER.filter((k) => k !== 'cpu_s');
@@ -35,7 +37,7 @@ export const CSV_COLUMNS = [
   'id', 'label', 'strategy', 'options', 'nat_answerer', 'nat_wifi', 'nat_cellular',
   'link_intermediate', 'link_answerer', 'link_wifi', 'link_cellular', 'event', 'rep', 'seed', 'status', 'error',
   'emulation', ...SCALAR_METRICS, ...ROLES.map((r) => `cpu_${r}_s`),
-  'pairs', 'pairs_gap_median_ms', 'pairs_gap_max_ms', 'pairs_success', 'per_event_concealed_ms',
+  'pairs', 'pairs_gap_median_ms', 'pairs_gap_max_ms', 'pairs_success', 'per_event_concealed_ms', 'noisy',
 ];
 
 /** pairs, and over every pair: median and max gap_ms, how many succeeded. */
@@ -57,7 +59,7 @@ export function csvRow(r: RunRecord): unknown[] {
     ...(['intermediate', 'answerer', 'wifi', 'cellular'] as const).map((s) => linkName(r.spec.links[s])),
     r.spec.event, r.spec.rep, r.spec.seed, r.status, r.error ?? '', r.emulation ?? '',
     ...SCALAR_METRICS.map((k) => (m ? m[k] ?? '' : '')), ...ROLES.map((role) => m?.cpu_s[role] ?? ''),
-    ...pairColumns(r), r.perEvent?.map((e) => e.concealed_ms).join('/') ?? '',
+    ...pairColumns(r), r.perEvent?.map((e) => e.concealed_ms).join('/') ?? '', r.noisy ?? '',
   ];
 }
 

@@ -36,6 +36,7 @@ const ctx: RoleContext = {
 };
 log.log('role.start', { strategy: name });
 const stopOverhead = logOverhead(log);
+const stopLoopDelay = logLoopDelay(log);
 let code = 0;
 try {
   await strategy[role](ctx);
@@ -45,12 +46,40 @@ try {
   console.error(`${name}/${role}: ${(e as Error).stack ?? e}`);
 }
 stopOverhead();
+stopLoopDelay();
 const cpu = process.cpuUsage();
 const children = childrenCpuS();
 const s = (us: number, child: number) => Math.round(us + child * 1e6) / 1e6;
 log.log('role.stop', { cpuUserS: s(cpu.user, children.user), cpuSystemS: s(cpu.system, children.system) });
 await log.close();
 process.exit(code);
+
+/** Every second, how late this process's event loop ran (`loop.delay`: the largest and the 99th
+ *  percentile lateness of a 10 ms timer, ms): the run's fidelity guard reads it (docs/bench.md,
+ *  "Fidelity guard"), since a frame handled late is late for the machine's sake, not the
+ *  strategy's. Measured by a timer of its own rather than perf_hooks' monitorEventLoopDelay, whose
+ *  reset drops a stall that ends in the same loop turn as the reset (seen: a 300 ms SIGSTOP missed
+ *  in one run of three). A stall that ends after a sample is logged counts in the next one. */
+function logLoopDelay(logger: EventLogger): () => void {
+  const TICK_MS = 10;
+  let last = performance.now();
+  let late: number[] = [];
+  const tick = setInterval(() => {
+    const t = performance.now();
+    late.push(Math.max(0, t - last - TICK_MS));
+    last = t;
+  }, TICK_MS);
+  const report = setInterval(() => {
+    if (!late.length) return;
+    const sorted = late.sort((a, b) => a - b);
+    const ms = (v: number) => Math.round(v * 100) / 100;
+    logger.logOther('loop.delay', { maxMs: ms(sorted[sorted.length - 1]!), p99Ms: ms(sorted[Math.floor(0.99 * (sorted.length - 1))]!) });
+    late = [];
+  }, 1000);
+  tick.unref();
+  report.unref();
+  return () => { clearInterval(tick); clearInterval(report); };
+}
 
 /** CPU seconds of this process's waited-for children: cutime and cstime of /proc/self/stat
  *  (process.cpuUsage and resourceUsage count the process alone), in USER_HZ = 100 ticks/s. */

@@ -6,7 +6,7 @@ Async    {"event": "proc.output", "proc": 3, "stream": "stdout", "line": "..."}
          {"event": "proc.exit", "proc": 3, "code": 0, "t": ...}
          {"event": "event.restored", "name": "blackout:2", "host": "mobile", "t": ...}
 
-Commands: build, start, signal, exec, event, verify, link, rtt, calibrate, cli, stop (docs/testbed.md).
+Commands: build, start, signal, exec, event, verify, link, rtt, calibrate, lateness, cli, stop (docs/testbed.md).
 Teardown runs on `stop`, on end of stdin (the harness died, even by SIGKILL), on SIGINT,
 SIGTERM and SIGHUP. Started processes and wire emulators carry PR_SET_PDEATHSIG, so they go
 with this process even if it is killed outright.
@@ -145,6 +145,9 @@ class Driver:
     def calibrate(self, count: int = 20) -> list[dict[str, Any]]:
         return self._bed().calibrate(count)
 
+    def lateness(self) -> dict[str, Any]:
+        return self._bed().lateness()
+
     def cli(self) -> dict[str, Any]:
         """Mininet's CLI on a Unix socket in the run dir (stdio is the JSON channel, so it cannot
         have the terminal): `migbench cli` connects; one session at a time, any number in turn."""
@@ -252,7 +255,7 @@ def serve() -> int:
         d.teardown()
 
 
-COMMANDS = {'build', 'start', 'signal', 'exec', 'event', 'verify', 'link', 'rtt', 'calibrate', 'cli'}
+COMMANDS = {'build', 'start', 'signal', 'exec', 'event', 'verify', 'link', 'rtt', 'calibrate', 'lateness', 'cli'}
 
 if __name__ == '__main__':
     sys.exit(serve())

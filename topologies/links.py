@@ -10,6 +10,8 @@ import os
 import random
 import signal
 import subprocess
+import json
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -211,9 +213,26 @@ class WireLink(EmulatedLink):
             intf.node.cmd(f'ethtool -K {intf.name} tx off tso off gso off gro off >/dev/null 2>&1')
         self.conf = run_dir / f'{wire_name}.conf'
         self._write()
+        self.log = run_dir / f'{wire_name}.log'
         self.proc = self.wnode.popen([str(WIRE_BIN), '-a', f'{wire_name}-a', '-b', f'{wire_name}-b',
                                       '-c', str(self.conf), '-S', str(seed)],
-                                     stdout=subprocess.DEVNULL, stderr=open(run_dir / f'{wire_name}.log', 'wb'))
+                                     stdout=subprocess.DEVNULL, stderr=open(self.log, 'wb'))
+
+    def lateness(self) -> dict[str, Any] | None:
+        """The wire's stats line (per direction: packets, late_mean_us, late_max_us — how far behind
+        its schedule it sent) since the previous call, which starts a new window (SIGUSR2)."""
+        start = self.log.stat().st_size
+        self.proc.send_signal(signal.SIGUSR2)
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            with open(self.log, 'rb') as f:
+                f.seek(start)
+                lines = f.read().decode('utf-8', 'replace').splitlines()
+            stats = [l for l in lines if l.startswith('{')]
+            if stats:
+                return json.loads(stats[-1])
+            time.sleep(0.01)
+        return None
 
     def _write(self) -> None:
         tmp = self.conf.with_suffix('.tmp')

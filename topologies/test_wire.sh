@@ -134,6 +134,16 @@ else
     grep -q '"ab":{"received":[0-9]*,"sent":[0-9]*,"lost":[0-9]*,"dropped":[0-9]*' <<<"$J"
 fi && ok "SIGUSR1 prints a JSON stats line" || ko "SIGUSR1 stats line invalid: '$J'"
 
+# 5b. SIGUSR2 prints the same line and starts the lateness window over: with no packet since,
+# the next line's lateness is 0 (the harness's fidelity guard reads one window per run)
+kill -USR2 "$WIRE_PID"; sleep 0.2; kill -USR1 "$WIRE_PID"; sleep 0.2
+J2=$(grep '^{' "$ERR" | tail -n 2 | head -n 1); J3=$(grep '^{' "$ERR" | tail -n 1)
+python3 -c 'import json, sys
+before, after = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+assert before["ab"]["late_max_us"] > 0 and before["ab"]["sent"] > 0
+assert after["ab"]["late_max_us"] == 0 and after["ab"]["late_mean_us"] == 0 and after["ab"]["sent"] == before["ab"]["sent"]' "$J2" "$J3" \
+    && ok "SIGUSR2 prints the stats line and starts the lateness window over" || ko "SIGUSR2: '$J2' then '$J3'"
+
 # idle cost of one wire (information, plus a generous sanity bound)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$WIRE_PID/stat"; }
 c0=$(cpu_ticks); sleep 3; c1=$(cpu_ticks)

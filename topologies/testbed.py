@@ -18,7 +18,7 @@ from typing import Any, Callable
 from mininet.net import Mininet
 
 from .events import NetworkEvents, now_ms, wifi_up
-from .links import EmulatedLink, LinkSetting, emulation_mode, resolve
+from .links import EmulatedLink, LinkSetting, WireLink, emulation_mode, resolve
 from .shapes import ANSWERER_NAT_WAN, INTERMEDIATE, Plan, PlanTopo, TestbedNode, Uplink
 
 
@@ -132,6 +132,10 @@ class Testbed:
             for h, wifi in lifted:
                 self.host(h).run(f'ip link set {wifi.dev} down')
         return out
+
+    def lateness(self) -> dict[str, Any]:
+        """Every wire's scheduling lateness since the previous call (none under netem: the kernel's)."""
+        return {l.wnode.name: l.lateness() for l in self.net.links if isinstance(l, WireLink)}
 
     def stop(self) -> None:
         self.events.stop()

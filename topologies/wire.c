@@ -12,7 +12,8 @@
  *   ba <delay_ms> <jitter_ms> <loss_pct> <rate_kbit> <qlen> [<ge_p> <ge_r>]
  * "ab" = received on IF_A, sent out IF_B. rate 0 = unlimited; qlen 0 = limited only by the
  * 65536 slots; qlen counts every packet still held by the wire, including the delay line.
- * Signals: SIGHUP reload, SIGUSR1 one JSON stats line on stderr, SIGTERM/SIGINT exit.
+ * Signals: SIGHUP reload, SIGUSR1 one JSON stats line on stderr, SIGUSR2 the same and then the
+ * lateness figures start over (a window of its own), SIGTERM/SIGINT exit.
  * Exit codes: 0 on signal, 1 if an interface disappears, 2 on bad arguments or setup errors.
  * Build: gcc -O2 -Wall -Wextra -o wire wire.c -lm
  */
@@ -53,11 +54,12 @@ struct dir {
     uint64_t seq, last_t, link_free, rng;
     double spare; int has_spare, ge_bad;
     uint64_t rx, tx, lost, dropped, oversize, txerr, late_sum, late_max;
+    uint64_t late_from;   /* tx + txerr when the lateness figures last started over */
 };
 
 static struct dir D[2];
 static int reorder, spin;
-static volatile sig_atomic_t g_term, g_hup, g_usr1;
+static volatile sig_atomic_t g_term, g_hup, g_usr1, g_usr2;
 static uint8_t scratch[SLOT];
 
 static void die(const char *fmt, ...) {
@@ -273,7 +275,7 @@ static void print_stats(void) {
     fputc('{', stderr);
     for (int i = 0; i < 2; i++) {
         struct dir *d = &D[i];
-        uint64_t done = d->tx + d->txerr;
+        uint64_t done = d->tx + d->txerr - d->late_from;
         fprintf(stderr, "%s\"%s\":{\"received\":%llu,\"sent\":%llu,\"lost\":%llu,\"dropped\":%llu,"
                 "\"oversize\":%llu,\"tx_errors\":%llu,\"queued\":%u,"
                 "\"late_mean_us\":%.1f,\"late_max_us\":%.1f}",
@@ -288,6 +290,7 @@ static void print_stats(void) {
 static void on_sig(int s) {
     if (s == SIGHUP) g_hup = 1;
     else if (s == SIGUSR1) g_usr1 = 1;
+    else if (s == SIGUSR2) g_usr2 = 1;
     else g_term = 1;
 }
 
@@ -357,12 +360,12 @@ int main(int argc, char **argv) {
      * a reload never lands between two packets of a burst. */
     sigset_t block, waitmask;
     sigemptyset(&block);
-    int sigs[] = {SIGHUP, SIGUSR1, SIGTERM, SIGINT};
+    int sigs[] = {SIGHUP, SIGUSR1, SIGUSR2, SIGTERM, SIGINT};
     struct sigaction sa = {.sa_handler = on_sig};
     sigemptyset(&sa.sa_mask);
-    for (int i = 0; i < 4; i++) { sigaddset(&block, sigs[i]); sigaction(sigs[i], &sa, NULL); }
+    for (int i = 0; i < 5; i++) { sigaddset(&block, sigs[i]); sigaction(sigs[i], &sa, NULL); }
     sigprocmask(SIG_BLOCK, &block, &waitmask);
-    for (int i = 0; i < 4; i++) sigdelset(&waitmask, sigs[i]);   /* even if inherited blocked */
+    for (int i = 0; i < 5; i++) sigdelset(&waitmask, sigs[i]);   /* even if inherited blocked */
 
     struct pollfd pfd[2] = {{.fd = D[0].in, .events = POLLIN}, {.fd = D[1].in, .events = POLLIN}};
     while (!g_term) {
@@ -373,6 +376,11 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "wire: warning: %s; keeping previous settings\n", err);
         }
         if (g_usr1) { g_usr1 = 0; print_stats(); }
+        if (g_usr2) {
+            g_usr2 = 0;
+            print_stats();
+            for (int i = 0; i < 2; i++) { D[i].late_sum = D[i].late_max = 0; D[i].late_from = D[i].tx + D[i].txerr; }
+        }
         uint64_t now = mono();
         tx_due(&D[0], now); tx_due(&D[1], now);
 

@@ -11,7 +11,7 @@ export const benchCommand: Command = {
   usage: `migbench bench [--config FILE] [--retry-failed] [--parallel N] [--shard I/N] [--results DIR]
   --config FILE    a bench config (default harness/configs/default.json; docs/bench.md lists the fields)
   --retry-failed   run again the runs recorded as failed (finished runs are always skipped)
-  --parallel N     runs at once (overrides the config; 1 keeps measurements honest on 2 cores)
+  --parallel N     runs at once, or auto: the most at which fewer than 2 % of runs are noisy (overrides the config)
   --shard I/N      only shard I (0-based) of N: the runs whose id hashes to I; into <name>.shard-I-of-N/
   --results DIR    where bench folders go (default results/)
   Writes results/<name>/runs.csv, runs/<id>/…, bench.json.`,
@@ -21,7 +21,8 @@ export const benchCommand: Command = {
   async run(v) {
     const config = await loadConfig(v.config as string);
     const shard = v.shard === undefined ? undefined : parseShard(v.shard as string);
-    if (v.parallel !== undefined) {
+    if (v.parallel === 'auto') config.parallel = 'auto';
+    else if (v.parallel !== undefined) {
       const n = Number(v.parallel);
       if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`--parallel must be an integer from 1 to 16, got '${v.parallel}'`);
       config.parallel = n;

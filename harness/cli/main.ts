@@ -2,6 +2,7 @@
 // Importing this does nothing: harness/bin/migbench.js calls main().
 import { parseArgs } from 'node:util';
 import { benchCommand } from './bench.ts';
+import { compareCommand } from './compare.ts';
 import type { Command } from './flags.ts';
 import { figuresCommand } from './figures.ts';
 import { mergeCommand } from './merge.ts';
@@ -16,7 +17,7 @@ import { calibrateCommand, classifyCommand } from './testbed.ts';
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand, cli: cliCommand, 'relay-load': relayLoadCommand, bench: benchCommand, figures: figuresCommand,
-  merge: mergeCommand, slurm: slurmCommand, report: reportCommand, rescore: rescoreCommand, strategies: strategiesCommand,
+  merge: mergeCommand, slurm: slurmCommand, report: reportCommand, rescore: rescoreCommand, compare: compareCommand, strategies: strategiesCommand,
   'testbed classify': classifyCommand, 'testbed calibrate': calibrateCommand,
 };
 

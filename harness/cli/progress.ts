@@ -33,21 +33,23 @@ export async function benchWithProgress(config: BenchConfig, opts: Pick<BenchOpt
     process.removeAllListeners(sig);
     process.once(sig, () => { process.stderr.write(`\n${sig}: stopping the running runs (they run again next time)\n`); stop.abort(); });
   }
+  const t0 = Date.now();
   const tty = process.stderr.isTTY;
   let shown = -1;   // without a terminal, one line per finished run
-  const fmt = (s: number | null) => (s === null ? '?' : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`);
+  const fmt = (s: number | null) => (s === null ? '?' : `${Math.floor(Math.round(s) / 60)}m${String(Math.round(s) % 60).padStart(2, '0')}s`);
   const r = await runBench(config, {
     ...opts, signal: stop.signal,
     onProgress: (p) => {
       const line = `[${p.done}/${p.total}] ${p.total ? Math.round((100 * p.done) / p.total) : 100}% ${p.perMin === null ? '' : `${p.perMin.toFixed(1)} runs/min, `}ETA ${fmt(p.etaS)} ` +
-        `failed ${p.failed}${p.skipped ? `, ${p.skipped} already done` : ''}` +
+        `failed ${p.failed}${p.skipped ? `, ${p.skipped} already done` : ''}, ${p.level} at once` +
+        (p.noisyReruns ? `, ${p.noisyReruns} noisy run(s) made again` : '') +
         (p.last && !tty ? ` | ${p.last.id} ${p.last.status}${p.last.error ? `: ${p.last.error}` : ''}` : '');
       if (tty) process.stderr.write(`\r${line.padEnd(100)}`);
       else if (p.done !== shown) { shown = p.done; process.stderr.write(line + '\n'); }
     },
   });
   if (tty) process.stderr.write('\n');
-  console.log(`${r.ran} run(s) made; ${r.records.length} recorded in ${path.join(r.dir, 'runs.csv')}`);
+  console.log(`${r.ran} run(s) made in ${fmt((Date.now() - t0) / 1000)} (wall time); ${r.records.length} recorded in ${path.join(r.dir, 'runs.csv')}`);
   console.log(summaryLines(r.records).join('\n'));
   return stop.signal.aborted ? 130 : 0;
 }

@@ -20,7 +20,9 @@ export const runCommand: Command = {
 ${eventsHelp().map((l) => `                           ${l}`).join('\n')}
                          every event is checked from the testbed; a run whose event did not happen is status=invalid, never scored
                          a schedule: EVENT@0,EVENT@S,… (seconds after the first; e.g. wifi-to-cellular@0,cellular-to-wifi@1.5)
-  --warmup S             seconds of audio before the event (default 4)   --observe S  after it (default 8)
+  --warmup S             seconds of audio before the event (default 3.2: the 3 s pre-event window)
+  --observe S            the most seconds to observe after it (default 8)
+  --settle S             stop observing once the outcome has held S seconds (default 2; 0: always observe S)
   --seed N  --rep N      run seed and repetition index (part of the run id)
   --audio answerer-to-mobile|both    --jitter-buffer MS (default 80)
   --opt KEY=VALUE        a strategy option (repeatable; \`migbench strategies\` lists them)

@@ -13,11 +13,14 @@ export interface DriveContext {
   /** The run's topology, for drives that do more than fire events (tests: exec, start in a host). */
   driver: TopologyDriver;
   phase(name: string, say?: string): void;
+  /** Observes for `maxMs`, or less if the spec asks for an early stop and the run settles first. */
+  observe(maxMs: number): Promise<void>;
 }
 export type Drive = (ctx: DriveContext) => Promise<void>;
 
-/** The bench schedule: warm up, fire the event (or each event of a schedule at its offset), observe. */
-export const scheduled: Drive = async ({ spec, fire, phase }) => {
+/** The bench schedule: warm up, fire the event (or each event of a schedule at its offset), observe
+ *  (to the maximum, or until settled: harness/run/settle.ts). */
+export const scheduled: Drive = async ({ spec, fire, phase, observe }) => {
   await sleep(spec.warmupS * 1000);
   const start = Date.now();
   const plan = parseSchedule(spec.event);
@@ -26,7 +29,7 @@ export const scheduled: Drive = async ({ spec, fire, phase }) => {
     if (e.name !== 'none') await fire(e.name);
     if (i === 0) phase('event', `${plan.length > 1 ? `${plan.length} events` : 'event'} fired; observing ${spec.observeS} s after the last`);
   }
-  await sleep(spec.observeS * 1000);
+  await observe(spec.observeS * 1000);
 };
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));

@@ -1,5 +1,5 @@
 // A run folder's event logs (docs/events.md), merged into one time-ordered list.
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LogEvent } from '../../core/events.ts';
 import type { HarnessLine } from '../scenario.ts';
@@ -31,5 +31,28 @@ export class HarnessLog {
   }
   read(): HarnessLine[] {
     return readFileSync(this.file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as HarnessLine);
+  }
+}
+
+/** Reads the lines appended to a file since the last call. */
+export class LogTail {
+  private offset = 0;
+  private rest = '';
+  constructor(private readonly file: string) {}
+  read(): LogEvent[] {
+    if (!existsSync(this.file)) return [];
+    const fd = openSync(this.file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      if (size <= this.offset) return [];
+      const buf = Buffer.alloc(size - this.offset);
+      readSync(fd, buf, 0, buf.length, this.offset);
+      this.offset = size;
+      const lines = (this.rest + buf.toString('utf8')).split('\n');
+      this.rest = lines.pop() ?? '';
+      return lines.flatMap((l) => { try { return [JSON.parse(l) as LogEvent]; } catch { return []; } });
+    } finally {
+      closeSync(fd);
+    }
   }
 }

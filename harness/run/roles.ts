@@ -1,6 +1,6 @@
 // Role processes: the context each role reads (RoleConfig), starting one in its host, and the
 // milestones it prints on stdout (`{"milestone": "ready"}`, `"audio"`) that the run waits for.
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RoleConfig, StrategyRole } from '../../strategies/contract.ts';
 import type { BuildInfo, HostProcess, TopologyDriver } from '../driver.ts';
@@ -8,6 +8,31 @@ import { REPO } from '../paths.ts';
 import type { RunSpec } from './spec.ts';
 
 export const SAMPLE = path.join(REPO, 'static/sample.wav');
+const BUILD = path.join(REPO, '.build');
+export const BUILD_STAMP = path.join(BUILD, 'stamp');
+
+/** The newest mtime of the files the compiled roles come from. */
+function newestSource(): number {
+  let newest = Math.max(...['tsconfig.json', 'tsconfig.build.json'].map((f) => statSync(path.join(REPO, f)).mtimeMs));
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  for (const dir of ['strategies', 'core']) walk(path.join(REPO, dir));
+  return newest;
+}
+
+/** How a role process starts: from the JavaScript `make setup` compiles into .build/ while it is
+ *  newer than every source file (no transpiling at each process start: docs/bench.md, "Phases"),
+ *  else from the TypeScript through tsx — never from a stale copy. */
+export function roleArgv(): string[] {
+  const fresh = existsSync(BUILD_STAMP) && statSync(BUILD_STAMP).mtimeMs >= newestSource();
+  return fresh ? [process.execPath, path.join(BUILD, 'strategies/run-role.js')]
+    : [process.execPath, '--import', 'tsx', path.join(REPO, 'strategies/run-role.ts')];
+}
 const CONTROL_PORT = 4433;
 
 /** Every milestone a role process has reported, recorded from its start (startRole), so that
@@ -48,7 +73,7 @@ export function roleConfig(spec: RunSpec, info: BuildInfo, role: StrategyRole, p
 export async function startRole(driver: TopologyDriver, config: RoleConfig, host: string = config.role): Promise<HostProcess> {
   const file = path.join(config.runDir, `context.${config.role}.json`);
   writeFileSync(file, JSON.stringify(config, null, 2));
-  const argv = [process.execPath, '--import', 'tsx', path.join(REPO, 'strategies/run-role.ts'), config.strategy, config.role, file];
+  const argv = [...roleArgv(), config.strategy, config.role, file];
   const p = await driver.start(host, argv, { cwd: REPO });
   const seen = new Map<string, Record<string, unknown>>();
   reported.set(p, seen);

@@ -12,9 +12,11 @@ import { invalidReason, verifyScenario } from '../scenario.ts';
 import { eventNames } from '../schedule.ts';
 import { scheduled, sleep, type Drive } from './drive.ts';
 import { IntermediateFault } from './faults.ts';
-import { HarnessLog } from './logs.ts';
+import { fidelityOf } from './fidelity.ts';
+import { HarnessLog, mergeLogs } from './logs.ts';
 import { planPairs } from './pairs.ts';
 import { scoreRun } from './score.ts';
+import { settleWatch } from './settle.ts';
 import { milestone, RoleProcesses, roleConfig, SAMPLE } from './roles.ts';
 import { runId, validateSpec, type RunSpec } from './spec.ts';
 
@@ -80,6 +82,7 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, progr
   }
   for (const p of pairs) await milestone(roles.byName.get(p.key('mobile'))!, 'audio', 30000);
   phase('audio', 'audio flowing');
+  await driver.lateness();   // the link emulators' lateness window starts with the audio
 
   // events: testbed events for every pair (staggered), process faults once
   driver.on('event.restored', (m: { t: number; tIssued: number; name: string }) => log.append({ t: m.t, type: 'event.restored', name: m.name, tIssued: m.tIssued }));
@@ -101,9 +104,18 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, progr
     eventT ??= first!.t;
     return first!;
   };
-  await drive({ spec, dir, info, calibration, fire, phase, cli: () => driver.cli(), driver });
+  let settledAt: number | null = null;
+  const observe = async (maxMs: number): Promise<void> => {
+    if (!spec.settleS) { await sleep(maxMs); return; }
+    const done = new AbortController();
+    const settle = { settleMs: spec.settleS * 1000, jitterBufferMs: spec.jitterBufferMs, observeFrom: Date.now() };
+    settledAt = await Promise.race([settleWatch(pairs.map((p) => p.dir), settle, done.signal), sleep(maxMs).then(() => null)]);
+    done.abort();
+  };
+  await drive({ spec, dir, info, calibration, fire, phase, observe, cli: () => driver.cli(), driver });
   const observeEnd = Date.now();
   const died = roles.diedBefore(observeEnd);
+  const wires = await driver.lateness();
 
   // did the scenario happen? Judged from the testbed before the roles stop (a blackout or an
   // intermediate restart still in progress must not be cut short by the teardown)
@@ -116,9 +128,11 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, progr
   // metrics and record
   const rtts = rttsFor(calibration, eventNames(spec.event)[0]!);
   const { metrics, perEvent, pairs: perPair } = scoreRun(dir, spec, observeEnd, rtts, fired.length > pairs.length);
+  const fidelity = fidelityOf(mergeLogs(dir), t0 + phases.audio!, observeEnd, wires);
   const status = invalid ? 'invalid' : died.length ? 'failed' : 'ok';
   const error = invalid ? `scenario did not happen: ${invalid}` : died.length ? `role ${died.map((x) => `${x.name} exited at ${((x.exitedAt - (eventT ?? observeEnd)) / 1000).toFixed(1)} s after the event`).join(', ')}, before the observe window ended` : undefined;
-  const meta = { id, label: spec.strategy, status, ...(error ? { error } : {}), spec, eventT, observeEnd, phases, checks, perEvent, emulation: info.emulation,
+  // settledAt: observation stopped early, the outcome settled (null: observed to the maximum)
+  const meta = { id, label: spec.strategy, status, ...(error ? { error } : {}), spec, eventT, observeEnd, ...(spec.settleS ? { settledAt } : {}), fidelity, ...(fidelity.noisy ? { noisy: fidelity.noisy } : {}), phases, checks, perEvent, emulation: info.emulation,
     buildMs: info.buildMs, calibration, rtts, topology: info, pairs: perPair };
   writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, metrics }, null, 2));
   return { id, dir, metrics, meta };

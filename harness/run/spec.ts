@@ -19,7 +19,10 @@ export interface RunSpec {
   audio: 'answerer-to-mobile' | 'both';
   jitterBufferMs: number;
   warmupS: number;      // audio flowing before the event (the pre-event window needs 3 s)
-  observeS: number;     // after the event
+  observeS: number;     // after the event: the maximum, with settleS
+  /** Early stop: observation ends once the outcome has held this long (harness/run/settle.ts);
+   *  absent or 0 = always the whole observeS. */
+  settleS?: number;
   options: Record<string, string>;
   /** N answerer/mobile pairs through one intermediate (topology pairs:N); absent = 1. */
   pairs?: number;
@@ -32,13 +35,16 @@ export const MAX_PAIRS = 32;
 export const DEFAULT_SPEC: Omit<RunSpec, 'strategy'> = {
   nat: { answerer: 'port-restricted', wifi: 'port-restricted', cellular: 'port-restricted' },
   links: {}, event: 'wifi-to-cellular', seed: 1, rep: 0, audio: 'answerer-to-mobile',
-  jitterBufferMs: DEFAULT_JITTER_BUFFER_MS, warmupS: 4, observeS: 8, options: {},
+  jitterBufferMs: DEFAULT_JITTER_BUFFER_MS, warmupS: 3.2, observeS: 8, options: {},
 };
+/** What `migbench run` and bench configs use; DEFAULT_SPEC (the tests' base) observes to the end. */
+export const DEFAULT_SETTLE_S = 2;
 
 /** [lowest, highest] of each numeric field. warmupS: the pre-event window (D0, pre_event_concealed:
- *  docs/metrics.md) is 3 s of audio, plus a little for the first frames to arrive. */
+ *  docs/metrics.md) is 3 s of audio, plus a little for the first frames to arrive — which is also
+ *  the default: the warm-up is there for that window and nothing else. */
 export const SPEC_LIMITS = {
-  warmupS: [3.2, 600], observeS: [1, 600], jitterBufferMs: [0, 2000], staggerMs: [0, 10000],
+  warmupS: [3.2, 600], observeS: [1, 600], jitterBufferMs: [0, 2000], staggerMs: [0, 10000], settleS: [0, 60],
 } as const satisfies Partial<Record<keyof RunSpec, readonly [number, number]>>;
 
 /** What is wrong with `value` for numeric field `field`, or null. */
@@ -79,7 +85,10 @@ export async function validateSpec(spec: RunSpec): Promise<void> {
   }
   const pairs = spec.pairs ?? 1;
   if (!Number.isInteger(pairs) || pairs < 1 || pairs > MAX_PAIRS) throw new Error(`pairs must be an integer from 1 to ${MAX_PAIRS}, got ${spec.pairs}`);
-  if (spec.staggerMs !== undefined) { const problem = limitProblem('staggerMs', spec.staggerMs); if (problem) throw new Error(problem); }
+  for (const field of ['staggerMs', 'settleS'] as const) {
+    const problem = spec[field] === undefined ? null : limitProblem(field, spec[field]);
+    if (problem) throw new Error(problem);
+  }
   for (const [k, v] of Object.entries(spec.options)) {
     const problem = optionProblem(strategy, k, v);
     if (problem) throw new Error(problem);

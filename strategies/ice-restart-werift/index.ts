@@ -15,8 +15,8 @@
 import { RTCPeerConnection, type RTCDataChannel } from 'werift';
 import type { RoleContext, Strategy } from '../contract.ts';
 import type { PathKind } from '../../core/events.ts';
-import { aborted, PeerSocket } from '../shared/peer.ts';
-import { ControlClient, Signals } from '../shared/control.ts';
+import { Signals } from '../shared/control.ts';
+import { holdPeer, openPeer } from '../shared/peer-role.ts';
 import { AudioReceiver, streamAudio, type AudioRoute } from '../shared/streaming.ts';
 import { TURN_PORT } from '../shared/turn.ts';
 import {
@@ -66,9 +66,8 @@ class Peer {
 }
 
 async function answerer(ctx: RoleContext): Promise<void> {
-  const ps = new PeerSocket();   // only for the control connection: WebRTC has its own sockets
-  await ps.start();
-  const control = await ControlClient.connect(ctx, ps, 'answerer', { relay: false });
+  const rendezvous = await openPeer(ctx, 'answerer', { relay: false });   // WebRTC has its own sockets
+  const { control } = rendezvous;
   const peer = new Peer(ctx, () => {});
   const signals = new Signals<{ sdp: SdpSignal }>(control);
   signals.on('sdp', (offer) => {
@@ -82,18 +81,12 @@ async function answerer(ctx: RoleContext): Promise<void> {
   });
   const send = (frame: Buffer) => { try { peer.channel.send(frame); } catch { /* closed */ } };
   const audio = streamAudio(ctx, (): AudioRoute | null => (peer.open && peer.path ? { path: peer.path, send } : null));
-  ctx.report('ready');
-  await aborted(ctx.signal);
-  audio.stop();
-  await peer.close();
-  await control.close();
-  await ps.stop();
+  await holdPeer(ctx, rendezvous, { stop: [audio], close: () => peer.close() });
 }
 
 async function mobile(ctx: RoleContext): Promise<void> {
-  const ps = new PeerSocket();
-  await ps.start();
-  const control = await ControlClient.connect(ctx, ps, 'mobile', { relay: false });
+  const rendezvous = await openPeer(ctx, 'mobile', { relay: false });
+  const { control } = rendezvous;
   const detector = appDetector(ctx, () => void negotiate(true));
   const peer = new Peer(ctx, () => void negotiate(true));
   const audio = new AudioReceiver(ctx, { first: () => detector?.audioStarted(), alive: () => detector?.alive() });
@@ -133,13 +126,7 @@ async function mobile(ctx: RoleContext): Promise<void> {
   control.on('peer', onPeer);
   if (control.peer) onPeer();
   await detector?.start();
-  ctx.report('ready');
-  await aborted(ctx.signal);
-  detector?.stop();
-  await audio.finish();
-  await peer.close();
-  await control.close();
-  await ps.stop();
+  await holdPeer(ctx, rendezvous, { stop: [detector], audio, close: () => peer.close() });
 }
 
 const strategy: Strategy = {

@@ -10,8 +10,8 @@
 import nodeDataChannel, { type DataChannel, type PeerConnection } from 'node-datachannel';
 import type { RoleContext, Strategy } from '../contract.ts';
 import type { PathKind } from '../../core/events.ts';
-import { aborted, PeerSocket } from '../shared/peer.ts';
-import { ControlClient, Signals } from '../shared/control.ts';
+import { Signals } from '../shared/control.ts';
+import { holdPeer, openPeer } from '../shared/peer-role.ts';
 import { AudioReceiver, streamAudio, type AudioRoute } from '../shared/streaming.ts';
 import { TURN_PORT } from '../shared/turn.ts';
 import {
@@ -68,9 +68,8 @@ function rtcLog(ctx: RoleContext): void {
 
 async function answerer(ctx: RoleContext): Promise<void> {
   rtcLog(ctx);
-  const ps = new PeerSocket();   // only for the control connection: WebRTC has its own sockets
-  await ps.start();
-  const control = await ControlClient.connect(ctx, ps, 'answerer', { relay: false });
+  const peer = await openPeer(ctx, 'answerer', { relay: false });   // WebRTC has its own sockets
+  const { control } = peer;
   let session: Session | null = null;
   let channel: DataChannel | null = null;
   const signals = new Signals<IceSignals>(control);
@@ -93,19 +92,13 @@ async function answerer(ctx: RoleContext): Promise<void> {
   signals.on('candidate', (candidate) => session?.apply({ candidate }));
   const route: AudioRoute = { path: 'direct', send: (frame) => { channel?.sendMessageBinary(frame); } };
   const audio = streamAudio(ctx, () => (channel?.isOpen() && session ? { ...route, path: session.path } : null));
-  ctx.report('ready');
-  await aborted(ctx.signal);
-  audio.stop();
-  (session as Session | null)?.close();   // no cleanup(): see mobile()
-  await control.close();
-  await ps.stop();
+  await holdPeer(ctx, peer, { stop: [audio], close: () => (session as Session | null)?.close() });   // no cleanup(): see mobile()
 }
 
 async function mobile(ctx: RoleContext): Promise<void> {
   rtcLog(ctx);
-  const ps = new PeerSocket();
-  await ps.start();
-  const control = await ControlClient.connect(ctx, ps, 'mobile', { relay: false });
+  const peer = await openPeer(ctx, 'mobile', { relay: false });
+  const { control } = peer;
   const signals = new Signals<IceSignals>(control);
   let session: Session | null = null;
   let gen = 0;
@@ -130,16 +123,10 @@ async function mobile(ctx: RoleContext): Promise<void> {
   control.on('peer', (info: { changed: boolean }) => { if (!session || info.changed) restart(); });
   if (control.peer && !session) restart();
   await detector?.start();
-  ctx.report('ready');
-  await aborted(ctx.signal);
-  detector?.stop();
-  await audio.finish();
   // No nodeDataChannel.cleanup(): on the mobile it crashed (SIGSEGV/SIGABRT) or hung in most runs
   // once a second PeerConnection had been used (measured: 0 of 9 clean exits with it, 4 of 4 without);
   // the process exits right after this, and that frees everything.
-  (session as Session | null)?.close();
-  await control.close();
-  await ps.stop();
+  await holdPeer(ctx, peer, { stop: [detector], audio, close: () => (session as Session | null)?.close() });
 }
 
 const strategy: Strategy = {

@@ -9,8 +9,8 @@ import type { RoleContext, Strategy } from '../contract.ts';
 import { runIntermediate } from '../shared/intermediate.ts';
 import { ChangeDetector, LIVENESS_OPTION } from '../shared/netwatch.ts';
 import { PathLayer } from '../shared/paths.ts';
-import { aborted, PeerSocket } from '../shared/peer.ts';
-import { ControlClient, type PeerInfo } from '../shared/control.ts';
+import type { PeerInfo } from '../shared/control.ts';
+import { holdPeer, openPeer } from '../shared/peer-role.ts';
 import { attachDatagrams, type Datagrams } from '../shared/quic.ts';
 import { targetsOf } from '../shared/repunch.ts';
 import { AudioReceiver, directRoute, streamAudio, twoWay, type AudioRoute } from '../shared/streaming.ts';
@@ -22,9 +22,8 @@ const overLayer = (layer: PathLayer, datagrams: Datagrams): AudioRoute => {
 };
 
 async function answerer(ctx: RoleContext): Promise<void> {
-  const ps = new PeerSocket();
-  await ps.start();
-  const control = await ControlClient.connect(ctx, ps, 'answerer');
+  const peer = await openPeer(ctx, 'answerer');
+  const { ps, control } = peer;
   const layer = await PathLayer.open(ctx, ps, control, (path) => ctx.log.log('path', { state: path }));
   const back = twoWay(ctx) ? new AudioReceiver(ctx, {}, 'received.answerer.wav') : null;
   let route: AudioRoute | null = null;
@@ -42,21 +41,19 @@ async function answerer(ctx: RoleContext): Promise<void> {
   control.on('peer', onPeer);
   if (control.peer) onPeer(control.peer);
   const audio = streamAudio(ctx, () => route);
-  ctx.report('ready');
-  await aborted(ctx.signal);
-  audio.stop();
-  await back?.finish();
-  await (conn as QUICConnection | null)?.stop({ force: true }).catch(() => {});
-  await server.stop({ force: true }).catch(() => {});
-  await layer.close();
-  await control.close();
-  await ps.stop();
+  await holdPeer(ctx, peer, {
+    stop: [audio], audio: back,
+    close: async () => {
+      await (conn as QUICConnection | null)?.stop({ force: true }).catch(() => {});
+      await server.stop({ force: true }).catch(() => {});
+      await layer.close();
+    },
+  });
 }
 
 async function mobile(ctx: RoleContext): Promise<void> {
-  const ps = new PeerSocket();
-  await ps.start();
-  const control = await ControlClient.connect(ctx, ps, 'mobile');
+  const peer = await openPeer(ctx, 'mobile');
+  const { ps, control } = peer;
   const layer = await PathLayer.open(ctx, ps, control);
   const detector = new ChangeDetector(ctx, (via) => {
     layer.useRelay();
@@ -81,15 +78,13 @@ async function mobile(ctx: RoleContext): Promise<void> {
   if (control.peer) void connect(); else control.once('peer', () => void connect());
   const outgoing = twoWay(ctx) ? streamAudio(ctx, () => route) : null;
   await detector.start();
-  ctx.report('ready');
-  await aborted(ctx.signal);
-  outgoing?.stop();
-  detector.stop();
-  await audio.finish();
-  await (conn as QUICConnection | null)?.stop({ force: true }).catch(() => {});
-  await layer.close();
-  await control.close();
-  await ps.stop();
+  await holdPeer(ctx, peer, {
+    stop: [outgoing, detector], audio,
+    close: async () => {
+      await (conn as QUICConnection | null)?.stop({ force: true }).catch(() => {});
+      await layer.close();
+    },
+  });
 }
 
 const strategy: Strategy = {

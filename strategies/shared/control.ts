@@ -11,6 +11,7 @@ import { overhead } from './overhead.ts';
 import type { PeerSocket } from './peer.ts';
 
 export type PeerInfo = Messages['peer'];
+export interface ControlOptions { timeoutMs?: number; relay?: boolean }
 
 /** The authenticated control connection to the intermediate. Emits 'peer' (PeerInfo),
  *  'welcome' (own reflexive Endpoint), 'signal' ({kind, body}), 'relay' (payload). When the
@@ -42,7 +43,7 @@ export class ControlClient extends EventEmitter {
   /** `relay: false` for strategies that never use the intermediate's relay (WebRTC has TURN):
    *  no relay binds, which would only cost bytes (overhead.bytes keepalive). */
   static async connect(ctx: RoleContext, ps: PeerSocket, role: PeerRole,
-    { timeoutMs = 5000, relay = true }: { timeoutMs?: number; relay?: boolean } = {}): Promise<ControlClient> {
+    { timeoutMs = 5000, relay = true }: ControlOptions = {}): Promise<ControlClient> {
     const control = new ControlClient(ctx, ps, role, relay);
     try {
       control.session = await control.open(timeoutMs);

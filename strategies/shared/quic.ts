@@ -12,7 +12,9 @@ import type { QUICConfig } from '@matrixai/quic';
 import Logger, { LogLevel } from '@matrixai/logger';
 
 export const QUIC_VERSION = '2.0.9';
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+// the repository: two folders up, or three from the compiled copy in .build/ (tsconfig.build.json)
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, HERE.split(path.sep).includes('.build') ? '../../..' : '../..');
 export const CERTS_DIR = process.env.MIGBENCH_CERTS ?? path.join(REPO, 'certs');
 
 // quiche keeps at most active_conn_id_limit - 1 passive migrations per connection and js-quic

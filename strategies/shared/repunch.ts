@@ -4,11 +4,12 @@
 // its own authenticated control connection and punches toward the answerer; the intermediate tells
 // the answerer the mobile's new reflexive address; the answerer punches back; the mobile dials as
 // soon as it hears the answerer's punch; the answerer sends audio on the newest connection.
-import type { QUICConnection } from '@matrixai/quic';
+import type { QUICConnection, QUICServer } from '@matrixai/quic';
 import type { RoleContext, Strategy } from '../contract.ts';
 import { ChangeDetector, NetlinkWatcher, routeChange } from './netwatch.ts';
-import { aborted, dedupe, PeerSocket, Puncher, within } from './peer.ts';
-import { ControlClient, type PeerInfo } from './control.ts';
+import { dedupe, Puncher, within } from './peer.ts';
+import type { PeerInfo } from './control.ts';
+import { holdPeer, openPeer } from './peer-role.ts';
 import { attachDatagrams, nudge } from './quic.ts';
 import { endpointKey, type Endpoint } from './signalling.ts';
 import { AudioReceiver, directRoute, relayRoute, streamAudio, twoWay, type AudioRoute } from './streaming.ts';
@@ -28,8 +29,6 @@ export const targetsOf = (p: PeerInfo): Endpoint[] => dedupe([p.reflexive, ...p.
 
 export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 'mobile'> {
   async function answerer(ctx: RoleContext): Promise<void> {
-    const ps = new PeerSocket();
-    await ps.start();
     let direct: { conn: QUICConnection; route: AudioRoute } | null = null;
     let path: 'direct' | 'relay' | 'none' = 'none';
     let puncher: Puncher | null = null;
@@ -38,7 +37,7 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
     const bridge = () => setPath(opts.relayWhilePunching ? 'relay' : 'none');
     const back = twoWay(ctx) ? new AudioReceiver(ctx, {}, 'received.answerer.wav') : null;
 
-    const server = await ps.serve((conn) => {
+    const onConnection = (conn: QUICConnection) => {
       ctx.log.log('handshake.ok', { remote: `${conn.remoteHost}:${conn.remotePort}`, with: 'peer' });
       const previous = direct;
       direct = { conn, route: directRoute(attachDatagrams(conn, (d) => back?.accept(d, 'direct'))) };
@@ -48,8 +47,11 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
       conn.addEventListener('EventQUICConnectionStopped', () => {
         if (direct?.conn === conn) { direct = null; bridge(); }
       }, { once: true });
-    });
-    const control = await ControlClient.connect(ctx, ps, 'answerer');
+    };
+    let server: QUICServer | null = null;
+    // the P2P server listens before the intermediate can tell the mobile where to dial
+    const peer = await openPeer(ctx, 'answerer', {}, async (ps) => { server = await ps.serve(onConnection); });
+    const { ps, control } = peer;
     control.on('relay', (payload: Buffer) => back?.accept(payload, 'relay'));
     control.on('peer', (info: PeerInfo) => {
       // The mobile appeared or moved. Audio starts on the relay too (where allowed), so a pair
@@ -67,19 +69,15 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
     const relay = relayRoute(control);
     const audio = streamAudio(ctx, () =>
       path === 'direct' && direct ? direct.route : path === 'relay' ? relay : null);
-    ctx.report('ready');
-    await aborted(ctx.signal);
-    audio.stop();
-    stopPunch();
-    await back?.finish();
-    await control.close();
-    await server.stop({ force: true }).catch(() => {});
-    await ps.stop();
+    await holdPeer(ctx, peer, {
+      stop: [audio, stopPunch], audio: back,
+      close: () => (server as QUICServer | null)?.stop({ force: true }).catch(() => {}),
+    });
   }
 
   async function mobile(ctx: RoleContext): Promise<void> {
-    const ps = new PeerSocket();
-    await ps.start();
+    const peer = await openPeer(ctx, 'mobile');
+    const { ps, control } = peer;
     const detector = opts.detectChanges ? new ChangeDetector(ctx, () => changed()) : null;
     const netlink = !opts.detectChanges && opts.nudge?.(ctx) ? new NetlinkWatcher() : null;
     const audio = new AudioReceiver(ctx, { first: () => detector?.audioStarted(), alive: () => detector?.alive() });
@@ -138,7 +136,6 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
       void connectDirect();
     }
 
-    const control = await ControlClient.connect(ctx, ps, 'mobile');
     control.on('relay', (payload: Buffer) => audio.accept(payload, 'relay'));
     // The answerer appeared or moved (an unchanged address needs nothing: we already punch toward it).
     const onPeer = (info: PeerInfo) => {
@@ -154,15 +151,10 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
       ctx.log.log('netchange.detected', { via: 'netlink', detail: routeChange(from, to) });
       if (current) void nudge(current).catch(() => {});
     });
-    ctx.report('ready');
-    await aborted(ctx.signal);
-    outgoing?.stop();
-    detector?.stop();
-    netlink?.stop();
-    await audio.finish();
-    await control.close();
-    await current?.stop({ force: true }).catch(() => {});
-    await ps.stop();
+    await holdPeer(ctx, peer, {
+      stop: [outgoing, detector, netlink], audio,
+      close: () => current?.stop({ force: true }).catch(() => {}),
+    });
   }
 
   return { answerer, mobile };

@@ -10,6 +10,8 @@
 // TURN) stays inside coturn and is not a delivery. So a path with a relay candidate on one side
 // only is counted both ways, and one with relay candidates on both sides is not counted twice.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
 import path from 'node:path';
 import type { RoleContext } from '../contract.ts';
 import { outputCounters, type CounterRule } from './nftcount.ts';
@@ -31,6 +33,30 @@ const EXIT_GRACE_MS = 2000;
 
 export interface Turn { stop(): Promise<void> }
 
+/** Resolves once coturn answers a STUN Binding request: a peer that gathers before coturn listens
+ *  gets no relay candidate, and behind symmetric NATs never connects (seen as a run with no audio). */
+async function answering(ip: string, timeoutMs: number): Promise<void> {
+  const sock = dgram.createSocket('udp4');
+  sock.on('error', () => {});   // ECONNREFUSED while it is not listening yet
+  const request = Buffer.concat([Buffer.from([0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42]), randomBytes(12)]);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      sock.once('message', () => resolve());
+      const deadline = Date.now() + timeoutMs;
+      const ask = () => {
+        if (Date.now() > deadline) { reject(new Error(`coturn did not answer on ${ip}:${TURN_PORT} within ${timeoutMs} ms`)); return; }
+        sock.send(request, TURN_PORT, ip);
+        timer = setTimeout(ask, 50);
+      };
+      ask();
+    });
+  } finally {
+    clearTimeout(timer);
+    sock.close();
+  }
+}
+
 export async function startTurn(ctx: RoleContext): Promise<Turn> {
   const ip = ctx.intermediate.addrs[0];
   const counters = await outputCounters(TABLE, DELIVERIES(ip));
@@ -43,6 +69,7 @@ export async function startTurn(ctx: RoleContext): Promise<Turn> {
   proc.stderr?.on('data', (d: Buffer) => ctx.log.logOther('turn.stderr', { text: d.toString().slice(0, 500) }));
   const exited = new Promise((resolve) => proc.once('exit', resolve));
   proc.on('exit', (code) => { if (!ctx.signal.aborted) ctx.log.log('error', { message: `turnserver exited (${code})` }); });
+  await answering(ip, 5000);
 
   let logged = -1;
   const count = async () => {

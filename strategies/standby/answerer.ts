@@ -4,8 +4,9 @@ import type { RoleContext } from '../contract.ts';
 import { decodeFrame } from '../shared/audio.ts';
 import { PathLayer } from '../shared/paths.ts';
 import { overhead } from '../shared/overhead.ts';
-import { aborted, now, PeerSocket } from '../shared/peer.ts';
-import { ControlClient, Signals } from '../shared/control.ts';
+import { now } from '../shared/peer.ts';
+import { Signals } from '../shared/control.ts';
+import { holdPeer, openPeer } from '../shared/peer-role.ts';
 import { attachDatagrams, onRawPacket, type Datagrams } from '../shared/quic.ts';
 import { endpointKey, type Endpoint } from '../shared/signalling.ts';
 import { directRoute, streamAudio, type AudioRoute } from '../shared/streaming.ts';
@@ -15,9 +16,8 @@ import { DEAD_MS, PUNCH_INTERVAL_MS, SUSPECT_WINDOW_MS, type StandbySignals } fr
 export async function answerer(ctx: RoleContext): Promise<void> {
   const secret = ctx.pairings[0]!.secret;
   const redundancy = ctx.option('redundancy');
-  const ps = new PeerSocket();
-  await ps.start();
-  const control = await ControlClient.connect(ctx, ps, 'answerer');
+  const peer = await openPeer(ctx, 'answerer');
+  const { ps, control } = peer;
   const layer = await PathLayer.open(ctx, ps, control, (path) => ctx.log.log('path', { state: path }));
   /** Per mobile path: where its authenticated pings come from (or, until then, its reflexive). */
   const mobilePaths = new Map<number, { name: string; to: Endpoint; heard: number; punchUntil: number }>();
@@ -102,14 +102,12 @@ export async function answerer(ctx: RoleContext): Promise<void> {
     ctx.log.log('path', { state: layer.path });
   });
   const audio = streamAudio(ctx, () => route);
-  ctx.report('ready');
-  await aborted(ctx.signal);
-  audio.stop();
-  clearInterval(puncher);
-  offProbe();
-  await (conn as QUICConnection | null)?.stop({ force: true }).catch(() => {});
-  await server.stop({ force: true }).catch(() => {});
-  await layer.close();
-  await control.close();
-  await ps.stop();
+  await holdPeer(ctx, peer, {
+    stop: [audio, () => clearInterval(puncher), offProbe],
+    close: async () => {
+      await (conn as QUICConnection | null)?.stop({ force: true }).catch(() => {});
+      await server.stop({ force: true }).catch(() => {});
+      await layer.close();
+    },
+  });
 }

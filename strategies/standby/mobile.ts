@@ -8,8 +8,9 @@ import { LivenessWatchdog, livenessMs, NetlinkWatcher, routeChange, routeTo } fr
 import { PathLayer, type DirectPath } from '../shared/paths.ts';
 import { PathSelector, type Redundancy } from '../shared/path-selector.ts';
 import { overhead } from '../shared/overhead.ts';
-import { aborted, now, PeerSocket } from '../shared/peer.ts';
-import { ControlClient, Signals, type PeerInfo } from '../shared/control.ts';
+import { now } from '../shared/peer.ts';
+import { Signals, type PeerInfo } from '../shared/control.ts';
+import { holdPeer, openPeer } from '../shared/peer-role.ts';
 import { attachDatagrams } from '../shared/quic.ts';
 import { targetsOf } from '../shared/repunch.ts';
 import { endpointKey, type Endpoint } from '../shared/signalling.ts';
@@ -47,9 +48,8 @@ class UplinkPath {
 export async function mobile(ctx: RoleContext): Promise<void> {
   const secret = ctx.pairings[0]!.secret;
   const redundancy = ctx.option('redundancy');
-  const ps = new PeerSocket();
-  await ps.start();
-  const control = await ControlClient.connect(ctx, ps, 'mobile');
+  const peer = await openPeer(ctx, 'mobile');
+  const { ps, control } = peer;
   const layer = await PathLayer.open(ctx, ps, control);
   const paths = ctx.uplinks.map((u, i) => new UplinkPath(i, u, ctx.log));
   let primary: UplinkPath | null = null;
@@ -190,16 +190,12 @@ export async function mobile(ctx: RoleContext): Promise<void> {
   const onPeer = (_info: PeerInfo) => { if (!dialled) void connect(); tellAnswerer(); };
   control.on('peer', onPeer);
   if (control.peer) onPeer(control.peer);
-  ctx.report('ready');
-  await aborted(ctx.signal);
-  clearInterval(pinger);
-  watchdog.stop();
-  overdue.stop();
-  netlink.stop();
-  await audio.finish();
-  await (conn as QUICConnection | null)?.stop({ force: true }).catch(() => {});
-  for (const p of paths) p.sock.close();
-  await layer.close();
-  await control.close();
-  await ps.stop();
+  await holdPeer(ctx, peer, {
+    stop: [() => clearInterval(pinger), watchdog, overdue, netlink], audio,
+    close: async () => {
+      await (conn as QUICConnection | null)?.stop({ force: true }).catch(() => {});
+      for (const p of paths) p.sock.close();
+      await layer.close();
+    },
+  });
 }

@@ -74,6 +74,13 @@ const relay: Buffer[] = [
 ];
 const welcomed: string[] = [];
 for (const [name, bytes] of controlAttacks) if (await controlAttack(bytes)) welcomed.push(name);
+/** How many attacks the intermediate must refuse: all but a stream that just ends mid-message —
+ *  the truncated one, and a random one that does not break the framing (under 3 bytes, or a valid
+ *  type and length header whose body never comes), which is as harmless as a truncated one. */
+const breaksFraming = (bytes: Buffer[]) => {
+  try { const reader = new MessageReader(); for (const b of bytes) reader.push(b); return false; } catch { return true; }
+};
+const mustRefuse = controlAttacks.filter(([name, bytes]) => name !== 'truncated message' && (!name.startsWith('random') || breaksFraming(bytes))).length;
 // paced: a flood would only measure the socket buffer (the kernel drops what does not fit)
 for (const b of relay) { await send(b, plan.relayPort, plan.intermediate); await new Promise((r) => setTimeout(r, 2)); }
 const p2p = plan.targets.flatMap((t) => [randomBytes(64), Buffer.concat([Buffer.from('MBPUNCH1'), Buffer.from(plan.pairing)]),
@@ -82,5 +89,5 @@ const p2p = plan.targets.flatMap((t) => [randomBytes(64), Buffer.concat([Buffer.
 for (const [b, t] of p2p) await send(b, t.port, t.addr);
 await new Promise((r) => setTimeout(r, 1500));   // anything the relay (wrongly) forwards would arrive now
 udp.close();
-console.log(JSON.stringify({ control: controlAttacks.length, welcomed, relayPackets: relay.length, replayed: plan.replay.length * 5, p2pPackets: p2p.length, received }));
+console.log(JSON.stringify({ control: controlAttacks.length, mustRefuse, welcomed, relayPackets: relay.length, replayed: plan.replay.length * 5, p2pPackets: p2p.length, received }));
 process.exit(0);

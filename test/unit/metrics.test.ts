@@ -1,57 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { LogEvent, PathKind, Role } from '../../core/events.ts';
 import { computeMetrics, METRIC_ORDER, type RunMetrics } from '../../harness/metrics.ts';
 import { METRIC_GLOSSARY } from '../../harness/metric-glossary.ts';
 import { isOnTime } from '../../core/playout.ts';
+import { build, D0, deadline, E, ev, sent, T0 } from './synthetic.ts';
 
-// ---- a synthetic run ---------------------------------------------------------------------------
-// Frame n is sent at T0 + 20n; it arrives after `delay` ms unless the frame plan says otherwise, so
-// the base delay D0 is 30 and frame n plays at sent + 30 + 80. The event fires at E = T0 + 10 005,
-// so the first post-event frame (deadline > E) is n = 495 (deadline T0 + 10 010). Every role stops at T0 + 20·frames + 200, which is the default
-// observe end, late enough that every frame is observed.
-const T0 = 1_700_000_000_000;
-const E = T0 + 10_005;
-const sent = (n: number) => T0 + 20 * n;
-const D0 = 30;
-const deadline = (n: number) => sent(n) + D0 + 80;
-
-type Arrival = { delay: number; path?: PathKind };
-interface Run {
-  frames?: number;                                 // default 1000 (20 s)
-  delay?: number;                                  // default 30 ms
-  /** Per frame: null = lost, an Arrival or a list of arrivals (duplicates), undefined = default. */
-  plan?: (n: number) => Arrival | Arrival[] | null | undefined;
-  eventAt?: number | null;                         // default E; null: no event.fired
-  stopAt?: number | null;                          // role.stop time; null: no role.stop events
-  extra?: LogEvent[];
-}
-function build(run: Run = {}): LogEvent[] {
-  const frames = run.frames ?? 1000, delay = run.delay ?? 30;
-  const log: LogEvent[] = [];
-  for (let n = 0; n < frames; n++) {
-    const planned = run.plan?.(n);
-    const arrivals = planned === null ? [] : planned === undefined ? [{ delay }] : Array.isArray(planned) ? planned : [planned];
-    const path = arrivals[0]?.path ?? 'direct';
-    log.push({ t: sent(n), role: 'answerer', type: 'audio.sent', seq: n, path });
-    for (const a of arrivals) {
-      log.push({ t: sent(n) + a.delay, role: 'mobile', type: 'audio.recv', seq: n, path: a.path ?? 'direct', sentAt: sent(n) });
-    }
-  }
-  const eventAt = run.eventAt === undefined ? E : run.eventAt;
-  if (eventAt !== null) log.push({ t: eventAt, role: 'harness', type: 'event.fired', name: 'handover', tIssued: eventAt - 1 });
-  const stopAt = run.stopAt === undefined ? sent(frames) + 200 : run.stopAt;
-  if (stopAt !== null) {
-    for (const role of ['intermediate', 'answerer', 'mobile'] as Role[]) {
-      log.push({ t: stopAt, role, type: 'role.stop', cpuUserS: 1.25, cpuSystemS: 0.5 });
-    }
-  }
-  log.push(...(run.extra ?? []));
-  return log.sort((a, b) => a.t - b.t);
-}
 const between = (n: number, lo: number, hi: number) => n >= lo && n <= hi;
-const ev = (t: number, role: Role, type: string, fields: Record<string, unknown> = {}): LogEvent => ({ t, role, type, ...fields });
 /** The frame counters of a result, for compact exact assertions. */
 const counts = (m: RunMetrics) => [m.frames_sent, m.frames_on_time, m.frames_late, m.frames_lost];
 

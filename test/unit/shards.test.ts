@@ -13,7 +13,7 @@ import { DEFAULT_SPEC } from '../../harness/run/spec.ts';
 
 const base: BenchConfig = {
   name: 'tiny', strategies: ['relay-only', 'relay-repunch'], nat: ['full-cone', 'symmetric'], links: ['broadband'],
-  events: ['wifi-to-cellular'], reps: 2, seed: 1, warmupS: 3.5, observeS: 2, jitterBufferMs: 80,
+  events: ['wifi-to-cellular'], reps: 2, seed: 1, warmupS: 3.5, observeS: 2, settleS: 0, jitterBufferMs: 80,
   audio: DEFAULT_SPEC.audio, parallel: 1, deadlineS: 90,
 };
 

@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fidelityOf, NOISY_LOOP_MS, NOISY_WIRE_MS } from '../../harness/run/fidelity.ts';
+import { sameMedian } from '../../harness/fidelity-compare.ts';
+import { ev } from './synthetic.ts';
+
+const T = 1_700_000_000_000;
+const loop = (dt: number, role: 'mobile' | 'answerer', maxMs: number) => ev(T + dt, role, 'loop.delay', { maxMs, p99Ms: 1 });
+const wire = (lateMs: number) => ({ w1: { ab: { sent: 10, late_mean_us: 5, late_max_us: lateMs * 1000 }, ba: { sent: 10, late_mean_us: 5, late_max_us: 3 } } });
+
+test('fidelity: a role\'s event loop or a link emulator late beyond its threshold makes the run noisy, and says which', () => {
+  const quiet = fidelityOf([loop(1000, 'mobile', 4), loop(1000, 'answerer', 6)], T, T + 5000, wire(0.2));
+  assert.deepEqual(quiet, { loopMaxMs: 6, loopRole: 'answerer', wireLateMaxMs: 0.2, noisy: null });
+  const slowLoop = fidelityOf([loop(2000, 'mobile', NOISY_LOOP_MS + 1)], T, T + 5000, wire(0.2));
+  assert.match(slowLoop.noisy!, /mobile's event loop/);
+  const slowWire = fidelityOf([], T, T + 5000, wire(NOISY_WIRE_MS + 1));
+  assert.match(slowWire.noisy!, /link emulator/);
+  assert.equal(fidelityOf([], T, T + 5000, {}).wireLateMaxMs, null, 'no wires (netem): no figure');
+});
+
+test('fidelity: only the measured window counts (a sample covers the second before it)', () => {
+  const events = [loop(-500, 'mobile', 500), loop(5900, 'mobile', 4), loop(6500, 'mobile', 500)];
+  assert.equal(fidelityOf(events, T, T + 5000, {}).noisy, null);
+  assert.equal(fidelityOf(events, T, T + 5000, {}).loopMaxMs, 4);
+});
+
+test('compare: medians agree within 10 % or one frame; a censored one only with a censored one', () => {
+  const v = (value: number, censored = false) => ({ value, censored });
+  assert.equal(sameMedian(v(100), v(120)), true, 'one frame');
+  assert.equal(sameMedian(v(100), v(121)), false);
+  assert.equal(sameMedian(v(2000), v(2190)), true, '10 %');
+  assert.equal(sameMedian(v(2000), v(2300)), false);
+  assert.equal(sameMedian(v(8000, true), v(8000, true)), true);
+  assert.equal(sameMedian(v(8000, true), v(7990)), false);
+  assert.equal(sameMedian(null, null), true);
+  assert.equal(sameMedian(v(1), null), false);
+});
