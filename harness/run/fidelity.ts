@@ -8,16 +8,17 @@ import type { WireLateness } from '../driver.ts';
 
 /** A role's event loop held up for longer than this could move a frame across its playout
  *  deadline or a detection by more than the one frame (20 ms) the metrics resolve... */
-export const NOISY_LOOP_MS = 50;
+export const NOISY_LOOP_MS = 150;
 /** ...and a link emulator that sends a packet later than this adds delay the profile does not have. */
-export const NOISY_WIRE_MS = 10;
+export const NOISY_WIRE_MS = 20;
 
 export interface Fidelity {
   /** The largest event-loop delay of any role in the window, ms, and whose it was. */
   loopMaxMs: number | null;
   loopRole: string | null;
-  /** The largest lateness of any link emulator in the window, ms (null under netem). */
+  /** The largest lateness of any link emulator in the window, ms (null under netem), and each one's. */
   wireLateMaxMs: number | null;
+  wireLateMs: Record<string, number>;
   /** Why the run is noisy, or null. */
   noisy: string | null;
 }
@@ -30,11 +31,15 @@ export function fidelityOf(events: LogEvent[], from: number, to: number, wires: 
     if (loopMaxMs === null || e['maxMs'] > loopMaxMs) { loopMaxMs = e['maxMs']; loopRole = e.role; }
   }
   let wireLateMaxMs: number | null = null;
-  for (const w of Object.values(wires)) {
-    for (const d of Object.values(w ?? {})) wireLateMaxMs = Math.max(wireLateMaxMs ?? 0, d.late_max_us / 1000);
+  const wireLateMs: Record<string, number> = {};
+  for (const [name, w] of Object.entries(wires)) {
+    for (const d of Object.values(w ?? {})) {
+      wireLateMs[name] = Math.max(wireLateMs[name] ?? 0, d.late_max_us / 1000);
+      wireLateMaxMs = Math.max(wireLateMaxMs ?? 0, wireLateMs[name]!);
+    }
   }
   const why: string[] = [];
   if (loopMaxMs !== null && loopMaxMs > NOISY_LOOP_MS) why.push(`${loopRole}'s event loop ${loopMaxMs.toFixed(0)} ms late (> ${NOISY_LOOP_MS})`);
   if (wireLateMaxMs !== null && wireLateMaxMs > NOISY_WIRE_MS) why.push(`a link emulator ${wireLateMaxMs.toFixed(1)} ms late (> ${NOISY_WIRE_MS})`);
-  return { loopMaxMs, loopRole, wireLateMaxMs, noisy: why.length ? why.join('; ') : null };
+  return { loopMaxMs, loopRole, wireLateMaxMs, wireLateMs, noisy: why.length ? why.join('; ') : null };
 }

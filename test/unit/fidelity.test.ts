@@ -10,7 +10,7 @@ const wire = (lateMs: number) => ({ w1: { ab: { sent: 10, late_mean_us: 5, late_
 
 test('fidelity: a role\'s event loop or a link emulator late beyond its threshold makes the run noisy, and says which', () => {
   const quiet = fidelityOf([loop(1000, 'mobile', 4), loop(1000, 'answerer', 6)], T, T + 5000, wire(0.2));
-  assert.deepEqual(quiet, { loopMaxMs: 6, loopRole: 'answerer', wireLateMaxMs: 0.2, noisy: null });
+  assert.deepEqual(quiet, { loopMaxMs: 6, loopRole: 'answerer', wireLateMaxMs: 0.2, wireLateMs: { w1: 0.2 }, noisy: null });
   const slowLoop = fidelityOf([loop(2000, 'mobile', NOISY_LOOP_MS + 1)], T, T + 5000, wire(0.2));
   assert.match(slowLoop.noisy!, /mobile's event loop/);
   const slowWire = fidelityOf([], T, T + 5000, wire(NOISY_WIRE_MS + 1));
