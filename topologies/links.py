@@ -227,8 +227,15 @@ class WireLink(EmulatedLink):
     def lateness(self) -> dict[str, Any] | None:
         """The wire's stats line (per direction: packets, late_mean_us, late_max_us — how far behind
         its schedule it sent) since the previous call, which starts a new window (SIGUSR2)."""
+        return self.read_lateness(self.ask_lateness())
+
+    def ask_lateness(self) -> int:
+        """Signals the wire; returns where its answer will start in its log."""
         start = self.log.stat().st_size
         self.proc.send_signal(signal.SIGUSR2)
+        return start
+
+    def read_lateness(self, start: int) -> dict[str, Any] | None:
         deadline = time.monotonic() + 1.0
         while time.monotonic() < deadline:
             with open(self.log, 'rb') as f:

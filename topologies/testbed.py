@@ -135,7 +135,9 @@ class Testbed:
 
     def lateness(self) -> dict[str, Any]:
         """Every wire's scheduling lateness since the previous call (none under netem: the kernel's)."""
-        return {l.wnode.name: l.lateness() for l in self.net.links if isinstance(l, WireLink)}
+        wires = [l for l in self.net.links if isinstance(l, WireLink)]
+        asked = [w.ask_lateness() for w in wires]   # every wire answers at once
+        return {w.wnode.name: w.read_lateness(start) for w, start in zip(wires, asked)}
 
     def stop(self) -> None:
         self.events.stop()
