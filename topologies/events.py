@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shlex
+import subprocess
 import sys
 import threading
 import time
@@ -39,6 +40,8 @@ def now_ms() -> float:
 
 
 _STAMPED = re.compile(r'^T([01]) (\d+)\.(\d+)$', re.M)
+# a blackout's end wakes this long before it is due: the drop probe before the delete takes ~10 ms
+RESTORE_LEAD_MS = 15
 
 
 def run_stamped(node: TestbedNode, script: str, pre: str = '') -> tuple[float, float, str]:
@@ -73,11 +76,13 @@ class NetworkEvents:
         self.seq = 0
         self.evidence: dict[int, dict[str, Any]] = {}   # event seq -> what its check needs
         self.open_switch: dict[str, int] = {}           # host -> its last switch, checked until its next event
-        self.timers: list[threading.Timer] = []
+        self.restores: list[subprocess.Popen[str]] = []   # blackouts waiting for their end
+        self.stopping = False
 
     def stop(self) -> None:
-        for t in self.timers:
-            t.cancel()
+        self.stopping = True
+        for p in self.restores:
+            p.kill()
 
     # -- events ---------------------------------------------------------------------------------
 
@@ -148,7 +153,6 @@ class NetworkEvents:
         node = self.bed.host(host)
         seconds = _seconds(full.partition('@')[0])
         table = f'migbench_blackout_{up.dev.replace("-", "_")}'
-        before = now_ms()
         if self.noop:
             t0, t1 = self._change(node, '')
             self._record('blackout', full, host, seconds=seconds, t=t1, start=None)
@@ -159,23 +163,34 @@ class NetworkEvents:
                                       f"}}\nEOF")
         start = self._drops(host, up, table)
         self._record('blackout', full, host, seconds=seconds, t=t1, start=start, uplink=up, table=table)
-        # start the restore early by what installing and probing took (the restore probes too),
-        # so it lands near `until`
-        timer = threading.Timer(max(0.0, seconds - (now_ms() - before) / 1000), self._restore, (self.seq,))
-        timer.daemon = True
-        self.timers.append(timer)
-        timer.start()
+        threading.Thread(target=self._restore, args=(self.seq, t1 + seconds * 1000), daemon=True).start()
         return EventResult(full, host, t1, t0, {'uplink': up.name, 'until': t1 + seconds * 1000,
                                                'evidence': {'start': start}})
 
-    def _restore(self, seq: int) -> None:
+    def _restore(self, seq: int, at_ms: float) -> None:
+        """Ends a blackout at `at_ms`. The shell that does it starts now and sleeps until just
+        before then: started at the end, its start-up alone (hundreds of ms on a loaded machine)
+        would move the end (a blackout:2 measured 1.7-2.15 s with two runs at once)."""
         ev = self.evidence[seq]
+        wait = (f'd=$(( {int((at_ms - RESTORE_LEAD_MS) * 1000)} - ${{EPOCHREALTIME/./}} )); '
+                'if [ $d -gt 0 ]; then sleep $(( d / 1000000 )).$(printf %06d $(( d % 1000000 ))); fi')
+        script = (f'{wait}\n{self._drop_probe_script(ev["uplink"], ev["table"])}\n'
+                  f'echo T0 $EPOCHREALTIME\nnft delete table netdev {ev["table"]}\necho T1 $EPOCHREALTIME')
+        node = self.bed.host(ev['host'])
+        proc = subprocess.Popen(['mnexec', '-a', str(node.pid), 'setpriv', '--pdeathsig', 'KILL', 'bash', '-c', script],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.restores.append(proc)
+        out, err = proc.communicate()
+        if self.stopping:
+            return
         try:
+            if proc.returncode != 0:
+                raise RuntimeError(f'exit {proc.returncode}: {err.strip()}')
+            stamps = {k: int(s) * 1000 + int(us) / 1000 for k, s, us in _STAMPED.findall(out)}
+            first = _STAMPED.search(out)
             with self.drop_lock:
-                t0, t1, out = run_stamped(self.bed.host(ev['host']), f'nft delete table netdev {ev["table"]}',
-                                          pre=self._drop_probe_script(ev['uplink'], ev['table']))
-                ev.update(end=parse_drop_counts(out), restoredT=t1)
-            self.notify({'event': 'event.restored', 'name': ev['name'], 'host': ev['host'], 't': t1, 'tIssued': t0})
+                ev.update(end=parse_drop_counts(out[:first.start() if first else 0]), restoredT=stamps['1'])
+            self.notify({'event': 'event.restored', 'name': ev['name'], 'host': ev['host'], 't': stamps['1'], 'tIssued': stamps['0']})
         except Exception as e:   # the topology may be stopping
             self.notify({'event': 'error', 'message': f'restoring after {ev["name"]}: {e}'})
 
@@ -201,7 +216,14 @@ class NetworkEvents:
                 try:
                     return judge_blackout(ev['seconds'], ev['t'], ev['start'], self._drops(host, ev['uplink'], ev['table']), None)
                 except RuntimeError:
-                    return verdict(False, 'the drop chains were gone before the restore', start=ev['start'])
+                    pass   # gone: the restore may be deleting it right now
+        for _ in range(40 if ev['start'] is not None else 0):
+            if 'end' in ev:
+                break
+            time.sleep(0.05)
+        with self.drop_lock:
+            if ev['start'] is not None and 'end' not in ev:
+                return verdict(False, 'the drop chains were gone before the restore', start=ev['start'])
             return judge_blackout(ev['seconds'], ev['t'], ev['start'], ev.get('end'), ev.get('restoredT'))
 
     def _switch_state(self, host: str) -> dict[str, Any]:

@@ -8,10 +8,10 @@ import type { WireLateness } from '../driver.ts';
 
 /** The thresholds sit above what this machine shows running one run at a time and below what
  *  moves a metric: measured serially (make fidelity's slow half, 72 runs, docs/bench.md "Fidelity
- *  guard"), the worst event-loop delay was 48 ms (werift's DTLS and SCTP run on the loop: a
- *  strategy's own work shows here too) and the worst wire lateness 29 ms (a VM's vCPU is sometimes
- *  not running: steal). A role's loop held up for more than five frames (100 ms) can push frames
- *  past the 80 ms jitter buffer and a detection by several frames... */
+ *  guard"), the worst event-loop delay was 72 ms (a role's loop also carries its strategy's own
+ *  work: the intermediate's handshakes, werift's DTLS and SCTP) and the worst wire lateness 29 ms
+ *  (a VM's vCPU is sometimes not running: steal). A role's loop held up for more than five frames
+ *  (100 ms) can push frames past the 80 ms jitter buffer and a detection by several frames... */
 export const NOISY_LOOP_MS = 100;
 /** ...and a link emulator two frames (40 ms) behind its schedule moves an arrival time by more than
  *  the fidelity check's one-frame tolerance. */
