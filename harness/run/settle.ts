@@ -14,10 +14,13 @@ import { LogTail } from './logs.ts';
 /** A punch or handshake with no outcome logged counts as under way for this long (the longest any
  *  strategy here waits for a punch before it tries again). */
 export const ATTEMPT_MS = 5000;
+/** An attempt (a schema type, core/events.ts) and the schema types that end it; any `*.failed`
+ *  type a strategy logs ends it too, so no strategy's own names are listed here. */
 const STARTS: Record<string, string[]> = {
-  'punch.start': ['punch.ok', 'punch.failed', 'repunch.failed', 'handshake.ok', 'handshake.failed'],
-  'handshake.start': ['handshake.ok', 'handshake.failed', 'repunch.failed'],
+  'punch.start': ['punch.ok', 'handshake.ok'],
+  'handshake.start': ['handshake.ok'],
 };
+const ends = (start: string, type: string) => type.endsWith('.failed') || STARTS[start]!.includes(type);
 /** Log lines reach the file within a few ms; frames whose deadline is newer are not judged yet. */
 const FLUSH_MS = 50;
 
@@ -37,7 +40,7 @@ export function unsettled(events: LogEvent[], now: number, p: SettleParams): str
     if (e.t > now) continue;
     if (e.t > from && !BOOKKEEPING_TYPES.has(e.type)) return `${e.role} ${e.type} ${(now - e.t).toFixed(0)} ms ago`;
     if (STARTS[e.type]) open.set(`${e.role}:${e.type}`, e.t);
-    for (const [start, ends] of Object.entries(STARTS)) if (ends.includes(e.type)) open.delete(`${e.role}:${start}`);
+    for (const start of Object.keys(STARTS)) if (ends(start, e.type)) open.delete(`${e.role}:${start}`);
   }
   for (const [what, t] of open) if (now - t < ATTEMPT_MS) return `${what} under way`;
   const { frames } = frameTable(events.filter((e) => e.t <= now), {

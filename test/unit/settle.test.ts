@@ -68,6 +68,10 @@ test('settle: a punch with no outcome logged keeps the run going until the attem
   const stop = stopTime(punching);
   assert.ok(stop !== null && stop >= E + 30 + ATTEMPT_MS, `stopped at E + ${stop === null ? null : stop - E}`);
   assertSameOutcome(punching, stop);
+  // a strategy's own `*.failed` ends the attempt (the failure itself is activity: 2 s more)
+  const failed = [...punching, ev(E + 1000, 'mobile', 'repunch.failed', { message: 'punch: no result' })].sort((a, b) => a.t - b.t);
+  const afterFailure = stopTime(failed);
+  assert.ok(afterFailure !== null && afterFailure >= E + 3000 && afterFailure < E + 30 + ATTEMPT_MS, `stopped at E + ${afterFailure === null ? null : afterFailure - E}`);
 });
 
 test('settle: nothing settles before observation began, nor without enough judged frames', () => {
