@@ -190,9 +190,6 @@ def _mac() -> str:
     return '02:' + ':'.join(f'{random.randrange(256):02x}' for _ in range(5))
 
 
-WIRE_RT_PRIORITY = 10   # SCHED_FIFO; the kernel's RT throttling still leaves 5 % of each core to others
-
-
 class WireLink(EmulatedLink):
     """node1 —[wire node running topologies/wire]— node2; end nodes see one ordinary link."""
 
@@ -217,10 +214,7 @@ class WireLink(EmulatedLink):
         self.conf = run_dir / f'{wire_name}.conf'
         self._write()
         self.log = run_dir / f'{wire_name}.log'
-        # real-time priority, as netem has in the kernel's softirq: a wire that waits for a core
-        # behind the roles adds delay the profile does not have (measured: 15-28 ms late at times
-        # under the default policy; the fidelity guard reads its lateness)
-        self.proc = self.wnode.popen(['chrt', '-f', str(WIRE_RT_PRIORITY), str(WIRE_BIN), '-a', f'{wire_name}-a', '-b', f'{wire_name}-b',
+        self.proc = self.wnode.popen([str(WIRE_BIN), '-a', f'{wire_name}-a', '-b', f'{wire_name}-b',
                                       '-c', str(self.conf), '-S', str(seed)],
                                      stdout=subprocess.DEVNULL, stderr=open(self.log, 'wb'))
 
