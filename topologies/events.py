@@ -40,8 +40,11 @@ def now_ms() -> float:
 
 
 _STAMPED = re.compile(r'^T([01]) (\d+)\.(\d+)$', re.M)
-# a blackout's end wakes this long before it is due: the drop probe before the delete takes ~10 ms
-RESTORE_LEAD_MS = 15
+# A blackout's restore sends its end probes and reads the drop counters this long before the end
+# (four processes: tens of ms on a loaded machine), then wakes again this long before the end to
+# delete the drop chains: one nft process, ~5 ms.
+END_PROBE_LEAD_MS = 150
+RESTORE_LEAD_MS = 5
 
 
 def run_stamped(node: TestbedNode, script: str, pre: str = '') -> tuple[float, float, str]:
@@ -52,6 +55,12 @@ def run_stamped(node: TestbedNode, script: str, pre: str = '') -> tuple[float, f
     stamps = {k: int(s) * 1000 + int(us) / 1000 for k, s, us in _STAMPED.findall(out)}
     first = _STAMPED.search(out)
     return stamps['0'], stamps['1'], out[:first.start() if first else 0]
+
+
+def _sleep_until(at_ms: float) -> str:
+    """bash that sleeps until `at_ms` (ms since epoch), read by $EPOCHREALTIME (no fork)."""
+    return (f'd=$(( {int(at_ms * 1000)} - ${{EPOCHREALTIME/./}} )); '
+            'if [ $d -gt 0 ]; then sleep $(( d / 1000000 )).$(printf %06d $(( d % 1000000 ))); fi')
 
 
 @dataclass
@@ -170,11 +179,11 @@ class NetworkEvents:
     def _restore(self, seq: int, at_ms: float) -> None:
         """Ends a blackout at `at_ms`. The shell that does it starts now and sleeps until just
         before then: started at the end, its start-up alone (hundreds of ms on a loaded machine)
-        would move the end (a blackout:2 measured 1.7-2.15 s with two runs at once)."""
+        would move the end (a blackout:2 measured 1.7-2.15 s with two runs at once). Only the
+        delete runs at the end: the probes and counters before it moved it by up to 55 ms in CI."""
         ev = self.evidence[seq]
-        wait = (f'd=$(( {int((at_ms - RESTORE_LEAD_MS) * 1000)} - ${{EPOCHREALTIME/./}} )); '
-                'if [ $d -gt 0 ]; then sleep $(( d / 1000000 )).$(printf %06d $(( d % 1000000 ))); fi')
-        script = (f'{wait}\n{self._drop_probe_script(ev["uplink"], ev["table"])}\n'
+        script = (f'{_sleep_until(at_ms - END_PROBE_LEAD_MS)}\n{self._drop_probe_script(ev["uplink"], ev["table"])}\n'
+                  f'{_sleep_until(at_ms - RESTORE_LEAD_MS)}\n'
                   f'echo T0 $EPOCHREALTIME\nnft delete table netdev {ev["table"]}\necho T1 $EPOCHREALTIME')
         node = self.bed.host(ev['host'])
         proc = subprocess.Popen(['mnexec', '-a', str(node.pid), 'setpriv', '--pdeathsig', 'KILL', 'bash', '-c', script],

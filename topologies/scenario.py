@@ -116,8 +116,8 @@ def judge_timeout(before: list[Hop], after: list[Hop]) -> Verdict:
 
 def judge_blackout(seconds: float, fired_t: float, start: dict[str, int] | None, end: dict[str, int] | None,
                    restored_t: float | None) -> Verdict:
-    """blackout:<s>. start/end: packets dropped per direction right after the install and at the
-    restore (or at the check, if still on), each read after one probe per direction, so both count
+    """blackout:<s>. start/end: packets dropped per direction right after the install and just
+    before the restore (or at the check, if still on), each read after one probe per direction, so both count
     at least 1 more wherever the drop held, whatever the strategy sent; restored_t: when it ended."""
     ev = {'start': start, 'end': end, 'restoredT': restored_t}
     if start is None:

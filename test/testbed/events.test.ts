@@ -67,7 +67,9 @@ test('blackout:1 drops everything for one second on the same address, then traff
       t = (await d.fire('blackout:1')).t;
       await sleep(1300);
     });
-    assert.ok(Math.abs(restored - t - 1000) < 50, `restored ${restored - t} ms after the blackout began`);
+    // Issued on time by its own timer; done after one nft process (a loaded machine may take longer).
+    assert.ok(Math.abs(restoreIssued - t - 1000) < 50, `restore issued ${restoreIssued - t} ms after the blackout began`);
+    assert.ok(restored - t - 1000 < 100, `restored ${restored - t} ms after the blackout began`);
     // The restore takes effect somewhere between its issue and its completion stamps.
     const during = log.filter((l) => l.t > t + 5 && l.t < restoreIssued);
     assert.equal(during.length, 0, `${during.length} packets crossed during the blackout: ${during.map((l) => (l.t - t).toFixed(1))} ms (restored at ${restored - t})`);
