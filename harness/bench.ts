@@ -13,6 +13,7 @@ import { runOnce } from './run/run.ts';
 import { csvRow, readRecords, writeCsv, type RunRecord } from './records.ts';
 import { shardDir, shardOf, type Shard } from './shards.ts';
 import { ParallelLevel } from './parallel.ts';
+import { rerunWhileNoisy } from './run/fidelity.ts';
 
 export const RESULTS = path.join(REPO, 'results');
 
@@ -44,9 +45,6 @@ export interface Progress {
   /** Runs at once now (config.parallel, or where `auto` stands). */
   level: number;
 }
-
-/** How many times a noisy run is made again before its noisy record is kept (marked as such). */
-export const NOISY_RERUNS = 2;
 
 export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Promise<{ dir: string; records: RunRecord[]; ran: number }> {
   checkHost();
@@ -103,13 +101,11 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
     // NOISY_RERUNS times); every earlier attempt stays in meta.json
     const prior = previous.get(run.id);
     const earlier: NonNullable<RunRecord['attempts']> = prior ? [...(prior.attempts ?? []), { status: prior.status, error: prior.error, metrics: prior.metrics, ...(prior.noisy ? { noisy: prior.noisy } : {}) }] : [];
-    let { record, finished } = await attempt(run);
-    const firstNoisy = Boolean(record.noisy);
-    for (let again = 0; record.noisy && again < NOISY_RERUNS && !opts.signal?.aborted; again++) {
-      earlier.push({ status: record.status, error: record.error, metrics: record.metrics, noisy: record.noisy });
-      progress.noisyReruns++;
-      ({ record, finished } = await attempt(run));
-    }
+    let setAside = 0;
+    const { record, finished } = await rerunWhileNoisy(() => attempt(run), (a) => a.record.noisy,
+      ({ record: r }) => { setAside++; progress.noisyReruns++; earlier.push({ status: r.status, error: r.error, metrics: r.metrics, noisy: r.noisy }); },
+      () => Boolean(opts.signal?.aborted));
+    const firstNoisy = setAside > 0 || Boolean(record.noisy);
     const attempts = earlier.length ? earlier : undefined;
     progress.running = progress.running.filter((x) => x !== run.id);
     if (opts.signal?.aborted) return firstNoisy;   // interrupted: leave no record, it runs again next time

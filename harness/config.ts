@@ -2,7 +2,7 @@
 // path, not just the first), expanded into run specs with stable ids. docs/bench.md.
 import { readFileSync } from 'node:fs';
 import type { LinkProfile, LinkSlot, NatSlot } from './driver.ts';
-import { checkEvent, DEFAULT_SETTLE_S, DEFAULT_SPEC, limitProblem, MAX_PAIRS, runId, type RunSpec } from './run/spec.ts';
+import { checkEvent, DEFAULT_SETTLE_S, DEFAULT_SPEC, DEFAULT_START_S, limitProblem, MAX_PAIRS, runId, type RunSpec } from './run/spec.ts';
 import { optionProblem } from '../strategies/contract.ts';
 import { checkLinkProfile, natBehaviour } from './presets.ts';
 import { scheduleString } from './schedule.ts';
@@ -22,6 +22,8 @@ export interface BenchConfig {
   observeS: number;
   /** Early stop after the outcome held this long; 0 = observe the whole observeS. */
   settleS: number;
+  /** The most a run waits for its first audio (harness/run/spec.ts DEFAULT_START_S). */
+  startS: number;
   jitterBufferMs: number;
   audio: 'answerer-to-mobile' | 'both';
   /** Runs at once, or `auto`: the largest level with fewer than 2 % noisy runs (harness/parallel.ts). */
@@ -33,7 +35,7 @@ export interface BenchConfig {
 
 const DEFAULTS: Omit<BenchConfig, 'name'> = {
   strategies: 'all', nat: ['port-restricted'], links: ['broadband'], events: ['wifi-to-cellular'], reps: 5, seed: 1,
-  warmupS: DEFAULT_SPEC.warmupS, observeS: DEFAULT_SPEC.observeS, settleS: DEFAULT_SETTLE_S, jitterBufferMs: DEFAULT_SPEC.jitterBufferMs,
+  warmupS: DEFAULT_SPEC.warmupS, observeS: DEFAULT_SPEC.observeS, settleS: DEFAULT_SETTLE_S, startS: DEFAULT_START_S, jitterBufferMs: DEFAULT_SPEC.jitterBufferMs,
   audio: DEFAULT_SPEC.audio, parallel: 1, deadlineS: 90, pairs: [1], staggerMs: 200,
 };
 
@@ -107,7 +109,7 @@ export async function validateConfig(raw: unknown, source = 'config'): Promise<B
   int('reps', 1, 1000); int('seed', 0, 2 ** 31);
   if (c.parallel !== 'auto' && (!Number.isInteger(c.parallel) || (c.parallel as number) < 1 || (c.parallel as number) > 16)) bad('parallel', 'an integer from 1 to 16, or "auto"');
   num('deadlineS', 10, 3600);
-  for (const field of ['warmupS', 'observeS', 'settleS', 'jitterBufferMs', 'staggerMs'] as const) {   // a run's own limits (harness/run/spec.ts)
+  for (const field of ['warmupS', 'observeS', 'settleS', 'startS', 'jitterBufferMs', 'staggerMs'] as const) {   // a run's own limits (harness/run/spec.ts)
     const problem = limitProblem(field, c[field]);
     if (problem) bad(field, problem.slice(field.length + 2));
   }
@@ -140,6 +142,7 @@ export function expand(c: BenchConfig): PlannedRun[] {
         audio: c.audio, jitterBufferMs: c.jitterBufferMs, warmupS: c.warmupS, observeS: c.observeS,
         ...(pairs > 1 ? { pairs, staggerMs: c.staggerMs ?? DEFAULTS.staggerMs } : {}),   // absent for one pair: ids unchanged
         ...(c.settleS > 0 ? { settleS: c.settleS } : {}),   // absent: the whole window, as every run before early stop
+        ...(c.startS !== DEFAULT_START_S ? { startS: c.startS } : {}),   // absent: the default, ids unchanged
       };
       runs.push({ id: runId(spec), spec, label: s.label ?? s.name });
     }

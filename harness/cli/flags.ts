@@ -1,7 +1,7 @@
 // What every command shares: the Command shape, and the one flags -> RunSpec parser (the spec's
 // limits are checked once, by validateSpec in harness/run/spec.ts, for flags and configs alike).
 import type { ParseArgsConfig } from 'node:util';
-import { DEFAULT_SETTLE_S, DEFAULT_SPEC, type RunSpec } from '../run/spec.ts';
+import { DEFAULT_SETTLE_S, DEFAULT_SPEC, DEFAULT_START_S, type RunSpec } from '../run/spec.ts';
 import { linkOptions, SLOTS } from '../testbed/commands.ts';
 import { strategyNames } from '../../strategies/registry.ts';
 
@@ -19,7 +19,7 @@ export const linkFlags = Object.fromEntries([['link', { type: 'string' as const 
 export const specFlags: Command['options'] = {
   strategy: { type: 'string' }, nat: { type: 'string' }, 'nat-answerer': { type: 'string' }, 'nat-wifi': { type: 'string' },
   'nat-cellular': { type: 'string' }, ...linkFlags, event: { type: 'string' }, warmup: { type: 'string' },
-  observe: { type: 'string' }, settle: { type: 'string' }, seed: { type: 'string' }, rep: { type: 'string' }, audio: { type: 'string' },
+  observe: { type: 'string' }, settle: { type: 'string' }, start: { type: 'string' }, seed: { type: 'string' }, rep: { type: 'string' }, audio: { type: 'string' },
   'jitter-buffer': { type: 'string' }, opt: { type: 'string', multiple: true },
 };
 
@@ -56,5 +56,6 @@ export function specFromFlags(v: Record<string, unknown>): RunSpec {
     seed: num('seed', DEFAULT_SPEC.seed), rep: num('rep', DEFAULT_SPEC.rep), audio, jitterBufferMs: num('jitter-buffer', DEFAULT_SPEC.jitterBufferMs),
     warmupS: num('warmup', DEFAULT_SPEC.warmupS), observeS: num('observe', DEFAULT_SPEC.observeS), options: parseOpts(v.opt),
     ...(num('settle', DEFAULT_SETTLE_S) > 0 ? { settleS: num('settle', DEFAULT_SETTLE_S) } : {}),   // absent: the whole window
+    ...(num('start', DEFAULT_START_S) !== DEFAULT_START_S ? { startS: num('start', DEFAULT_START_S) } : {}),
   };
 }

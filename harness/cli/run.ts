@@ -23,6 +23,7 @@ ${eventsHelp().map((l) => `                           ${l}`).join('\n')}
   --warmup S             seconds of audio before the event (default 3.2: the 3 s pre-event window)
   --observe S            the most seconds to observe after it (default 8)
   --settle S             stop observing once the outcome has held S seconds (default 2; 0: always observe S)
+  --start S              the most seconds to wait for the first audio before the run fails (default 10)
   --seed N  --rep N      run seed and repetition index (part of the run id)
   --audio answerer-to-mobile|both    --jitter-buffer MS (default 80)
   --opt KEY=VALUE        a strategy option (repeatable; \`migbench strategies\` lists them)

@@ -39,11 +39,12 @@ const CONTROL_PORT = 4433;
  *  waiting for one that came already resolves at once. */
 const reported = new WeakMap<HostProcess, Map<string, Record<string, unknown>>>();
 
-export function milestone(p: HostProcess, what: string, timeoutMs: number): Promise<Record<string, unknown>> {
+/** `limit`: the setting that bounds the wait, named in the error so that a researcher knows what to raise. */
+export function milestone(p: HostProcess, what: string, timeoutMs: number, limit?: string): Promise<Record<string, unknown>> {
   const seen = reported.get(p)?.get(what);
   if (seen) return Promise.resolve(seen);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${p.host}: no '${what}' after ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`${p.host}: no '${what}' after ${timeoutMs} ms${limit ? ` (${limit})` : ''}`)), timeoutMs);
     const onLine = (line: string) => {
       try {
         const m = JSON.parse(line);

@@ -18,7 +18,7 @@ import { planPairs } from './pairs.ts';
 import { scoreRun } from './score.ts';
 import { settleWatch } from './settle.ts';
 import { milestone, RoleProcesses, roleConfig, SAMPLE } from './roles.ts';
-import { runId, validateSpec, type RunSpec } from './spec.ts';
+import { DEFAULT_START_S, runId, validateSpec, type RunSpec } from './spec.ts';
 
 export interface RunResult { id: string; dir: string; metrics: RunMetrics; meta: Record<string, unknown> }
 
@@ -84,7 +84,7 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, progr
     mkdirSync(p.dir, { recursive: true });
     for (const role of ['answerer', 'mobile'] as const) await roles.start(p.key(role), roleConfig(spec, info, role, p.pairing, p.dir, { host: p[role] }), p[role]);
   }
-  for (const p of pairs) await milestone(roles.byName.get(p.key('mobile'))!, 'audio', 30000);
+  for (const p of pairs) await milestone(roles.byName.get(p.key('mobile'))!, 'audio', (spec.startS ?? DEFAULT_START_S) * 1000, 'startS');
   const calibration = await calibrating;
   phase('audio', 'audio flowing');
   await driver.lateness();   // the link emulators' lateness window starts with the audio
@@ -114,7 +114,10 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, progr
     if (!spec.settleS) { await sleep(maxMs); return; }
     const done = new AbortController();
     const settle = { settleMs: spec.settleS * 1000, jitterBufferMs: spec.jitterBufferMs, observeFrom: Date.now() };
-    settledAt = await Promise.race([settleWatch(pairs.map((p) => p.dir), settle, done.signal), sleep(maxMs).then(() => null)]);
+    let timer!: NodeJS.Timeout;
+    const max = new Promise<null>((r) => { timer = setTimeout(() => r(null), maxMs); });
+    settledAt = await Promise.race([settleWatch(pairs.map((p) => p.dir), settle, done.signal), max]);
+    clearTimeout(timer);   // else it holds `migbench run` open for the rest of the window
     done.abort();
   };
   await drive({ spec, dir, info, calibration, fire, phase, observe, cli: () => driver.cli(), driver });

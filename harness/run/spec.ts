@@ -28,6 +28,8 @@ export interface RunSpec {
   pairs?: number;
   /** With pairs: pair k's event fires (k - 1) · staggerMs after pair 1's. */
   staggerMs?: number;
+  /** The most a run waits for its first audio before it fails; absent = DEFAULT_START_S. */
+  startS?: number;
 }
 /** Each pair is two role processes (~80 MB, a few % of a core each): more would measure the machine. */
 export const MAX_PAIRS = 32;
@@ -39,12 +41,16 @@ export const DEFAULT_SPEC: Omit<RunSpec, 'strategy'> = {
 };
 /** What `migbench run` and bench configs use; DEFAULT_SPEC (the tests' base) observes to the end. */
 export const DEFAULT_SETTLE_S = 2;
+/** A run that has no audio this long after its roles start fails: the slowest start in the default
+ *  matrix was 3.5 s (ice-restart-werift, 251 runs, docs/bench.md "Start-up"), and a run that cannot
+ *  connect (quic-migration between symmetric NATs) would otherwise hold the bench for 30 s. */
+export const DEFAULT_START_S = 10;
 
 /** [lowest, highest] of each numeric field. warmupS: the pre-event window (D0, pre_event_concealed:
  *  docs/metrics.md) is 3 s of audio, plus a little for the first frames to arrive — which is also
  *  the default: the warm-up is there for that window and nothing else. */
 export const SPEC_LIMITS = {
-  warmupS: [3.2, 600], observeS: [1, 600], jitterBufferMs: [0, 2000], staggerMs: [0, 10000], settleS: [0, 60],
+  warmupS: [3.2, 600], observeS: [1, 600], jitterBufferMs: [0, 2000], staggerMs: [0, 10000], settleS: [0, 60], startS: [1, 300],
 } as const satisfies Partial<Record<keyof RunSpec, readonly [number, number]>>;
 
 /** What is wrong with `value` for numeric field `field`, or null. */
@@ -85,7 +91,7 @@ export async function validateSpec(spec: RunSpec): Promise<void> {
   }
   const pairs = spec.pairs ?? 1;
   if (!Number.isInteger(pairs) || pairs < 1 || pairs > MAX_PAIRS) throw new Error(`pairs must be an integer from 1 to ${MAX_PAIRS}, got ${spec.pairs}`);
-  for (const field of ['staggerMs', 'settleS'] as const) {
+  for (const field of ['staggerMs', 'settleS', 'startS'] as const) {
     const problem = spec[field] === undefined ? null : limitProblem(field, spec[field]);
     if (problem) throw new Error(problem);
   }

@@ -18,6 +18,10 @@ import {
   appDetector, countingStunUpkeep, genOf, icePolicy, iceStateSays, intermediateWithTurn, logPair, WEBRTC_OPTIONS, type SdpSignal } from '../shared/webrtc.ts';
 
 interface CandidateSignal { gen: number; candidate: string; mid: string }
+/** A generation whose data channel is not open this long after its offer is given up and a new one
+ *  offered, as a WebRTC app's connection timeout would: once in 480 runs of the default matrix ICE
+ *  connected (TURN, symmetric NATs) and the channel never opened. The slowest open seen was 3.3 s. */
+export const OPEN_TIMEOUT_MS = 5000;
 /** What the peers signal each other through the intermediate. */
 type IceSignals = { sdp: SdpSignal; candidate: CandidateSignal };
 
@@ -114,7 +118,13 @@ async function mobile(ctx: RoleContext): Promise<void> {
     ctx.log.log('handshake.start', { remote: 'webrtc', with: 'peer' });
     const dc = s.pc.createDataChannel('audio', { unordered: true, maxRetransmits: 0 });
     s.channel = dc;
-    dc.onOpen(() => { s.readPair(); ctx.log.log('handshake.ok', { remote: `webrtc gen ${s.gen}`, with: 'peer' }); });
+    const timeout = setTimeout(() => {
+      if (s !== session || dc.isOpen()) return;
+      ctx.log.logOther('handshake.failed', { with: 'peer', gen: s.gen, message: `data channel not open after ${OPEN_TIMEOUT_MS} ms` });
+      restart();
+    }, OPEN_TIMEOUT_MS);
+    ctx.signal.addEventListener('abort', () => clearTimeout(timeout), { once: true });
+    dc.onOpen(() => { clearTimeout(timeout); s.readPair(); ctx.log.log('handshake.ok', { remote: `webrtc gen ${s.gen}`, with: 'peer' }); });
     dc.onMessage((msg) => { if (s === session && typeof msg !== 'string') audio.accept(Buffer.from(msg as Buffer), s.path); });
   }
 

@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_SPEC, type RunSpec } from '../../harness/run/spec.ts';
 import { mergeLogs } from '../../harness/run/logs.ts';
-import { runOnce } from '../../harness/run/run.ts';
 import { KEEPALIVE_INTERVAL_MS } from '../../strategies/shared/quic.ts';
-import { assertCleanBeforeEvent } from './helpers.ts';
+import { assertCleanBeforeEvent, runJudged } from './helpers.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
 test.after(() => rmSync(bench, { recursive: true, force: true }));
@@ -19,7 +18,7 @@ async function run(strategy: string, nat: string, observeS = 4, options: Record<
     ...DEFAULT_SPEC, strategy, nat: { answerer: nat, wifi: 'port-restricted', cellular: 'port-restricted' },
     links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' }, warmupS: 3.5, observeS, options,
   };
-  const r = await runOnce(spec, bench);
+  const r = await runJudged(spec, bench);
   const events = mergeLogs(r.dir);
   for (const role of ['intermediate', 'answerer', 'mobile']) {
     assert.ok(events.some((e) => e.role === role && e.type === 'role.start'), `${strategy}: no role.start from ${role}`);

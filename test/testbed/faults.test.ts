@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_SPEC, type RunSpec } from '../../harness/run/spec.ts';
 import { mergeLogs } from '../../harness/run/logs.ts';
-import { runOnce } from '../../harness/run/run.ts';
-import { sleep, assertUndisturbed } from './helpers.ts';
+import { sleep, assertUndisturbed, runJudged } from './helpers.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
 test.after(() => rmSync(bench, { recursive: true, force: true }));
@@ -20,7 +19,7 @@ const spec = (over: Partial<RunSpec>): RunSpec => ({
 
 test('the intermediate killed while the peers are direct: audio unaffected; both peers notice and reconnect when it is back', async () => {
   // killed, back 2 s later; the peers notice by the control connection's 5 s idle timeout
-  const r = await runOnce(spec({ event: 'intermediate-down:2', observeS: 8 }), bench);
+  const r = await runJudged(spec({ event: 'intermediate-down:2', observeS: 8 }), bench);
   assertUndisturbed(r.metrics, 'audio with the intermediate down');
   const events = mergeLogs(r.dir);
   // audio starts on the relay while the peers punch; from the kill on it must stay direct
@@ -37,7 +36,7 @@ test('the intermediate killed while the peers are direct: audio unaffected; both
 for (const strategy of ['relay-repunch', 'overlay']) test(`the intermediate killed while it relays (${strategy}): the peers report it, and the audio comes back through it when it returns`, async () => {
   // A symmetric answerer NAT cannot be punched from a port-restricted one: the audio lives on the
   // relay (overlay: its one connection too, which idles out and is dialled again).
-  const r = await runOnce(spec({ strategy, event: 'intermediate-down:2', observeS: 10, nat: { answerer: 'symmetric', wifi: 'port-restricted', cellular: 'port-restricted' } }), bench);
+  const r = await runJudged(spec({ strategy, event: 'intermediate-down:2', observeS: 10, nat: { answerer: 'symmetric', wifi: 'port-restricted', cellular: 'port-restricted' } }), bench);
   const m = r.metrics;
   assert.equal(m.success, true, 'the relayed audio should come back');
   assert.ok(m.gap_ms >= 2000, `the relay was gone for 2 s at least, gap ${m.gap_ms} ms`);
@@ -54,7 +53,7 @@ for (const loss of [5, 20]) {
   test(`wifi-to-cellular onto a cellular uplink with ${loss} % loss: relay-repunch still gets direct again and delivers what the link lets through`, async () => {
     // Not `success`: at 20 % loss the longest random loss burst may come late in the window, with
     // no 10 clean frames after it — that is the link, not the strategy.
-    const r = await runOnce(spec({ links: { answerer: 'broadband', wifi: 'broadband', cellular: `custom:delay=30,loss=${loss}` }, observeS: 8 }), bench);
+    const r = await runJudged(spec({ links: { answerer: 'broadband', wifi: 'broadband', cellular: `custom:delay=30,loss=${loss}` }, observeS: 8 }), bench);
     const m = r.metrics;
     assert.ok(m.direct_ms !== null, 'the direct path never came back');
     assert.ok(m.frames_on_time / m.frames_sent >= 1 - loss / 100 - 0.15, `${m.frames_on_time} of ${m.frames_sent} frames on time`);
@@ -66,7 +65,7 @@ for (const loss of [5, 20]) {
 const TEN = Array.from({ length: 10 }, (_, i) => `${i % 2 === 0 ? 'wifi-to-cellular' : 'cellular-to-wifi'}@${i * 1.5}`).join(',');
 
 test('ten network switches in a row: quic-migration keeps its one connection (path table never runs out)', async () => {
-  const r = await runOnce(spec({ strategy: 'quic-migration', nat: { answerer: 'full-cone', wifi: 'port-restricted', cellular: 'port-restricted' }, audio: 'both', event: TEN, observeS: 5.5 }), bench);
+  const r = await runJudged(spec({ strategy: 'quic-migration', nat: { answerer: 'full-cone', wifi: 'port-restricted', cellular: 'port-restricted' }, audio: 'both', event: TEN, observeS: 5.5 }), bench);
   assert.equal(r.meta.status, 'ok', `${r.meta.error}`);   // every switch happened (scenario checks)
   assert.equal(r.metrics.success, true);
   assert.equal(r.metrics.handshakes, 1, 'a reconnect means the migration failed');
@@ -76,7 +75,7 @@ test('ten network switches in a row: quic-migration keeps its one connection (pa
 });
 
 test('ten network switches in a row: relay-repunch ends direct on Wi-Fi after every one', async () => {
-  const r = await runOnce(spec({ event: TEN, observeS: 5.5 }), bench);
+  const r = await runJudged(spec({ event: TEN, observeS: 5.5 }), bench);
   assert.equal(r.meta.status, 'ok', `${r.meta.error}`);
   assert.equal(r.metrics.success, true);
   const events = mergeLogs(r.dir);
@@ -88,7 +87,7 @@ test('ten network switches in a row: relay-repunch ends direct on Wi-Fi after ev
 
 test('the NAT mapping times out mid-stream: relay-repunch and standby recover', async () => {
   for (const strategy of ['relay-repunch', 'standby']) {
-    const r = await runOnce(spec({ strategy, event: 'mapping-timeout' }), bench);
+    const r = await runJudged(spec({ strategy, event: 'mapping-timeout' }), bench);
     assert.equal(r.metrics.success, true, strategy);
   }
 });

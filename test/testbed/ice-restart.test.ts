@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_SPEC, type RunSpec } from '../../harness/run/spec.ts';
 import { mergeLogs } from '../../harness/run/logs.ts';
-import { runOnce } from '../../harness/run/run.ts';
-import { assertCleanBeforeEvent } from './helpers.ts';
+import { assertCleanBeforeEvent, runJudged } from './helpers.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
 test.after(() => rmSync(bench, { recursive: true, force: true }));
@@ -22,7 +21,7 @@ const pairs = (events: ReturnType<typeof mergeLogs>) =>
   events.filter((e) => e.role === 'mobile' && e.type === 'ice.pair').map((e) => ({ gen: e.gen as number, local: e.local as string, path: e.path }));
 
 test('ice-restart, port-restricted NATs, wifi-to-cellular: a new PeerConnection on a new candidate pair', async () => {
-  const r = await runOnce(spec({}), bench);
+  const r = await runJudged(spec({}), bench);
   const m = r.metrics;
   assertCleanBeforeEvent(m);
   assert.equal(m.success, true);
@@ -40,7 +39,7 @@ test('ice-restart, port-restricted NATs, wifi-to-cellular: a new PeerConnection 
 });
 
 test('ice-restart, symmetric NATs: TURN carries the audio', async () => {
-  const r = await runOnce(spec({ nat: { answerer: 'symmetric', wifi: 'symmetric', cellular: 'symmetric' } }), bench);
+  const r = await runJudged(spec({ nat: { answerer: 'symmetric', wifi: 'symmetric', cellular: 'symmetric' } }), bench);
   assert.equal(r.metrics.success, true);
   assert.equal(r.metrics.direct_ms, null);
   assert.ok(r.metrics.relay_bytes > 0, 'coturn relayed nothing');
@@ -50,7 +49,7 @@ test('ice-restart, symmetric NATs: TURN carries the audio', async () => {
 });
 
 test('ice-restart-werift, port-restricted NATs, wifi-to-cellular: a real ICE restart, one DTLS handshake', async () => {
-  const r = await runOnce(spec({ strategy: 'ice-restart-werift' }), bench);
+  const r = await runJudged(spec({ strategy: 'ice-restart-werift' }), bench);
   const m = r.metrics;
   assertCleanBeforeEvent(m);
   assert.equal(m.success, true);

@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_SPEC, type RunSpec } from '../../harness/run/spec.ts';
 import { mergeLogs } from '../../harness/run/logs.ts';
-import { runOnce } from '../../harness/run/run.ts';
-import { assertCleanBeforeEvent } from './helpers.ts';
+import { assertCleanBeforeEvent, runJudged } from './helpers.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
 test.after(() => rmSync(bench, { recursive: true, force: true }));
@@ -20,7 +19,7 @@ const spec = (over: Partial<RunSpec>): RunSpec => ({
 
 for (const event of ['wifi-to-cellular', 'nat-rebind']) {
   test(`overlay, port-restricted NATs, ${event}: relay, then direct again, on the same connection`, async () => {
-    const r = await runOnce(spec({ event }), bench);
+    const r = await runJudged(spec({ event }), bench);
     const m = r.metrics;
     assertCleanBeforeEvent(m);
     assert.equal(m.success, true);
@@ -36,7 +35,7 @@ for (const event of ['wifi-to-cellular', 'nat-rebind']) {
 }
 
 test('overlay, symmetric NATs: the handshake and all audio go through the relay', async () => {
-  const r = await runOnce(spec({ nat: { answerer: 'symmetric', wifi: 'symmetric', cellular: 'symmetric' } }), bench);
+  const r = await runJudged(spec({ nat: { answerer: 'symmetric', wifi: 'symmetric', cellular: 'symmetric' } }), bench);
   assert.equal(r.metrics.success, true);
   assert.equal(r.metrics.handshakes, 1);
   assert.equal(r.metrics.direct_ms, null);

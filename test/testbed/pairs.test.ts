@@ -7,13 +7,13 @@ import path from 'node:path';
 import type { RunMetrics } from '../../harness/metrics.ts';
 import { DEFAULT_SPEC } from '../../harness/run/spec.ts';
 import { mergeLogs } from '../../harness/run/logs.ts';
-import { runOnce } from '../../harness/run/run.ts';
+import { runJudged } from './helpers.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
 test.after(() => rmSync(bench, { recursive: true, force: true }));
 
 test('three pairs through one intermediate, switches 100 ms apart: every pair recovers, each measured on its own event', async () => {
-  const r = await runOnce({ ...DEFAULT_SPEC, strategy: 'relay-only', pairs: 3, staggerMs: 100, warmupS: 3.5, observeS: 3,
+  const r = await runJudged({ ...DEFAULT_SPEC, strategy: 'relay-only', pairs: 3, staggerMs: 100, warmupS: 3.5, observeS: 3,
     links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' } }, bench);
   const pairs = r.meta.pairs as { pair: number; metrics: RunMetrics }[];
   assert.deepEqual(pairs.map((p) => p.pair), [1, 2, 3]);

@@ -8,10 +8,9 @@ import { FRAME_MS } from '../../core/playout.ts';
 import { DEFAULT_SPEC, type RunSpec } from '../../harness/run/spec.ts';
 import { mergeLogs } from '../../harness/run/logs.ts';
 import { milestone, roleConfig, startRole } from '../../harness/run/roles.ts';
-import { runOnce } from '../../harness/run/run.ts';
 import { withTestbed } from '../../harness/driver.ts';
 import { computeMetrics } from '../../harness/metrics.ts';
-import { sleep, assertCleanBeforeEvent } from './helpers.ts';
+import { sleep, assertCleanBeforeEvent, runJudged } from './helpers.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
 test.after(() => rmSync(bench, { recursive: true, force: true }));
@@ -38,7 +37,7 @@ function pathsAfterEvent(dir: string): string[] {
 for (const event of ['wifi-to-cellular', 'nat-rebind']) {
   test(`relay-repunch, port-restricted NATs, broadband, ${event}: relay bridges, direct returns, gap < 500 ms`, async () => {
     const both = event === 'wifi-to-cellular';   // one of the two also streams mobile -> answerer
-    const r = await runOnce(spec({ event, audio: both ? 'both' : 'answerer-to-mobile' }), bench);
+    const r = await runJudged(spec({ event, audio: both ? 'both' : 'answerer-to-mobile' }), bench);
     const m = r.metrics;
     assertCleanBeforeEvent(m);
     assert.equal(m.success, true);
@@ -64,7 +63,7 @@ for (const event of ['wifi-to-cellular', 'nat-rebind']) {
 
 test('relay-repunch, intercontinental links (one-way delay above J): playout from the base delay, it recovers', async () => {
   const far = { answerer: 'intercontinental', wifi: 'intercontinental', cellular: 'intercontinental' };
-  const r = await runOnce(spec({ links: far, observeS: 5 }), bench);
+  const r = await runJudged(spec({ links: far, observeS: 5 }), bench);
   const m = r.metrics;
   console.log(`intercontinental: base_delay_ms ${m.base_delay_ms}, gap_ms ${m.gap_ms}, recovery_ms ${m.recovery_ms}, added_delay_ms ${m.added_delay_ms}`);
   assert.ok(m.base_delay_ms !== null && m.base_delay_ms > 80, `D0 ${m.base_delay_ms} ms: the path should be slower than J`);
@@ -73,7 +72,7 @@ test('relay-repunch, intercontinental links (one-way delay above J): playout fro
 });
 
 test('relay-repunch, symmetric cellular vs port-restricted answerer: audio stays on the relay and says so', async () => {
-  const r = await runOnce(spec({ nat: { answerer: 'port-restricted', wifi: 'port-restricted', cellular: 'symmetric' } }), bench);
+  const r = await runJudged(spec({ nat: { answerer: 'port-restricted', wifi: 'port-restricted', cellular: 'symmetric' } }), bench);
   assert.equal(r.metrics.success, true, 'the relay should carry the audio');
   assert.equal(r.metrics.direct_ms, null);
   assert.deepEqual(pathsAfterEvent(r.dir), ['direct', 'relay']);

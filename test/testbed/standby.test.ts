@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_SPEC, type RunSpec } from '../../harness/run/spec.ts';
 import { mergeLogs } from '../../harness/run/logs.ts';
-import { runOnce } from '../../harness/run/run.ts';
-import { assertCleanBeforeEvent, assertUndisturbed } from './helpers.ts';
+import { assertCleanBeforeEvent, assertUndisturbed, runJudged } from './helpers.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
 test.after(() => rmSync(bench, { recursive: true, force: true }));
@@ -23,7 +22,7 @@ const spec = (over: Partial<RunSpec>): RunSpec => ({
 });
 
 test('standby, wifi-to-cellular, port-restricted NATs, broadband + cellular: one connection, a smaller gap than relay-repunch', async () => {
-  const r = await runOnce(spec({}), bench);
+  const r = await runJudged(spec({}), bench);
   const m = r.metrics;
   assertCleanBeforeEvent(m);
   assert.equal(m.success, true);
@@ -32,19 +31,19 @@ test('standby, wifi-to-cellular, port-restricted NATs, broadband + cellular: one
   const e = events.find((x) => x.type === 'event.fired')!.t;
   assert.ok(events.some((x) => x.type === 'standby.switch' && x.role === 'answerer' && x.to === 'cellular' && x.t > e),
     'the answerer should have been told to switch to the cellular path');
-  const baseline = await runOnce(spec({ strategy: 'relay-repunch' }), bench);
+  const baseline = await runJudged(spec({ strategy: 'relay-repunch' }), bench);
   assert.ok(m.gap_ms < baseline.metrics.gap_ms, `standby gap ${m.gap_ms} ms vs relay-repunch ${baseline.metrics.gap_ms} ms`);
 });
 
 test('standby --redundancy always: no concealed frame across wifi-to-cellular', async () => {
-  const r = await runOnce(spec({ options: { redundancy: 'always' } }), bench);
+  const r = await runJudged(spec({ options: { redundancy: 'always' } }), bench);
   assert.equal(r.metrics.success, true);
   assert.equal(r.metrics.handshakes, 1);
   assertUndisturbed(r.metrics, 'redundant audio across the switch');
 });
 
 test('standby --redundancy suspect: the answerer copies onto the cellular path once frames stop on Wi-Fi', async () => {
-  const r = await runOnce(spec({ event: 'blackout:2', options: { redundancy: 'suspect' } }), bench);
+  const r = await runJudged(spec({ event: 'blackout:2', options: { redundancy: 'suspect' } }), bench);
   assert.equal(r.metrics.success, true);
   assert.equal(r.metrics.handshakes, 1);
   const events = mergeLogs(r.dir);
@@ -56,7 +55,7 @@ test('standby --redundancy suspect: the answerer copies onto the cellular path o
 
 for (const event of ['nat-rebind', 'blackout:2']) {
   test(`standby, ${event} on the Wi-Fi uplink: recovers through liveness alone`, async () => {
-    const r = await runOnce(spec({ event }), bench);
+    const r = await runJudged(spec({ event }), bench);
     assert.equal(r.metrics.success, true);
     assert.equal(r.metrics.handshakes, 1);
     const detections = mergeLogs(r.dir).filter((x) => x.type === 'netchange.detected');
@@ -69,7 +68,7 @@ test('standby: a standby path whose NAT mapping goes away is noticed and punched
   // audio stays on Wi-Fi: the answerer's port-restricted NAT drops pings from the unknown port, so
   // the pongs stop; the mobile must notice (DEAD_MS), learn its new reflexive address, and both
   // sides punch again until the cellular path is up — with no gap in the audio.
-  const r = await runOnce(spec({ event: 'nat-rebind@cellular', observeS: 5 }), bench);
+  const r = await runJudged(spec({ event: 'nat-rebind@cellular', observeS: 5 }), bench);
   assert.equal(r.metrics.success, true);
   assertUndisturbed(r.metrics, 'the primary (Wi-Fi) path');
   const events = mergeLogs(r.dir);

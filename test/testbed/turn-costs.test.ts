@@ -9,15 +9,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_SPEC } from '../../harness/run/spec.ts';
 import { mergeLogs } from '../../harness/run/logs.ts';
-import { runOnce } from '../../harness/run/run.ts';
 import { FRAME_HEADER_BYTES } from '../../strategies/shared/audio.ts';
 import { frameBytesFor, readWav } from '../../strategies/shared/wav.ts';
+import { runJudged } from './helpers.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
 test.after(() => rmSync(bench, { recursive: true, force: true }));
 
 test('ice-restart, relay candidate on the mobile only: relay_bytes counts the relayed audio', async () => {
-  const r = await runOnce({
+  const r = await runJudged({
     ...DEFAULT_SPEC, strategy: 'ice-restart', event: 'none', options: { relayOnly: 'mobile' },
     links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' }, warmupS: 3.2, observeS: 4,
   }, bench);

@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_SPEC, type RunSpec } from '../../harness/run/spec.ts';
 import { mergeLogs } from '../../harness/run/logs.ts';
-import { runOnce } from '../../harness/run/run.ts';
-import { assertCleanBeforeEvent } from './helpers.ts';
+import { assertCleanBeforeEvent, runJudged } from './helpers.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
 test.after(() => rmSync(bench, { recursive: true, force: true }));
@@ -21,7 +20,7 @@ const spec = (over: Partial<RunSpec>): RunSpec => ({
 type Check = { name: string; ok: boolean; reason: string };
 
 test('cellular-to-wifi: the mobile starts on cellular, arrives home, the check passes', async () => {
-  const r = await runOnce(spec({ event: 'cellular-to-wifi' }), bench);
+  const r = await runJudged(spec({ event: 'cellular-to-wifi' }), bench);
   const checks = r.meta.checks as Check[];
   assert.equal(r.meta.status, 'ok', `${r.meta.error}`);
   assert.equal(checks.length, 1);
@@ -35,7 +34,7 @@ test('cellular-to-wifi: the mobile starts on cellular, arrives home, the check p
 test('a scenario made to do nothing (test hook) is invalid, with the reason', async () => {
   process.env.MIGBENCH_TEST_NOOP_EVENTS = '1';
   try {
-    const r = await runOnce(spec({ event: 'wifi-to-cellular' }), bench);
+    const r = await runJudged(spec({ event: 'wifi-to-cellular' }), bench);
     assert.equal(r.meta.status, 'invalid');
     assert.match(String(r.meta.error), /scenario did not happen: wifi-to-cellular/);
     assert.equal((r.meta.checks as Check[])[0]!.ok, false);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, expand, loadConfig, validateConfig } from '../../harness/config.ts';
 import { CSV_COLUMNS, csvRow } from '../../harness/records.ts';
-import { runId, DEFAULT_SPEC, checkEvent, validateSpec } from '../../harness/run/spec.ts';
+import { runId, DEFAULT_SPEC, DEFAULT_START_S, checkEvent, validateSpec } from '../../harness/run/spec.ts';
 
 test('a bad config reports every bad field by name', async () => {
   const err = await validateConfig({
@@ -31,6 +31,18 @@ test('the default and smoke configs are valid; expansion is the full product wit
   assert.deepEqual(expand(smoke).map((r) => r.id), runs.map((r) => r.id), 'ids must not depend on anything but the parameters');
   const def = await loadConfig('harness/configs/default.json');
   assert.equal(expand(def).length % (4 * 3 * 5), 0);
+});
+
+test('startS: the default leaves run ids as they were; another value is in the spec; out of range is refused', async () => {
+  const base = { name: 'x', strategies: ['relay-only'], reps: 1 };
+  const [plain] = expand(await validateConfig(base));
+  assert.equal(plain!.spec.startS, undefined, 'the default must not change run ids');
+  const [slow] = expand(await validateConfig({ ...base, startS: 30 }));
+  assert.equal(slow!.spec.startS, 30);
+  assert.notEqual(slow!.id, plain!.id);
+  assert.equal(expand(await validateConfig({ ...base, startS: DEFAULT_START_S }))[0]!.id, plain!.id);
+  await assert.rejects(validateConfig({ ...base, startS: 0 }), /startS: a number from 1 to 300/);
+  await assert.rejects(validateSpec({ ...DEFAULT_SPEC, strategy: 'relay-only', startS: 0.5 }), /startS: a number from 1 to 300/);
 });
 
 test('runId depends on parameters, not on key order or object identity', () => {

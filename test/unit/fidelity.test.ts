@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fidelityOf, NOISY_LOOP_MS, NOISY_WIRE_MS } from '../../harness/run/fidelity.ts';
+import { fidelityOf, NOISY_LOOP_MS, NOISY_RERUNS, NOISY_WIRE_MS, rerunWhileNoisy } from '../../harness/run/fidelity.ts';
 import { sameMedian } from '../../harness/fidelity-compare.ts';
 import { ev } from './synthetic.ts';
 
@@ -34,4 +34,18 @@ test('compare: medians agree within 10 % or one frame; a censored one only with 
   assert.equal(sameMedian(v(8000, true), v(7990)), false);
   assert.equal(sameMedian(null, null), true);
   assert.equal(sameMedian(v(1), null), false);
+});
+
+test('rerunWhileNoisy: a noisy run is made again up to NOISY_RERUNS times; a quiet one, or a stop, ends it', async () => {
+  const runs = (noisy: boolean[]) => {
+    let n = 0;
+    return () => { const i = n++; return Promise.resolve({ i, noisy: noisy[Math.min(i, noisy.length - 1)] ? 'late' : null }); };
+  };
+  const setAside: number[] = [];
+  const quietSecond = await rerunWhileNoisy(runs([true, false, true]), (r) => r.noisy, (r) => setAside.push(r.i));
+  assert.deepEqual([quietSecond.i, setAside], [1, [0]]);
+  const always = await rerunWhileNoisy(runs([true]), (r) => r.noisy);
+  assert.equal(always.i, NOISY_RERUNS, 'still noisy after the reruns: the last one is kept');
+  assert.equal((await rerunWhileNoisy(runs([false]), (r) => r.noisy)).i, 0);
+  assert.equal((await rerunWhileNoisy(runs([true]), (r) => r.noisy, () => {}, () => true)).i, 0, 'a stop ends the retries');
 });

@@ -9,11 +9,11 @@ import { parse } from 'csv-parse/sync';
 import { expand, type BenchConfig } from '../../harness/config.ts';
 import { MergeError, mergeBenches, parseShard, shardDir, shardOf, type Shard } from '../../harness/shards.ts';
 import { arrayScript, mergeScript } from '../../harness/slurm.ts';
-import { DEFAULT_SPEC } from '../../harness/run/spec.ts';
+import { DEFAULT_SPEC, DEFAULT_START_S } from '../../harness/run/spec.ts';
 
 const base: BenchConfig = {
   name: 'tiny', strategies: ['relay-only', 'relay-repunch'], nat: ['full-cone', 'symmetric'], links: ['broadband'],
-  events: ['wifi-to-cellular'], reps: 2, seed: 1, warmupS: 3.5, observeS: 2, settleS: 0, jitterBufferMs: 80,
+  events: ['wifi-to-cellular'], reps: 2, seed: 1, warmupS: 3.5, observeS: 2, settleS: 0, startS: DEFAULT_START_S, jitterBufferMs: 80,
   audio: DEFAULT_SPEC.audio, parallel: 1, deadlineS: 90,
 };
 
