@@ -10,6 +10,7 @@ import { stringify } from 'csv-stringify/sync';
 import { expand, type BenchConfig, type PlannedRun } from './config.ts';
 import { commitOf, REPO } from './paths.ts';
 import { runOnce } from './run/run.ts';
+import { DriverPool } from './run/drivers.ts';
 import { csvRow, readRecords, writeCsv, type RunRecord } from './records.ts';
 import { shardDir, shardOf, type Shard } from './shards.ts';
 import { ParallelLevel } from './parallel.ts';
@@ -69,6 +70,7 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
   const started = Date.now();
   const queue = [...todo];
   const csv = path.join(dir, 'runs.csv');
+  const drivers = new DriverPool();
 
   /** One attempt at a run, within its deadline; `finished`: runOnce returned, its meta.json is whole. */
   async function attempt(run: PlannedRun): Promise<{ record: RunRecord; finished: boolean }> {
@@ -79,7 +81,7 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
     const onStop = () => deadline.abort('interrupted');
     opts.signal?.addEventListener('abort', onStop, { once: true });
     try {
-      const r = await runOnce(run.spec, dir, undefined, deadline.signal);
+      const r = await runOnce(run.spec, dir, { signal: deadline.signal, drivers });
       return { finished: true, record: { id: run.id, label: run.label, spec: run.spec, status: r.meta.status as RunRecord['status'], emulation: String(r.meta.emulation), metrics: r.metrics,
         ...(typeof r.meta.error === 'string' ? { error: r.meta.error } : {}),
         ...(typeof r.meta.noisy === 'string' ? { noisy: r.meta.noisy } : {}),
@@ -143,7 +145,7 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
       progress.level = level.level;
     }
   });
-  await Promise.all(workers);
+  try { await Promise.all(workers); } finally { await drivers.close(); }
   if (config.parallel === 'auto') {
     const now = JSON.parse(readFileSync(benchFile, 'utf8'));
     const invocations = now.invocations as { parallel?: unknown }[];

@@ -41,8 +41,8 @@ ${eventsHelp().map((l) => `                           ${l}`).join('\n')}
     const benchDir = path.join(REPO, 'results', v.bench as string);
     if (v.interactive && v.headless) throw new Error('--interactive and --headless exclude each other');
     if (v.cli && !v.interactive) throw new Error('--cli needs --interactive (a headless run ends on its own)');
-    const r = await runOnce(spec, benchDir, (m) => { if (!v.json) process.stderr.write(`[${spec.strategy}] ${m}\n`); },
-      undefined, v.interactive ? liveDrive(process.stdin, process.stdout, { cli: Boolean(v.cli) }) : scheduled);
+    const r = await runOnce(spec, benchDir, { progress: (m) => { if (!v.json) process.stderr.write(`[${spec.strategy}] ${m}\n`); },
+      drive: v.interactive ? liveDrive(process.stdin, process.stdout, { cli: Boolean(v.cli) }) : scheduled });
     const status = r.meta.status as string;
     const ok = status === 'ok' && r.metrics.success;
     if (v.json) { console.log(JSON.stringify({ id: r.id, dir: r.dir, status, error: r.meta.error, ...r.metrics })); return ok ? 0 : 3; }

@@ -4,7 +4,8 @@
 // the metrics from the merged event logs, write meta.json.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { TopologyDriver, type BuildInfo, type Calibration, type EventResult } from '../driver.ts';
+import type { BuildInfo, Calibration, EventResult, TopologyDriver } from '../driver.ts';
+import { OWN_DRIVER, type Drivers } from './drivers.ts';
 import type { RunMetrics } from '../metrics.ts';
 import { checkHandlers, parseEvent, startOnFor, uplinksAfter } from '../network-events.ts';
 import { checkHost } from '../preflight.ts';
@@ -22,9 +23,20 @@ import { DEFAULT_START_S, runId, validateSpec, type RunSpec } from './spec.ts';
 
 export interface RunResult { id: string; dir: string; metrics: RunMetrics; meta: Record<string, unknown> }
 
-/** Runs one spec. `signal` (deadline, Ctrl-C) tears the run down at once and rejects with its reason. */
-export async function runOnce(spec: RunSpec, benchDir: string, progress: (msg: string) => void = () => {},
-  signal?: AbortSignal, drive: Drive = scheduled): Promise<RunResult> {
+export interface RunOptions {
+  progress?: (msg: string) => void;
+  /** Deadline, Ctrl-C: tears the run down at once and rejects with its reason. */
+  signal?: AbortSignal;
+  /** What happens between audio and the end: the schedule (default) or a live session. */
+  drive?: Drive;
+  /** Where the run's topology driver comes from and goes (a bench's DriverPool); default: opened
+   *  for the run and stopped before it returns. */
+  drivers?: Drivers;
+}
+
+/** Runs one spec. */
+export async function runOnce(spec: RunSpec, benchDir: string, opts: RunOptions = {}): Promise<RunResult> {
+  const { progress = () => {}, signal, drive = scheduled, drivers = OWN_DRIVER } = opts;
   await validateSpec(spec);
   checkHost();
   const dir = path.join(benchDir, 'runs', runId(spec));
@@ -32,7 +44,7 @@ export async function runOnce(spec: RunSpec, benchDir: string, progress: (msg: s
   mkdirSync(dir, { recursive: true });
   if (!existsSync(SAMPLE)) throw new Error(`${SAMPLE} is missing: run \`make setup\``);
 
-  const driver = await TopologyDriver.open();
+  const driver = await drivers.take();
   const body = runBody(spec, dir, driver, progress, drive);
   body.catch(() => {});   // after an abort its pending steps fail against a stopped driver
   try {
@@ -45,7 +57,7 @@ export async function runOnce(spec: RunSpec, benchDir: string, progress: (msg: s
     });
     try { return await Promise.race([body, abort]); } finally { signal.removeEventListener('abort', onAbort); }
   } finally {
-    await driver.stop();
+    await drivers.release(driver);
   }
 }
 

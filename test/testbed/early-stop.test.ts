@@ -65,7 +65,7 @@ test('fidelity guard: a run made noisy on purpose (the mobile role and a link em
       await ctx.observe(maxMs - 1000);
     },
   });
-  const r = await runOnce(spec({ observeS: 3 }), bench, undefined, undefined, noisy);
+  const r = await runOnce(spec({ observeS: 3 }), bench, { drive: noisy });
   const meta = JSON.parse(readFileSync(path.join(r.dir, 'meta.json'), 'utf8'));
   assert.match(String(meta.noisy), /mobile's event loop \d+ ms late/);
   assert.match(String(meta.noisy), /link emulator \d+(\.\d)? ms late/);

@@ -59,7 +59,7 @@ test("a stranger's forged, replayed, truncated, oversized and random input is re
   };
   const r = await runOnce({ ...DEFAULT_SPEC, strategy: 'relay-repunch', event: 'none', warmupS: 3.2, observeS: 1,
     nat: { answerer: 'symmetric', wifi: 'port-restricted', cellular: 'port-restricted' },
-    links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' } }, bench, undefined, undefined, attack);
+    links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' } }, bench, { drive: attack });
   const got = report as Report | null;
   assert.ok(got, 'no report from the attacker');
   assert.deepEqual(got.welcomed, [], 'the intermediate welcomed a stranger');
