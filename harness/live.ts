@@ -11,7 +11,7 @@ import { offerCli } from './mininet-cli.ts';
 
 const KEYS: Record<string, string> = eventKeys();
 
-const NOTABLE = new Set(['event.fired', 'event.restored', 'netchange.detected', 'path', 'punch.ok', 'handshake.ok', 'repunch.failed', 'error']);
+const NOTABLE = new Set(['event.fired', 'event.restored', 'event.step', 'netchange.detected', 'path', 'punch.ok', 'handshake.ok', 'repunch.failed', 'error']);
 
 /** `cli`: open Mininet's CLI beside the view (mininet-cli.ts). */
 export function liveDrive(input: NodeJS.ReadStream, output: NodeJS.WriteStream, opts: { cli?: boolean } = {}): Drive {

@@ -9,8 +9,10 @@ export type Uplink = 'wifi' | 'cellular';
 export interface EventKind {
   /** What a spec names it by; with `seconds`, followed by `:<s>`. */
   name: string;
-  /** Takes a duration in seconds: `blackout:2`. */
+  /** Takes a duration: `blackout:2` (seconds), `handover:800` (ms, with `unit`). */
   seconds: boolean;
+  /** The duration's unit when it is not seconds. */
+  unit?: 'ms';
   /** Acts on the host's current uplink, or on the one named after `@` (`nat-rebind@cellular`). */
   targeted: boolean;
   /** testbed: the topology driver fires and checks it; harness: a process fault the harness fires
@@ -38,11 +40,13 @@ export const EVENT_KINDS: readonly EventKind[] = [
     help: 'every NAT on the mobile\'s uplink forgets its mappings, as after an idle timeout' },
   { name: 'blackout', seconds: true, targeted: true, by: 'testbed', host: 'mobile', key: 'b',
     help: 'the mobile\'s uplink drops every packet both ways for <s> seconds' },
+  { name: 'handover', seconds: true, unit: 'ms', targeted: false, by: 'testbed', host: 'mobile', switchTo: 'cellular', key: 'h',
+    help: 'Android-like: Wi-Fi stops carrying traffic (its link stays up, lingering) and cellular becomes the default route <ms> later (the OS validating it)' },
   { name: 'intermediate-down', seconds: true, targeted: false, by: 'harness', host: 'intermediate',
     help: 'the intermediate is killed (SIGKILL) and started again <s> seconds later' },
 ];
 
-/** An event spec parsed: its kind, duration and target uplink. */
+/** An event spec parsed: its kind, duration (in seconds, whatever the spec's unit) and target uplink. */
 export interface ParsedEvent { kind: EventKind; seconds?: number; target?: Uplink }
 
 const SECONDS = /^\d+(\.\d+)?$/;
@@ -50,7 +54,7 @@ const kindsHelp = () => [...EVENT_KINDS.map(usage), 'none'].join(', ');
 const targetedNames = () => EVENT_KINDS.filter((k) => k.targeted).map(usage).join(', ');
 
 /** How --help and errors write a kind: `blackout:<s>`. */
-export const usage = (k: EventKind): string => (k.seconds ? `${k.name}:<s>` : k.name);
+export const usage = (k: EventKind): string => (k.seconds ? `${k.name}:<${k.unit ?? 's'}>` : k.name);
 
 /** Parses one event (not `none`, not a schedule); throws with what is wrong. */
 export function parseEvent(event: string): ParsedEvent {
@@ -60,11 +64,12 @@ export function parseEvent(event: string): ParsedEvent {
   if (!kind || kind.seconds !== (seconds !== undefined) || (seconds !== undefined && !SECONDS.test(seconds))) {
     throw new Error(`unknown event '${event}' (one of ${kindsHelp()}; ${targetedNames()} may end in @wifi or @cellular)`);
   }
-  if (seconds !== undefined && !(Number(seconds) > 0 && Number(seconds) <= 3600)) throw new Error(`bad event '${event}': a duration is more than 0 and at most 3600 s`);
+  const s = seconds === undefined ? undefined : Number(seconds) / (kind.unit === 'ms' ? 1000 : 1);
+  if (s !== undefined && !(s > 0 && s <= 3600)) throw new Error(`bad event '${event}': a duration is more than 0 and at most ${kind.unit === 'ms' ? '3600000 ms' : '3600 s'}`);
   if (target !== undefined && (extra !== undefined || !kind.targeted || (target !== 'wifi' && target !== 'cellular'))) {
     throw new Error(`bad event '${event}': only ${targetedNames()} take @wifi or @cellular`);
   }
-  return { kind, ...(seconds !== undefined ? { seconds: Number(seconds) } : {}), ...(target ? { target } : {}) };
+  return { kind, ...(s !== undefined ? { seconds: s } : {}), ...(target ? { target } : {}) };
 }
 
 /** One line per event for --help. */
@@ -72,7 +77,7 @@ export const eventsHelp = (): string[] => EVENT_KINDS.map((k) => `${usage(k)}${k
 
 /** The interactive run's keys: key -> an event it fires (a duration gets 2 s). */
 export const eventKeys = (): Record<string, string> =>
-  Object.fromEntries(EVENT_KINDS.filter((k) => k.key).map((k) => [k.key!, k.seconds ? `${k.name}:2` : k.name]));
+  Object.fromEntries(EVENT_KINDS.filter((k) => k.key).map((k) => [k.key!, k.seconds ? `${k.name}:${k.unit === 'ms' ? 2000 : 2}` : k.name]));
 
 /** The mobile's uplinks after `event`: the one its default route uses (the relay floor's
  *  mobile–intermediate RTT), and the one a make-before-break strategy can still use (the standby

@@ -18,5 +18,6 @@ export function computeFrames(events: LogEvent[], jitterBufferMs: number, observ
   const detected = events.find((e) => e.type === 'netchange.detected' && e.t >= E - 50);
   if (detected) marks.push({ t: +(detected.t - E).toFixed(1), what: `detected (${detected.via as string})` });
   for (const e of events) if (e.type === 'event.restored') marks.push({ t: +(e.t - E).toFixed(1), what: 'restored' });
+  for (const e of events) if (e.type === 'event.step') marks.push({ t: +(e.t - E).toFixed(1), what: String(e['step']) });
   return { frames, marks };
 }

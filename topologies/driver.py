@@ -35,7 +35,8 @@ from mininet.log import lg
 
 from .links import resolve
 from .nat import parse_preset
-from .events import HANDLERS, now_ms
+from .events import HANDLERS
+from .stamps import now_ms
 from .testbed import Testbed
 from .shapes import plan
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shlex
 import subprocess
 import sys
@@ -20,9 +19,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from .nat import COUNT_TABLE, EXPIRE_SCRIPT
+from .phone import handover, verify_handover
 from .scenario import (PROBE_DST, PROBE_PORT, Hop, Verdict, judge_blackout, judge_rebind, judge_switch,
                        judge_timeout, parse_drop_counts, parse_flows, parse_set_counts, verdict, walk)
 from .shapes import TestbedNode, Uplink
+from .stamps import EventResult, parse_stamped, run_stamped, sleep_until, stamped
 
 if TYPE_CHECKING:
     from .testbed import Testbed
@@ -35,45 +36,11 @@ _PROBE_PY = ('import _socket as s, sys; a = sys.argv; k = s.socket(2, 2); k.sets
              'k.setsockopt(1, 25, a[2].encode()); k.bind((a[1], int(a[4]))); k.sendto(b"migbench probe", (a[3], int(a[4])))')
 
 
-def now_ms() -> float:
-    return time.time_ns() / 1e6
-
-
-_STAMPED = re.compile(r'^T([01]) (\d+)\.(\d+)$', re.M)
 # A blackout's restore sends its end probes and reads the drop counters this long before the end
 # (four processes: tens of ms on a loaded machine), then wakes again this long before the end to
 # delete the drop chains: one nft process, ~5 ms.
 END_PROBE_LEAD_MS = 150
 RESTORE_LEAD_MS = 5
-
-
-def run_stamped(node: TestbedNode, script: str, pre: str = '') -> tuple[float, float, str]:
-    """Run `script` in the node and return (start, end) in ms since epoch, read right around it by
-    bash's $EPOCHREALTIME (no fork, so the window is the command itself): the change took effect
-    between the two, and has by the end. `pre` runs before the first stamp; its output comes third."""
-    out = node.run(f'{pre}\necho T0 $EPOCHREALTIME\n{script}\necho T1 $EPOCHREALTIME', shell='bash')
-    stamps = {k: int(s) * 1000 + int(us) / 1000 for k, s, us in _STAMPED.findall(out)}
-    first = _STAMPED.search(out)
-    return stamps['0'], stamps['1'], out[:first.start() if first else 0]
-
-
-def _sleep_until(at_ms: float) -> str:
-    """bash that sleeps until `at_ms` (ms since epoch), read by $EPOCHREALTIME (no fork)."""
-    return (f'd=$(( {int(at_ms * 1000)} - ${{EPOCHREALTIME/./}} )); '
-            'if [ $d -gt 0 ]; then sleep $(( d / 1000000 )).$(printf %06d $(( d % 1000000 ))); fi')
-
-
-@dataclass
-class EventResult:
-    name: str
-    host: str
-    t: float          # took effect (ms since epoch)
-    t_issued: float
-    detail: dict[str, Any]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {'name': self.name, 'host': self.host, 't': self.t, 'tIssued': self.t_issued, **self.detail}
-
 
 
 class NetworkEvents:
@@ -166,15 +133,21 @@ class NetworkEvents:
             t0, t1 = self._change(node, '')
             self._record('blackout', full, host, seconds=seconds, t=t1, start=None)
             return EventResult(full, host, t1, t0, {'uplink': up.name, 'until': t1 + seconds * 1000})
-        t0, t1, _ = run_stamped(node, f"nft -f - <<'EOF'\ntable netdev {table} {{\n"
-                                      f"  chain rx {{ type filter hook ingress device \"{up.dev}\" priority -500; policy drop;\n    counter\n  }}\n"
-                                      f"  chain tx {{ type filter hook egress device \"{up.dev}\" priority -500; policy drop;\n    counter\n  }}\n"
-                                      f"}}\nEOF")
+        t0, t1 = self.drop_all(node, up, table)
         start = self._drops(host, up, table)
         self._record('blackout', full, host, seconds=seconds, t=t1, start=start, uplink=up, table=table)
         threading.Thread(target=self._restore, args=(self.seq, t1 + seconds * 1000), daemon=True).start()
         return EventResult(full, host, t1, t0, {'uplink': up.name, 'until': t1 + seconds * 1000,
                                                'evidence': {'start': start}})
+
+    def drop_all(self, node: TestbedNode, up: Uplink, table: str) -> tuple[float, float]:
+        """Drops every packet on `up`'s device both ways (nftables netdev chains, counted) with the
+        link, its address and its routes untouched: the host is not told. Stamped."""
+        t0, t1, _ = run_stamped(node, f"nft -f - <<'EOF'\ntable netdev {table} {{\n"
+                                      f"  chain rx {{ type filter hook ingress device \"{up.dev}\" priority -500; policy drop;\n    counter\n  }}\n"
+                                      f"  chain tx {{ type filter hook egress device \"{up.dev}\" priority -500; policy drop;\n    counter\n  }}\n"
+                                      f"}}\nEOF")
+        return t0, t1
 
     def _restore(self, seq: int, at_ms: float) -> None:
         """Ends a blackout at `at_ms`. The shell that does it starts now and sleeps until just
@@ -182,26 +155,32 @@ class NetworkEvents:
         would move the end (a blackout:2 measured 1.7-2.15 s with two runs at once). Only the
         delete runs at the end: the probes and counters before it moved it by up to 55 ms in CI."""
         ev = self.evidence[seq]
-        script = (f'{_sleep_until(at_ms - END_PROBE_LEAD_MS)}\n{self._drop_probe_script(ev["uplink"], ev["table"])}\n'
-                  f'{_sleep_until(at_ms - RESTORE_LEAD_MS)}\n'
-                  f'echo T0 $EPOCHREALTIME\nnft delete table netdev {ev["table"]}\necho T1 $EPOCHREALTIME')
-        node = self.bed.host(ev['host'])
+        delete = stamped(f'nft delete table netdev {ev["table"]}')
+        script = (f'{sleep_until(at_ms - END_PROBE_LEAD_MS)}\n{self._drop_probe_script(ev["uplink"], ev["table"])}\n'
+                  f'{sleep_until(at_ms - RESTORE_LEAD_MS)}\n{delete}')
+        try:
+            done = self.later(self.bed.host(ev['host']), script)
+            if done is None:
+                return
+            t0, t1, counts = done
+            with self.drop_lock:
+                ev.update(end=parse_drop_counts(counts), restoredT=t1)
+            self.notify({'event': 'event.restored', 'name': ev['name'], 'host': ev['host'], 't': t1, 'tIssued': t0})
+        except Exception as e:   # the topology may be stopping
+            self.notify({'event': 'error', 'message': f'restoring after {ev["name"]}: {e}'})
+
+    def later(self, node: TestbedNode, script: str) -> tuple[float, float, str] | None:
+        """Runs a stamped `script` that sleeps in `node` until its moment (sleep_until), from the
+        calling thread; the topology's stop kills it. Its stamps and output, or None if stopping."""
         proc = subprocess.Popen(['mnexec', '-a', str(node.pid), 'setpriv', '--pdeathsig', 'KILL', 'bash', '-c', script],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.restores.append(proc)
         out, err = proc.communicate()
         if self.stopping:
-            return
-        try:
-            if proc.returncode != 0:
-                raise RuntimeError(f'exit {proc.returncode}: {err.strip()}')
-            stamps = {k: int(s) * 1000 + int(us) / 1000 for k, s, us in _STAMPED.findall(out)}
-            first = _STAMPED.search(out)
-            with self.drop_lock:
-                ev.update(end=parse_drop_counts(out[:first.start() if first else 0]), restoredT=stamps['1'])
-            self.notify({'event': 'event.restored', 'name': ev['name'], 'host': ev['host'], 't': stamps['1'], 'tIssued': stamps['0']})
-        except Exception as e:   # the topology may be stopping
-            self.notify({'event': 'error', 'message': f'restoring after {ev["name"]}: {e}'})
+            return None
+        if proc.returncode != 0:
+            raise RuntimeError(f'exit {proc.returncode}: {err.strip()}')
+        return parse_stamped(out)
 
     # -- scenario checks (topologies/scenario.py) -----------------------------------------------
 
@@ -220,6 +199,8 @@ class NetworkEvents:
             return judge_rebind(ev['before'], ev['after'])
         if ev['kind'] == 'timeout':
             return judge_timeout(ev['before'], ev['after'])
+        if ev['kind'] == 'handover':
+            return verify_handover(self, ev)
         with self.drop_lock:
             if ev['start'] is not None and 'end' not in ev:   # still on: it held until the check
                 try:
@@ -294,6 +275,7 @@ HANDLERS: dict[str, Handler] = {
     'answerer-rebind': Handler(NetworkEvents._rebind, False),
     'mapping-timeout': Handler(NetworkEvents._timeout, True),
     'blackout': Handler(NetworkEvents._blackout, True),
+    'handover': Handler(handover, False),
 }
 
 

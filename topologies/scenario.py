@@ -114,6 +114,35 @@ def judge_timeout(before: list[Hop], after: list[Hop]) -> Verdict:
     return verdict(True, f'mapping removed on {", ".join(h["nat"] for h in before)}', **ev)
 
 
+def weak_drops(start: dict[str, int], end: dict[str, int]) -> list[str]:
+    """The directions where a drop did not show: nothing counted at the start, or no more at the end
+    (a probe each way was sent before each reading, so both grow wherever the drop held)."""
+    return [d for d in ('rx', 'tx') if start.get(d, 0) < 1 or end.get(d, 0) - start.get(d, 0) < 1]
+
+
+def judge_handover(ms: float, fired_t: float, start: dict[str, int] | None, end: dict[str, int] | None,
+                   routed_t: float | None, route: str, wifi_link_up: bool) -> Verdict:
+    """handover:<ms>. start/end: packets dropped per direction on Wi-Fi right after the install and
+    at the check; routed_t: when cellular became the default route; route: the default route's
+    uplink at the check; wifi_link_up: the Wi-Fi link still up then (lingering, no connectivity)."""
+    ev = {'start': start, 'end': end, 'routedT': routed_t, 'route': route, 'wifiLinkUp': wifi_link_up}
+    if start is None or end is None:
+        return verdict(False, 'the drop chains were never installed', **ev)
+    weak = weak_drops(start, end)
+    if weak:
+        return verdict(False, f'Wi-Fi dropped nothing {"/".join(weak)} at the start or the check', **ev)
+    if routed_t is None:
+        return verdict(False, 'cellular never became the default route', **ev)
+    if abs(routed_t - fired_t - ms) > BLACKOUT_SLACK_MS:
+        return verdict(False, f'cellular became the default route {routed_t - fired_t:.0f} ms after the event, not {ms:.0f}', **ev)
+    if route != 'cellular':
+        return verdict(False, f'the default route is on {route} at the check, not cellular', **ev)
+    if not wifi_link_up:
+        return verdict(False, 'the Wi-Fi link is down at the check: a handover keeps it up (lingering)', **ev)
+    return verdict(True, f'Wi-Fi dropped rx {end["rx"]}, tx {end["tx"]} packets with its link up; cellular the default '
+                         f'route {routed_t - fired_t:.0f} ms after the event', **ev)
+
+
 def judge_blackout(seconds: float, fired_t: float, start: dict[str, int] | None, end: dict[str, int] | None,
                    restored_t: float | None) -> Verdict:
     """blackout:<s>. start/end: packets dropped per direction right after the install and just
@@ -124,8 +153,7 @@ def judge_blackout(seconds: float, fired_t: float, start: dict[str, int] | None,
         return verdict(False, 'the drop chains were never installed', **ev)
     if end is None:
         return verdict(False, 'the drop chains were gone before the restore', **ev)
-    held = {d: end.get(d, 0) - start.get(d, 0) for d in ('rx', 'tx')}
-    weak = [d for d in ('rx', 'tx') if start.get(d, 0) < 1 or held[d] < 1]
+    weak = weak_drops(start, end)
     if weak:
         return verdict(False, f'nothing dropped {"/".join(weak)} at the start or the end of the blackout', **ev)
     if restored_t is not None and abs(restored_t - fired_t - seconds * 1000) > BLACKOUT_SLACK_MS:

@@ -3,7 +3,7 @@ import unittest
 
 from topologies.links import Direction, LinkSetting, netem_args, parse_custom, resolve, wire_conf
 from topologies.nat import NatBehaviour, count_ruleset, parse_preset, ruleset
-from topologies.scenario import (judge_blackout, judge_rebind, judge_switch, judge_timeout, parse_drop_counts,
+from topologies.scenario import (judge_blackout, judge_handover, judge_rebind, judge_switch, judge_timeout, parse_drop_counts,
                                  parse_flows, parse_set_counts, walk)
 from topologies.shapes import plan
 
@@ -154,6 +154,16 @@ class ScenarioChecks(unittest.TestCase):
         self.assertTrue(judge_timeout(hop('198.18.2.2:1'), hop(None))['ok'])
         self.assertRegex(judge_timeout(hop('198.18.2.2:1'), hop('198.18.2.2:1'))['reason'], 'still in the conntrack table of natB')
         self.assertFalse(judge_timeout(hop(None), hop(None))['ok'])
+
+    def test_handover(self):
+        start, end = {'rx': 1, 'tx': 1}, {'rx': 30, 'tx': 2}
+        self.assertTrue(judge_handover(500, 1000, start, end, 1510, 'cellular', True)['ok'])
+        self.assertRegex(judge_handover(500, 1000, start, end, None, 'wifi', True)['reason'], 'never became the default')
+        self.assertRegex(judge_handover(500, 1000, start, end, 1800, 'cellular', True)['reason'], '800 ms after the event, not 500')
+        self.assertRegex(judge_handover(500, 1000, start, end, 1510, 'wifi', True)['reason'], 'on wifi at the check')
+        self.assertRegex(judge_handover(500, 1000, start, end, 1510, 'cellular', False)['reason'], 'lingering')
+        self.assertRegex(judge_handover(500, 1000, start, {'rx': 1, 'tx': 2}, 1510, 'cellular', True)['reason'], 'nothing rx')
+        self.assertRegex(judge_handover(500, 1000, None, None, None, 'wifi', True)['reason'], 'never installed')
 
     def test_blackout(self):
         start, end = {'rx': 1, 'tx': 1}, {'rx': 40, 'tx': 3}

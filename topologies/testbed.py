@@ -17,7 +17,8 @@ from typing import Any, Callable
 
 from mininet.net import Mininet
 
-from .events import NetworkEvents, now_ms, wifi_up
+from .events import NetworkEvents, wifi_up
+from .stamps import now_ms
 from .links import EmulatedLink, LinkSetting, WireLink, emulation_mode, resolve
 from .shapes import ANSWERER_NAT_WAN, INTERMEDIATE, Plan, PlanTopo, TestbedNode, Uplink
 

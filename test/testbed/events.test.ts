@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { withTestbed, type BuildInfo, type TopologyDriver } from '../../harness/driver.ts';
+import { withTestbed, type BuildInfo, type EventResult, type ExecResult, type TopologyDriver } from '../../harness/driver.ts';
 import { REPO } from '../../harness/paths.ts';
 import { nodeArgv, PROBE_PORTS, startProbeServer, untilReady } from '../../harness/testbed/probes.ts';
 import { collectFlow, sleep, type FlowLine } from './helpers.ts';
@@ -76,6 +76,36 @@ test('blackout:1 drops everything for one second on the same address, then traff
     const after = log.find((l) => l.t > restored)!;
     assert.ok(after.t - restored < 50);
     assert.equal(after.from, log.find((l) => l.t < t)!.from);
+  });
+});
+
+test('handover:500: Wi-Fi carries nothing from the event on, its link up; cellular carries the flow from the route change 500 ms later', async () => {
+  await withTestbed({}, async (d, info) => {
+    const wifi = info.hosts.mobile!.find((u) => u.name === 'wifi')!;
+    let t = 0; let routed = 0; let routeIssued = 0;
+    d.once('event.step', (m: { t: number; tIssued: number; step: string }) => { routed = m.t; routeIssued = m.tIssued; });
+    let fired!: EventResult;
+    let ping!: ExecResult; let link!: ExecResult;
+    const log = await flowAround(d, info, 'mobile', async () => {
+      fired = await d.fire('handover:500');
+      t = fired.t;
+      // from outside the flow: the Wi-Fi gateway does not answer though the link is up
+      ping = await d.exec('mobile', `ping -n -c 3 -i 0.1 -W 0.3 -I ${wifi.dev} ${wifi.gateway}`);
+      link = await d.exec('mobile', `ip -j link show dev ${wifi.dev}`);
+      await sleep(700);
+    });
+    assert.ok(Math.abs(routed - t - 500) < 50, `cellular became the default route ${routed - t} ms after the event`);
+    assert.match(ping.stdout, /100% packet loss/);
+    assert.ok(JSON.parse(link.stdout)[0].flags.includes('UP'), 'the Wi-Fi link must stay up (lingering)');
+    const before = log.filter((l) => l.t < t).pop()!;
+    assert.match(before.from, /^198\.18\.2\.2:/);
+    const during = log.filter((l) => l.t > t + 5 && l.t < routeIssued);
+    assert.equal(during.length, 0, `${during.length} packets crossed Wi-Fi after the event`);
+    const moved = log.find((l) => l.t > routeIssued)!;
+    assert.match(moved.from, /^198\.18\.3\.2:/, 'after the route change the flow leaves over cellular');
+    assert.ok(moved.t - routed < 50, `cellular seen ${moved.t - routed} ms after the route change`);
+    const check = await d.verify(fired);
+    assert.ok(check.ok, check.reason);
   });
 });
 

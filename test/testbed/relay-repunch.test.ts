@@ -61,6 +61,18 @@ for (const event of ['wifi-to-cellular', 'nat-rebind']) {
   });
 }
 
+test('relay-repunch, handover:500: nothing crosses until the OS moves the default route to cellular; it recovers after that', async () => {
+  const r = await runJudged(spec({ event: 'handover:500' }), bench);
+  assert.equal(r.meta.status, 'ok', String(r.meta.error));
+  assertCleanBeforeEvent(r.metrics);
+  assert.equal(r.metrics.success, true);
+  const events = mergeLogs(r.dir);
+  const E = events.find((e) => e.type === 'event.fired')!.t;
+  const route = events.find((e) => e.type === 'event.step' && e['step'] === 'route');
+  assert.ok(route && Math.abs(route.t - E - 500) < 100, `route step at ${route ? route.t - E : 'none'} ms`);
+  assert.ok(r.metrics.recovery_ms !== null && r.metrics.recovery_ms > 500, `recovered ${r.metrics.recovery_ms} ms after E, before the route change`);
+});
+
 test('relay-repunch, intercontinental links (one-way delay above J): playout from the base delay, it recovers', async () => {
   const far = { answerer: 'intercontinental', wifi: 'intercontinental', cellular: 'intercontinental' };
   const r = await runJudged(spec({ links: far, observeS: 5 }), bench);

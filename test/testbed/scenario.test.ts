@@ -60,6 +60,7 @@ test('with the no-op test hook every check fails and says why', async () => {
       'nat-rebind': /public mapping 198\.18\.2\.2:\d+ did not change/,
       'mapping-timeout': /still in the conntrack table of natB/,
       'blackout:0.2': /never installed/,
+      'handover:100': /never installed/,
     };
     for (const [event, reason] of Object.entries(expected)) {
       const { check } = await checked(d, event);

@@ -28,6 +28,11 @@ test('checkHandlers refuses a table entry the testbed cannot fire, or describes 
 test('parseEvent: kind, seconds and target; durations must be positive', () => {
   assert.deepEqual(parseEvent('blackout:0.5@cellular'), { kind: EVENT_KINDS.find((k) => k.name === 'blackout'), seconds: 0.5, target: 'cellular' });
   assert.equal(parseEvent('intermediate-down:2').kind.by, 'harness');
+  assert.equal(parseEvent('handover:800').seconds, 0.8, 'a duration in ms is kept in seconds');
+  assert.throws(() => parseEvent('handover:0'), /at most 3600000 ms/);
+  assert.throws(() => parseEvent('handover'), /handover:<ms>/);
+  assert.equal(eventKeys().h, 'handover:2000');
+  assert.deepEqual(uplinksAfter('handover:800'), { route: 'cellular', surviving: 'cellular' });
   for (const bad of ['blackout', 'blackout:0', 'wifi-to-cellular:2', 'intermediate-down:2@wifi', 'blackout:2@wifi@wifi']) assert.throws(() => parseEvent(bad), Error, bad);
 });
 
