@@ -42,6 +42,8 @@ export const EVENT_KINDS: readonly EventKind[] = [
     help: 'the mobile\'s uplink drops every packet both ways for <s> seconds' },
   { name: 'handover', seconds: true, unit: 'ms', targeted: false, by: 'testbed', host: 'mobile', switchTo: 'cellular', key: 'h',
     help: 'Android-like: Wi-Fi stops carrying traffic (its link stays up, lingering) and cellular becomes the default route <ms> later (the OS validating it)' },
+  { name: 'soft-handover', seconds: true, targeted: false, by: 'testbed', host: 'mobile', switchTo: 'cellular', key: 's',
+    help: 'the OS prefers cellular while Wi-Fi still works (it becomes the default route), and Wi-Fi goes away <s> seconds later' },
   { name: 'intermediate-down', seconds: true, targeted: false, by: 'harness', host: 'intermediate',
     help: 'the intermediate is killed (SIGKILL) and started again <s> seconds later' },
 ];

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from .nat import COUNT_TABLE, EXPIRE_SCRIPT
-from .phone import handover, verify_handover
+from .phone import duration, handover, soft_handover, verify_handover, verify_soft_handover
 from .scenario import (PROBE_DST, PROBE_PORT, Hop, Verdict, judge_blackout, judge_rebind, judge_switch,
                        judge_timeout, parse_drop_counts, parse_flows, parse_set_counts, verdict, walk)
 from .shapes import TestbedNode, Uplink
@@ -127,7 +127,7 @@ class NetworkEvents:
     def _blackout(self, full: str, host: str, up: Uplink | None) -> EventResult:
         assert up is not None
         node = self.bed.host(host)
-        seconds = _seconds(full.partition('@')[0])
+        seconds = duration(full, 3600, 'blackout:2 (s)')
         table = f'migbench_blackout_{up.dev.replace("-", "_")}'
         if self.noop:
             t0, t1 = self._change(node, '')
@@ -201,6 +201,8 @@ class NetworkEvents:
             return judge_timeout(ev['before'], ev['after'])
         if ev['kind'] == 'handover':
             return verify_handover(self, ev)
+        if ev['kind'] == 'soft-handover':
+            return verify_soft_handover(self, ev)
         with self.drop_lock:
             if ev['start'] is not None and 'end' not in ev:   # still on: it held until the check
                 try:
@@ -241,10 +243,14 @@ class NetworkEvents:
     def _flows(self, nat: str) -> dict[str, str]:
         return parse_flows(self.bed.host(nat).run(f'conntrack -L -p udp -d {PROBE_DST} --dport {PROBE_PORT} 2>/dev/null || true'))
 
-    def _trace(self, host: str, up: Uplink) -> list[Hop]:
-        """Sends the probe over `up` and follows its mapping through the NAT chain."""
+    def bound_probe(self, host: str, up: Uplink) -> None:
+        """Sends the probe from `up`'s address, bound to its device, whatever the default route."""
         self.bed.host(host).run(f'{sys.executable} -S -I -c {shlex.quote(_PROBE_PY)} {up.addr} {up.dev} {PROBE_DST} '
                             f'{PROBE_PORT} 2>/dev/null || true')
+
+    def _trace(self, host: str, up: Uplink) -> list[Hop]:
+        """Sends the probe over `up` and follows its mapping through the NAT chain."""
+        self.bound_probe(host, up)
         return walk(f'{up.addr}:{PROBE_PORT}', up.nats, [self._flows(n) for n in up.nats])
 
     def _drop_probe_script(self, up: Uplink, table: str) -> str:
@@ -276,6 +282,7 @@ HANDLERS: dict[str, Handler] = {
     'mapping-timeout': Handler(NetworkEvents._timeout, True),
     'blackout': Handler(NetworkEvents._blackout, True),
     'handover': Handler(handover, False),
+    'soft-handover': Handler(soft_handover, False),
 }
 
 
@@ -283,13 +290,3 @@ def wifi_up(wifi: Uplink) -> str:
     return (f'ip link set {wifi.dev} up && '
             f'ip route replace default via {wifi.gateway} dev {wifi.dev} metric 100 && '
             f'ip route replace default via {wifi.gateway} dev {wifi.dev} table {wifi.table}')
-
-
-def _seconds(name: str) -> float:
-    try:
-        s = float(name.split(':', 1)[1])
-    except ValueError:
-        s = -1
-    if not 0 < s <= 3600:
-        raise ValueError(f'{name!r}: blackout needs a duration in seconds, e.g. blackout:2')
-    return s

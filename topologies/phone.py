@@ -8,28 +8,28 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from .scenario import Verdict, judge_handover
+from .scenario import Verdict, judge_handover, judge_soft_handover
 from .shapes import Uplink
 from .stamps import EventResult, sleep_until, stamped
 
 if TYPE_CHECKING:
     from .events import NetworkEvents
 
-# the route change wakes this long before it is due: one `ip route` process, ~5 ms
-ROUTE_LEAD_MS = 5
-# a check waits this long past a handover's route change for its stamp (the thread reporting it)
-ROUTE_WAIT_MS = 2000
+# a later step wakes this long before it is due: one `ip` process, ~5 ms
+STEP_LEAD_MS = 5
+# a check waits this long past a step's due time for its stamp (the thread reporting it)
+STEP_WAIT_MS = 2000
 
 
-def duration_ms(full: str) -> float:
-    """`handover:<ms>` -> ms (0 < ms <= 3 600 000)."""
+def duration(full: str, most: float, example: str) -> float:
+    """The duration after `:` in an event's name (`blackout:2`, `handover:800`): more than 0, at most `most`."""
     try:
-        ms = float(full.split(':', 1)[1])
+        v = float(full.partition('@')[0].split(':', 1)[1])
     except (IndexError, ValueError):
-        ms = -1
-    if not 0 < ms <= 3_600_000:
-        raise ValueError(f'{full!r}: needs a delay in ms, e.g. handover:800')
-    return ms
+        v = -1
+    if not 0 < v <= most:
+        raise ValueError(f'{full!r}: needs a duration, more than 0 and at most {most:g}, e.g. {example}')
+    return v
 
 
 def handover(ev: NetworkEvents, full: str, host: str, _up: Uplink | None) -> EventResult:
@@ -37,7 +37,7 @@ def handover(ev: NetworkEvents, full: str, host: str, _up: Uplink | None) -> Eve
     routes in place (the OS does not know yet), and <ms> later the OS makes cellular the default route
     (it validates a network before that); Wi-Fi then lingers, up and without connectivity. E is the
     loss of connectivity; the route change is logged as event.step {step: 'route'}."""
-    ms = duration_ms(full)
+    ms = duration(full, 3_600_000, 'handover:800 (ms)')
     node = ev.bed.host(host)
     wifi = ev.bed._uplink(host, 'wifi')
     ev.bed._uplink(host, 'cellular')
@@ -49,26 +49,73 @@ def handover(ev: NetworkEvents, full: str, host: str, _up: Uplink | None) -> Eve
     t0, t1 = ev.drop_all(node, wifi, table)
     start = ev._drops(host, wifi, table)
     rec = ev._record('handover', full, host, ms=ms, t=t1, start=start, uplink=wifi, table=table, routeAt=t1 + ms)
-    route = stamped(f'ip route del default via {wifi.gateway} dev {wifi.dev} metric 100')
-    script = f'{sleep_until(t1 + ms - ROUTE_LEAD_MS)}\n{route}'
+    _step(ev, rec, t1 + ms, cellular_default(wifi), 'route', 'routedT')
+    return EventResult(full, host, t1, t0, {'uplink': 'cellular', 'routeAt': t1 + ms, 'evidence': {'start': start}})
+
+
+def cellular_default(wifi: Uplink) -> str:
+    """Makes cellular the default route (its metric-200 route) by deleting Wi-Fi's metric-100 one;
+    Wi-Fi's own table stays, so what is bound to its address still leaves over it."""
+    return f'ip route del default via {wifi.gateway} dev {wifi.dev} metric 100'
+
+
+def _step(ev: NetworkEvents, rec: dict, at_ms: float, script: str, step: str, field: str) -> None:
+    """A later step of the event `rec`: `script` runs in its host at `at_ms` (a shell that starts
+    now and sleeps until just before, so its start-up does not move it); its stamp goes in
+    rec[field] and to the harness as event.step."""
+    name, host = rec['name'], rec['host']
+    wait_then = f'{sleep_until(at_ms - STEP_LEAD_MS)}\n{stamped(script)}'
 
     def later() -> None:
         try:
-            done = ev.later(node, script)
+            done = ev.later(ev.bed.host(host), wait_then)
             if done is not None:
-                rec['routedT'] = done[1]
-                ev.notify({'event': 'event.step', 'name': full, 'host': host, 'step': 'route', 't': done[1], 'tIssued': done[0]})
+                rec[field] = done[1]
+                ev.notify({'event': 'event.step', 'name': name, 'host': host, 'step': step, 't': done[1], 'tIssued': done[0]})
         except Exception as e:   # the topology may be stopping
-            ev.notify({'event': 'error', 'message': f'the route change of {full}: {e}'})
+            ev.notify({'event': 'error', 'message': f'{step} of {name}: {e}'})
     threading.Thread(target=later, daemon=True).start()
-    return EventResult(full, host, t1, t0, {'uplink': 'cellular', 'routeAt': t1 + ms, 'evidence': {'start': start}})
+
+
+def _wait_step(ev: NetworkEvents, rec: dict, field: str, due: float) -> None:
+    """Waits for a step that is due (up to STEP_WAIT_MS past its time) before a check reads it."""
+    while field not in rec and time.time() * 1000 < due + STEP_WAIT_MS and not ev.stopping:
+        time.sleep(0.05)
+
+
+def soft_handover(ev: NetworkEvents, full: str, host: str, _up: Uplink | None) -> EventResult:
+    """soft-handover:<s>: the OS prefers cellular while Wi-Fi still works — E: cellular becomes the
+    default route, and what is bound to Wi-Fi's address still gets through — and Wi-Fi goes away s
+    seconds later (its link goes down: event.step {step: 'wifi-down'})."""
+    seconds = duration(full, 3600, 'soft-handover:2 (s)')
+    node = ev.bed.host(host)
+    wifi = ev.bed._uplink(host, 'wifi')
+    ev.bed._uplink(host, 'cellular')
+    t0, t1 = ev._change(node, cellular_default(wifi))
+    route = ev._switch_state(host)['route']
+    before = ev._counts(host).get(wifi.nats[0], 0)
+    ev.bound_probe(host, wifi)
+    works = ev._counts(host).get(wifi.nats[0], 0) > before
+    down_at = t1 + seconds * 1000
+    rec = ev._record('soft-handover', full, host, seconds=seconds, t=t1, route=route, works=works, uplink=wifi, downAt=down_at)
+    if not ev.noop:
+        _step(ev, rec, down_at, f'ip link set {wifi.dev} down', 'wifi-down', 'downT')
+    return EventResult(full, host, t1, t0, {'uplink': 'cellular', 'downAt': down_at, 'evidence': {'route': route, 'wifiWorks': works}})
+
+
+def verify_soft_handover(ev: NetworkEvents, rec: dict) -> Verdict:
+    """Reads the Wi-Fi link once its drop is due."""
+    if not ev.noop:
+        _wait_step(ev, rec, 'downT', rec['downAt'])
+    link = json.loads(ev.bed.host(rec['host']).run(f'ip -j link show dev {rec["uplink"].dev}'))[0]
+    return judge_soft_handover(rec['seconds'], rec['t'], rec['route'], rec['works'], rec.get('downT'), 'UP' in link.get('flags', []))
 
 
 def verify_handover(ev: NetworkEvents, rec: dict) -> Verdict:
     """Waits for the route change if it is due, then reads the drops, the default route and the
     Wi-Fi link from the host."""
-    while rec['start'] is not None and 'routedT' not in rec and time.time() * 1000 < rec['routeAt'] + ROUTE_WAIT_MS and not ev.stopping:
-        time.sleep(0.05)
+    if rec['start'] is not None:
+        _wait_step(ev, rec, 'routedT', rec['routeAt'])
     host, wifi = rec['host'], rec['uplink']
     end = ev._drops(host, wifi, rec['table']) if rec['start'] is not None else None
     link = json.loads(ev.bed.host(host).run(f'ip -j link show dev {wifi.dev}'))[0]

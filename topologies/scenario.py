@@ -143,6 +143,24 @@ def judge_handover(ms: float, fired_t: float, start: dict[str, int] | None, end:
                          f'route {routed_t - fired_t:.0f} ms after the event', **ev)
 
 
+def judge_soft_handover(seconds: float, fired_t: float, route: str, wifi_worked: bool, down_t: float | None,
+                        wifi_link_up: bool) -> Verdict:
+    """soft-handover:<s>. route: the default route's uplink right after E; wifi_worked: a probe bound
+    to Wi-Fi crossed its NAT after E; down_t: when the Wi-Fi link went down; wifi_link_up: at the check."""
+    ev = {'route': route, 'wifiWorked': wifi_worked, 'downT': down_t, 'wifiLinkUp': wifi_link_up}
+    if route != 'cellular':
+        return verdict(False, f'the default route was on {route} after the event, not cellular', **ev)
+    if not wifi_worked:
+        return verdict(False, 'Wi-Fi did not carry a probe bound to it after the event: a soft handover keeps it working', **ev)
+    if down_t is None:
+        return verdict(False, 'the Wi-Fi link never went down', **ev)
+    if abs(down_t - fired_t - seconds * 1000) > BLACKOUT_SLACK_MS:
+        return verdict(False, f'Wi-Fi went down {down_t - fired_t:.0f} ms after the event, not {seconds * 1000:.0f}', **ev)
+    if wifi_link_up:
+        return verdict(False, 'the Wi-Fi link is up again at the check', **ev)
+    return verdict(True, f'cellular the default route at the event, Wi-Fi still working; Wi-Fi down {down_t - fired_t:.0f} ms later', **ev)
+
+
 def judge_blackout(seconds: float, fired_t: float, start: dict[str, int] | None, end: dict[str, int] | None,
                    restored_t: float | None) -> Verdict:
     """blackout:<s>. start/end: packets dropped per direction right after the install and just

@@ -3,7 +3,7 @@ import unittest
 
 from topologies.links import Direction, LinkSetting, netem_args, parse_custom, resolve, wire_conf
 from topologies.nat import NatBehaviour, count_ruleset, parse_preset, ruleset
-from topologies.scenario import (judge_blackout, judge_handover, judge_rebind, judge_switch, judge_timeout, parse_drop_counts,
+from topologies.scenario import (judge_blackout, judge_handover, judge_soft_handover, judge_rebind, judge_switch, judge_timeout, parse_drop_counts,
                                  parse_flows, parse_set_counts, walk)
 from topologies.shapes import plan
 
@@ -164,6 +164,14 @@ class ScenarioChecks(unittest.TestCase):
         self.assertRegex(judge_handover(500, 1000, start, end, 1510, 'cellular', False)['reason'], 'lingering')
         self.assertRegex(judge_handover(500, 1000, start, {'rx': 1, 'tx': 2}, 1510, 'cellular', True)['reason'], 'nothing rx')
         self.assertRegex(judge_handover(500, 1000, None, None, None, 'wifi', True)['reason'], 'never installed')
+
+    def test_soft_handover(self):
+        self.assertTrue(judge_soft_handover(2, 1000, 'cellular', True, 3020, False)['ok'])
+        self.assertRegex(judge_soft_handover(2, 1000, 'wifi', True, 3020, False)['reason'], 'on wifi after the event')
+        self.assertRegex(judge_soft_handover(2, 1000, 'cellular', False, 3020, False)['reason'], 'keeps it working')
+        self.assertRegex(judge_soft_handover(2, 1000, 'cellular', True, None, True)['reason'], 'never went down')
+        self.assertRegex(judge_soft_handover(2, 1000, 'cellular', True, 3500, False)['reason'], '2500 ms after the event, not 2000')
+        self.assertRegex(judge_soft_handover(2, 1000, 'cellular', True, 3020, True)['reason'], 'up again')
 
     def test_blackout(self):
         start, end = {'rx': 1, 'tx': 1}, {'rx': 40, 'tx': 3}

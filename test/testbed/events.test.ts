@@ -109,6 +109,29 @@ test('handover:500: Wi-Fi carries nothing from the event on, its link up; cellul
   });
 });
 
+test('soft-handover:0.5: the flow moves to cellular at the event while Wi-Fi still answers; Wi-Fi goes down 0.5 s later', async () => {
+  await withTestbed({}, async (d, info) => {
+    const wifi = info.hosts.mobile!.find((u) => u.name === 'wifi')!;
+    let down = 0;
+    d.once('event.step', (m: { t: number; step: string }) => { down = m.t; });
+    let fired!: EventResult;
+    let ping!: ExecResult;
+    const log = await flowAround(d, info, 'mobile', async () => {
+      fired = await d.fire('soft-handover:0.5');
+      ping = await d.exec('mobile', `ping -n -c 2 -i 0.1 -W 0.3 -I ${wifi.dev} ${wifi.gateway}`);
+      await sleep(700);
+    });
+    const moved = log.find((l) => l.t > fired.tIssued && l.from.startsWith('198.18.3.2:'));
+    assert.ok(moved && moved.t - fired.t < 50, `cellular seen ${moved ? moved.t - fired.t : 'never'} ms after the event`);
+    assert.equal(ping.code, 0, `Wi-Fi must still work after the event: ${ping.stdout}`);
+    assert.ok(Math.abs(down - fired.t - 500) < 50, `Wi-Fi went down ${down - fired.t} ms after the event`);
+    const link = await d.exec('mobile', `ip -j link show dev ${wifi.dev}`);
+    assert.ok(!JSON.parse(link.stdout)[0].flags.includes('UP'), 'Wi-Fi must be down at the end');
+    const check = await d.verify(fired);
+    assert.ok(check.ok, check.reason);
+  });
+});
+
 test('mapping-timeout: inbound traffic stops until the inside sends again', async () => {
   await withTestbed({ nat: { wifi: 'full-cone' } }, async (d, info) => {
     const at = `${info.intermediate[0]}:3600`;

@@ -31,7 +31,7 @@ test('a bad request is refused with a message naming it, and the driver keeps se
     await assert.rejects(d.build({ links: { wifi: 'dialup' } }), /unknown link profile 'dialup'/);
     const info = await d.build({});
     await assert.rejects(d.fire('earthquake'), /unknown event 'earthquake'/);
-    await assert.rejects(d.fire('blackout:x'), /blackout needs a duration/);
+    await assert.rejects(d.fire('blackout:x'), /'blackout:x': needs a duration/);
     await assert.rejects(d.setLink('wifi', 'broadband'), /not emulated in this build/);
     assert.equal(info.shape, 'mobile');
   } finally {

@@ -61,6 +61,7 @@ test('with the no-op test hook every check fails and says why', async () => {
       'mapping-timeout': /still in the conntrack table of natB/,
       'blackout:0.2': /never installed/,
       'handover:100': /never installed/,
+      'soft-handover:0.2': /default route was on wifi after the event/,
     };
     for (const [event, reason] of Object.entries(expected)) {
       const { check } = await checked(d, event);
