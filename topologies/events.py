@@ -1,7 +1,7 @@
 """The network events of a built topology (the harness's table: harness/network-events.ts): one
 handler per event, the evidence each records, and its scenario check (judged in scenario.py) from
-what the network shows, never from a strategy. Adding an event: a handler method, its HANDLERS line,
-its judge (docs/testbed.md "Adding an event").
+what the network shows, never from a strategy. Adding an event: a handler method (or a function of
+phone.py, for the phone-like events), its HANDLERS line, its judge (docs/testbed.md "Adding an event").
 
 Over 250 lines: each handler sits beside the evidence its check gathers, so what an event changes
 and how the change is verified read together.
@@ -52,7 +52,7 @@ class NetworkEvents:
         self.seq = 0
         self.evidence: dict[int, dict[str, Any]] = {}   # event seq -> what its check needs
         self.open_switch: dict[str, int] = {}           # host -> its last switch, checked until its next event
-        self.restores: list[subprocess.Popen[str]] = []   # blackouts waiting for their end
+        self.restores: list[subprocess.Popen[str]] = []   # later steps waiting for their moment (later())
         self.stopping = False
 
     def stop(self) -> None:
