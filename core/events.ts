@@ -25,6 +25,7 @@ export interface EventFields {
   'event.fired': { name: string; tIssued: number };              // harness
   'role.start': { strategy: string };
   'role.stop': { cpuUserS: number; cpuSystemS: number };
+  'teardown.slow': { step: string; ms: number };                  // a teardown step given up after ms (strategies/shared/peer-role.ts)
   'error': { message: string };
 }
 export type EventType = keyof EventFields;

@@ -41,7 +41,24 @@ export async function holdPeer(ctx: RoleContext, peer: Peer, teardown: Teardown 
     if (typeof s === 'function') s(); else s?.stop();
   }
   await teardown.audio?.finish();
-  await teardown.close?.();
-  await peer.control.close();
-  await peer.ps.stop();
+  await bounded(ctx, 'close', () => teardown.close?.());
+  await bounded(ctx, 'control', () => peer.control.close());
+  await bounded(ctx, 'socket', () => peer.ps.stop());
+}
+
+/** The harness gives a stopping role 8 s in all before it kills it (harness/run/roles.ts): a step
+ *  that hangs — a QUIC close waits up to three PTOs for its peer, far longer over a lossy path —
+ *  gets this long, and the rest still run. The received audio is written before any of them. */
+export const TEARDOWN_STEP_MS = 2000;
+
+async function bounded(ctx: RoleContext, step: string, work: () => unknown): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((r) => { timer = setTimeout(() => r('late'), TEARDOWN_STEP_MS); });
+  try {
+    if (await Promise.race([Promise.resolve().then(work), late]) === 'late') {
+      ctx.log.log('teardown.slow', { step, ms: TEARDOWN_STEP_MS });
+    }
+  } finally {
+    clearTimeout(timer);
+  }
 }
