@@ -44,6 +44,10 @@ export const EVENT_KINDS: readonly EventKind[] = [
     help: 'Android-like: Wi-Fi stops carrying traffic (its link stays up, lingering) and cellular becomes the default route <ms> later (the OS validating it)' },
   { name: 'soft-handover', seconds: true, targeted: false, by: 'testbed', host: 'mobile', switchTo: 'cellular', key: 's',
     help: 'the OS prefers cellular while Wi-Fi still works (it becomes the default route), and Wi-Fi goes away <s> seconds later' },
+  { name: 'wifi-fade', seconds: true, targeted: false, by: 'testbed', host: 'mobile', switchTo: 'cellular', key: 'f',
+    help: 'Wi-Fi fades: its loss ramps 0 → 100 % and its delay grows over <s> seconds with nothing changing on the host; then the OS drops the Wi-Fi link (needs the wifi slot emulated)' },
+  { name: 'arrive-home', seconds: true, unit: 'ms', targeted: false, by: 'testbed', host: 'mobile', switchTo: 'wifi', key: 'o',
+    help: 'the mobile, on cellular, meets Wi-Fi: its link and address come up, it becomes the default route <ms> later (the OS validating it), cellular lingers 30 s then goes down' },
   { name: 'intermediate-down', seconds: true, targeted: false, by: 'harness', host: 'intermediate',
     help: 'the intermediate is killed (SIGKILL) and started again <s> seconds later' },
 ];

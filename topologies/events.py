@@ -18,12 +18,14 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
+from .fade import verify_wifi_fade, wifi_fade
 from .nat import COUNT_TABLE, EXPIRE_SCRIPT
-from .phone import duration, handover, soft_handover, verify_handover, verify_soft_handover
+from .phone import (arrive_home, handover, soft_handover, verify_arrive_home, verify_handover, verify_soft_handover,
+                    wifi_default, wifi_link)
 from .scenario import (PROBE_DST, PROBE_PORT, Hop, Verdict, judge_blackout, judge_rebind, judge_switch,
                        judge_timeout, parse_drop_counts, parse_flows, parse_set_counts, verdict, walk)
 from .shapes import TestbedNode, Uplink
-from .stamps import EventResult, parse_stamped, run_stamped, sleep_until, stamped
+from .stamps import EventResult, duration, parse_stamped, run_stamped, sleep_until, stamped
 
 if TYPE_CHECKING:
     from .testbed import Testbed
@@ -33,7 +35,8 @@ NOOP_ENV = 'MIGBENCH_TEST_NOOP_EVENTS'
 # One UDP datagram from a fixed inside endpoint (the uplink's address, port 9, bound to its device)
 # to the probe destination: the same inside endpoint before and after an event, whatever the strategy.
 _PROBE_PY = ('import _socket as s, sys; a = sys.argv; k = s.socket(2, 2); k.setsockopt(1, 2, 1); '
-             'k.setsockopt(1, 25, a[2].encode()); k.bind((a[1], int(a[4]))); k.sendto(b"migbench probe", (a[3], int(a[4])))')
+             'k.setsockopt(1, 25, a[2].encode()); k.bind((a[1], int(a[4])))\n'
+             'for _ in range(int(a[5])): k.sendto(b"migbench probe", (a[3], int(a[4])))')
 
 
 # A blackout's restore sends its end probes and reads the drop counters this long before the end
@@ -203,6 +206,10 @@ class NetworkEvents:
             return verify_handover(self, ev)
         if ev['kind'] == 'soft-handover':
             return verify_soft_handover(self, ev)
+        if ev['kind'] == 'arrive-home':
+            return verify_arrive_home(self, ev)
+        if ev['kind'] == 'wifi-fade':
+            return verify_wifi_fade(self, ev)
         with self.drop_lock:
             if ev['start'] is not None and 'end' not in ev:   # still on: it held until the check
                 try:
@@ -243,10 +250,10 @@ class NetworkEvents:
     def _flows(self, nat: str) -> dict[str, str]:
         return parse_flows(self.bed.host(nat).run(f'conntrack -L -p udp -d {PROBE_DST} --dport {PROBE_PORT} 2>/dev/null || true'))
 
-    def bound_probe(self, host: str, up: Uplink) -> None:
-        """Sends the probe from `up`'s address, bound to its device, whatever the default route."""
+    def bound_probe(self, host: str, up: Uplink, count: int = 1) -> None:
+        """Sends the probe (`count` copies) from `up`'s address, bound to its device, whatever the default route."""
         self.bed.host(host).run(f'{sys.executable} -S -I -c {shlex.quote(_PROBE_PY)} {up.addr} {up.dev} {PROBE_DST} '
-                            f'{PROBE_PORT} 2>/dev/null || true')
+                            f'{PROBE_PORT} {count} 2>/dev/null || true')
 
     def _trace(self, host: str, up: Uplink) -> list[Hop]:
         """Sends the probe over `up` and follows its mapping through the NAT chain."""
@@ -283,10 +290,11 @@ HANDLERS: dict[str, Handler] = {
     'blackout': Handler(NetworkEvents._blackout, True),
     'handover': Handler(handover, False),
     'soft-handover': Handler(soft_handover, False),
+    'wifi-fade': Handler(wifi_fade, False),
+    'arrive-home': Handler(arrive_home, False),
 }
 
 
 def wifi_up(wifi: Uplink) -> str:
-    return (f'ip link set {wifi.dev} up && '
-            f'ip route replace default via {wifi.gateway} dev {wifi.dev} metric 100 && '
-            f'ip route replace default via {wifi.gateway} dev {wifi.dev} table {wifi.table}')
+    """Wi-Fi back at once: its link, its table and the default route."""
+    return f'{wifi_link(wifi)} && {wifi_default(wifi)}'

@@ -176,10 +176,13 @@ class NetemLink(EmulatedLink):
         self._apply('add')
 
     def _apply(self, verb: str) -> None:
+        # a process of its own, not the node's Mininet shell: a fade (topologies/fade.py) sets a
+        # link from its own thread, and that shell must not be shared between threads
         for intf, d in ((self.intf1, self.setting.up), (self.intf2, self.setting.down)):
-            out = intf.node.cmd(f'tc qdisc {verb} dev {intf.name} root netem {netem_args(d)}; echo rc=$?')
-            if 'rc=0' not in out:
-                raise RuntimeError(f'netem on {intf.name}: {out.strip()}')
+            p = subprocess.run(['mnexec', '-a', str(intf.node.pid), 'sh', '-c',
+                                f'tc qdisc {verb} dev {intf.name} root netem {netem_args(d)}'], capture_output=True, text=True)
+            if p.returncode != 0:
+                raise RuntimeError(f'netem on {intf.name}: {(p.stderr or p.stdout).strip()}')
 
     def set(self, setting: LinkSetting) -> None:
         self.setting = setting
@@ -222,6 +225,13 @@ class WireLink(EmulatedLink):
         """The wire's stats line (per direction: packets, late_mean_us, late_max_us — how far behind
         its schedule it sent) since the previous call, which starts a new window (SIGUSR2)."""
         return self.read_lateness(self.ask_lateness())
+
+    def counters(self) -> dict[str, Any] | None:
+        """The wire's cumulative counters (per direction: received, sent, lost, ...), its lateness
+        window untouched (SIGUSR1)."""
+        start = self.log.stat().st_size
+        self.proc.send_signal(signal.SIGUSR1)
+        return self.read_lateness(start)
 
     def ask_lateness(self) -> int:
         """Signals the wire; returns where its answer will start in its log."""

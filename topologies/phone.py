@@ -8,9 +8,9 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from .scenario import Verdict, judge_handover, judge_soft_handover
+from .scenario import Verdict, judge_arrive_home, judge_handover, judge_soft_handover
 from .shapes import Uplink
-from .stamps import EventResult, sleep_until, stamped
+from .stamps import EventResult, duration, sleep_until, stamped
 
 if TYPE_CHECKING:
     from .events import NetworkEvents
@@ -19,17 +19,6 @@ if TYPE_CHECKING:
 STEP_LEAD_MS = 5
 # a check waits this long past a step's due time for its stamp (the thread reporting it)
 STEP_WAIT_MS = 2000
-
-
-def duration(full: str, most: float, example: str) -> float:
-    """The duration after `:` in an event's name (`blackout:2`, `handover:800`): more than 0, at most `most`."""
-    try:
-        v = float(full.partition('@')[0].split(':', 1)[1])
-    except (IndexError, ValueError):
-        v = -1
-    if not 0 < v <= most:
-        raise ValueError(f'{full!r}: needs a duration, more than 0 and at most {most:g}, e.g. {example}')
-    return v
 
 
 def handover(ev: NetworkEvents, full: str, host: str, _up: Uplink | None) -> EventResult:
@@ -49,7 +38,7 @@ def handover(ev: NetworkEvents, full: str, host: str, _up: Uplink | None) -> Eve
     t0, t1 = ev.drop_all(node, wifi, table)
     start = ev._drops(host, wifi, table)
     rec = ev._record('handover', full, host, ms=ms, t=t1, start=start, uplink=wifi, table=table, routeAt=t1 + ms)
-    _step(ev, rec, t1 + ms, cellular_default(wifi), 'route', 'routedT')
+    schedule_step(ev, rec, t1 + ms, cellular_default(wifi), 'route', 'routedT')
     return EventResult(full, host, t1, t0, {'uplink': 'cellular', 'routeAt': t1 + ms, 'evidence': {'start': start}})
 
 
@@ -59,7 +48,56 @@ def cellular_default(wifi: Uplink) -> str:
     return f'ip route del default via {wifi.gateway} dev {wifi.dev} metric 100'
 
 
-def _step(ev: NetworkEvents, rec: dict, at_ms: float, script: str, step: str, field: str) -> None:
+def wifi_link(wifi: Uplink) -> str:
+    """Brings the Wi-Fi link up with its own routing table (what is bound to its address leaves over
+    it), not yet the default route."""
+    return f'ip link set {wifi.dev} up && ip route replace default via {wifi.gateway} dev {wifi.dev} table {wifi.table}'
+
+
+def wifi_default(wifi: Uplink) -> str:
+    """Makes Wi-Fi the default route (metric 100, before cellular's 200)."""
+    return f'ip route replace default via {wifi.gateway} dev {wifi.dev} metric 100'
+
+
+# arrive-home: how long cellular lingers once Wi-Fi is the default route (Android's ConnectivityService
+# keeps a replaced network ≈ 30 s: docs/testbed.md "Phone-like events")
+LINGER_S = 30
+
+
+def arrive_home(ev: NetworkEvents, full: str, host: str, _up: Uplink | None) -> EventResult:
+    """arrive-home:<ms>: the mobile, on cellular, meets Wi-Fi. E: the Wi-Fi link comes up with its
+    address (the host is told) while cellular stays the default route; <ms> later the OS has
+    validated Wi-Fi and makes it the default (event.step {step: 'route'}); cellular lingers
+    LINGER_S more, then goes down (event.step {step: 'cellular-down'})."""
+    ms = duration(full, 3_600_000, 'arrive-home:2000 (ms)')
+    node = ev.bed.host(host)
+    wifi = ev.bed._uplink(host, 'wifi')
+    cellular = ev.bed._uplink(host, 'cellular')
+    t0, t1 = ev._change(node, wifi_link(wifi))
+    route = ev._switch_state(host)['route']
+    rec = ev._record('arrive-home', full, host, ms=ms, t=t1, route=route, cellular=cellular, routeAt=t1 + ms,
+                     dropAt=t1 + ms + LINGER_S * 1000)
+    if not ev.noop:
+        schedule_step(ev, rec, rec['routeAt'], wifi_default(wifi), 'route', 'routedT')
+        schedule_step(ev, rec, rec['dropAt'], f'ip link set {cellular.dev} down', 'cellular-down', 'droppedT')
+    return EventResult(full, host, t1, t0, {'uplink': 'wifi', 'routeAt': rec['routeAt'], 'dropAt': rec['dropAt'],
+                                           'evidence': {'route': route}})
+
+
+def verify_arrive_home(ev: NetworkEvents, rec: dict) -> Verdict:
+    """Waits for the route change if it is due (and for the drop, if that is due), then reads the
+    default route and the cellular link."""
+    if not ev.noop:
+        wait_step(ev, rec, 'routedT', rec['routeAt'])
+        if time.time() * 1000 >= rec['dropAt']:
+            wait_step(ev, rec, 'droppedT', rec['dropAt'])
+    host = rec['host']
+    link = json.loads(ev.bed.host(host).run(f'ip -j link show dev {rec["cellular"].dev}'))[0]
+    return judge_arrive_home(rec['ms'], rec['t'], rec['route'], rec.get('routedT'), ev._switch_state(host)['route'],
+                             'UP' in link.get('flags', []), rec['dropAt'], rec.get('droppedT'), time.time() * 1000)
+
+
+def schedule_step(ev: NetworkEvents, rec: dict, at_ms: float, script: str, step: str, field: str) -> None:
     """A later step of the event `rec`: `script` runs in its host at `at_ms` (a shell that starts
     now and sleeps until just before, so its start-up does not move it); its stamp goes in
     rec[field] and to the harness as event.step."""
@@ -77,7 +115,7 @@ def _step(ev: NetworkEvents, rec: dict, at_ms: float, script: str, step: str, fi
     threading.Thread(target=later, daemon=True).start()
 
 
-def _wait_step(ev: NetworkEvents, rec: dict, field: str, due: float) -> None:
+def wait_step(ev: NetworkEvents, rec: dict, field: str, due: float) -> None:
     """Waits for a step that is due (up to STEP_WAIT_MS past its time) before a check reads it."""
     while field not in rec and time.time() * 1000 < due + STEP_WAIT_MS and not ev.stopping:
         time.sleep(0.05)
@@ -99,14 +137,14 @@ def soft_handover(ev: NetworkEvents, full: str, host: str, _up: Uplink | None) -
     down_at = t1 + seconds * 1000
     rec = ev._record('soft-handover', full, host, seconds=seconds, t=t1, route=route, works=works, uplink=wifi, downAt=down_at)
     if not ev.noop:
-        _step(ev, rec, down_at, f'ip link set {wifi.dev} down', 'wifi-down', 'downT')
+        schedule_step(ev, rec, down_at, f'ip link set {wifi.dev} down', 'wifi-down', 'downT')
     return EventResult(full, host, t1, t0, {'uplink': 'cellular', 'downAt': down_at, 'evidence': {'route': route, 'wifiWorks': works}})
 
 
 def verify_soft_handover(ev: NetworkEvents, rec: dict) -> Verdict:
     """Reads the Wi-Fi link once its drop is due."""
     if not ev.noop:
-        _wait_step(ev, rec, 'downT', rec['downAt'])
+        wait_step(ev, rec, 'downT', rec['downAt'])
     link = json.loads(ev.bed.host(rec['host']).run(f'ip -j link show dev {rec["uplink"].dev}'))[0]
     return judge_soft_handover(rec['seconds'], rec['t'], rec['route'], rec['works'], rec.get('downT'), 'UP' in link.get('flags', []))
 
@@ -115,7 +153,7 @@ def verify_handover(ev: NetworkEvents, rec: dict) -> Verdict:
     """Waits for the route change if it is due, then reads the drops, the default route and the
     Wi-Fi link from the host."""
     if rec['start'] is not None:
-        _wait_step(ev, rec, 'routedT', rec['routeAt'])
+        wait_step(ev, rec, 'routedT', rec['routeAt'])
     host, wifi = rec['host'], rec['uplink']
     end = ev._drops(host, wifi, rec['table']) if rec['start'] is not None else None
     link = json.loads(ev.bed.host(host).run(f'ip -j link show dev {wifi.dev}'))[0]

@@ -178,3 +178,54 @@ def judge_blackout(seconds: float, fired_t: float, start: dict[str, int] | None,
         return verdict(False, f'the blackout lasted {restored_t - fired_t:.0f} ms, not {seconds * 1000:.0f}', **ev)
     return verdict(True, f'dropped rx {end["rx"]}, tx {end["tx"]} packets (probes included) '
                          + ('until the restore' if restored_t is not None else 'until the check'), **ev)
+
+
+# A fade's step may be this late (the driver's thread sets the emulator; a loaded machine delays it).
+FADE_STEP_SLACK_MS = 50
+
+
+def judge_wifi_fade(seconds: float, fired_t: float, steps: int, applied: int, late_ms: float,
+                    middle: dict[str, Any] | None, lost: int | None, down_t: float | None, wifi_link_up: bool) -> Verdict:
+    """wifi-fade:<s>. applied: ramp steps set of `steps`, the latest late_ms behind schedule; middle:
+    the default route's uplink and the Wi-Fi link's state half way (the host must see no change);
+    lost: packets the Wi-Fi wires lost between E and the probes sent at >= 90 % loss (None under
+    netem, or with too few steps to probe); down_t: when the OS dropped the link; wifi_link_up: at the check."""
+    ev = {'steps': steps, 'applied': applied, 'lateMs': round(late_ms, 1), 'middle': middle, 'lost': lost,
+          'downT': down_t, 'wifiLinkUp': wifi_link_up}
+    if applied < steps:
+        return verdict(False, f'the fade applied {applied} of its {steps} steps', **ev)
+    if late_ms > FADE_STEP_SLACK_MS:
+        return verdict(False, f'a step of the fade came {late_ms:.0f} ms late', **ev)
+    if middle is None or middle['route'] != 'wifi' or not middle['wifiLinkUp']:
+        return verdict(False, f'half way through the fade the host saw a change: {middle}', **ev)
+    if lost == 0:
+        return verdict(False, 'the Wi-Fi link lost none of the probes sent at 90 % loss or more', **ev)
+    if down_t is None:
+        return verdict(False, 'the OS never dropped the Wi-Fi link', **ev)
+    if abs(down_t - fired_t - seconds * 1000) > BLACKOUT_SLACK_MS:
+        return verdict(False, f'the Wi-Fi link went down {down_t - fired_t:.0f} ms after the fade began, not {seconds * 1000:.0f}', **ev)
+    if wifi_link_up:
+        return verdict(False, 'the Wi-Fi link is up again at the check', **ev)
+    return verdict(True, f'{steps} steps to 100 % loss, the host unaware half way; Wi-Fi dropped {down_t - fired_t:.0f} ms after the start', **ev)
+
+
+def judge_arrive_home(ms: float, fired_t: float, route_at_e: str, routed_t: float | None, route: str,
+                      cellular_up: bool, drop_at: float, dropped_t: float | None, now: float) -> Verdict:
+    """arrive-home:<ms>. route_at_e: the default route's uplink right after Wi-Fi came up (still
+    cellular, unless ms is too short to tell); routed_t: when Wi-Fi became the default; route: at the
+    check; cellular_up: the cellular link at the check (`now`), lingering until drop_at."""
+    ev = {'routeAtE': route_at_e, 'routedT': routed_t, 'route': route, 'cellularUp': cellular_up, 'droppedT': dropped_t}
+    if ms >= 2 * BLACKOUT_SLACK_MS and route_at_e != 'cellular':
+        return verdict(False, f'right after Wi-Fi came up the default route was on {route_at_e}, not cellular', **ev)
+    if routed_t is None:
+        return verdict(False, 'Wi-Fi never became the default route', **ev)
+    if abs(routed_t - fired_t - ms) > BLACKOUT_SLACK_MS:
+        return verdict(False, f'Wi-Fi became the default route {routed_t - fired_t:.0f} ms after the event, not {ms:.0f}', **ev)
+    if route != 'wifi':
+        return verdict(False, f'the default route is on {route} at the check, not Wi-Fi', **ev)
+    if now < drop_at and not cellular_up:
+        return verdict(False, 'the cellular link is down before its linger time ran out', **ev)
+    if now >= drop_at + BLACKOUT_SLACK_MS and (cellular_up or dropped_t is None or abs(dropped_t - drop_at) > BLACKOUT_SLACK_MS):
+        return verdict(False, 'cellular did not go down when its linger time ran out', **ev)
+    return verdict(True, f'Wi-Fi up at the event, the default route {routed_t - fired_t:.0f} ms later; cellular '
+                         f'{"lingering" if cellular_up else "dropped"} at the check', **ev)

@@ -36,6 +36,17 @@ def run_stamped(node: TestbedNode, script: str, pre: str = '') -> tuple[float, f
     return parse_stamped(node.run(f'{pre}\n{stamped(script)}', shell='bash'))
 
 
+def duration(full: str, most: float, example: str) -> float:
+    """The duration after `:` in an event's name (`blackout:2`, `handover:800`): more than 0, at most `most`."""
+    try:
+        v = float(full.partition('@')[0].split(':', 1)[1])
+    except (IndexError, ValueError):
+        v = -1
+    if not 0 < v <= most:
+        raise ValueError(f'{full!r}: needs a duration, more than 0 and at most {most:g}, e.g. {example}')
+    return v
+
+
 def sleep_until(at_ms: float) -> str:
     """bash that sleeps until `at_ms` (ms since epoch)."""
     return (f'd=$(( {int(at_ms * 1000)} - ${{EPOCHREALTIME/./}} )); '

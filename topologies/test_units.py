@@ -3,7 +3,7 @@ import unittest
 
 from topologies.links import Direction, LinkSetting, netem_args, parse_custom, resolve, wire_conf
 from topologies.nat import NatBehaviour, count_ruleset, parse_preset, ruleset
-from topologies.scenario import (judge_blackout, judge_handover, judge_soft_handover, judge_rebind, judge_switch, judge_timeout, parse_drop_counts,
+from topologies.scenario import (judge_arrive_home, judge_blackout, judge_handover, judge_wifi_fade, judge_soft_handover, judge_rebind, judge_switch, judge_timeout, parse_drop_counts,
                                  parse_flows, parse_set_counts, walk)
 from topologies.shapes import plan
 
@@ -172,6 +172,31 @@ class ScenarioChecks(unittest.TestCase):
         self.assertRegex(judge_soft_handover(2, 1000, 'cellular', True, None, True)['reason'], 'never went down')
         self.assertRegex(judge_soft_handover(2, 1000, 'cellular', True, 3500, False)['reason'], '2500 ms after the event, not 2000')
         self.assertRegex(judge_soft_handover(2, 1000, 'cellular', True, 3020, True)['reason'], 'up again')
+
+    def test_wifi_fade(self):
+        mid = {'route': 'wifi', 'wifiLinkUp': True}
+        self.assertTrue(judge_wifi_fade(2, 1000, 20, 20, 12, mid, 9, 3030, False)['ok'])
+        self.assertTrue(judge_wifi_fade(2, 1000, 20, 20, 12, mid, None, 3030, False)['ok'], 'netem: no counters')
+        self.assertRegex(judge_wifi_fade(2, 1000, 20, 0, 0, None, None, None, True)['reason'], 'applied 0 of its 20 steps')
+        self.assertRegex(judge_wifi_fade(2, 1000, 20, 20, 80, mid, 9, 3030, False)['reason'], '80 ms late')
+        self.assertRegex(judge_wifi_fade(2, 1000, 20, 20, 12, {'route': 'cellular', 'wifiLinkUp': True}, 9, 3030, False)['reason'],
+                         'half way')
+        self.assertRegex(judge_wifi_fade(2, 1000, 20, 20, 12, mid, 0, 3030, False)['reason'], 'lost none')
+        self.assertRegex(judge_wifi_fade(2, 1000, 20, 20, 12, mid, 9, None, True)['reason'], 'never dropped')
+        self.assertRegex(judge_wifi_fade(2, 1000, 20, 20, 12, mid, 9, 3300, False)['reason'], '2300 ms after the fade began')
+        self.assertRegex(judge_wifi_fade(2, 1000, 20, 20, 12, mid, 9, 3030, True)['reason'], 'up again')
+
+    def test_arrive_home(self):
+        ok = judge_arrive_home(500, 1000, 'cellular', 1520, 'wifi', True, 31500, None, 2000)
+        self.assertTrue(ok['ok'], ok['reason'])
+        self.assertTrue(judge_arrive_home(500, 1000, 'cellular', 1520, 'wifi', False, 31500, 31510, 32000)['ok'])
+        self.assertTrue(judge_arrive_home(50, 1000, 'wifi', 1060, 'wifi', True, 31050, None, 2000)['ok'], 'too short to tell')
+        self.assertRegex(judge_arrive_home(500, 1000, 'wifi', 1520, 'wifi', True, 31500, None, 2000)['reason'], 'was on wifi, not cellular')
+        self.assertRegex(judge_arrive_home(500, 1000, 'cellular', None, 'cellular', True, 31500, None, 2000)['reason'], 'never became')
+        self.assertRegex(judge_arrive_home(500, 1000, 'cellular', 1700, 'wifi', True, 31500, None, 2000)['reason'], '700 ms after')
+        self.assertRegex(judge_arrive_home(500, 1000, 'cellular', 1520, 'cellular', True, 31500, None, 2000)['reason'], 'on cellular at the check')
+        self.assertRegex(judge_arrive_home(500, 1000, 'cellular', 1520, 'wifi', False, 31500, None, 2000)['reason'], 'before its linger')
+        self.assertRegex(judge_arrive_home(500, 1000, 'cellular', 1520, 'wifi', True, 31500, None, 32000)['reason'], 'did not go down')
 
     def test_blackout(self):
         start, end = {'rx': 1, 'tx': 1}, {'rx': 40, 'tx': 3}

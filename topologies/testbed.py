@@ -75,17 +75,22 @@ class Testbed:
 
     def set_link(self, slot: str, profile: str | dict[str, Any]) -> dict[str, Any]:
         setting: LinkSetting = resolve(profile)
+        links = self.slot_links(slot)
+        t0 = now_ms()
+        for l in links:
+            l.set(setting)
+        self.plan.slots[slot] = setting
+        return {'slot': slot, 't': now_ms(), 'tIssued': t0, 'setting': setting.as_dict()}
+
+    def slot_links(self, slot: str) -> list[EmulatedLink]:
+        """The emulators of a link slot; an error if it has none."""
         links = [l for l in self.net.links if isinstance(l, EmulatedLink) and
                  any(s.slot == slot and s.ifa == l.intf1.name for s in self.plan.links)]
         if not links:
             known = ', '.join(self.plan.slots)
             raise ValueError(f'link {slot!r} is not emulated in this build (slots: {known}; '
                              'a slot built as `lan` has no emulator: give it a profile at build)')
-        t0 = now_ms()
-        for l in links:
-            l.set(setting)
-        self.plan.slots[slot] = setting
-        return {'slot': slot, 't': now_ms(), 'tIssued': t0, 'setting': setting.as_dict()}
+        return links
 
     def rtt(self, host: str, dst: str, count: int = 20, interval: float = 0.05, source: str | None = None) -> dict[str, Any]:
         """ping statistics after a 3-packet warm-up (the first packets pay for ARP). The median is

@@ -132,6 +132,72 @@ test('soft-handover:0.5: the flow moves to cellular at the event while Wi-Fi sti
   });
 });
 
+/** ping every 20 ms across `dev` to `dst` for `ms`: each probe's send time (from the shell's clock)
+ *  and its RTT, or null if it was lost. */
+async function pings(d: TopologyDriver, dev: string, dst: string, ms: number): Promise<{ sent: number; rtt: number | null }[]> {
+  const n = Math.round(ms / 20);
+  const out = (await d.exec('mobile', `echo START $(date +%s.%N); ping -n -i 0.02 -c ${n} -W 1 -I ${dev} ${dst}; true`)).stdout;
+  const start = Number(/START (\d+\.\d+)/.exec(out)![1]) * 1000;
+  const rtt = new Map([...out.matchAll(/icmp_seq=(\d+) .*time=([\d.]+) ms/g)].map((m) => [Number(m[1]), Number(m[2])]));
+  return Array.from({ length: n }, (_, i) => ({ sent: start + i * 20, rtt: rtt.get(i + 1) ?? null }));
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+test('wifi-fade:2: across Wi-Fi, loss ramps up and the RTT grows while the host sees no change; the OS drops Wi-Fi at 2 s', async () => {
+  await withTestbed({ links: { wifi: 'custom:delay=5' } }, async (d, info) => {
+    const wifi = info.hosts.mobile!.find((u) => u.name === 'wifi')!;
+    let down = 0;
+    d.once('event.step', (m: { t: number; step: string }) => { down = m.t; });
+    const fired = await d.fire('wifi-fade:2');
+    const [probes, middle] = await Promise.all([pings(d, wifi.dev, info.intermediate[0], 1900),
+      sleep(1000).then(() => d.exec('mobile', `ip -j link show dev ${wifi.dev}; ip -j route get ${info.intermediate[0]}`))]);
+    const quarter = (q: number) => probes.filter((p) => p.sent - fired.t >= q * 500 && p.sent - fired.t < (q + 1) * 500);
+    const loss = (ps: typeof probes) => ps.filter((p) => p.rtt === null).length / ps.length;
+    const rtts = (ps: typeof probes) => ps.flatMap((p) => (p.rtt === null ? [] : [p.rtt]));
+    console.log(`wifi-fade:2 by quarter: lost ${[0, 1, 2, 3].map((q) => `${(loss(quarter(q)) * 100).toFixed(0)} %`).join(', ')}; `
+      + `median RTT ${[0, 1, 2, 3].map((q) => (rtts(quarter(q)).length ? `${median(rtts(quarter(q))).toFixed(0)} ms` : '-')).join(', ')}`);
+    // each direction loses its share, so a round trip is lost with 1 - (1 - L)²: ≈ 24 % over the first
+    // half second, ≈ 98 % over the last; each direction's delay grows by 100 ms × L
+    assert.ok(loss(quarter(0)) <= 0.6, `first 0.5 s: ${(loss(quarter(0)) * 100).toFixed(0)} % of round trips lost (expected ≈ 24 %)`);
+    assert.ok(loss(quarter(3)) >= 0.85, `last 0.5 s: ${(loss(quarter(3)) * 100).toFixed(0)} % of round trips lost (expected ≈ 98 %)`);
+    const grew = median(rtts(quarter(1))) - median(rtts(quarter(0)));
+    assert.ok(grew >= 25, `the median RTT grew by ${grew} ms from the first half second to the second (expected ≈ 50)`);
+    const [link, route] = middle.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.ok(link[0].flags.includes('UP'), 'the Wi-Fi link stays up during the fade');
+    assert.equal(route[0].dev, wifi.dev, 'the default route stays on Wi-Fi during the fade');
+    await sleep(Math.max(0, fired.t + 2100 - Date.now()));
+    assert.ok(Math.abs(down - fired.t - 2000) < 50, `the OS dropped Wi-Fi ${down - fired.t} ms after the fade began`);
+    const check = await d.verify(fired);
+    assert.ok(check.ok, check.reason);
+  });
+});
+
+test('arrive-home:500: Wi-Fi comes up and answers at once, the flow moves to it 500 ms later; cellular lingers', async () => {
+  await withTestbed({ startOn: 'cellular' }, async (d, info) => {
+    const wifi = info.hosts.mobile!.find((u) => u.name === 'wifi')!;
+    let routed = 0; let routeIssued = 0;
+    d.once('event.step', (m: { t: number; tIssued: number }) => { routed = m.t; routeIssued = m.tIssued; });
+    let fired!: EventResult;
+    let ping!: ExecResult;
+    const log = await flowAround(d, info, 'mobile', async () => {
+      fired = await d.fire('arrive-home:500');
+      ping = await d.exec('mobile', `ping -n -c 2 -i 0.1 -W 0.3 -I ${wifi.dev} ${wifi.gateway}`);
+      await sleep(700);
+    });
+    assert.equal(ping.code, 0, `Wi-Fi must answer while the OS validates it: ${ping.stdout}`);
+    assert.ok(Math.abs(routed - fired.t - 500) < 50, `Wi-Fi became the default route ${routed - fired.t} ms after the event`);
+    const validating = log.filter((l) => l.t > fired.t + 5 && l.t < routeIssued);
+    assert.ok(validating.length > 0 && validating.every((l) => l.from.startsWith('198.18.3.2:')),
+      'until the route change the flow stays on cellular');
+    const moved = log.find((l) => l.t > routeIssued && l.from.startsWith('198.18.2.2:'));
+    assert.ok(moved && moved.t - routed < 50, `Wi-Fi seen ${moved ? moved.t - routed : 'never'} ms after the route change`);
+    const cell = await d.exec('mobile', 'ip -j link show dev mobile-cell');
+    assert.ok(JSON.parse(cell.stdout)[0].flags.includes('UP'), 'cellular lingers');
+    const check = await d.verify(fired);
+    assert.ok(check.ok, check.reason);
+  });
+});
+
 test('mapping-timeout: inbound traffic stops until the inside sends again', async () => {
   await withTestbed({ nat: { wifi: 'full-cone' } }, async (d, info) => {
     const at = `${info.intermediate[0]}:3600`;

@@ -52,7 +52,7 @@ test('with the no-op test hook every check fails and says why', async () => {
   delete process.env.MIGBENCH_TEST_NOOP_EVENTS;
   const d = await opened;
   try {
-    await d.build({});
+    await d.build({ links: { wifi: 'custom:delay=2' } });   // a fade plays on the Wi-Fi slot's emulator
     await d.start('mobile', SENDER);
     await sleep(200);
     const expected: Record<string, RegExp> = {
@@ -62,6 +62,8 @@ test('with the no-op test hook every check fails and says why', async () => {
       'blackout:0.2': /never installed/,
       'handover:100': /never installed/,
       'soft-handover:0.2': /default route was on wifi after the event/,
+      'wifi-fade:0.3': /applied 0 of its 3 steps/,
+      'arrive-home:300': /default route was on wifi, not cellular/,
     };
     for (const [event, reason] of Object.entries(expected)) {
       const { check } = await checked(d, event);
