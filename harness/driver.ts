@@ -15,6 +15,10 @@ export type StartOn = 'wifi' | 'cellular';
 export interface DirectionSetting {
   delay?: number; jitter?: number; loss?: number; burst?: { p: number; r: number };
   rate?: number; queue?: number;
+  /** A mahimahi delivery trace replacing `rate`: a file in topologies/traces/ or a path (wire only). */
+  trace?: string;
+  /** `<ms> <delay_ms> <loss_pct>` lines replacing delay and loss over time (wire only). */
+  schedule?: string;
 }
 export interface LinkSpec extends DirectionSetting { up?: DirectionSetting; down?: DirectionSetting }
 /** A profile name from topologies/presets.json, `custom:delay=10,…`, or the fields themselves. */
@@ -35,6 +39,7 @@ export interface Uplink {
 }
 export interface ResolvedDirection {
   delay: number; jitter: number; loss: number; burst_p: number; burst_r: number; rate: number; queue: number;
+  trace: string; schedule: string;                   // absolute paths, '' = none
 }
 export interface BuildInfo {
   shape: string;
@@ -64,6 +69,15 @@ export interface RttResult {
   min?: number; avg?: number; max?: number; mdev?: number; median?: number; p90?: number;
 }
 export interface Calibration extends RttResult { path: string; configured: number }
+/** One traced wire direction (`slot.up`/`slot.down`) under a flood: the rate it delivered against its
+ *  trace's over the same window of the trace's clock, kbit/s; `unusedPct`: the trace's opportunities
+ *  that found the queue empty (> 0: the flood did not keep up, so the figure is a lower bound);
+ *  `error` instead if the wire did not answer. */
+export interface TraceCalibration {
+  link: string; wire: string; trace: string; floodKbit: number;
+  seconds?: number; expectedKbit?: number; deliveredKbit?: number; errorPct?: number | null;
+  arrivedPps?: number; dropped?: number; unusedPct?: number; lateMeanUs?: number; error?: string;
+}
 export interface ExecResult { code: number; stdout: string; stderr: string }
 /** One link emulator's stats line: per direction (its interface names), packets and lateness in µs. */
 export type WireLateness = Record<string, { sent: number; late_mean_us: number; late_max_us: number }>;
@@ -177,6 +191,9 @@ export class TopologyDriver extends EventEmitter {
     return this.request('rtt', { host, dst, ...opts });
   }
   calibrate(count = 20): Promise<Calibration[]> { return this.request('calibrate', { count }); }
+  /** Floods every traced link direction for `seconds` (+1 s to fill its queue) and compares the rate the
+   *  wire delivered with its trace's; leaves the queues full. For `testbed calibrate`, not for runs. */
+  calibrateTraces(seconds = 5): Promise<TraceCalibration[]> { return this.request('calibrate_traces', { seconds }); }
   /** Each link emulator's scheduling lateness since the previous call (which starts a new window);
    *  empty under netem. */
   lateness(): Promise<Record<string, WireLateness | null>> { return this.request('lateness', {}); }

@@ -6,7 +6,8 @@ Async    {"event": "proc.output", "proc": 3, "stream": "stdout", "line": "..."}
          {"event": "proc.exit", "proc": 3, "code": 0, "t": ...}
          {"event": "event.restored", "name": "blackout:2", "host": "mobile", "t": ...}
 
-Commands: build, start, signal, exec, event, verify, link, rtt, calibrate, lateness, cli, stop (docs/testbed.md).
+Commands: build, start, signal, exec, event, verify, link, rtt, calibrate, calibrate_traces, lateness, cli, stop
+(docs/testbed.md).
 Teardown runs on `stop`, on end of stdin (the harness died, even by SIGKILL), on SIGINT,
 SIGTERM and SIGHUP. Started processes and wire emulators carry PR_SET_PDEATHSIG, so they go
 with this process even if it is killed outright.
@@ -146,6 +147,10 @@ class Driver:
     def calibrate(self, count: int = 20) -> list[dict[str, Any]]:
         return self._bed().calibrate(count)
 
+    def calibrate_traces(self, seconds: float = 5.0) -> list[dict[str, Any]]:
+        """Replayed vs trace rate of every traced wire direction under a flood (`testbed calibrate` only)."""
+        return self._bed().calibrate_traces(float(seconds))
+
     def lateness(self) -> dict[str, Any]:
         return self._bed().lateness()
 
@@ -256,7 +261,8 @@ def serve() -> int:
         d.teardown()
 
 
-COMMANDS = {'build', 'start', 'signal', 'exec', 'event', 'verify', 'link', 'rtt', 'calibrate', 'lateness', 'cli'}
+COMMANDS = {'build', 'start', 'signal', 'exec', 'event', 'verify', 'link', 'rtt', 'calibrate', 'calibrate_traces',
+            'lateness', 'cli'}
 
 if __name__ == '__main__':
     sys.exit(serve())

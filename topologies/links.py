@@ -3,6 +3,8 @@
 netem (Mininet-style tc qdiscs) where the kernel has it; otherwise `wire`, a userspace AF_PACKET
 forwarder in a hidden node in the middle of the link (docs/research.md "The userspace wire's lateness").
 Links are always created host side first, so on a wire 'ab' is the 'up' direction.
+A direction with a `trace` (mahimahi delivery trace) or a `schedule` (delay/loss over time) always
+needs the wire: netem cannot replay either (docs/testbed.md "Trace-driven links").
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from mininet.link import Link
 from mininet.node import Node
 
 from .nat import PRESETS
+from .trace_files import TRACES, read_schedule, read_trace, schedule_mean_delay
 
 WIRE_BIN = Path(os.environ.get('MIGBENCH_WIRE', Path(__file__).parent / 'build' / 'wire'))
 
@@ -33,9 +36,18 @@ class Direction:
     burst_r: float = 0.0     # Gilbert-Elliott P(bad -> good)
     rate: float = 0.0        # kbit/s, 0 = unlimited
     queue: int = 1000        # packets
+    trace: str = ''          # absolute path of a mahimahi trace: replaces rate ('' = none)
+    schedule: str = ''       # absolute path of a `<ms> <delay_ms> <loss_pct>` file: replaces delay and loss
 
     def impaired(self) -> bool:
-        return any((self.delay, self.jitter, self.loss, self.burst_p, self.rate))
+        return any((self.delay, self.jitter, self.loss, self.burst_p, self.rate, self.trace, self.schedule))
+
+    def needs_wire(self) -> bool:
+        return bool(self.trace or self.schedule)
+
+    def mean_delay(self) -> float:
+        """The one-way delay configured: `delay`, or the schedule's time-weighted mean."""
+        return schedule_mean_delay(read_schedule(Path(self.schedule))) if self.schedule else self.delay
 
 
 @dataclass(frozen=True)
@@ -47,11 +59,29 @@ class LinkSetting:
     def impaired(self) -> bool:
         return self.up.impaired() or self.down.impaired()
 
+    def needs_wire(self) -> bool:
+        """A trace or a schedule: only the userspace wire can replay them."""
+        return self.up.needs_wire() or self.down.needs_wire()
+
     def as_dict(self) -> dict[str, Any]:
         return {'name': self.name, 'up': self.up.__dict__, 'down': self.down.__dict__}
 
 
 _FIELDS = {'delay': float, 'jitter': float, 'loss': float, 'rate': float, 'queue': int}
+
+
+def _file(value: Any, kind: str, where: str) -> str:
+    """A trace or schedule path (a relative one is in topologies/traces/), read now so that a bad
+    file fails at resolve time and not in the wire; the absolute path the wire gets."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f'{where}: {kind} must be a file name (in {TRACES}) or a path')
+    path = Path(value) if Path(value).is_absolute() else TRACES / value
+    if any(c.isspace() for c in str(path)):
+        raise ValueError(f'{where}: {kind} path {str(path)!r} has a blank (the wire\'s config cannot carry it)')
+    if not path.is_file():
+        raise ValueError(f'{where}: {kind} file {path} not found')
+    (read_trace if kind == 'trace' else read_schedule)(path)
+    return str(path)
 
 
 def _direction(base: Direction, spec: dict[str, Any], where: str) -> Direction:
@@ -63,15 +93,17 @@ def _direction(base: Direction, spec: dict[str, Any], where: str) -> Direction:
             if not isinstance(v, dict) or set(v) != {'p', 'r'}:
                 raise ValueError(f'{where}: burst must be {{"p": P(good→bad), "r": P(bad→good)}}')
             d = replace(d, burst_p=float(v['p']), burst_r=float(v['r']))
+        elif k in ('trace', 'schedule'):
+            d = replace(d, **{k: _file(v, k, where)})
         elif k in _FIELDS:
             d = replace(d, **{k: _FIELDS[k](v)})
         else:
-            raise ValueError(f'{where}: unknown link field {k!r} (delay, jitter, loss, burst, rate, queue, up, down)')
+            raise ValueError(f'{where}: unknown link field {k!r} (delay, jitter, loss, burst, rate, queue, trace, schedule, up, down)')
     return d
 
 
 def parse_custom(text: str) -> dict[str, Any]:
-    """`delay=10,jitter=1,loss=2,burst=0.01/0.3,rate=5000,queue=100,up.delay=30`"""
+    """`delay=10,jitter=1,loss=2,burst=0.01/0.3,rate=5000,queue=100,up.delay=30,down.trace=lte-walk.down`"""
     spec: dict[str, Any] = {}
     for item in filter(None, text.split(',')):
         key, _, value = item.partition('=')
@@ -153,9 +185,12 @@ WIRE_LATENESS_MS = 0.1
 
 
 def wire_conf(s: LinkSetting) -> str:
+    """The wire's config. With a trace the wire ignores the rate; a schedule's delays reach it as
+    written (its lateness is not taken off them)."""
     def line(tag: str, d: Direction) -> str:
         delay = max(0.0, d.delay - WIRE_LATENESS_MS) if d.delay else 0.0
-        return f'{tag} {delay:.3f} {d.jitter} {d.loss} {d.rate} {d.queue} {d.burst_p} {d.burst_r}\n'
+        return (f'{tag} {delay:.3f} {d.jitter} {d.loss} {d.rate} {d.queue} {d.burst_p} {d.burst_r}\n' +
+                (f'{tag}trace {d.trace}\n' if d.trace else '') + (f'{tag}schedule {d.schedule}\n' if d.schedule else ''))
     return line('ab', s.up) + line('ba', s.down)
 
 
@@ -167,10 +202,19 @@ class EmulatedLink(Link):
         raise NotImplementedError
 
 
+def _no_trace(setting: LinkSetting) -> None:
+    # netem has a rate but cannot replay a delivery trace or a timed delay/loss schedule: a build with
+    # one uses the userspace wire (testbed.py), and a netem link cannot be switched to one.
+    if setting.needs_wire():
+        raise ValueError(f'link profile {setting.name!r} has a trace or schedule, which netem cannot replay: '
+                         'give a slot its traced profile at build (the build then uses the userspace wire)')
+
+
 class NetemLink(EmulatedLink):
     """netem on each end's egress: intf1 (host side) shapes 'up', intf2 shapes 'down'."""
 
     def __init__(self, node1: Node, node2: Node, setting: LinkSetting, **params: Any) -> None:
+        _no_trace(setting)
         super().__init__(node1, node2, **params)
         self.setting = setting
         self._apply('add')
@@ -185,6 +229,7 @@ class NetemLink(EmulatedLink):
                 raise RuntimeError(f'netem on {intf.name}: {(p.stderr or p.stdout).strip()}')
 
     def set(self, setting: LinkSetting) -> None:
+        _no_trace(setting)
         self.setting = setting
         self._apply('replace')
 

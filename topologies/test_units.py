@@ -1,7 +1,13 @@
 """Unit tests of the pure parts: NAT rulesets, link profiles, topology plans (no root needed)."""
+import subprocess
+import sys
+import tempfile
 import unittest
+from pathlib import Path
 
-from topologies.links import Direction, LinkSetting, netem_args, parse_custom, resolve, wire_conf
+from topologies.links import Direction, LinkSetting, _no_trace, netem_args, parse_custom, resolve, wire_conf
+from topologies.trace_files import (TRACES, opportunities, read_schedule, read_trace, schedule_at, schedule_mean_delay,
+                                    schedule_period)
 from topologies.nat import NatBehaviour, count_ruleset, parse_preset, ruleset
 from topologies.scenario import (judge_arrive_home, judge_blackout, judge_handover, judge_wifi_fade, judge_soft_handover, judge_rebind, judge_switch, judge_timeout, parse_drop_counts,
                                  parse_flows, parse_set_counts, walk)
@@ -67,6 +73,62 @@ class Links(unittest.TestCase):
         self.assertEqual(wire_conf(s).splitlines(), ['ab 9.900 2 0.0 500 1000 0.01 0.3', 'ba 4.900 0.0 0.0 0.0 1000 0.0 0.0'])
         self.assertEqual(netem_args(s.up), 'delay 10ms 2ms distribution normal loss gemodel 1.0% 30.0% 100% 0.0% '
                                            'rate 500kbit limit 1000')
+
+
+class Traces(unittest.TestCase):
+    def test_trace_fields_via_custom_presets_and_dicts(self):
+        c = resolve('custom:up.trace=lte-walk.up,down.trace=lte-walk.down,delay=30')
+        self.assertEqual((c.up.trace, c.down.trace), (str(TRACES / 'lte-walk.up'), str(TRACES / 'lte-walk.down')))
+        self.assertEqual((c.up.delay, c.up.rate), (30.0, 0.0))
+        self.assertTrue(c.impaired() and c.needs_wire())
+        self.assertTrue(resolve({'down': {'trace': 'const-12mbit.down'}}).down.impaired())
+        self.assertFalse(resolve('cellular').needs_wire())
+        lte = resolve('lte-walk')
+        self.assertEqual(lte.down.trace, str(TRACES / 'lte-walk.down'))
+        self.assertEqual(wire_conf(lte).splitlines(), [
+            'ab 29.900 2.0 0.0 0.0 1000 0.0 0.0', f'abtrace {TRACES / "lte-walk.up"}',
+            'ba 29.900 2.0 0.0 0.0 1000 0.0 0.0', f'batrace {TRACES / "lte-walk.down"}'])
+        s = resolve(f'custom:schedule={TRACES / "lte-walk.sched"}')   # an absolute path, both directions
+        self.assertIn(f'baschedule {TRACES / "lte-walk.sched"}', wire_conf(s).splitlines())
+        with self.assertRaisesRegex(ValueError, 'netem cannot replay'):
+            _no_trace(s)
+
+    def test_missing_and_malformed_files_name_file_and_line(self):
+        with self.assertRaisesRegex(ValueError, r'custom\.down: trace file .*/traces/nope\.down not found'):
+            resolve('custom:down.trace=nope.down')
+        with tempfile.TemporaryDirectory() as tmp:
+            bad = Path(tmp) / 'bad.trace'
+            for text, why in (('1\n5\n3\n', r'bad\.trace:3: offset 3 is before'), ('1\nx\n', r'bad\.trace:2: expected one whole'),
+                              ('0\n0\n', 'the last offset is 0'), ('\n', 'no line')):
+                bad.write_text(text)
+                with self.assertRaisesRegex(ValueError, why):
+                    resolve({'up': {'trace': str(bad)}})
+            for text, why in (('5 10 0\n', r'bad\.trace:1: the first line must be at 0'), ('0 10 0\n0 20 0\n', ':2: 0 ms is not after'),
+                              ('0 10\n', ':1: expected'), ('0 10 101\n', r'loss in \[0, 100\]')):
+                bad.write_text(text)
+                with self.assertRaisesRegex(ValueError, why):
+                    resolve({'schedule': str(bad)})
+
+    def test_trace_and_schedule_arithmetic(self):
+        ms = [1, 1, 3, 4]                                        # loops every 4 ms
+        self.assertEqual(opportunities(ms, 0, 4), 4)
+        self.assertEqual(opportunities(ms, 0, 9), 2 * 4 + 2)     # two loops, then the third's two at 1 ms
+        self.assertEqual(opportunities(ms, 3.5, 7.5), 4)         # 4, then 5, 5, 7
+        self.assertEqual(opportunities(read_trace(TRACES / 'const-12mbit.down'), 0, 10_000), 10_000)   # 12 Mbit/s
+        sched = [(0, 10.0, 0.0), (1000, 40.0, 1.0)]
+        self.assertEqual(schedule_period(sched), 2000)
+        self.assertEqual([schedule_at(sched, t) for t in (0, 999, 1000, 1999, 2000, 3500)],
+                         [(10, 0), (10, 0), (40, 1), (40, 1), (10, 0), (40, 1)])
+        self.assertEqual(schedule_mean_delay(sched), 25.0)
+        self.assertEqual(schedule_period(read_schedule(TRACES / 'lte-walk.sched')), 60_000)
+
+    def test_shipped_traces_are_what_the_generator_writes(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run([sys.executable, str(TRACES / 'make_traces.py'), '--out', tmp], check=True, capture_output=True)
+            for name in ('lte-walk.up', 'lte-walk.down', 'lte-walk.sched', 'const-12mbit.down'):
+                self.assertEqual((Path(tmp) / name).read_bytes(), (TRACES / name).read_bytes(), name)
+                self.assertLess((TRACES / name).stat().st_size, 300_000, name)
+        self.assertEqual(read_trace(TRACES / 'lte-walk.down')[-1], 60_000, 'loops every 60 s')
 
 
 class Plans(unittest.TestCase):

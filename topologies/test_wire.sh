@@ -144,6 +144,96 @@ assert before["ab"]["late_max_us"] > 0 and before["ab"]["sent"] > 0
 assert after["ab"]["late_max_us"] == 0 and after["ab"]["late_mean_us"] == 0 and after["ab"]["sent"] == before["ab"]["sent"]' "$J2" "$J3" \
     && ok "SIGUSR2 prints the stats line and starts the lateness window over" || ko "SIGUSR2: '$J2' then '$J3'"
 
+# --- trace-driven links (mahimahi traces in traces/, a delay/loss schedule) -------------------
+TRACES="$PWD/traces"
+stats() { kill -USR1 "$WIRE_PID"; sleep 0.1; grep '^{' "$ERR" | tail -n 1; }
+flood() {   # flood NS DST PPS SECONDS: 1472-byte UDP payloads (1500-byte IP packets, one per trace line) to DST:9
+    ip netns exec "$1" python3 -c 'import socket, sys, time
+dst, pps, dur = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+k = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); data = bytes(1472); n = 0; t0 = time.monotonic()
+while (t := time.monotonic() - t0) < dur:
+    while n < t * pps:
+        n += 1
+        try: k.sendto(data, (dst, 9))
+        except OSError: pass
+    time.sleep(0.001)' "$2" "$3" "$4"
+}
+
+# 6. replay: ab a steady 12 Mbit/s trace, ba a varying one (lte-walk.down: 0.5-20 Mbit/s over these
+# seconds), both at once under floods above their peaks; over 10 s the bytes each direction delivered
+# are within 5 % of what its trace allows over the same 10 s of the trace's clock (trace_ms)
+printf 'ab 0 0 0 0 100\nabtrace %s\nba 0 0 0 0 100\nbatrace %s\n' "$TRACES/const-12mbit.down" "$TRACES/lte-walk.down" >"$CONF.tmp" &&
+    mv -f "$CONF.tmp" "$CONF"
+reload
+# static neighbours: with the other direction's queue full an ARP re-confirmation would wait behind it
+ip -n "$H1" neigh replace 10.250.0.2 lladdr "$(ip netns exec "$H2" cat /sys/class/net/h2-e0/address)" dev h1-e0 nud permanent
+ip -n "$H2" neigh replace 10.250.0.1 lladdr "$(ip netns exec "$H1" cat /sys/class/net/h1-e0/address)" dev h2-e0 nud permanent
+flood "$H1" 10.250.0.2 1500 11.5 & F1=$!
+flood "$H2" 10.250.0.1 2200 11.5 & F2=$!
+sleep 1; S0=$(stats); sleep 10; S1=$(stats)
+wait "$F1" "$F2"
+if python3 -c 'import bisect, json, sys
+s0, s1 = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+bad = 0
+for d, path in (("ab", sys.argv[3]), ("ba", sys.argv[4])):
+    ms = [int(l) for l in open(path) if l.strip()]
+    upto = lambda t: int(t // ms[-1]) * len(ms) + bisect.bisect_right(ms, t % ms[-1])
+    want = (upto(s1[d]["trace_ms"]) - upto(s0[d]["trace_ms"])) * 1500
+    got = s1[d]["sent_bytes"] - s0[d]["sent_bytes"]
+    secs = (s1[d]["trace_ms"] - s0[d]["trace_ms"]) / 1000
+    err = 100 * (got - want) / want
+    flooded = s1[d]["dropped"] > s0[d]["dropped"]
+    idle = s1[d]["trace_unused"] - s0[d]["trace_unused"]
+    print(f"info: {d} {path.rsplit(chr(47), 1)[1]}: over {secs:.3f} s delivered {got * 8e-6 / secs:.3f} Mbit/s, "
+          f"trace {want * 8e-6 / secs:.3f} Mbit/s ({err:+.2f} %), flooded (tail drops): {flooded}, idle opportunities: {idle}")
+    bad += abs(err) > 5 or not flooded
+sys.exit(bad)' "$S0" "$S1" "$TRACES/const-12mbit.down" "$TRACES/lte-walk.down"
+then ok "trace replay: delivered rate within 5 % of the trace's, steady and varying"
+else ko "trace replay: '$S0' then '$S1'"; fi
+
+# 6a. a reload with a malformed trace keeps the running traces (not restarted: trace_ms goes on)
+printf '1\n5\n3\n' >"$TMP/bad.trace"
+printf 'ab 0 0 0 0 100\nabtrace %s\nba 0 0 0 0 100\n' "$TMP/bad.trace" >"$CONF.tmp" && mv -f "$CONF.tmp" "$CONF"
+reload
+J=$(stats)
+if grep -q "warning: .*bad.trace:3: offsets must not decrease; keeping previous settings" "$ERR" &&
+    python3 -c 'import json, sys; s = json.loads(sys.argv[1]); assert s["ab"]["trace_ms"] > 11000 and s["ba"]["trace_ms"] > 11000' "$J"
+then ok "malformed trace on SIGHUP: warning naming file and line, old traces kept"
+else ko "malformed trace on SIGHUP: '$J', stderr: $(tail -n 3 "$ERR" | tr '\n' ' ')"; fi
+
+# 6b. ... and at start it is an error: exit 2 naming the file and line (so is a missing file)
+printf 'ab 0 0 0 0 0\nabtrace %s\n' "$TMP/bad.trace" >"$TMP/bad.conf"
+ip netns exec "$W" "$TMP/wire" -a w-a -b w-b -c "$TMP/bad.conf" 2>"$TMP/bad.err"; RC=$?
+printf 'ab 0 0 0 0 0\nbaschedule %s\n' "$TMP/missing.sched" >"$TMP/missing.conf"
+ip netns exec "$W" "$TMP/wire" -a w-a -b w-b -c "$TMP/missing.conf" 2>"$TMP/missing.err"; RC2=$?
+if [ "$RC" = 2 ] && grep -q 'bad.conf:2: trace .*bad.trace:3: offsets must not decrease' "$TMP/bad.err" &&
+    [ "$RC2" = 2 ] && grep -q 'missing.conf:2: schedule cannot open .*missing.sched' "$TMP/missing.err"
+then ok "malformed/missing trace or schedule at start: exit 2 ($(cat "$TMP/bad.err"))"
+else ko "bad trace at start: exit $RC '$(cat "$TMP/bad.err")', missing schedule: exit $RC2 '$(cat "$TMP/missing.err")'"; fi
+
+# 6c. a schedule steps ab's delay 10 -> 60 ms at 2 s and to 10 ms with 100 % loss at 4 s (period 6 s);
+# ba stays 10 ms. Each ping is placed by its send time (ping -D: reply time - RTT) since the reload.
+printf '0 10 0\n2000 60 0\n4000 10 100\n' >"$TMP/step.sched"
+printf 'ab 0 0 0 0 0\nabschedule %s\nba 10 0 0 0 0\n' "$TMP/step.sched" >"$CONF.tmp" && mv -f "$CONF.tmp" "$CONF"
+T0=$(date +%s.%N); kill -HUP "$WIRE_PID"
+OUT=$(ip netns exec "$H1" ping -D -n -c 112 -i 0.05 -W 1 10.250.0.2 2>&1)
+if python3 -c 'import re, statistics, sys
+t0, out = float(sys.argv[1]), sys.argv[2]
+got = [(float(t) - float(r) / 1000 - t0, float(r)) for t, r in re.findall(r"\[([\d.]+)\].*time=([\d.]+) ms", out)]
+seg = lambda a, b: [r for t, r in got if a <= t < b]
+m1, m2, m3 = seg(0.1, 1.9), seg(2.1, 3.9), seg(4.1, 5.5)
+print(f"info: schedule: {len(m1)} pings before 2 s, median {statistics.median(m1):.2f} ms; {len(m2)} in 2-4 s, "
+      f"median {statistics.median(m2):.2f} ms; {len(m3)} answered in 4-5.5 s (100 % loss)")
+assert len(m1) >= 25 and 20 <= statistics.median(m1) <= 21.5
+assert len(m2) >= 25 and 70 <= statistics.median(m2) <= 71.5
+assert not m3' "$T0" "$OUT"
+then ok "schedule: the RTT follows the delay step 10 -> 60 ms and the loss step to 100 %"
+else ko "schedule: ping output: $(tail -n 3 <<<"$OUT" | tr '\n' ' ')"; fi
+
+# back to plain delays; wait for the queues the floods left
+setconf "10 0 0 0 0" "10 0 0 0 0"; reload
+for _ in $(seq 30); do python3 -c 'import json, sys; s = json.loads(sys.argv[1]); sys.exit(s["ab"]["queued"] + s["ba"]["queued"] > 0)' "$(stats)" && break; done
+
 # idle cost of one wire (information, plus a generous sanity bound)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$WIRE_PID/stat"; }
 c0=$(cpu_ticks); sleep 3; c1=$(cpu_ticks)

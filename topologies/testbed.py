@@ -21,6 +21,7 @@ from .events import NetworkEvents, wifi_up
 from .stamps import now_ms
 from .links import EmulatedLink, LinkSetting, WireLink, emulation_mode, resolve
 from .shapes import ANSWERER_NAT_WAN, INTERMEDIATE, Plan, PlanTopo, TestbedNode, Uplink
+from .trace_calibration import calibrate_traces
 
 
 class Testbed:
@@ -32,6 +33,10 @@ class Testbed:
         self.net = Mininet(topo=None, controller=None, build=False, autoSetMacs=False)
         try:
             self.emulation = emulation_mode()
+            if self.emulation == 'netem' and any(s.needs_wire() for s in plan.slots.values() if s is not None):
+                # netem cannot replay a trace or a schedule (links.py): such a build is all wires, so
+                # that its links stay comparable with each other
+                self.emulation = 'wire'
             self.net.topo = PlanTopo(plan=plan, emulation=self.emulation, run_dir=str(run_dir), seed=seed)
             self.net.build()
             self.net.start()
@@ -110,7 +115,8 @@ class Testbed:
         return result
 
     def configured_rtt(self, slots: list[str]) -> float:
-        return sum(self.plan.slots[s].up.delay + self.plan.slots[s].down.delay for s in slots)
+        """Both directions' delays of each slot (a schedule's: its time-weighted mean)."""
+        return sum(self.plan.slots[s].up.mean_delay() + self.plan.slots[s].down.mean_delay() for s in slots)
 
     def calibrate(self, count: int = 20) -> list[dict[str, Any]]:
         """Configured vs measured RTT on every path of the topology that ping can cross."""
@@ -138,6 +144,10 @@ class Testbed:
             for h, wifi in lifted:
                 self.host(h).run(f'ip link set {wifi.dev} down')
         return out
+
+    def calibrate_traces(self, seconds: float = 5.0, warmup: float = 1.0) -> list[dict[str, Any]]:
+        """Replayed vs trace rate of every traced wire direction (topologies/trace_calibration.py)."""
+        return calibrate_traces(self, seconds, warmup)
 
     def lateness(self) -> dict[str, Any]:
         """Every wire's scheduling lateness since the previous call (none under netem: the kernel's)."""

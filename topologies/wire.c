@@ -2,7 +2,7 @@
  *
  * Forwards every Ethernet frame IF_A <-> IF_B and applies, per direction, delay, normal jitter
  * (FIFO-preserving unless -o), Bernoulli loss, Gilbert-Elliott burst loss, a rate limit with
- * serialisation delay and a tail-drop queue limit.
+ * serialisation delay or a replayed delivery trace, a delay/loss schedule and a tail-drop queue limit.
  *
  * usage: wire -a IF_A -b IF_B [-c CONFFILE] [-S SEED] [-o] [-s]
  *             [-d ms] [-j ms] [-l pct] [-r kbit] [-q pkts]    both directions
@@ -10,11 +10,29 @@
  * CONFFILE (lines override the flags; re-read on SIGHUP, a malformed file keeps the old settings):
  *   ab <delay_ms> <jitter_ms> <loss_pct> <rate_kbit> <qlen> [<ge_p> <ge_r>]
  *   ba <delay_ms> <jitter_ms> <loss_pct> <rate_kbit> <qlen> [<ge_p> <ge_r>]
+ *   abtrace <path>      batrace <path>       replay a delivery trace instead of rate_kbit
+ *   abschedule <path>   baschedule <path>    delay_ms and loss_pct over time instead of the line's
  * "ab" = received on IF_A, sent out IF_B. rate 0 = unlimited; qlen 0 = limited only by the
  * 65536 slots; qlen counts every packet still held by the wire, including the delay line.
+ * A trace is mahimahi's format: one line per delivery opportunity, an integer ms offset,
+ * non-decreasing, looping with a period of its last offset. At each opportunity the direction
+ * delivers queued packets in order, whole, while they fit in 1500 bytes counted above Ethernet
+ * (a larger packet takes one opportunity alone); bytes an opportunity does not use are gone.
+ * A schedule has lines "<ms> <delay_ms> <loss_pct>", ms from 0 and increasing, each held until the
+ * next; the last is held as long as the gap before it, then the schedule starts over (one line:
+ * constant). Paths contain no blanks, relative ones start from the working directory. A file that
+ * mentions a direction (any of its three line kinds) sets its trace and schedule: one it does not
+ * name is turned off. Both start at 0 when loaded, and restart on reload only if changed.
+ * Delay, jitter, loss and the queue limit apply with a trace too; loss is drawn on arrival, the
+ * delay counted from the opportunity, the schedule read at the packet's arrival.
  * Signals: SIGHUP reload, SIGUSR1 one JSON stats line on stderr, SIGUSR2 the same and then the
- * lateness figures start over (a window of its own), SIGTERM/SIGINT exit.
- * Exit codes: 0 on signal, 1 if an interface disappears, 2 on bad arguments or setup errors.
+ * lateness figures start over (a window of its own), SIGTERM/SIGINT exit. Per direction the line has
+ * sent_bytes (bytes above Ethernet, the unit of a trace's opportunities), trace_ms/schedule_ms
+ * (ms since the trace/schedule started, null without one) and trace_unused (opportunities that went
+ * by with nothing queued, counted when the next packet comes): enough to compare a delivered rate
+ * with the trace's over the same window, and to tell whether the queue stayed busy meanwhile.
+ * Exit codes: 0 on signal, 1 if an interface disappears, 2 on bad arguments or setup errors (a
+ * missing or malformed conf, trace or schedule file at start included).
  * Build: gcc -O2 -Wall -Wextra -o wire wire.c -lm
  */
 #define _GNU_SOURCE
@@ -41,9 +59,13 @@
 #define SLOT 2048u             /* > 1518: an untagged or tagged 1500-MTU frame always fits */
 #define RX_BURST 256           /* bounded so a flood on one side cannot starve transmission */
 #define SPIN_NS 250000LL
+#define OPP_BYTES 1500u        /* what one trace line may deliver, counted above Ethernet */
+#define ETH_HDR 14u
 
 struct cfg { double delay_ms, jitter_ms, loss_pct, rate_kbit, ge_p, ge_r; unsigned long qlen; };
 struct ent { uint64_t t, seq; uint32_t slot, len; };
+/* a trace (ms only) or a schedule (ms, delay, loss) as loaded; period in ns, 0 = no loop */
+struct series { char *path; uint32_t *ms; double *delay, *loss; size_t n; uint64_t period; };
 struct dir {
     const char *name, *ifin;
     int in, out, in_idx;
@@ -53,7 +75,13 @@ struct dir {
     uint32_t *freestk, nfree, hiwater, n;
     uint64_t seq, last_t, link_free, rng;
     double spare; int has_spare, ge_bad;
-    uint64_t rx, tx, lost, dropped, oversize, txerr, late_sum, late_max;
+    struct series tr, sc;      /* n = 0: none */
+    uint64_t tr_t0, sc_t0;     /* when they started */
+    uint64_t opp;              /* the last packet's trace opportunity (absolute index) ... */
+    uint32_t opp_used;         /* ... and the bytes it has used of it */
+    int opp_valid;
+    uint64_t opp_unused;       /* opportunities that went by with nothing queued */
+    uint64_t rx, tx, tx_bytes, lost, dropped, oversize, txerr, late_sum, late_max;
     uint64_t late_from;   /* tx + txerr when the lateness figures last started over */
 };
 
@@ -137,12 +165,99 @@ static int setfield(struct cfg *c, int k, const char *s) {
     return 0;
 }
 
+static void series_free(struct series *s) {
+    free(s->path); free(s->ms); free(s->delay); free(s->loss);
+    memset(s, 0, sizeof *s);
+}
+
+static int series_same(const struct series *a, const struct series *b) {
+    if (a->n != b->n) return 0;
+    if (!a->n) return 1;
+    return !strcmp(a->path, b->path) && !memcmp(a->ms, b->ms, a->n * sizeof *a->ms) &&
+           (!a->delay || (!memcmp(a->delay, b->delay, a->n * sizeof *a->delay) &&
+                          !memcmp(a->loss, b->loss, a->n * sizeof *a->loss)));
+}
+
+/* A trace (one ms offset a line, non-decreasing, the last > 0) or, with sched, a schedule
+ * ("<ms> <delay_ms> <loss_pct>", ms from 0 and increasing). Blank and '#' lines are skipped. */
+static int load_series(const char *path, int sched, struct series *s, char *err, size_t errlen) {
+    const char *why = NULL;
+    char line[256];
+    int lineno = 0;
+    size_t cap = 0;
+    memset(s, 0, sizeof *s);
+    FILE *f = fopen(path, "r");
+    if (!f) { snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno)); return -1; }
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        if (!strchr(line, '\n') && !feof(f)) { why = "line too long"; goto bad; }
+        char *save, *tok[4]; int nt = 0;
+        for (char *t = strtok_r(line, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save))
+            if (nt < 4) tok[nt++] = t; else break;
+        if (nt == 0 || tok[0][0] == '#') continue;
+        double ms, dl = 0, lp = 0;
+        if (nt != (sched ? 3 : 1)) { why = sched ? "expected '<ms> <delay_ms> <loss_pct>'" : "expected one ms offset"; goto bad; }
+        if (num(tok[0], 0, 4e9, &ms) || ms != floor(ms)) { why = "ms is not a whole number in [0, 4e9]"; goto bad; }
+        if (sched && num(tok[1], 0, 3.6e6, &dl)) { why = "delay_ms is not a number in [0, 3.6e6]"; goto bad; }
+        if (sched && num(tok[2], 0, 100, &lp)) { why = "loss_pct is not a number in [0, 100]"; goto bad; }
+        if (sched && !s->n && ms != 0) { why = "the first line must be at 0 ms"; goto bad; }
+        if (sched && s->n && ms <= s->ms[s->n - 1]) { why = "ms must increase"; goto bad; }
+        if (!sched && s->n && ms < s->ms[s->n - 1]) { why = "offsets must not decrease"; goto bad; }
+        if (s->n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            uint32_t *m = realloc(s->ms, cap * sizeof *m);
+            if (m) s->ms = m;
+            if (m && sched) {
+                double *a = realloc(s->delay, cap * sizeof *a);
+                if (a) s->delay = a;
+                double *b = a ? realloc(s->loss, cap * sizeof *b) : NULL;
+                if (b) s->loss = b; else m = NULL;
+            }
+            if (!m) { why = "out of memory"; goto bad; }
+        }
+        s->ms[s->n] = (uint32_t)ms;
+        if (sched) { s->delay[s->n] = dl; s->loss[s->n] = lp; }
+        s->n++;
+    }
+    fclose(f);
+    if (!s->n) { snprintf(err, errlen, "%s: no %s line", path, sched ? "schedule" : "trace"); series_free(s); return -1; }
+    if (!sched && !s->ms[s->n - 1]) {
+        snprintf(err, errlen, "%s: the last offset is 0 ms (a trace must last at least 1 ms)", path);
+        series_free(s); return -1;
+    }
+    /* a trace loops every last offset (mahimahi); a schedule holds its last line as long as the
+     * gap before it, so evenly spaced lines loop evenly */
+    if (!sched) s->period = (uint64_t)s->ms[s->n - 1] * 1000000ull;
+    else if (s->n > 1) s->period = (2ull * s->ms[s->n - 1] - s->ms[s->n - 2]) * 1000000ull;
+    s->path = strdup(path);
+    if (!s->path) { snprintf(err, errlen, "%s: out of memory", path); series_free(s); return -1; }
+    return 0;
+bad:
+    fclose(f);
+    snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+    series_free(s);
+    return -1;
+}
+
+/* Replaces *cur by *nw unless they are the same file with the same contents (then the running one
+ * keeps its phase); returns 1 if replaced. Takes ownership of *nw either way. */
+static int series_install(struct series *cur, struct series *nw, uint64_t *t0, uint64_t now) {
+    if (series_same(cur, nw)) { series_free(nw); return 0; }
+    series_free(cur);
+    *cur = *nw; *t0 = now;
+    memset(nw, 0, sizeof *nw);
+    return 1;
+}
+
 /* Parse into a copy and only then commit, so a half-written or broken file never leaves one
  * direction updated and the other not. */
 static int load_conf(const char *path, char *err, size_t errlen) {
+    static const char *const kinds[2] = {"trace", "schedule"};
     struct cfg tmp[2] = {D[0].c, D[1].c};
-    int seen[2] = {0, 0}, lineno = 0, any = 0;
-    char line[512];
+    struct series ser[2][2];   /* [direction][0 trace, 1 schedule] */
+    int seen[2] = {0, 0}, named[2] = {0, 0}, got[2][2] = {{0, 0}, {0, 0}}, lineno = 0, any = 0;
+    char line[512], sub[480];
+    memset(ser, 0, sizeof ser);
     FILE *f = fopen(path, "r");
     if (!f) { snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno)); return -1; }
     while (fgets(line, sizeof line, f)) {
@@ -151,24 +266,46 @@ static int load_conf(const char *path, char *err, size_t errlen) {
         for (char *t = strtok_r(line, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save))
             if (nt < 9) tok[nt++] = t; else { nt = 10; break; }
         if (nt == 0 || tok[0][0] == '#') continue;
-        int di = !strcmp(tok[0], "ab") ? 0 : !strcmp(tok[0], "ba") ? 1 : -1;
-        if (di < 0 || seen[di] || (nt != 6 && nt != 8)) goto bad;
+        int di = -1, kind = -1;    /* kind -1: the fields line, 0 trace, 1 schedule */
+        for (int i = 0; i < 2 && di < 0; i++) {
+            const char *nm = i ? "ba" : "ab";
+            if (strncmp(tok[0], nm, 2)) continue;
+            if (!tok[0][2]) di = i;
+            for (int k = 0; k < 2; k++) if (!strcmp(tok[0] + 2, kinds[k])) di = i, kind = k;
+        }
+        if (di < 0) goto bad;
+        if (kind >= 0) {
+            if (got[di][kind] || nt != 2) goto bad;
+            if (load_series(tok[1], kind, &ser[di][kind], sub, sizeof sub)) {
+                snprintf(err, errlen, "%s:%d: %s %s", path, lineno, kinds[kind], sub);
+                goto fail;
+            }
+            got[di][kind] = named[di] = any = 1;
+            continue;
+        }
+        if (seen[di] || (nt != 6 && nt != 8)) goto bad;
         struct cfg c = tmp[di];
         c.ge_p = c.ge_r = 0;       /* a line without GE parameters turns GE off */
         for (int k = 0; k < nt - 1; k++) if (setfield(&c, k, tok[k + 1])) goto bad;
-        tmp[di] = c; seen[di] = 1; any = 1;
+        tmp[di] = c; seen[di] = named[di] = any = 1;
     }
     fclose(f);
     /* an empty file is far more likely a writer caught mid-write than a wish for no change */
     if (!any) { snprintf(err, errlen, "%s: no 'ab'/'ba' line", path); return -1; }
+    uint64_t now = mono();
     for (int i = 0; i < 2; i++) {
         D[i].c = tmp[i];
         if (tmp[i].ge_p <= 0) D[i].ge_bad = 0;
+        if (!named[i]) continue;
+        if (series_install(&D[i].tr, &ser[i][0], &D[i].tr_t0, now)) D[i].opp_valid = 0;
+        series_install(&D[i].sc, &ser[i][1], &D[i].sc_t0, now);
     }
     return 0;
 bad:
-    fclose(f);
     snprintf(err, errlen, "%s:%d: malformed line", path, lineno);
+fail:
+    fclose(f);
+    for (int i = 0; i < 2; i++) { series_free(&ser[i][0]); series_free(&ser[i][1]); }
     return -1;
 }
 
@@ -209,13 +346,53 @@ static void *arena(size_t len) {
     return p;
 }
 
-static int lose(struct dir *d) {
+static int lose(struct dir *d, double loss_pct) {
     if (d->c.ge_p > 0) {   /* Gilbert-Elliott: advance the state per packet; bad = always lost */
         if (d->ge_bad) { if (uni(d) < d->c.ge_r) d->ge_bad = 0; }
         else if (uni(d) < d->c.ge_p) d->ge_bad = 1;
         if (d->ge_bad) return 1;
     }
-    return d->c.loss_pct > 0 && uni(d) * 100.0 < d->c.loss_pct;
+    return loss_pct > 0 && uni(d) * 100.0 < loss_pct;
+}
+
+/* the schedule line in force at now: each holds until the next, the whole starts over every period */
+static size_t sched_line(const struct dir *d, uint64_t now) {
+    const struct series *s = &d->sc;
+    if (s->n == 1) return 0;
+    uint64_t off = (now > d->sc_t0 ? now - d->sc_t0 : 0) % s->period;
+    size_t lo = 1, hi = s->n;      /* first line after off; ms[0] = 0 is never after it */
+    while (lo < hi) {
+        size_t m = (lo + hi) / 2;
+        if ((uint64_t)s->ms[m] * 1000000ull <= off) lo = m + 1; else hi = m;
+    }
+    return lo - 1;
+}
+
+/* when trace opportunity k comes: loop k / n, line k % n */
+static uint64_t opp_time(const struct dir *d, uint64_t k) {
+    return d->tr_t0 + k / d->tr.n * d->tr.period + (uint64_t)d->tr.ms[k % d->tr.n] * 1000000ull;
+}
+
+/* The opportunity a packet of len bytes arriving now leaves at. Packets stay in order and whole:
+ * it shares the previous packet's opportunity if that has not passed and has room, else takes
+ * the first later one that is not in the past. An opportunity that passes unused is gone. */
+static uint64_t trace_slot(struct dir *d, uint64_t now, uint32_t len) {
+    uint32_t bytes = len > ETH_HDR ? len - ETH_HDR : 0;
+    if (d->opp_valid && opp_time(d, d->opp) >= now && d->opp_used + bytes <= OPP_BYTES) {
+        d->opp_used += bytes;
+        return opp_time(d, d->opp);
+    }
+    uint64_t el = now > d->tr_t0 ? now - d->tr_t0 : 0, loop = el / d->tr.period, off = el % d->tr.period;
+    size_t lo = 0, hi = d->tr.n;   /* first line at or after off; n = line 0 of the next loop */
+    while (lo < hi) {
+        size_t m = (lo + hi) / 2;
+        if ((uint64_t)d->tr.ms[m] * 1000000ull < off) lo = m + 1; else hi = m;
+    }
+    uint64_t k = loop * d->tr.n + lo;
+    if (d->opp_valid && k <= d->opp) k = d->opp + 1;
+    else if (d->opp_valid) d->opp_unused += k - d->opp - 1;
+    d->opp = k; d->opp_used = bytes; d->opp_valid = 1;
+    return opp_time(d, k);
 }
 
 static void rx_burst(struct dir *d) {
@@ -236,16 +413,19 @@ static void rx_burst(struct dir *d) {
             break;   /* EAGAIN, or ENETDOWN which POLLERR handling deals with */
         }
         d->rx++;
+        double delay_ms = d->c.delay_ms, loss_pct = d->c.loss_pct;
+        if (d->sc.n) { size_t k = sched_line(d, now); delay_ms = d->sc.delay[k]; loss_pct = d->sc.loss[k]; }
         if (len > (ssize_t)SLOT) d->oversize++;
-        else if (lose(d)) d->lost++;
+        else if (lose(d, loss_pct)) d->lost++;
         else if (full) d->dropped++;
         else keep = 1;
         if (!keep) { if (!full) d->freestk[d->nfree++] = slot; continue; }
 
-        double dl = d->c.delay_ms * 1e6;
+        double dl = delay_ms * 1e6;
         if (d->c.jitter_ms > 0) dl += d->c.jitter_ms * 1e6 * gauss(d);
         uint64_t base = now;
-        if (d->c.rate_kbit > 0) {   /* serialisation: the link is busy until link_free */
+        if (d->tr.n) base = trace_slot(d, now, (uint32_t)len);   /* the trace replaces rate_kbit */
+        else if (d->c.rate_kbit > 0) {   /* serialisation: the link is busy until link_free */
             if (d->link_free < now) d->link_free = now;
             d->link_free += (uint64_t)((double)len * 8e6 / d->c.rate_kbit);
             base = d->link_free;
@@ -263,7 +443,7 @@ static void tx_due(struct dir *d, uint64_t now) {
         struct ent e = heap_pop(d);
         /* no retry: a full device/socket is congestion, and dropping is what a link does */
         if (send(d->out, d->arena + (size_t)e.slot * SLOT, e.len, 0) < 0) d->txerr++;
-        else d->tx++;
+        else { d->tx++; d->tx_bytes += e.len > ETH_HDR ? e.len - ETH_HDR : 0; }
         uint64_t late = now - e.t;
         d->late_sum += late;
         if (late > d->late_max) d->late_max = late;
@@ -271,18 +451,28 @@ static void tx_due(struct dir *d, uint64_t now) {
     }
 }
 
+static void print_phase(const char *key, const struct series *s, uint64_t t0, uint64_t now) {
+    if (s->n) fprintf(stderr, ",\"%s\":%.3f", key, (double)(now - t0) / 1e6);
+    else fprintf(stderr, ",\"%s\":null", key);
+}
+
 static void print_stats(void) {
+    uint64_t now = mono();
     fputc('{', stderr);
     for (int i = 0; i < 2; i++) {
         struct dir *d = &D[i];
         uint64_t done = d->tx + d->txerr - d->late_from;
-        fprintf(stderr, "%s\"%s\":{\"received\":%llu,\"sent\":%llu,\"lost\":%llu,\"dropped\":%llu,"
-                "\"oversize\":%llu,\"tx_errors\":%llu,\"queued\":%u,"
-                "\"late_mean_us\":%.1f,\"late_max_us\":%.1f}",
+        fprintf(stderr, "%s\"%s\":{\"received\":%llu,\"sent\":%llu,\"sent_bytes\":%llu,\"lost\":%llu,"
+                "\"dropped\":%llu,\"oversize\":%llu,\"tx_errors\":%llu,\"queued\":%u,"
+                "\"late_mean_us\":%.1f,\"late_max_us\":%.1f,\"trace_unused\":%llu",
                 i ? "," : "", d->name, (unsigned long long)d->rx, (unsigned long long)d->tx,
-                (unsigned long long)d->lost, (unsigned long long)d->dropped,
+                (unsigned long long)d->tx_bytes, (unsigned long long)d->lost, (unsigned long long)d->dropped,
                 (unsigned long long)d->oversize, (unsigned long long)d->txerr, d->n,
-                done ? (double)d->late_sum / (double)done / 1e3 : 0.0, (double)d->late_max / 1e3);
+                done ? (double)d->late_sum / (double)done / 1e3 : 0.0, (double)d->late_max / 1e3,
+                (unsigned long long)d->opp_unused);
+        print_phase("trace_ms", &d->tr, d->tr_t0, now);
+        print_phase("schedule_ms", &d->sc, d->sc_t0, now);
+        fputc('}', stderr);
     }
     fputs("}\n", stderr);
 }

@@ -9,7 +9,8 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import type { RoleContext } from '../contract.ts';
+import type { RoleContext, UplinkInfo } from '../contract.ts';
+import { UplinkProber } from './uplink-probe.ts';
 
 const run = promisify(execFile);
 
@@ -82,27 +83,45 @@ export class LivenessWatchdog {
   stop(): void { clearInterval(this.timer); }
 }
 
-/** Both detectors wired the way every mobile uses them: netlink at once, liveness once audio
- *  flows (feed it with `alive()`); each detection is logged as netchange.detected. */
+/** How a mobile learns of a change besides silence: the OS's netlink, or its own probes of each
+ *  uplink (the original system's latest way: strategies/shared/uplink-probe.ts). */
+export type DetectBy = 'netlink' | 'probe';
+
+/** The detectors wired the way every mobile uses them: netlink (or the uplink probes) at once,
+ *  liveness once audio flows (feed it with `alive()`); each detection is logged as
+ *  netchange.detected. A probe detection names the uplink to move to (`to`): the OS has not moved
+ *  the default route, so the strategy must bind its traffic there itself. */
 export class ChangeDetector {
-  private readonly netlink = new NetlinkWatcher();
+  private readonly netlink: NetlinkWatcher | null;
+  private readonly prober: UplinkProber | null;
   private readonly watchdog: LivenessWatchdog;
-  constructor(private readonly ctx: RoleContext, private readonly onChange: (via: string, detail: string) => void) {
+  constructor(private readonly ctx: RoleContext, private readonly onChange: (via: string, detail: string, to?: UplinkInfo) => void,
+    detect: DetectBy = 'netlink') {
     this.watchdog = new LivenessWatchdog(livenessMs(ctx), (ms) => this.detected('liveness', `${ms.toFixed(0)} ms of silence`));
+    this.netlink = detect === 'netlink' ? new NetlinkWatcher() : null;
+    this.prober = detect === 'probe' ? new UplinkProber(ctx, (_from, to, why) => this.detected('probe', why, to)) : null;
   }
-  private detected(via: string, detail: string): void {
+  private detected(via: string, detail: string, to?: UplinkInfo): void {
     this.watchdog.quiet();   // one change, one detection: the silence that follows is its own
     this.ctx.log.log('netchange.detected', { via, detail });
-    this.onChange(via, detail);
+    this.onChange(via, detail, to);
   }
   async start(): Promise<void> {
-    await this.netlink.start(this.ctx.intermediate.addrs[0], (from, to) => this.detected('netlink', routeChange(from, to)));
+    const dst = this.ctx.intermediate.addrs[0];
+    await this.netlink?.start(dst, (from, to) => this.detected('netlink', routeChange(from, to)));
+    await this.prober?.start((await routeTo(dst))?.dev);
   }
   /** Silence only means something once audio has flowed. */
   audioStarted(): void { this.watchdog.start(); }
   alive(): void { this.watchdog.alive(); }
-  stop(): void { this.watchdog.stop(); this.netlink.stop(); }
+  stop(): void { this.watchdog.stop(); this.netlink?.stop(); this.prober?.stop(); }
 }
+
+/** The detector option of the strategies that offer both (docs/strategies.md "Detection"). */
+export const DETECT_OPTION = {
+  detect: { describe: 'how a change is noticed besides silence: netlink (the OS tells) or probe (each uplink probed every 200 ms, 200 ms timeout, as the original does now)', default: 'netlink', values: ['netlink', 'probe'] },
+};
+export const detectBy = (ctx: RoleContext): DetectBy => ctx.option('detect') as DetectBy;
 
 export const LIVENESS_OPTION = {
   livenessMs: { describe: 'silence on the audio path that counts as a change (ms); the same rule for every strategy', default: String(LIVENESS_MS_DEFAULT) },

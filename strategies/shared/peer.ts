@@ -14,7 +14,9 @@ export class PeerSocket {
   readonly socket = new QUICSocket({ logger: this.logger });
   readonly cert = loadCert('peer');
   get port(): number { return this.socket.port; }
-  async start(): Promise<void> { await this.socket.start({ host: '0.0.0.0', port: 0 }); }
+  /** On every address, or on one uplink's (its traffic then leaves over that uplink: the
+   *  testbed routes by source address, docs/testbed.md). */
+  async start(host = '0.0.0.0'): Promise<void> { await this.socket.start({ host, port: 0 }); }
   async stop(): Promise<void> { await this.socket.stop({ force: true }).catch(() => {}); }
 
   /** Host candidates: this host's addresses with the shared port. */

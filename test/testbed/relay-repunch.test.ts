@@ -73,6 +73,39 @@ test('relay-repunch, handover:500: nothing crosses until the OS moves the defaul
   assert.ok(r.metrics.recovery_ms !== null && r.metrics.recovery_ms > 500, `recovered ${r.metrics.recovery_ms} ms after E, before the route change`);
 });
 
+test('relay-repunch, detect=probe, wifi-fade:3: its probes find Wi-Fi dead and it moves to cellular before the OS drops Wi-Fi, with no netlink', async () => {
+  const r = await runJudged(spec({ event: 'wifi-fade:3', options: { detect: 'probe' } }), bench);
+  assert.equal(r.meta.status, 'ok', String(r.meta.error));
+  assertCleanBeforeEvent(r.metrics);
+  assert.equal(r.metrics.success, true);
+  const events = mergeLogs(r.dir);
+  const E = events.find((e) => e.type === 'event.fired')!.t;
+  const detected = events.filter((e) => e.type === 'netchange.detected' && e.role === 'mobile');
+  assert.ok(!detected.some((e) => e['via'] === 'netlink'), 'netlink is not watched with detect=probe');
+  const probe = detected.find((e) => e['via'] === 'probe');
+  assert.ok(probe && probe.t > E && probe.t < E + 3000, `probe detection at ${probe ? probe.t - E : 'none'} ms (the OS drops Wi-Fi at 3000)`);
+  const moved = events.find((e) => e.type === 'uplink.moved');
+  assert.equal(moved?.['to'], 'cellular');
+  assert.ok(r.metrics.recovery_ms !== null && r.metrics.recovery_ms < 3000, `recovered ${r.metrics.recovery_ms} ms after E`);
+});
+
+test('relay-repunch, media=stream, 3 % loss on Wi-Fi: every frame arrives before the event (a reliable stream), and it recovers', async () => {
+  const lossy = { answerer: 'broadband', wifi: 'custom:delay=10,loss=3', cellular: 'broadband' };
+  const r = await runJudged(spec({ links: lossy, options: { media: 'stream' } }), bench);
+  assert.equal(r.meta.status, 'ok', String(r.meta.error));
+  assert.equal(r.metrics.success, true);
+  assert.ok(r.metrics.direct_ms !== null, 'the direct path never came back');
+  const events = mergeLogs(r.dir);
+  const E = events.find((e) => e.type === 'event.fired')!.t;
+  const recv = events.filter((e) => e.type === 'audio.recv' && e.role === 'mobile' && e.t < E);
+  // from the first frame on the P2P connection (the relay carries the first ones, as datagrams)
+  const first = recv.find((e) => e['path'] === 'direct')!.seq as number;
+  const before = new Set(recv.map((e) => e.seq as number).filter((q) => q >= first));
+  const span = Math.max(...before) - first + 1;
+  // as DATAGRAMs, 3 % loss would leave all of ≈ 150 frames with a chance of 1 %
+  assert.equal(before.size, span, `${span - before.size} of ${span} frames never arrived before the event`);
+});
+
 test('relay-repunch, intercontinental links (one-way delay above J): playout from the base delay, it recovers', async () => {
   const far = { answerer: 'intercontinental', wifi: 'intercontinental', cellular: 'intercontinental' };
   const r = await runJudged(spec({ links: far, observeS: 5 }), bench);
