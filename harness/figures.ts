@@ -7,6 +7,8 @@
 //   Figure 2 — Liang et al., "Implementing NAT Hole Punching with QUIC" (arXiv:2408.01791, 2024):
 //     restoring a hole-punched connection by QUIC migration saves about 2 RTT against re-punching a
 //     new connection: quic-migration (EIF answerer NAT) vs reconnect against RTT and loss.
+//   Figure 3 — the field: phone-like handovers beside the original's Android measurement
+//     (harness/figure-field.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
@@ -18,14 +20,17 @@ import { REPORTS } from './report.ts';
 import { chartRows, NOT_RECOVERED, outcome, type ChartRow } from './report-rows.ts';
 import { SCHEMA } from './report-charts.ts';
 import { censoredMedian, formatValue, type Censored } from './stats.ts';
+import { fig3Notes, fig3Rows, fig3Spec } from './figure-field.ts';
 
 export const FIGURES_DIR = path.join(REPORTS, 'figures');
 /** Configs per figure, run in this order (figure 1 has a second config: `trigger=ice` needs a
  *  longer observation window, libjuice reports ICE failure only after 30 s). */
-export const FIGURE_CONFIGS: Record<'1' | '2', string[]> = {
+export const FIGURE_CONFIGS: Record<Figure, string[]> = {
   '1': ['figure1.json', 'figure1-ice.json'],
   '2': ['figure2.json'],
+  '3': ['field.json'],
 };
+export type Figure = '1' | '2' | '3';
 const configName = (file: string) => file.replace(/\.json$/, '');
 
 type Spec = Record<string, unknown>;
@@ -167,7 +172,7 @@ const bound = (value: number | null, censored: boolean): Censored | null => (val
 export interface FigureFiles { files: string[]; notes: string }
 
 /** Renders the figures whose benches exist under `resultsDir` into `outDir`. */
-export async function writeFigures(resultsDir = path.join(REPO, 'results'), outDir = FIGURES_DIR, only?: '1' | '2'): Promise<FigureFiles> {
+export async function writeFigures(resultsDir = path.join(REPO, 'results'), outDir = FIGURES_DIR, only?: Figure): Promise<FigureFiles> {
   mkdirSync(outDir, { recursive: true });
   const files: string[] = [];
   const notes: string[] = ['# Figures', '', `Generated ${new Date().toISOString()} by \`make figures\` from the benches ` +
@@ -177,11 +182,11 @@ export async function writeFigures(resultsDir = path.join(REPO, 'results'), outD
     writeFileSync(path.join(outDir, `${name}.csv`), csv(data));
     files.push(`${name}.svg`, `${name}.csv`);
   };
-  const rowsOf = (fig: '1' | '2') => FIGURE_CONFIGS[fig].flatMap((c) => {
+  const rowsOf = (fig: Figure) => FIGURE_CONFIGS[fig].flatMap((c) => {
     try { return chartRows(readRecords(path.join(resultsDir, configName(c)))); } catch { return []; }
   });
 
-  if (only !== '2') {
+  if (only === undefined || only === '1') {
     const rows = fig1Rows(rowsOf('1'));
     if (!rows.length) throw new Error('figure 1: no results yet (run `make figures`)');
     await save('fig1-relay-repunch-vs-ice-restart', fig1Spec(rows), rows);
@@ -197,7 +202,7 @@ export async function writeFigures(resultsDir = path.join(REPO, 'results'), outD
     }
     notes.push('');
   }
-  if (only !== '1') {
+  if (only === undefined || only === '2') {
     const rows = fig2Rows(rowsOf('2'));
     if (!rows.length) throw new Error('figure 2: no results yet (run `make figures`)');
     const saved = savings(rows, 'quic-migration', 'reconnect');
@@ -214,6 +219,12 @@ export async function writeFigures(resultsDir = path.join(REPO, 'results'), outD
       `every RTT without loss): migration saves ${lossless.map((s) => `${s.saved_rtt === null ? 'an unknown amount (censored)' : `${s.saved_rtt.toFixed(1)} RTT`} at ${s.rtt_ms} ms`).join(', ') || 'nothing measurable'}. ` +
       `Both sides handshake as Liang et al. assume: P2P servers skip js-quic's unconditional stateless Retry ` +
       `(withoutRetry, docs/strategies.md "Fair baselines"), so the reconnect pays no extra round trip.`, '');
+  }
+  if (only === undefined || only === '3') {
+    const rows = fig3Rows(rowsOf('3'));
+    if (!rows.length) throw new Error('figure 3: no results yet (run `make figures`)');
+    await save('fig3-field', fig3Spec(rows), rows);
+    notes.push(...fig3Notes(rows));
   }
   const readme = notes.join('\n');
   writeFileSync(path.join(outDir, 'README.md'), readme);

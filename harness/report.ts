@@ -10,6 +10,7 @@ import { mergeLogs } from './run/logs.ts';
 import { bootstrapCi, censoredMedian, formatValue, measuredMedian, type Censored } from './stats.ts';
 import { chartRows, groupBy, invalidRuns, linkName, natName, outcome, type ChartRow } from './report-rows.ts';
 import { eventLabel } from './schedule.ts';
+import { EVENT_KINDS } from './network-events.ts';
 import { boxSpec, gapCdfSpec, successSpec, timelineSpec, type Spec } from './report-charts.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
 
@@ -49,9 +50,16 @@ export function summaryCells(rows: ChartRow[]): { head: string[]; body: string[]
   return { head, body };
 }
 
+/** The summary, one table per event when a bench has several (strategies side by side under each). */
 function summaryTable(rows: ChartRow[]): string {
-  const { head, body } = summaryCells(rows);
-  return `<table><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${body.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`;
+  const table = (rs: ChartRow[]) => {
+    const { head, body } = summaryCells(rs);
+    return `<table><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${body.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`;
+  };
+  // in the events table's order (harness/network-events.ts), so benches read alike
+  const rank = (event: string) => { const i = EVENT_KINDS.findIndex((k) => k.name === event.split(/[:@,]/)[0]); return i < 0 ? EVENT_KINDS.length : i; };
+  const events = [...groupBy(rows, (r) => r.event).entries()].sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+  return events.length < 2 ? table(rows) : events.map(([event, rs]) => `<h3>${esc(event)}</h3>${table(rs)}`).join('');
 }
 
 /** The summary as a markdown table, with the runs that were not scored named under it. */

@@ -8,7 +8,7 @@ import json
 import threading
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .links import Direction, LinkSetting, WireLink
 from .phone import schedule_step, wait_step
@@ -74,11 +74,11 @@ def _ramp(ev: NetworkEvents, rec: dict[str, Any], links: list, base: LinkSetting
                 link.set(faded(base, k / steps))
             rec['late'] = max(rec['late'], now_ms() - due)
             rec['applied'] = k
+            # what is observed runs beside the ramp: a loaded machine's processes must not delay a step
             if k == steps // 2 + 1:
-                rec['middle'] = _host_view(ev, host, wifi)
+                _aside(ev, rec, lambda: rec.update(middle=_host_view(ev, host, wifi)))
             if k == -(-steps * 9 // 10):   # the first step at 90 % loss or more
-                ev.bound_probe(host, wifi, LOSS_PROBES)
-                rec['lostEnd'] = _lost(links)
+                _aside(ev, rec, lambda: (ev.bound_probe(host, wifi, LOSS_PROBES), rec.update(lostEnd=_lost(links))))
         if steps < 2:
             rec['middle'] = _host_view(ev, host, wifi)
         time.sleep(max(0.0, rec['downAt'] + FADE_STEP_MS - now_ms()) / 1000)
@@ -87,6 +87,15 @@ def _ramp(ev: NetworkEvents, rec: dict[str, Any], links: list, base: LinkSetting
                 link.set(base)
     except Exception as e:   # the topology may be stopping
         ev.notify({'event': 'error', 'message': f'the ramp of {rec["name"]}: {e}'})
+
+
+def _aside(ev: NetworkEvents, rec: dict[str, Any], observe: Callable[[], object]) -> None:
+    def run() -> None:
+        try:
+            observe()
+        except Exception as e:   # the topology may be stopping
+            ev.notify({'event': 'error', 'message': f'observing {rec["name"]}: {e}'})
+    threading.Thread(target=run, daemon=True).start()
 
 
 def _host_view(ev: NetworkEvents, host: str, wifi: Uplink) -> dict[str, Any]:

@@ -1,21 +1,22 @@
 // `migbench figures`: the pinned figure configs, then the SVG + CSV + README (harness/figures.ts).
 import path from 'node:path';
 import { loadConfig } from '../config.ts';
-import { FIGURE_CONFIGS, FIGURES_DIR, writeFigures } from '../figures.ts';
+import { FIGURE_CONFIGS, FIGURES_DIR, writeFigures, type Figure } from '../figures.ts';
 import { REPO } from '../paths.ts';
 import type { Command } from './flags.ts';
 import { benchWithProgress } from './progress.ts';
 
 export const figuresCommand: Command = {
   summary: 'run the pinned figure configs (resumable) and write reports/figures/*.svg + CSV + README.md',
-  usage: `migbench figures [--only 1|2] [--render-only]
-  --only N         one figure (1: relay-repunch vs ICE restart; 2: QUIC migration vs reconnect against RTT and loss)
+  usage: `migbench figures [--only 1|2|3] [--render-only]
+  --only N         one figure (1: relay-repunch vs ICE restart; 2: QUIC migration vs reconnect against RTT and loss;
+                   3: phone-like handovers beside the field)
   --render-only    draw from the results already there, run nothing
   Configs: harness/configs/figure*.json (fixed seeds); results in results/figure*/, like any bench.`,
   options: { only: { type: 'string' }, 'render-only': { type: 'boolean' } },
   async run(v) {
-    const only = v.only as '1' | '2' | undefined;
-    if (only !== undefined && !(only in FIGURE_CONFIGS)) throw new Error(`--only must be 1 or 2, got '${only}'`);
+    const only = v.only as Figure | undefined;
+    if (only !== undefined && !(only in FIGURE_CONFIGS)) throw new Error(`--only must be one of ${Object.keys(FIGURE_CONFIGS).join(', ')}, got '${only}'`);
     if (!v['render-only']) {
       for (const [fig, files] of Object.entries(FIGURE_CONFIGS)) {
         if (only && fig !== only) continue;

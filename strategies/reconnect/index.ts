@@ -2,15 +2,15 @@
 // nothing carrying the audio in between — the floor relay-repunch improves on.
 import type { Strategy } from '../contract.ts';
 import { runIntermediate } from '../shared/intermediate.ts';
-import { LIVENESS_OPTION } from '../shared/netwatch.ts';
+import { DETECT_OPTION, LIVENESS_OPTION } from '../shared/netwatch.ts';
 import { repunchRoles } from '../shared/repunch.ts';
 
 const strategy: Strategy = {
   name: 'reconnect',
   describe: 'Baseline: on a change the old P2P connection is closed, both re-punch and a new QUIC ' +
     'connection is opened; no relay in between (audio stops until the new connection is up).',
-  options: LIVENESS_OPTION,
+  options: { ...LIVENESS_OPTION, ...DETECT_OPTION },
   intermediate: runIntermediate,
-  ...repunchRoles({ relayWhilePunching: false, detectChanges: true }),
+  ...repunchRoles({ relayWhilePunching: false, detectChanges: true, detectOption: true }),
 };
 export default strategy;

@@ -23,6 +23,6 @@ const strategy: Strategy = {
     ...MEDIA_OPTION,
   },
   intermediate: runIntermediate,
-  ...repunchRoles({ relayWhilePunching: true, detectChanges: true, originalOptions: true }),
+  ...repunchRoles({ relayWhilePunching: true, detectChanges: true, detectOption: true, originalOptions: true }),
 };
 export default strategy;

@@ -24,9 +24,10 @@ export interface RepunchOptions {
   /** Without detectChanges: on a netlink change send a PING on the current connection at once, so
    *  the answerer's QUIC learns the new address now and not at the next keepalive (quic-migration). */
   nudge?: (ctx: RoleContext) => boolean;
-  /** Reads the options of the original's own ways (relay-repunch declares them): `detect`
-   *  (netlink | probe), `settleMs` (a fixed wait after a detection before signalling) and `media`
-   *  (datagram | stream). */
+  /** Reads the `detect` option (netlink | probe: DETECT_OPTION, which the strategy declares). */
+  detectOption?: boolean;
+  /** Reads the options of the original's other ways (relay-repunch declares them): `settleMs` (a
+   *  fixed wait after a detection before signalling) and `media` (datagram | stream). */
   originalOptions?: boolean;
 }
 
@@ -93,7 +94,7 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
         if (to && !(await moveTo(to))) return;
         changed();
       });
-    }, opts.originalOptions ? detectBy(ctx) : 'netlink') : null;
+    }, opts.detectOption ? detectBy(ctx) : 'netlink') : null;
     const netlink = !opts.detectChanges && opts.nudge?.(ctx) ? new NetlinkWatcher() : null;
     const audio = new AudioReceiver(ctx, { first: () => detector?.audioStarted(), alive: () => detector?.alive() });
     let current = null as QUICConnection | null;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { linkParams, savings, writeFigures, type Fig2Row } from '../../harness/figures.ts';
+import { FAITHFUL, fieldAgrees, HANDOVER, type Fig3Row } from '../../harness/figure-field.ts';
 import { DEFAULT_SPEC, runId, type RunSpec } from '../../harness/run/spec.ts';
 
 /** recovery null: the run never recovered; m null: a failed run without metrics. */
@@ -48,8 +49,17 @@ test('writeFigures draws both figures as SVG with their CSVs and a verdict', asy
       const link = `custom:delay=${delay}`;
       fakeRun(results, 'figure2', { ...DEFAULT_SPEC, strategy, links: { answerer: link, wifi: link, cellular: link } }, strategy, { gap: 40, recovery: 50 + extra });
     }
+    // figure 3: the faithful original and standby under three handovers each, one fade that never recovered
+    const field = (strategy: string, label: string, options: Record<string, string>, recoveries: number[]) => {
+      for (const [i, event] of ['handover:1000', 'handover:2500', 'handover:4000'].entries()) {
+        fakeRun(results, 'field', { ...DEFAULT_SPEC, strategy, options, event }, label, { gap: recoveries[i]! - 80, recovery: recoveries[i]! });
+      }
+    };
+    field('relay-repunch', FAITHFUL, { detect: 'probe', media: 'stream' }, [800, 900, 1000]);
+    field('standby', 'standby', {}, [100, 120, 140]);
+    fakeRun(results, 'field', { ...DEFAULT_SPEC, strategy: 'standby', event: 'wifi-fade:4' }, 'standby', { gap: 7000, recovery: null });
     const r = await writeFigures(results, out);
-    for (const f of ['fig1-relay-repunch-vs-ice-restart', 'fig2-migration-vs-reconnect']) {
+    for (const f of ['fig1-relay-repunch-vs-ice-restart', 'fig2-migration-vs-reconnect', 'fig3-field']) {
       const svg = readFileSync(path.join(out, `${f}.svg`), 'utf8');
       assert.match(svg, /^<svg[\s\S]*<\/svg>\s*$/);
       assert.match(svg, /<path|<line/, `${f}: nothing drawn`);
@@ -65,7 +75,21 @@ test('writeFigures draws both figures as SVG with their CSVs and a verdict', asy
     assert.match(r.notes, /\| ice-restart \(trigger=ice\) \| 3 \| 1\/3 \| > 36000 ms \| > 36000 ms \|/);
     assert.match(readFileSync(path.join(out, 'fig1-relay-repunch-vs-ice-restart.svg'), 'utf8'), /not recovered \(censored at window\)/);
     assert.match(r.notes, /Does the bench agree\?\*\* Yes, .*migration saves 2\.0 RTT at 20 ms, 2\.0 RTT at 100 ms/);
+    assert.match(r.notes, /\| original \(detect=probe, media=stream\) \| handover \(OS 1–4 s\) \| 3 \| 3\/3 \| 900 ms \(800–1000\) \|/);
+    assert.match(r.notes, /\| standby \| wifi-fade:4 \| 1 \| 0\/1 \| > 8000 ms \|/);
+    assert.match(r.notes, /\| original, field \(Android\) \| Wi-Fi → cellular on a phone \| 10 \| – \| 3440 ms \(2230–4350\)/);
+    assert.match(r.notes, /agree with the field\?\*\* No, .*: 900 ms\./);
+    assert.match(readFileSync(path.join(out, 'fig3-field.svg'), 'utf8'), /original, field \(Android\)/);
   } finally {
     rmSync(results, { recursive: true, force: true });
   }
+});
+
+test('figure 3 verdict: the faithful original\'s handover median inside the field\'s 2230–4350 ms; a censored median never agrees', () => {
+  const row = (recovery_ms: number, censored = false, condition = HANDOVER): Fig3Row => ({ strategy: FAITHFUL, condition, event: 'handover:1000',
+    rep: 0, recovery_ms, gap_ms: 0, detect_ms: null, censored, success: !censored, id: String(recovery_ms) });
+  assert.equal(fieldAgrees([row(2500), row(3000), row(9000)]).agree, true);
+  assert.equal(fieldAgrees([row(900), row(1000), row(3000)]).agree, false);
+  assert.equal(fieldAgrees([row(3000), row(8000, true), row(8000, true)]).agree, false);
+  assert.equal(fieldAgrees([row(3000, false, 'wifi-fade:4')]).median, null, 'only the handovers count');
 });

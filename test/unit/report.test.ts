@@ -261,3 +261,22 @@ test('report --columns: medians of any runs.csv column per group of what varies;
   assert.throws(() => columnsMarkdown(csv, ['gap']), /not a runs.csv column: gap/);
   assert.equal(columnsMarkdown(csv, ['id']).split('\n')[0], '| label | pairs | runs | id |', 'a column that is not a number is listed, not a median');
 });
+
+test('a bench with several events: the summary has one table per event, strategies side by side under each', async () => {
+  const results = mkdtempSync(path.join(tmpdir(), 'migbench-events-'));
+  try {
+    for (const event of ['wifi-to-cellular', 'handover:500']) {
+      for (const strategy of ['relay-repunch', 'standby']) syntheticRun(results, { ...DEFAULT_SPEC, strategy, event }, 4, 'events');
+    }
+    const html = readFileSync(await writeReport('events', results, path.join(results, 'report')), 'utf8');
+    const summary = html.slice(html.indexOf('<h2>Summary</h2>'), html.indexOf('<h2>Charts</h2>'));
+    const sections = [...summary.matchAll(/<h3>(.*?)<\/h3><table>(.*?)<\/table>/g)];
+    assert.deepEqual(sections.map((m) => m[1]), ['wifi-to-cellular', 'handover:500']);
+    for (const [, event, table] of sections) {
+      const rows = [...table!.matchAll(/<tr><td>(.*?)<\/td>/g)].map((m) => m[1]);
+      assert.deepEqual(rows, ['relay-repunch', 'standby'], `${event}: both strategies, nothing else`);
+    }
+  } finally {
+    rmSync(results, { recursive: true, force: true });
+  }
+});
