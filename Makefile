@@ -1,7 +1,7 @@
 # p2p-quic-migration bench. `make bench` and `make test` install what they need on first run.
 SHELL := /bin/bash
 APT_PACKAGES := mininet nftables conntrack ethtool iproute2 iputils-ping procps util-linux gcc make \
-                espeak-ng sox chromium coturn \
+                espeak-ng sox chromium coturn librsvg2-bin \
                 slurmctld slurmd slurm-client munge
 STAMP := .stamps
 WIRE := topologies/build/wire
@@ -19,7 +19,7 @@ help:
 	@echo "make run     one interactive run: STRATEGY=relay-repunch NAT=port-restricted EVENT=wifi-to-cellular LINK=broadband [CLI=1: Mininet CLI too]"
 	@echo "make report  reports/<BENCH>/index.html for results/<BENCH> (BENCH=default)"
 	@echo "make slurm   submit CONFIG as a Slurm job array of SHARDS shards plus a merge job (docs/bench.md)"
-	@echo "make figures the paper figures: pinned configs, SVG + CSV + README.md in reports/figures/ (ONLY=1|2|3)"
+	@echo "make figures the paper figures: pinned configs, SVG + PDF (page and column) + CSV + README.md in reports/figures/ (ONLY=1|2|3)"
 	@echo "make microbench  per-packet and per-run costs (tinybench)"
 	@echo "make relay-load  concurrent 50 pkt/s streams the relay carries on one core [STREAMS=50,100,200,300]"
 	@echo "make fidelity    the same cells fast (early stop, parallel) and slow (whole window, one at a time), compared"

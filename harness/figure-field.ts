@@ -3,8 +3,9 @@
 // one field measurement of the original system: its author's Android runs, 10 each, interruption
 // after Wi-Fi → cellular (docs/research.md "The original system"). A run's interruption is its
 // recovery_ms: from the loss of Wi-Fi (E) until the audio plays steadily again.
-import { type ChartRow, outcome } from './report-rows.ts';
-import { SCHEMA } from './report-charts.ts';
+import { ciLayers, figureConfig, markShape, MAX_WIDTH, medianCi, RUN_MARK, SPLIT_AXIS, strategyColour, title, wrap, type FigureInput, type Layout } from './figure-marks.ts';
+import { outcome } from './report-rows.ts';
+import { SCHEMA, type Spec } from './report-charts.ts';
 import { censoredMedian, formatValue, type Censored } from './stats.ts';
 
 /** The field's published values (ms): median and range of 10 runs each. */
@@ -26,19 +27,20 @@ export function fieldAgrees(rows: Fig3Row[]): { agree: boolean; median: Censored
   return { agree: median !== null && !median.censored && median.value >= ref.lo && median.value <= ref.hi, median };
 }
 
-/** One run: a run that did not recover is censored at its window. */
+/** One run: a run that did not recover is censored at its window. `strategy` is the run's label,
+ *  `base` the strategy it ran. */
 export interface Fig3Row {
-  strategy: string; condition: string; event: string; rep: number; recovery_ms: number; gap_ms: number;
+  strategy: string; base: string; condition: string; event: string; rep: number; recovery_ms: number; gap_ms: number;
   detect_ms: number | null; censored: boolean; success: boolean; id: string;
 }
 
 /** The handovers, whatever their OS delay, are one condition: that delay is drawn (field.json). */
 export const conditionOf = (event: string) => (event.startsWith('handover:') ? HANDOVER : event);
 
-export function fig3Rows(rows: ChartRow[]): Fig3Row[] {
+export function fig3Rows(rows: FigureInput[]): Fig3Row[] {
   return rows.map((r) => {
     const rec = outcome(r, 'recovery_ms');
-    return { strategy: r.label, condition: conditionOf(r.event), event: r.event, rep: r.rep, recovery_ms: rec.value,
+    return { strategy: r.label, base: r.strategy, condition: conditionOf(r.event), event: r.event, rep: r.rep, recovery_ms: rec.value,
       gap_ms: outcome(r, 'gap_ms').value, detect_ms: r.detect_ms, censored: rec.censored, success: r.success, id: r.id };
   });
 }
@@ -47,33 +49,41 @@ const medianOf = (rs: Fig3Row[], m: 'recovery_ms' | 'gap_ms') => censoredMedian(
 const groups = (rows: Fig3Row[]) => [...new Set(rows.map((r) => `${r.strategy}\u0000${r.condition}`))]
   .map((k) => k.split('\u0000') as [string, string]);
 
-export function fig3Spec(rows: Fig3Row[]): Spec {
-  const medians = groups(rows).map(([strategy, condition]) => {
-    const m = medianOf(rows.filter((r) => r.strategy === strategy && r.condition === condition), 'recovery_ms')!;
-    return { strategy, condition, ms: m.value, censored: m.censored };
-  });
-  const order = [...new Set(rows.map((r) => r.strategy)), ...FIELD_REFERENCE.map((f) => f.label)];
-  const y = { field: 'strategy', type: 'nominal', title: null, sort: order, axis: { labelLimit: 400 } };
-  const x = { type: 'quantitative', title: 'interruption (ms, log scale): recovery_ms; field: its reported interruption', scale: { type: 'log', domain: [20, 20000] } };
-  const condition = { field: 'condition', type: 'nominal', title: 'bench condition (cellular: lte-walk trace)', legend: { orient: 'bottom', labelLimit: 400 } };
+/** One panel per condition (the handovers first, beside the field's values), strategies down,
+ *  interruption across (log): runs, and each median with its 95 % CI under them. */
+export function fig3Spec(rows: Fig3Row[], layout: Layout = 'page'): Spec {
+  const colour = strategyColour(rows, layout);
+  const scale = { scale: { type: 'log', domain: [20, 20000], nice: false }, axis: { format: '~s' } };
+  const x = { type: 'quantitative', title: 'interruption: recovery_ms (ms, log scale)', ...scale };
+  const conditions = [...new Set([HANDOVER, ...rows.map((r) => r.condition)])].filter((c) => rows.some((r) => r.condition === c));
+  const field = FIELD_REFERENCE.map((f) => ({ ...f, strategy: f.label }));
+  const panel = (condition: string) => {
+    const rs = rows.filter((r) => r.condition === condition);
+    const labels = [...new Set(rs.map((r) => r.strategy))];
+    const stats = labels.map((strategy) => ({ strategy, ...medianCi(rs.filter((r) => r.strategy === strategy).map((r) => ({ value: r.recovery_ms, censored: r.censored })))! }));
+    const withField = condition === HANDOVER;
+    const y = { field: 'strategy', type: 'nominal', title: null, sort: [...labels, ...(withField ? field.map((f) => f.label) : [])],
+      ...(layout === 'column' ? { axis: SPLIT_AXIS } : {}) };
+    return {
+      title: { text: wrap(withField ? `${condition}; the field: range (grey) and median (black) of 10 runs on a phone` : condition,
+        MAX_WIDTH[layout] - 20, 11), fontSize: 11 },
+      width: layout === 'page' ? 370 : 140, height: { step: layout === 'page' ? 26 : 40 },
+      layer: [
+        ...(withField ? [
+          { data: { values: field }, mark: { type: 'rule', color: 'gray', strokeWidth: 4, opacity: 0.6 }, encoding: { y, x: { ...x, field: 'lo' }, x2: { field: 'hi' } } },
+          { data: { values: field }, mark: { type: 'tick', color: 'black', thickness: 2 }, encoding: { y, x: { ...x, field: 'median' } } },
+        ] : []),
+        { data: { values: rs }, transform: [RUN_MARK], mark: { type: 'point', filled: true, size: 30, opacity: 0.6 },
+          encoding: { y: { ...y, bandPosition: 0.4 }, x: { ...x, field: 'recovery_ms' }, color: colour, shape: markShape('x') } },
+        ...ciLayers({ data: { values: stats } }, 'x', { y: { ...y, bandPosition: 0.85 } }, colour, scale),
+      ],
+    };
+  };
   return {
-    $schema: SCHEMA, title: 'Figure 3 — phone-like handovers in the bench, beside the field', width: 460, height: 260,
-    layer: [
-      { data: { values: FIELD_REFERENCE.map((f) => ({ ...f, strategy: f.label })) }, mark: { type: 'rule', color: 'gray', strokeWidth: 4, opacity: 0.6 },
-        encoding: { y, x: { ...x, field: 'lo' }, x2: { field: 'hi' } } },
-      { data: { values: FIELD_REFERENCE.map((f) => ({ ...f, strategy: f.label })) }, mark: { type: 'tick', color: 'black', thickness: 2 },
-        encoding: { y, x: { ...x, field: 'median' } } },
-      { data: { values: rows }, transform: [{ calculate: "datum.censored ? 'not recovered (at window)' : 'recovered'", as: 'outcome' }],
-        mark: { type: 'point', filled: true, size: 30, opacity: 0.8 },
-        encoding: { y, yOffset: { field: 'condition' }, x: { ...x, field: 'recovery_ms' }, color: condition,
-          shape: { field: 'outcome', type: 'nominal', title: null, scale: { domain: ['recovered', 'not recovered (at window)'], range: ['circle', 'triangle-up'] }, legend: { orient: 'bottom' } } } },
-      { data: { values: medians }, mark: { type: 'tick', thickness: 2, size: 10 },
-        encoding: { y, yOffset: { field: 'condition' }, x: { ...x, field: 'ms' }, color: { ...condition, legend: null } } },
-    ],
+    $schema: SCHEMA, config: figureConfig(layout, true), title: title('Figure 3 — phone-like handovers in the bench, beside the field', layout),
+    vconcat: conditions.map(panel), resolve: { scale: { y: 'independent' } },
   };
 }
-type Spec = Record<string, unknown>;
-
 const fmt = (v: Censored | number | null) => formatValue(v, 0, ' ms');
 
 /** The README section: the table beside the field's numbers and the verdict. */

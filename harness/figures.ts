@@ -1,26 +1,23 @@
 // `make figures`: pinned configs with fixed seeds (harness/configs/figure*.json), rendered by
-// vega's headless renderer into reports/figures/*.svg, each with the CSV behind it, and a
-// README.md that says what the figures show and whether the bench agrees with the claim.
-//   Figure 1 — the original project's claim: relay-repunch vs WebRTC ICE restart after Wi-Fi →
-//     cellular (its README: ICE restart "about 5 seconds or more"; its own switch "interrupted for
-//     less than a second").
-//   Figure 2 — Liang et al., "Implementing NAT Hole Punching with QUIC" (arXiv:2408.01791, 2024):
-//     restoring a hole-punched connection by QUIC migration saves about 2 RTT against re-punching a
-//     new connection: quic-migration (EIF answerer NAT) vs reconnect against RTT and loss.
-//   Figure 3 — the field: phone-like handovers beside the original's Android measurement
-//     (harness/figure-field.ts).
+// vega's headless renderer into reports/figures/: each figure as an SVG for a page and one for a
+// column, each with its PDF (rsvg-convert), the CSV behind it, and a README.md that says what the
+// figures show and whether the bench agrees with the claim. Figures 1 and 2 (two published
+// claims): harness/figure-claims.ts; figure 3 (the field): harness/figure-field.ts.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { parse as parseVega, View } from 'vega';
+import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import { readRecords } from './records.ts';
 import { REPO } from './paths.ts';
 import { REPORTS } from './report.ts';
-import { chartRows, NOT_RECOVERED, outcome, type ChartRow } from './report-rows.ts';
-import { SCHEMA } from './report-charts.ts';
+import { chartRows } from './report-rows.ts';
+import type { Spec } from './report-charts.ts';
 import { censoredMedian, formatValue, type Censored } from './stats.ts';
+import { asCensored, fig1Rows, fig1Spec, fig2Rows, fig2Spec, savings } from './figure-claims.ts';
 import { fig3Notes, fig3Rows, fig3Spec } from './figure-field.ts';
+import { textWidth, type FigureInput, type Layout } from './figure-marks.ts';
 
 export const FIGURES_DIR = path.join(REPORTS, 'figures');
 /** Configs per figure, run in this order (figure 1 has a second config: `trigger=ice` needs a
@@ -33,135 +30,25 @@ export const FIGURE_CONFIGS: Record<Figure, string[]> = {
 export type Figure = '1' | '2' | '3';
 const configName = (file: string) => file.replace(/\.json$/, '');
 
-type Spec = Record<string, unknown>;
+// vega's text measure, untyped: text sizes as drawn, so that the SVG's width is the drawing's
+type TextItem = { fontSize?: number; fontWeight?: string | number };
+(vega as unknown as { textMetrics: { width: (item: TextItem, text: unknown) => number } }).textMetrics.width = (item, text) =>
+  textWidth(String(text ?? '').trim(), item.fontSize ?? 11, item.fontWeight === 'bold' || Number(item.fontWeight) >= 600);
 
 /** A vega-lite spec as a standalone SVG document (no browser, no canvas). */
 export async function toSvg(spec: Spec): Promise<string> {
-  const view = new View(parseVega(compile(spec as never).spec), { renderer: 'none' });
+  const view = new vega.View(vega.parse(compile(spec as never).spec), { renderer: 'none' });
   try { return await view.toSVG(); } finally { view.finalize(); }
 }
 
-// -- figure 1 -------------------------------------------------------------------------------------
-/** One point drawn: a run that did not recover is censored, drawn at the window (`ms`). */
-export interface Fig1Row { strategy: string; rep: number; metric: 'gap_ms' | 'recovery_ms'; ms: number; censored: boolean; success: boolean; id: string }
-
-export function fig1Rows(rows: ChartRow[]): Fig1Row[] {
-  return rows.flatMap((r) => (['gap_ms', 'recovery_ms'] as const).map((metric) => {
-    const o = outcome(r, metric);
-    return { strategy: r.label, rep: r.rep, metric, ms: o.value, censored: o.censored, success: r.success, id: r.id };
-  }));
-}
-
-const asCensored = (r: { ms: number; censored: boolean }): Censored => ({ value: r.ms, censored: r.censored });
-/** Point marks: a run that did not recover is a red triangle (at the window's top). */
-const outcomeMarks = {
-  transform: [{ calculate: `datum.censored ? '${NOT_RECOVERED}' : 'recovered'`, as: 'outcome' }],
-  shape: { field: 'outcome', type: 'nominal', title: null, scale: { domain: ['recovered', NOT_RECOVERED], range: ['circle', 'triangle-up'] }, legend: { labelLimit: 300 } },
-  // a value, not a scale: the colour scale is the boxes' (per strategy)
-  color: { condition: { test: 'datum.censored', value: '#d62728' }, value: 'black' },
-};
-
-export function fig1Spec(rows: Fig1Row[]): Spec {
-  const claims = [{ ms: 1000, what: 'original: its switch < 1 s' }, { ms: 5000, what: 'original: ICE restart ≈ 5 s' }];
-  return {
-    $schema: SCHEMA, title: 'Figure 1 — after Wi-Fi → cellular: relay-repunch vs ICE restart',
-    data: { values: rows },
-    facet: { column: { field: 'metric', type: 'nominal', title: null } },
-    spec: {
-      width: 300, height: 300,
-      layer: [
-        { mark: { type: 'boxplot', extent: 'min-max', opacity: 0.5 },
-          encoding: { x: { field: 'strategy', type: 'nominal', title: null, axis: { labelAngle: -30 } },
-            y: { field: 'ms', type: 'quantitative', title: 'ms (log scale)', scale: { type: 'log' } },
-            color: { field: 'strategy', type: 'nominal', legend: null } } },
-        { transform: outcomeMarks.transform, mark: { type: 'point', filled: true, size: 25 },
-          encoding: { x: { field: 'strategy', type: 'nominal' }, y: { field: 'ms', type: 'quantitative' },
-            shape: outcomeMarks.shape, color: outcomeMarks.color } },
-        { data: { values: claims }, mark: { type: 'rule', strokeDash: [5, 3], color: 'gray' },
-          encoding: { y: { field: 'ms', type: 'quantitative' } } },
-        { data: { values: claims }, mark: { type: 'text', align: 'left', dx: 2, dy: -6, fontSize: 10, color: 'gray' },
-          encoding: { y: { field: 'ms', type: 'quantitative' }, x: { value: 0 }, text: { field: 'what' } } },
-      ],
-    },
-  };
-}
-
-// -- figure 2 -------------------------------------------------------------------------------------
-/** One run; a run that did not recover is censored: its recovery_ms and gap_ms are the window. */
-export interface Fig2Row { strategy: string; rtt_ms: number; loss_pct: number; rep: number; recovery_ms: number; gap_ms: number; censored: boolean; success: boolean; id: string }
-
-/** The configured P2P RTT of a `custom:delay=D[,loss=L]` profile on all three access slots: the
- *  path crosses two of them (mobile uplink, answerer), each direction: 4·D. */
-export function linkParams(link: string): { rtt_ms: number; loss_pct: number } | null {
-  const m = /^custom:(.*)$/.exec(link);
-  if (!m) return null;
-  const fields = Object.fromEntries(m[1]!.split(',').map((kv) => kv.split('=') as [string, string]));
-  if (fields.delay === undefined) return null;
-  return { rtt_ms: 4 * Number(fields.delay), loss_pct: Number(fields.loss ?? 0) };
-}
-
-export function fig2Rows(rows: ChartRow[]): Fig2Row[] {
-  return rows.flatMap((r) => {
-    const p = linkParams(r.link);
-    return p ? [{ strategy: r.label, ...p, rep: r.rep, recovery_ms: outcome(r, 'recovery_ms').value, gap_ms: outcome(r, 'gap_ms').value,
-      censored: !r.success, success: r.success, id: r.id }] : [];
-  });
-}
-
-/** Medians over every run of the link; a censored median (`_censored`) is a lower bound, and
- *  leaves the saving unknown (null). */
-export interface Saving {
-  rtt_ms: number; loss_pct: number; migration_ms: number | null; migration_censored: boolean;
-  reconnect_ms: number | null; reconnect_censored: boolean; saved_ms: number | null; saved_rtt: number | null;
-}
-
-/** Median restoration time per strategy and the saving of migration over reconnecting, per link. */
-export function savings(rows: Fig2Row[], migration: string, reconnect: string): Saving[] {
-  const keys = [...new Set(rows.map((r) => `${r.rtt_ms}/${r.loss_pct}`))];
-  return keys.map((k) => {
-    const [rtt, loss] = k.split('/').map(Number) as [number, number];
-    const med = (s: string) => censoredMedian(rows.filter((r) => r.strategy === s && r.rtt_ms === rtt && r.loss_pct === loss)
-      .map((r) => ({ value: r.recovery_ms, censored: r.censored })));
-    const a = med(migration), b = med(reconnect);
-    const saved = a && b && !a.censored && !b.censored ? b.value - a.value : null;
-    return { rtt_ms: rtt, loss_pct: loss, migration_ms: a?.value ?? null, migration_censored: a?.censored ?? false,
-      reconnect_ms: b?.value ?? null, reconnect_censored: b?.censored ?? false, saved_ms: saved, saved_rtt: saved === null ? null : saved / rtt };
-  }).sort((x, y) => x.loss_pct - y.loss_pct || x.rtt_ms - y.rtt_ms);
-}
-
-export function fig2Spec(rows: Fig2Row[], saved: Saving[]): Spec {
-  const lossless = rows.filter((r) => r.loss_pct === 0);
-  const rttOfLoss = rows.find((r) => r.loss_pct > 0)?.rtt_ms;
-  const line = (title: string, x: string, xTitle: string, values: Fig2Row[]) => ({
-    title, width: 300, height: 260, data: { values },
-    layer: [
-      { transform: outcomeMarks.transform, mark: { type: 'point', opacity: 0.4 }, encoding: { x: { field: x, type: 'quantitative', title: xTitle },
-        y: { field: 'recovery_ms', type: 'quantitative', title: 'restoration: recovery_ms (not recovered: at the window)' },
-        color: { field: 'strategy', type: 'nominal' }, shape: outcomeMarks.shape } },
-      { mark: { type: 'line', point: true }, encoding: { x: { field: x, type: 'quantitative' },
-        y: { aggregate: 'median', field: 'recovery_ms', type: 'quantitative' }, color: { field: 'strategy', type: 'nominal' } } },
-    ],
-  });
-  const savedPoints = saved.filter((s) => s.loss_pct === 0 && s.saved_ms !== null);
-  return {
-    $schema: SCHEMA, title: 'Figure 2 — restoring a hole-punched connection: QUIC migration vs a new connection',
-    hconcat: [
-      line('recovery vs RTT (no loss)', 'rtt_ms', 'configured P2P RTT (ms)', lossless),
-      {
-        title: 'saving (median reconnect − median migration)', width: 300, height: 260,
-        layer: [
-          { data: { values: savedPoints }, mark: { type: 'line', point: true, color: 'black' },
-            encoding: { x: { field: 'rtt_ms', type: 'quantitative', title: 'configured P2P RTT (ms)' },
-              y: { field: 'saved_ms', type: 'quantitative', title: 'ms saved by migration' } } },
-          { data: { values: savedPoints.map((s) => ({ rtt_ms: s.rtt_ms, two_rtt: 2 * s.rtt_ms })) },
-            mark: { type: 'line', strokeDash: [5, 3], color: 'gray' },
-            encoding: { x: { field: 'rtt_ms', type: 'quantitative' }, y: { field: 'two_rtt', type: 'quantitative' } } },
-        ],
-      },
-      ...(rttOfLoss === undefined ? [] : [line(`recovery vs loss (RTT ${rttOfLoss} ms; dashed: 2·RTT in the middle panel)`, 'loss_pct', 'loss per link (%)',
-        rows.filter((r) => r.rtt_ms === rttOfLoss))]),
-    ],
-  };
+/** svg → pdf beside it, by Debian's rsvg-convert (vega draws no PDF without a canvas). */
+function toPdf(svgFile: string): void {
+  try {
+    execFileSync('rsvg-convert', ['-f', 'pdf', '-o', svgFile.replace(/\.svg$/, '.pdf'), svgFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('figures: rsvg-convert not found; install Debian\'s librsvg2-bin (`make setup` does)');
+    throw e;
+  }
 }
 
 // -- writing --------------------------------------------------------------------------------------
@@ -177,19 +64,28 @@ export async function writeFigures(resultsDir = path.join(REPO, 'results'), outD
   const files: string[] = [];
   const notes: string[] = ['# Figures', '', `Generated ${new Date().toISOString()} by \`make figures\` from the benches ` +
     `${Object.values(FIGURE_CONFIGS).flat().map((c) => `\`results/${configName(c)}\``).join(', ')} (configs in \`harness/configs/\`).`, ''];
-  const save = async (name: string, spec: Spec, data: object[]) => {
-    writeFileSync(path.join(outDir, `${name}.svg`), await toSvg(spec));
+  const save = async (name: string, spec: (layout: Layout) => Spec, data: object[]) => {
+    for (const [layout, file] of [['page', name], ['column', `${name}-column`]] as const) {
+      writeFileSync(path.join(outDir, `${file}.svg`), await toSvg(spec(layout)));
+      toPdf(path.join(outDir, `${file}.svg`));
+      files.push(`${file}.svg`, `${file}.pdf`);
+    }
     writeFileSync(path.join(outDir, `${name}.csv`), csv(data));
-    files.push(`${name}.svg`, `${name}.csv`);
+    files.push(`${name}.csv`);
   };
-  const rowsOf = (fig: Figure) => FIGURE_CONFIGS[fig].flatMap((c) => {
-    try { return chartRows(readRecords(path.join(resultsDir, configName(c)))); } catch { return []; }
+  // each row with the strategy it ran (its label may name a variant): the strategy's colour
+  const rowsOf = (fig: Figure): FigureInput[] => FIGURE_CONFIGS[fig].flatMap((c) => {
+    try {
+      const records = readRecords(path.join(resultsDir, configName(c)));
+      const strategy = new Map(records.map((r) => [r.id, r.spec.strategy]));
+      return chartRows(records).map((r) => ({ ...r, strategy: strategy.get(r.id)! }));
+    } catch { return []; }
   });
 
   if (only === undefined || only === '1') {
     const rows = fig1Rows(rowsOf('1'));
     if (!rows.length) throw new Error('figure 1: no results yet (run `make figures`)');
-    await save('fig1-relay-repunch-vs-ice-restart', fig1Spec(rows), rows);
+    await save('fig1-relay-repunch-vs-ice-restart', (layout) => fig1Spec(rows, layout), rows);
     notes.push('## Figure 1 — relay-repunch vs ICE restart after Wi-Fi → cellular', '',
       'The original README: ICE restart takes "about 5 seconds or more"; its own switch is "interrupted for less than a second".', '',
       'Every run counts: success is x/N; a median that reaches a run that did not recover is `> window` (a lower bound).', '',
@@ -206,7 +102,7 @@ export async function writeFigures(resultsDir = path.join(REPO, 'results'), outD
     const rows = fig2Rows(rowsOf('2'));
     if (!rows.length) throw new Error('figure 2: no results yet (run `make figures`)');
     const saved = savings(rows, 'quic-migration', 'reconnect');
-    await save('fig2-migration-vs-reconnect', fig2Spec(rows, saved), rows);
+    await save('fig2-migration-vs-reconnect', (layout) => fig2Spec(rows, saved, layout), rows);
     writeFileSync(path.join(outDir, 'fig2-savings.csv'), csv(saved));
     files.push('fig2-savings.csv');
     // an RTT whose saving is unknown (a censored median) counts against agreement, never for it
@@ -223,7 +119,7 @@ export async function writeFigures(resultsDir = path.join(REPO, 'results'), outD
   if (only === undefined || only === '3') {
     const rows = fig3Rows(rowsOf('3'));
     if (!rows.length) throw new Error('figure 3: no results yet (run `make figures`)');
-    await save('fig3-field', fig3Spec(rows), rows);
+    await save('fig3-field', (layout) => fig3Spec(rows, layout), rows);
     notes.push(...fig3Notes(rows));
   }
   const readme = notes.join('\n');

@@ -1,19 +1,24 @@
 // The report's charts as vega-lite specs (the HTML report and make figures draw them).
 import type { FrameRow } from './timeline.ts';
 import { cdfPoints, NOT_RECOVERED, outcome, type ChartRow } from './report-rows.ts';
+import { strategyScale } from './colours.ts';
 
 export type Spec = Record<string, unknown>;
 export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+/** vega cuts labels at 160–180 px with "…": strategy labels with options are longer. */
+export const WHOLE_LABELS = { axis: { labelLimit: 0, titleLimit: 0 }, legend: { labelLimit: 0, titleLimit: 0 } };
 
-export function gapCdfSpec(rows: ChartRow[], title = 'Audio gap after the event: CDF per strategy (runs that did not recover at +∞: the curve stops below 1)'): Spec {
+/** `bases`: label → the strategy it ran (the run spec's), for its colour (harness/colours.ts). */
+export function gapCdfSpec(rows: ChartRow[], bases: ReadonlyMap<string, string> = new Map(),
+  title = 'Audio gap after the event: CDF per strategy (runs that did not recover at +∞: the curve stops below 1)'): Spec {
   return {
-    $schema: SCHEMA, title, width: 520, height: 300, data: { values: cdfPoints(rows, 'gap_ms') },
+    $schema: SCHEMA, title, config: WHOLE_LABELS, width: 520, height: 300, data: { values: cdfPoints(rows, 'gap_ms') },
     mark: { type: 'line', interpolate: 'step-after', point: true },
     encoding: {
       x: { field: 'ms', type: 'quantitative', title: 'gap_ms (longest run of concealed frames)' },
       y: { field: 'cdf', type: 'quantitative', title: 'fraction of all runs', scale: { domain: [0, 1] } },
       // every strategy in the legend, even one that never recovered (no point to draw)
-      color: { field: 'label', type: 'nominal', title: 'strategy', scale: { domain: [...new Set(rows.map((r) => r.label))] } },
+      color: { field: 'label', type: 'nominal', title: 'strategy', scale: strategyScale(rows.map((r) => r.label), bases) },
     },
   };
 }
@@ -21,21 +26,22 @@ export function gapCdfSpec(rows: ChartRow[], title = 'Audio gap after the event:
 /** Box plots of one metric per NAT preset, one panel per event. Runs that did not recover sit at
  *  the window's top, marked. The physical floors are drawn on switch_ms only: the jitter buffer's
  *  slack can push gap_ms below a floor, a switch cannot be faster (docs/metrics.md). */
-export function boxSpec(rows: ChartRow[], metric: 'recovery_ms' | 'gap_ms' | 'switch_ms', title: string): Spec {
+export function boxSpec(rows: ChartRow[], metric: 'recovery_ms' | 'gap_ms' | 'switch_ms', title: string, bases: ReadonlyMap<string, string> = new Map()): Spec {
   const values = rows.map((r) => { const o = outcome(r, metric); return { ...r, [metric]: o.value, outcome: o.censored ? NOT_RECOVERED : 'recovered' }; });
   return {
-    $schema: SCHEMA, title, data: { values },
+    $schema: SCHEMA, title, config: WHOLE_LABELS, data: { values },
     facet: { column: { field: 'event', type: 'nominal', title: null } },
     spec: {
       width: 260, height: 240,
       layer: [
         { mark: { type: 'boxplot', extent: 'min-max' },
           encoding: { x: { field: 'nat', type: 'nominal', title: 'NAT preset' }, xOffset: { field: 'label' },
-            y: { field: metric, type: 'quantitative', title: metric }, color: { field: 'label', type: 'nominal', title: 'strategy' } } },
+            y: { field: metric, type: 'quantitative', title: metric },
+            color: { field: 'label', type: 'nominal', title: 'strategy', scale: strategyScale(rows.map((r) => r.label), bases) } } },
         { transform: [{ filter: { field: 'outcome', equal: NOT_RECOVERED } }],
           mark: { type: 'point', filled: true, size: 60, color: '#d62728' },
           encoding: { x: { field: 'nat', type: 'nominal' }, xOffset: { field: 'label' }, y: { field: metric, type: 'quantitative' },
-            shape: { field: 'outcome', type: 'nominal', title: null, scale: { range: ['triangle-up'] }, legend: { labelLimit: 300 } },
+            shape: { field: 'outcome', type: 'nominal', title: null, scale: { range: ['triangle-up'] } },
             tooltip: [{ field: 'id', title: 'run' }, { field: 'label', title: 'strategy' }, { field: 'status' }, { field: 'error' }] } },
         ...(metric === 'switch_ms' ? FLOOR_LAYERS : []),
       ],
@@ -54,7 +60,7 @@ const FLOOR_LAYERS = [
 
 export function successSpec(rows: ChartRow[]): Spec {
   return {
-    $schema: SCHEMA, title: 'Success rate (recovered inside the window, over ok and failed runs): strategy × NAT × event', data: { values: rows },
+    $schema: SCHEMA, title: 'Success rate (recovered inside the window, over ok and failed runs): strategy × NAT × event', config: WHOLE_LABELS, data: { values: rows },
     transform: [{ calculate: 'datum.success ? 1 : 0', as: 'ok' }],
     mark: 'rect', width: 420, height: { step: 28 },
     encoding: {
@@ -68,7 +74,7 @@ export function successSpec(rows: ChartRow[]): Spec {
 
 export function timelineSpec(frames: FrameRow[], title: string, marks: { t: number; what: string }[]): Spec {
   return {
-    $schema: SCHEMA, title, width: 620, height: 120,
+    $schema: SCHEMA, title, config: WHOLE_LABELS, width: 620, height: 120,
     layer: [
       { data: { values: frames }, mark: { type: 'tick', thickness: 2 },
         encoding: {

@@ -130,11 +130,13 @@ export async function writeReport(bench: string, resultsDir = path.join(REPO, 'r
   const rows = chartRows(records);
   const invalid = invalidRuns(records);
   const meta = existsSync(path.join(dir, 'bench.json')) ? JSON.parse(readFileSync(path.join(dir, 'bench.json'), 'utf8')) : {};
+  // each label's strategy, for its colour (harness/colours.ts): one colour per strategy in every chart
+  const bases = new Map(records.map((r) => [r.label, r.spec.strategy]));
   const charts: { id: string; spec: Spec }[] = [
-    { id: 'gap-cdf', spec: gapCdfSpec(rows) },
-    { id: 'switch-box', spec: boxSpec(rows, 'switch_ms', 'switch_ms per NAT preset against the floors (black tick: median limit_ms; dashed: limit_standby_ms)') },
-    { id: 'recovery-box', spec: boxSpec(rows, 'recovery_ms', 'recovery_ms per NAT preset') },
-    { id: 'gap-box', spec: boxSpec(rows, 'gap_ms', 'gap_ms per NAT preset') },
+    { id: 'gap-cdf', spec: gapCdfSpec(rows, bases) },
+    { id: 'switch-box', spec: boxSpec(rows, 'switch_ms', 'switch_ms per NAT preset against the floors (black tick: median limit_ms; dashed: limit_standby_ms)', bases) },
+    { id: 'recovery-box', spec: boxSpec(rows, 'recovery_ms', 'recovery_ms per NAT preset', bases) },
+    { id: 'gap-box', spec: boxSpec(rows, 'gap_ms', 'gap_ms per NAT preset', bases) },
     { id: 'success', spec: successSpec(rows) },
   ];
   for (const r of representatives(rows)) {

@@ -1,4 +1,4 @@
-// `migbench figures`: the pinned figure configs, then the SVG + CSV + README (harness/figures.ts).
+// `migbench figures`: the pinned figure configs, then the SVG + PDF + CSV + README (harness/figures.ts).
 import path from 'node:path';
 import { loadConfig } from '../config.ts';
 import { FIGURE_CONFIGS, FIGURES_DIR, writeFigures, type Figure } from '../figures.ts';
@@ -7,7 +7,7 @@ import type { Command } from './flags.ts';
 import { benchWithProgress } from './progress.ts';
 
 export const figuresCommand: Command = {
-  summary: 'run the pinned figure configs (resumable) and write reports/figures/*.svg + CSV + README.md',
+  summary: 'run the pinned figure configs (resumable) and write reports/figures/*.svg + .pdf + CSV + README.md',
   usage: `migbench figures [--only 1|2|3] [--render-only]
   --only N         one figure (1: relay-repunch vs ICE restart; 2: QUIC migration vs reconnect against RTT and loss;
                    3: phone-like handovers beside the field)

@@ -1,12 +1,17 @@
-// make figures: headless SVGs with the CSV behind them, from synthetic figure benches.
+// make figures: headless SVGs (page and column) with their PDFs and the CSV behind them, from
+// synthetic figure benches; one colour per strategy in every figure.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { linkParams, savings, writeFigures, type Fig2Row } from '../../harness/figures.ts';
-import { FAITHFUL, fieldAgrees, HANDOVER, type Fig3Row } from '../../harness/figure-field.ts';
+import { writeFigures } from '../../harness/figures.ts';
+import { fig1Spec, linkParams, savings, type Fig1Row, type Fig2Row } from '../../harness/figure-claims.ts';
+import { FAITHFUL, fieldAgrees, fig3Spec, HANDOVER, type Fig3Row } from '../../harness/figure-field.ts';
+import { MAX_WIDTH } from '../../harness/figure-marks.ts';
+import { STRATEGY_COLOURS, strategyScale } from '../../harness/colours.ts';
+import { strategyNames } from '../../strategies/registry.ts';
 import { DEFAULT_SPEC, runId, type RunSpec } from '../../harness/run/spec.ts';
 
 /** recovery null: the run never recovered; m null: a failed run without metrics. */
@@ -25,7 +30,7 @@ test('link parameters and the saving of migration over reconnecting', () => {
   assert.deepEqual(linkParams('custom:delay=25,loss=2'), { rtt_ms: 100, loss_pct: 2 });
   assert.equal(linkParams('broadband'), null);
   const row = (strategy: string, rtt: number, recovery: number, censored = false): Fig2Row =>
-    ({ strategy, rtt_ms: rtt, loss_pct: 0, rep: 0, recovery_ms: recovery, gap_ms: 0, censored, success: !censored, id: `${strategy}${rtt}${recovery}` });
+    ({ strategy, base: strategy, rtt_ms: rtt, loss_pct: 0, rep: 0, recovery_ms: recovery, gap_ms: 0, censored, success: !censored, id: `${strategy}${rtt}${recovery}` });
   const s = savings([row('m', 50, 60), row('m', 50, 80), row('r', 50, 170), row('r', 50, 190)], 'm', 'r');
   assert.deepEqual(s, [{ rtt_ms: 50, loss_pct: 0, migration_ms: 70, migration_censored: false, reconnect_ms: 180, reconnect_censored: false, saved_ms: 110, saved_rtt: 2.2 }]);
   // a reconnect that did not recover stays in the median: it is censored, and the saving unknown
@@ -33,7 +38,14 @@ test('link parameters and the saving of migration over reconnecting', () => {
   assert.deepEqual(c, [{ rtt_ms: 50, loss_pct: 0, migration_ms: 70, migration_censored: false, reconnect_ms: 4085, reconnect_censored: true, saved_ms: null, saved_rtt: null }]);
 });
 
-test('writeFigures draws both figures as SVG with their CSVs and a verdict', async () => {
+/** The texts of an SVG (multi-line ones joined), and those of its legends' labels. */
+function svgTexts(svg: string): { all: string[]; legend: string[] } {
+  const texts = (s: string) => [...s.matchAll(/<text[^>]*>([\s\S]*?)<\/text>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()
+    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
+  return { all: texts(svg), legend: [...svg.matchAll(/role-legend-label"[\s\S]*?<\/g>/g)].flatMap((m) => texts(m[0])) };
+}
+
+test('writeFigures draws every figure for a page and a column, each with its PDF, plus CSVs and a verdict', async () => {
   const results = mkdtempSync(path.join(tmpdir(), 'migbench-fig-'));
   const out = path.join(results, 'figures');
   try {
@@ -59,10 +71,22 @@ test('writeFigures draws both figures as SVG with their CSVs and a verdict', asy
     field('standby', 'standby', {}, [100, 120, 140]);
     fakeRun(results, 'field', { ...DEFAULT_SPEC, strategy: 'standby', event: 'wifi-fade:4' }, 'standby', { gap: 7000, recovery: null });
     const r = await writeFigures(results, out);
-    for (const f of ['fig1-relay-repunch-vs-ice-restart', 'fig2-migration-vs-reconnect', 'fig3-field']) {
-      const svg = readFileSync(path.join(out, `${f}.svg`), 'utf8');
-      assert.match(svg, /^<svg[\s\S]*<\/svg>\s*$/);
-      assert.match(svg, /<path|<line/, `${f}: nothing drawn`);
+    const strategies = { 'fig1-relay-repunch-vs-ice-restart': ['relay-repunch', 'ice-restart', 'ice-restart (trigger=ice)'],
+      'fig2-migration-vs-reconnect': ['quic-migration', 'reconnect'], 'fig3-field': [FAITHFUL, 'standby'] };
+    for (const [f, labels] of Object.entries(strategies)) {
+      for (const [file, max] of [[f, MAX_WIDTH.page], [`${f}-column`, MAX_WIDTH.column]] as const) {
+        const svg = readFileSync(path.join(out, `${file}.svg`), 'utf8');
+        assert.match(svg, /^<svg[\s\S]*<\/svg>\s*$/);
+        assert.match(svg, /<path|<line/, `${file}: nothing drawn`);
+        const width = Number(/^<svg[^>]* width="([\d.]+)"/.exec(svg)![1]);
+        assert.ok(width > 0 && width <= max, `${file}: ${width} px wide, more than ${max}`);
+        const { all, legend } = svgTexts(svg);
+        assert.deepEqual(all.filter((t) => /(…|\.\.\.)$/.test(t)), [], `${file}: a label cut short`);
+        for (const label of labels) assert.ok(legend.includes(label), `${file}: no '${label}' in the legend (${legend.join(' | ')})`);
+        assert.ok(legend.includes('median (bar: 95 % CI)'), `${file}: medians and CIs not in the legend`);
+        assert.equal(readFileSync(path.join(out, `${file}.pdf`)).subarray(0, 4).toString(), '%PDF', `${file}.pdf`);
+        assert.ok(r.files.includes(`${file}.svg`) && r.files.includes(`${file}.pdf`));
+      }
       assert.ok(parse(readFileSync(path.join(out, `${f}.csv`), 'utf8'), { columns: true }).length > 0, `${f}.csv is empty`);
     }
     const fig1 = parse(readFileSync(path.join(out, 'fig1-relay-repunch-vs-ice-restart.csv'), 'utf8'), { columns: true }) as
@@ -86,10 +110,47 @@ test('writeFigures draws both figures as SVG with their CSVs and a verdict', asy
 });
 
 test('figure 3 verdict: the faithful original\'s handover median inside the field\'s 2230–4350 ms; a censored median never agrees', () => {
-  const row = (recovery_ms: number, censored = false, condition = HANDOVER): Fig3Row => ({ strategy: FAITHFUL, condition, event: 'handover:1000',
+  const row = (recovery_ms: number, censored = false, condition = HANDOVER): Fig3Row => ({ strategy: FAITHFUL, base: 'relay-repunch', condition, event: 'handover:1000',
     rep: 0, recovery_ms, gap_ms: 0, detect_ms: null, censored, success: !censored, id: String(recovery_ms) });
   assert.equal(fieldAgrees([row(2500), row(3000), row(9000)]).agree, true);
   assert.equal(fieldAgrees([row(900), row(1000), row(3000)]).agree, false);
   assert.equal(fieldAgrees([row(3000), row(8000, true), row(8000, true)]).agree, false);
   assert.equal(fieldAgrees([row(3000, false, 'wifi-fade:4')]).median, null, 'only the handovers count');
+});
+
+/** label → colour of every strategy colour scale in a spec. */
+function colours(spec: unknown, out = new Map<string, string>()): Map<string, string> {
+  if (Array.isArray(spec)) spec.forEach((s) => colours(s, out));
+  else if (spec && typeof spec === 'object') {
+    const o = spec as Record<string, unknown>;
+    const c = o.color as { field?: string; scale?: { domain: string[]; range: string[] } } | undefined;
+    if (c?.field === 'strategy' && c.scale) c.scale.domain.forEach((l, i) => out.set(l, c.scale!.range[i]!));
+    Object.values(o).forEach((v) => colours(v, out));
+  }
+  return out;
+}
+
+test('one colour per strategy: the same in figures 1 and 3, a variant a shade of its strategy, never shared', () => {
+  assert.deepEqual(Object.keys(STRATEGY_COLOURS).sort(), strategyNames(), 'every strategy has its colour');
+  const f1 = (strategy: string, base: string): Fig1Row => ({ strategy, base, rep: 0, metric: 'gap_ms', ms: 100, censored: false, success: true, id: strategy });
+  const f3 = (strategy: string, base: string): Fig3Row => ({ strategy, base, condition: HANDOVER, event: 'handover:1000', rep: 0, recovery_ms: 100,
+    gap_ms: 80, detect_ms: null, censored: false, success: true, id: strategy });
+  const one = colours(fig1Spec([f1('relay-repunch', 'relay-repunch'), f1('ice-restart', 'ice-restart'), f1('ice-restart-werift', 'ice-restart-werift'),
+    f1('ice-restart (trigger=ice)', 'ice-restart')]));
+  const three = colours(fig3Spec([f3(FAITHFUL, 'relay-repunch'), f3('ice-restart', 'ice-restart'), f3('overlay', 'overlay'), f3('standby', 'standby')], 'column'));
+  assert.equal(one.get('ice-restart'), three.get('ice-restart'));
+  assert.equal(one.get('relay-repunch'), STRATEGY_COLOURS['relay-repunch']);
+  assert.equal(three.get('standby'), STRATEGY_COLOURS.standby);
+  for (const m of [one, three]) assert.equal(new Set(m.values()).size, m.size, `a colour shared: ${JSON.stringify([...m])}`);
+  assert.notEqual(one.get('ice-restart (trigger=ice)'), one.get('ice-restart'), 'a variant stays apart from its strategy');
+  assert.notEqual(three.get(FAITHFUL), STRATEGY_COLOURS['relay-repunch']);
+  // a shade: the same hue as its strategy, lighter or darker
+  const hue = (hex: string) => { const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255) as [number, number, number];
+    const max = Math.max(r, g, b), d = max - Math.min(r, g, b);
+    return d === 0 ? 0 : 60 * (max === r ? ((g - b) / d + 6) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4); };
+  assert.ok(Math.abs(hue(three.get(FAITHFUL)!) - hue(STRATEGY_COLOURS['relay-repunch']!)) < 3);
+  assert.ok(Math.abs(hue(one.get('ice-restart (trigger=ice)')!) - hue(STRATEGY_COLOURS['ice-restart']!)) < 3);
+  // the same label, the same colour, whatever else the chart holds; labels of no strategy still apart
+  assert.deepEqual(strategyScale(['ice-restart (trigger=ice)']).range, strategyScale(['reconnect', 'ice-restart (trigger=ice)']).range.slice(1));
+  assert.equal(new Set(strategyScale(['a', 'b', 'c']).range).size, 3);
 });
