@@ -81,7 +81,7 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
     const onStop = () => deadline.abort('interrupted');
     opts.signal?.addEventListener('abort', onStop, { once: true });
     try {
-      const r = await runOnce(run.spec, dir, { signal: deadline.signal, drivers });
+      const r = await runOnce(run.spec, dir, { signal: deadline.signal, drivers, capture: config.capture });
       return { finished: true, record: { id: run.id, label: run.label, spec: run.spec, status: r.meta.status as RunRecord['status'], emulation: String(r.meta.emulation), metrics: r.metrics,
         ...(typeof r.meta.error === 'string' ? { error: r.meta.error } : {}),
         ...(typeof r.meta.noisy === 'string' ? { noisy: r.meta.noisy } : {}),

@@ -31,12 +31,14 @@ export interface BenchConfig {
   deadlineS: number;       // per run, on top of warmup + observe
   pairs?: number[];        // answerer/mobile pairs through one intermediate (topology pairs:N when N > 1)
   staggerMs?: number;      // with N pairs: pair k's event fires (k - 1) · staggerMs after pair 1's
+  /** Packet captures and TLS key logs in every run's folder (harness/run/capture.ts). */
+  capture?: boolean;
 }
 
 const DEFAULTS: Omit<BenchConfig, 'name'> = {
   strategies: 'all', nat: ['port-restricted'], links: ['broadband'], events: ['wifi-to-cellular'], reps: 5, seed: 1,
   warmupS: DEFAULT_SPEC.warmupS, observeS: DEFAULT_SPEC.observeS, settleS: DEFAULT_SETTLE_S, startS: DEFAULT_START_S, jitterBufferMs: DEFAULT_SPEC.jitterBufferMs,
-  audio: DEFAULT_SPEC.audio, parallel: 1, deadlineS: 90, pairs: [1], staggerMs: 200,
+  audio: DEFAULT_SPEC.audio, parallel: 1, deadlineS: 90, pairs: [1], staggerMs: 200, capture: false,
 };
 
 export class ConfigError extends Error {
@@ -114,6 +116,7 @@ export async function validateConfig(raw: unknown, source = 'config'): Promise<B
     if (problem) bad(field, problem.slice(field.length + 2));
   }
   if (c.audio !== 'answerer-to-mobile' && c.audio !== 'both') bad('audio', "'answerer-to-mobile' or 'both'");
+  if (typeof c.capture !== 'boolean') bad('capture', 'true or false');
   if (problems.length) throw new ConfigError(problems, source);
   return c as unknown as BenchConfig;
 }

@@ -47,6 +47,8 @@ export interface BuildInfo {
   hosts: Record<string, Uplink[]>;
   nat: Record<string, string>;
   links: Record<string, { name: string; up: ResolvedDirection; down: ResolvedDirection }>;
+  /** Every link's host-side end (its node and interface), and the emulated slot it belongs to. */
+  linkEnds: { node: string; dev: string; peer: string; slot: string | null }[];
   emulation: 'wire' | 'netem';
   buildMs: number;
   driverPid: number;

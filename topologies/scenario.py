@@ -180,8 +180,10 @@ def judge_blackout(seconds: float, fired_t: float, start: dict[str, int] | None,
                          + ('until the restore' if restored_t is not None else 'until the check'), **ev)
 
 
-# A fade's step may be this late (the driver's thread sets the emulator; a loaded machine delays it).
-FADE_STEP_SLACK_MS = 50
+# A fade's step may be this late: 1.5 steps (the driver's thread sets the emulator, and a busy
+# machine delays it: 12 fades of the field bench were late by 4 ms in the median, 86 ms once, and
+# 612 ms while apt-get ran beside them)
+FADE_STEP_SLACK_MS = 150
 
 
 def judge_wifi_fade(seconds: float, fired_t: float, steps: int, applied: int, late_ms: float,

@@ -81,6 +81,8 @@ class Plan:
                 'hosts': {h: [u.__dict__ for u in ups] for h, ups in self.uplinks.items()},
                 'nat': self.presets,
                 'links': {k: v.as_dict() for k, v in self.slots.items()},
+                # every link's host-side end: where a capture of it listens (harness/run/capture.ts)
+                'linkEnds': [{'node': l.a, 'dev': l.ifa, 'peer': l.b, 'slot': l.slot} for l in self.links],
                 'startOn': self.start_on}
 
 

@@ -31,10 +31,12 @@ ${eventsHelp().map((l) => `                           ${l}`).join('\n')}
   --headless             no live view: warm up, fire the event, observe, print the metrics (the default)
   --interactive          live terminal view; keys fire events (${Object.entries(eventKeys()).map(([k, v]) => `${k} ${v}`).join(', ')}; e = --event), q quits
   --cli                  with --interactive: Mininet's CLI too (a tmux pane beside the view, or \`migbench cli\`)
+  --capture              a pcap of every link and the roles' TLS key logs in the run folder (docs/report.md "Captures")
   --json                 print the metrics as one JSON object`,
   options: {
     ...specFlags, bench: { type: 'string', default: 'adhoc' },
     headless: { type: 'boolean' }, interactive: { type: 'boolean' }, cli: { type: 'boolean' }, json: { type: 'boolean' },
+    capture: { type: 'boolean' },
   },
   async run(v) {
     const spec = specFromFlags(v);
@@ -42,7 +44,7 @@ ${eventsHelp().map((l) => `                           ${l}`).join('\n')}
     if (v.interactive && v.headless) throw new Error('--interactive and --headless exclude each other');
     if (v.cli && !v.interactive) throw new Error('--cli needs --interactive (a headless run ends on its own)');
     const r = await runOnce(spec, benchDir, { progress: (m) => { if (!v.json) process.stderr.write(`[${spec.strategy}] ${m}\n`); },
-      drive: v.interactive ? liveDrive(process.stdin, process.stdout, { cli: Boolean(v.cli) }) : scheduled });
+      drive: v.interactive ? liveDrive(process.stdin, process.stdout, { cli: Boolean(v.cli) }) : scheduled, capture: Boolean(v.capture) });
     const status = r.meta.status as string;
     const ok = status === 'ok' && r.metrics.success;
     if (v.json) { console.log(JSON.stringify({ id: r.id, dir: r.dir, status, error: r.meta.error, ...r.metrics })); return ok ? 0 : 3; }
@@ -55,6 +57,7 @@ ${eventsHelp().map((l) => `                           ${l}`).join('\n')}
       console.log(`  after ${e.name.padEnd(18)} concealed ${e.concealed_ms} ms, gap ${e.gap_ms} ms`);
     }
     console.log(`  received audio     ${path.join(r.dir, 'received.wav')}`);
+    if (v.capture) console.log(`  captures           ${path.join(r.dir, '*.pcap')} (keys: keys.<role>.log)`);
     return ok ? 0 : 3;
   },
 };

@@ -71,11 +71,12 @@ export function roleConfig(spec: RunSpec, info: BuildInfo, role: StrategyRole, p
 }
 
 /** Starts a role process in its host; its stderr goes to stderr.<role>.log in its run folder. */
-export async function startRole(driver: TopologyDriver, config: RoleConfig, host: string = config.role): Promise<HostProcess> {
+export async function startRole(driver: TopologyDriver, config: RoleConfig, host: string = config.role,
+  env: Record<string, string> = {}): Promise<HostProcess> {
   const file = path.join(config.runDir, `context.${config.role}.json`);
   writeFileSync(file, JSON.stringify(config, null, 2));
   const argv = [...roleArgv(), config.strategy, config.role, file];
-  const p = await driver.start(host, argv, { cwd: REPO });
+  const p = await driver.start(host, argv, { cwd: REPO, env });
   const seen = new Map<string, Record<string, unknown>>();
   reported.set(p, seen);
   p.on('stdout', (line: string) => {
@@ -92,10 +93,11 @@ export class RoleProcesses {
   private readonly started: { name: string; p: HostProcess; exitedAt?: number; killed?: boolean }[] = [];
   /** The newest process of each name. */
   readonly byName = new Map<string, HostProcess>();
-  constructor(private readonly driver: TopologyDriver) {}
+  /** `envOf`: what a role's environment gets besides the driver's (a captured run's key log). */
+  constructor(private readonly driver: TopologyDriver, private readonly envOf: (c: RoleConfig) => Record<string, string> = () => ({})) {}
 
   async start(name: string, config: RoleConfig, host?: string): Promise<HostProcess> {
-    const p = await startRole(this.driver, config, host);
+    const p = await startRole(this.driver, config, host, this.envOf(config));
     const entry: (typeof this.started)[number] = { name, p };
     this.started.push(entry);
     void p.exited.then(() => { entry.exitedAt = Date.now(); });

@@ -6,6 +6,8 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BuildInfo, Calibration, EventResult, TopologyDriver } from '../driver.ts';
 import { OWN_DRIVER, type Drivers } from './drivers.ts';
+import { keylogFile, startCaptures } from './capture.ts';
+import { writeQlogs } from '../qlog.ts';
 import type { RunMetrics } from '../metrics.ts';
 import { checkHandlers, parseEvent, startOnFor, uplinksAfter } from '../network-events.ts';
 import { checkHost } from '../preflight.ts';
@@ -32,11 +34,13 @@ export interface RunOptions {
   /** Where the run's topology driver comes from and goes (a bench's DriverPool); default: opened
    *  for the run and stopped before it returns. */
   drivers?: Drivers;
+  /** Packet captures and TLS key logs in the run folder (harness/run/capture.ts). */
+  capture?: boolean;
 }
 
 /** Runs one spec. */
 export async function runOnce(spec: RunSpec, benchDir: string, opts: RunOptions = {}): Promise<RunResult> {
-  const { progress = () => {}, signal, drive = scheduled, drivers = OWN_DRIVER } = opts;
+  const { progress = () => {}, signal, drive = scheduled, drivers = OWN_DRIVER, capture = false } = opts;
   await validateSpec(spec);
   checkHost();
   const dir = path.join(benchDir, 'runs', runId(spec));
@@ -45,7 +49,7 @@ export async function runOnce(spec: RunSpec, benchDir: string, opts: RunOptions 
   if (!existsSync(SAMPLE)) throw new Error(`${SAMPLE} is missing: run \`make setup\``);
 
   const driver = await drivers.take();
-  const body = runBody(spec, dir, driver, progress, drive);
+  const body = runBody(spec, dir, driver, progress, drive, capture);
   body.catch(() => {});   // after an abort its pending steps fail against a stopped driver
   try {
     if (!signal) return await body;
@@ -68,7 +72,8 @@ export function rttsFor(cal: Calibration[], event: string): { mobileIntermediate
   return { mobileIntermediate: median(`${route}+intermediate`), intermediateAnswerer: median('answerer+intermediate'), standby: median(`${surviving}+answerer`) };
 }
 
-async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, progress: (msg: string) => void, drive: Drive): Promise<RunResult> {
+async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, progress: (msg: string) => void, drive: Drive,
+  capture: boolean): Promise<RunResult> {
   const id = path.basename(dir);
   const t0 = Date.now();
   const phases: Record<string, number> = {};   // ms since the run began, where each phase began
@@ -79,6 +84,7 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, progr
   phase('build', 'building topology');
   const info: BuildInfo = await driver.build({ topology: (spec.pairs ?? 1) > 1 ? `pairs:${spec.pairs}` : 'mobile', nat: spec.nat, links: spec.links, seed: spec.seed, startOn: startOnFor(eventNames(spec.event)) });
   checkHandlers(info.events);
+  const captures = capture ? await startCaptures(driver, info, dir) : null;
   // the RTTs are measured while the roles start (a few pings every 20 ms per path, beside their
   // handshakes: the medians do not notice); they are needed once audio flows. Not when the mobile
   // starts on cellular: calibration lifts its Wi-Fi for a moment, which the roles must not see.
@@ -88,7 +94,7 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, progr
 
   // roles: the intermediate serves every pairing
   const pairs = planPairs(spec, dir);
-  const roles = new RoleProcesses(driver);
+  const roles = new RoleProcesses(driver, capture ? (c) => ({ SSLKEYLOGFILE: keylogFile(c.runDir, c.role) }) : undefined);
   const interConfig = () => roleConfig(spec, info, 'intermediate', pairs[0]!.pairing, dir, { pairings: pairs.map((p) => p.pairing) });
   phase('roles', 'starting roles');
   await milestone(await roles.start('intermediate', interConfig()), 'ready', 20000);
@@ -145,6 +151,8 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, progr
   fault.cancel();
   await roles.stop((role, code) => log.append({ t: Date.now(), type: 'role.exit', of: role, code }));
   phases.stopped = Date.now() - t0;
+  const captured = await captures?.stop();
+  writeQlogs(dir, mergeLogs(dir));
 
   // metrics and record
   const rtts = rttsFor(calibration, eventNames(spec.event)[0]!);
@@ -154,7 +162,7 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, progr
   const error = invalid ? `scenario did not happen: ${invalid}` : died.length ? `role ${died.map((x) => `${x.name} exited at ${((x.exitedAt - (eventT ?? observeEnd)) / 1000).toFixed(1)} s after the event`).join(', ')}, before the observe window ended` : undefined;
   // settledAt: observation stopped early, the outcome settled (null: observed to the maximum)
   const meta = { id, label: spec.strategy, status, ...(error ? { error } : {}), spec, eventT, observeEnd, ...(spec.settleS ? { settledAt } : {}), fidelity, ...(fidelity.noisy ? { noisy: fidelity.noisy } : {}), phases, checks, perEvent, emulation: info.emulation,
-    buildMs: info.buildMs, calibration, rtts, topology: info, pairs: perPair };
+    buildMs: info.buildMs, calibration, rtts, topology: info, pairs: perPair, ...(captured ? { capture: captured } : {}) };
   writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, metrics }, null, 2));
   return { id, dir, metrics, meta };
 }

@@ -94,7 +94,9 @@ async function answerer(ctx: RoleContext): Promise<void> {
     session?.apply({ sdp });
   });
   signals.on('candidate', (candidate) => session?.apply({ candidate }));
-  const route: AudioRoute = { path: 'direct', send: (frame) => { channel?.sendMessageBinary(frame); } };
+  // a send on a channel whose transport just broke throws (EPIPE: seen under wifi-fade); that frame
+  // is lost, as on any dead path, and the role goes on
+  const route: AudioRoute = { path: 'direct', send: (frame) => { try { channel?.sendMessageBinary(frame); } catch { /* lost */ } } };
   const audio = streamAudio(ctx, () => (channel?.isOpen() && session ? { ...route, path: session.path } : null));
   await holdPeer(ctx, peer, { stop: [audio], close: () => (session as Session | null)?.close() });   // no cleanup(): see mobile()
 }

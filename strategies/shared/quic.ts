@@ -3,7 +3,7 @@
 // Facts behind each shim: docs/research.md, "js-quic" (one section per shim). Over 250 lines on
 // purpose: one home for every reach into js-quic, so an upgrade is checked in one place.
 import { createHash, createHmac, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type dgram from 'node:dgram';
@@ -99,8 +99,41 @@ export function baseConfig<T extends Partial<QUICConfig>>(over: T): Partial<QUIC
     enableDgram: [true, 1024, 64],   // small send queue: stale audio must not pile up (docs/research.md "Datagrams are queued")
     maxIdleTimeout: 5000,
     keepAliveIntervalTime: KEEPALIVE_INTERVAL_MS,
+    ...keylog(),
     ...over,
   };
+}
+
+// -- TLS key log (a captured run, harness/run/capture.ts) ---------------------------------------------
+/** With SSLKEYLOGFILE set, every QUIC connection of this process leaves its TLS secrets (NSS key log
+ *  format) for Wireshark, all in that file once the process exits. js-quic gives each connection the
+ *  same `logKeys` path, and quiche creates — truncates — it for each (docs/research.md "Key logs"):
+ *  the native setKeylog is wrapped so that each connection writes a part of its own, <file>.<n>,
+ *  and the parts are appended to the file at exit (a role killed with SIGKILL leaves its parts). */
+let keylogFile: string | null | undefined;
+function keylog(): { logKeys?: string } {
+  if (keylogFile === undefined) {
+    keylogFile = process.env.SSLKEYLOGFILE || null;
+    if (keylogFile) keylogParts(keylogFile);
+  }
+  return keylogFile ? { logKeys: keylogFile } : {};
+}
+
+type KeylogProto = { setKeylog(this: unknown, path: string): void };
+const keylogProto = () => (native.quiche as unknown as { Connection: { prototype: KeylogProto } }).Connection.prototype;
+function keylogParts(file: string): void {
+  const proto = keylogProto();
+  const original = proto.setKeylog;
+  const parts: string[] = [];
+  proto.setKeylog = function (this: unknown, path: string) {
+    const part = `${path}.${parts.length + 1}`;
+    parts.push(part);
+    original.call(this, part);
+  };
+  process.on('exit', () => {
+    appendFileSync(file, parts.filter((p) => existsSync(p)).map((p) => readFileSync(p, 'utf8')).join(''));
+    for (const p of parts) rmSync(p, { force: true });
+  });
 }
 
 // -- datagrams (RFC 9221): enabled by config, but js-quic has no API (docs/research.md) ------------------
@@ -300,6 +333,7 @@ export function shimHooks(conn?: QUICConnection, socket?: QUICSocket): Record<st
     'QUICServer.prototype.acceptConnection': typeof (QUICServer.prototype as unknown as ServerInternals).acceptConnection === 'function',
     'QUICServer.prototype.validateToken': typeof (QUICServer.prototype as unknown as ServerInternals).validateToken === 'function',
     'native Connection.accept': typeof quiche.Connection.accept === 'function',
+    'native Connection.setKeylog': typeof keylogProto().setKeylog === 'function',
     ...(c ? {
       'connection.conn.sendAckEliciting': typeof c.conn?.sendAckEliciting === 'function',
       'connection.conn.dgramSend': typeof c.conn?.dgramSend === 'function',

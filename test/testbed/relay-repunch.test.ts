@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readWav } from '../../strategies/shared/wav.ts';
@@ -47,6 +47,7 @@ for (const event of ['wifi-to-cellular', 'nat-rebind']) {
     assert.ok(m.detect_ms !== null && m.detect_ms < 400, `detected after ${m.detect_ms} ms`);
     assert.deepEqual(pathsAfterEvent(r.dir), ['direct', 'relay', 'direct']);
     assert.ok(m.relay_bytes > 0);
+    assert.deepEqual(readdirSync(r.dir).filter((f) => f.endsWith('.pcap') || f.startsWith('keys.')), [], 'capture is off by default');
     const wav = readWav(readFileSync(path.join(r.dir, 'received.wav')));
     const frames = wav.pcm.length / (wav.info.sampleRate * 2 * FRAME_MS / 1000);
     const recv = mergeLogs(r.dir).filter((x) => x.type === 'audio.recv' && x.role === 'mobile').map((x) => x.seq as number);
