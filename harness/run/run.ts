@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { BuildInfo, Calibration, EventResult, TopologyDriver } from '../driver.ts';
 import { OWN_DRIVER, type Drivers } from './drivers.ts';
 import { keylogFile, startCaptures } from './capture.ts';
+import { captureChecks } from './capture-checks.ts';
 import { writeQlogs } from '../qlog.ts';
 import type { RunMetrics } from '../metrics.ts';
 import { checkHandlers, parseEvent, startOnFor, uplinksAfter } from '../network-events.ts';
@@ -64,6 +65,9 @@ export async function runOnce(spec: RunSpec, benchDir: string, opts: RunOptions 
     await drivers.release(driver);
   }
 }
+
+/** Whether the run's events move the mobile to another uplink (the capture's new-address check). */
+const moved = (event: string) => eventNames(event).some((e) => e !== 'none' && parseEvent(e).kind.switchTo !== undefined);
 
 /** The floors' RTTs (docs/metrics.md): on the uplinks that carry traffic after the first event. */
 export function rttsFor(cal: Calibration[], event: string): { mobileIntermediate?: number; intermediateAnswerer?: number; standby?: number } {
@@ -162,7 +166,8 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, progr
   const error = invalid ? `scenario did not happen: ${invalid}` : died.length ? `role ${died.map((x) => `${x.name} exited at ${((x.exitedAt - (eventT ?? observeEnd)) / 1000).toFixed(1)} s after the event`).join(', ')}, before the observe window ended` : undefined;
   // settledAt: observation stopped early, the outcome settled (null: observed to the maximum)
   const meta = { id, label: spec.strategy, status, ...(error ? { error } : {}), spec, eventT, observeEnd, ...(spec.settleS ? { settledAt } : {}), fidelity, ...(fidelity.noisy ? { noisy: fidelity.noisy } : {}), phases, checks, perEvent, emulation: info.emulation,
-    buildMs: info.buildMs, calibration, rtts, topology: info, pairs: perPair, ...(captured ? { capture: captured } : {}) };
+    buildMs: info.buildMs, calibration, rtts, topology: info, pairs: perPair,
+    ...(captured ? { capture: captured, captureChecks: captureChecks(dir, info, metrics, eventT, moved(spec.event)) } : {}) };
   writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, metrics }, null, 2));
   return { id, dir, metrics, meta };
 }
