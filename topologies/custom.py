@@ -17,7 +17,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(inspect.currentframe().f_code.co_filename))))
 
-from topologies.links import emulation_mode, resolve  # noqa: E402
+from topologies.emulators import emulation_mode  # noqa: E402
+from topologies.links import resolve  # noqa: E402
 from topologies.nat import parse_preset  # noqa: E402
 from topologies.shapes import PlanTopo, plan  # noqa: E402
 

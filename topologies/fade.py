@@ -10,7 +10,8 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable
 
-from .links import Direction, LinkSetting, WireLink
+from .emulators import WireLink
+from .links import Direction, LinkSetting
 from .phone import schedule_step, wait_step
 from .scenario import Verdict, judge_wifi_fade
 from .shapes import Uplink

@@ -19,7 +19,8 @@ from mininet.link import Link
 from mininet.node import Node
 from mininet.topo import Topo
 
-from .links import LinkSetting, NetemLink, WireLink, resolve
+from .emulators import NetemLink, WireLink
+from .links import LinkSetting, resolve
 from .nat import Nat, NatBehaviour, NatPreset, PRESETS
 
 INTERMEDIATE = ('198.18.0.10', '198.18.0.11')   # two public addresses for RFC 5780 probes

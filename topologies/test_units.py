@@ -5,7 +5,8 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from topologies.links import Direction, LinkSetting, _no_trace, netem_args, parse_custom, resolve, wire_conf
+from topologies.emulators import _no_trace, netem_args, wire_conf
+from topologies.links import Direction, LinkSetting, parse_custom, resolve
 from topologies.trace_files import (TRACES, opportunities, read_schedule, read_trace, schedule_at, schedule_mean_delay,
                                     schedule_period)
 from topologies.nat import NatBehaviour, count_ruleset, parse_preset, ruleset

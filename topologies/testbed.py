@@ -17,10 +17,11 @@ from typing import Any, Callable
 
 from mininet.net import Mininet
 
+from .emulators import EmulatedLink, WireLink, emulation_mode
 from .events import NetworkEvents, wifi_up
-from .stamps import now_ms
-from .links import EmulatedLink, LinkSetting, WireLink, emulation_mode, resolve
+from .links import LinkSetting, resolve
 from .shapes import ANSWERER_NAT_WAN, INTERMEDIATE, Plan, PlanTopo, TestbedNode, Uplink
+from .stamps import now_ms
 from .trace_calibration import calibrate_traces
 
 
@@ -34,7 +35,7 @@ class Testbed:
         try:
             self.emulation = emulation_mode()
             if self.emulation == 'netem' and any(s.needs_wire() for s in plan.slots.values() if s is not None):
-                # netem cannot replay a trace or a schedule (links.py): such a build is all wires, so
+                # netem cannot replay a trace or a schedule (emulators.py): such a build is all wires, so
                 # that its links stay comparable with each other
                 self.emulation = 'wire'
             self.net.topo = PlanTopo(plan=plan, emulation=self.emulation, run_dir=str(run_dir), seed=seed)

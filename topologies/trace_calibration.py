@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .links import Direction, WireLink
+from .emulators import WireLink
+from .links import Direction
 from .shapes import TestbedNode
 from .trace_files import OPP_BYTES, opportunities, read_schedule, read_trace, schedule_at
 
