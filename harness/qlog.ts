@@ -14,13 +14,14 @@ export const QLOG_VERSION = '0.3';
 const RS = '\u001e';
 /** Too many to be worth a qlog record each. */
 const LEFT_OUT = new Set(['audio.sent', 'audio.recv', 'loop.delay', 'overhead.bytes', 'relay.bytes', 'rtc.log']);
-/** Where each role stands (qlog's vantage point): the intermediate serves; the peers are both ends. */
+/** Where each role stands (qlog's vantage point): the intermediate only serves, the mobile dials (its
+ *  control connection, and its P2P ones in the QUIC strategies), the answerer does both. */
 const VANTAGE: Record<string, string> = { intermediate: 'server', answerer: 'unknown', mobile: 'client', harness: 'network' };
 
-export interface QlogEvent { time: number; name: string; data: Record<string, unknown> }
+interface QlogEvent { time: number; name: string; data: Record<string, unknown> }
 
 /** One bench event as a qlog event (time in ms since `start`). */
-export function qlogEvent(e: LogEvent, start: number): QlogEvent {
+function qlogEvent(e: LogEvent, start: number): QlogEvent {
   const { t, role: _role, type, ...fields } = e;
   const endpoint = (remote: unknown) => {
     const [ip, port] = String(remote ?? '').split(/:(?=\d+$)/);
@@ -47,11 +48,8 @@ export function qlogTrace(role: string, events: LogEvent[], title: string): stri
 }
 
 /** Writes qlog.<role>.sqlog for every role with events in the run's merged log. */
-export function writeQlogs(dir: string, events: LogEvent[]): string[] {
-  const roles = [...new Set(events.map((e) => e.role))];
-  return roles.map((role) => {
-    const file = `qlog.${role}.sqlog`;
-    writeFileSync(path.join(dir, file), qlogTrace(role, events, path.basename(dir)));
-    return file;
-  });
+export function writeQlogs(dir: string, events: LogEvent[]): void {
+  for (const role of new Set(events.map((e) => e.role))) {
+    writeFileSync(path.join(dir, `qlog.${role}.sqlog`), qlogTrace(role, events, path.basename(dir)));
+  }
 }

@@ -117,7 +117,7 @@ export class ChangeDetector {
   stop(): void { this.watchdog.stop(); this.netlink?.stop(); this.prober?.stop(); }
 }
 
-/** The detector option of the strategies that offer both (docs/strategies.md "Detection"). */
+/** The detector option of the strategies that offer both (docs/strategies.md "The original's own ways"). */
 export const DETECT_OPTION = {
   detect: { describe: 'how a change is noticed besides silence: netlink (the OS tells) or probe (each uplink probed every 200 ms, 200 ms timeout, as the original does now)', default: 'netlink', values: ['netlink', 'probe'] },
 };

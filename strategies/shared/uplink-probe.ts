@@ -20,9 +20,9 @@ export const FAILS_TO_LEAVE = 2;
  *  original's candidate stability window). */
 export const STABLE_MS = 5000;
 
-/** What the probes say of one uplink: consecutive failures, the start of its current run of
- *  answered probes (null while failing), its last RTT. */
-export interface UplinkHealth { fails: number; answeringSince: number | null; rttMs: number | null }
+/** What the probes say of one uplink: consecutive failures, and the start of its current run of
+ *  answered probes (null while failing). */
+export interface UplinkHealth { fails: number; answeringSince: number | null }
 
 /** The uplink to use (an index into `health`, most preferred first): the current one unless it
  *  has failed FAILS_TO_LEAVE probes in a row — then the most preferred one answering — or a more
@@ -47,7 +47,7 @@ export class UplinkProber {
   private current = 0;
 
   constructor(private readonly ctx: RoleContext, private readonly onMove: (from: UplinkInfo, to: UplinkInfo, why: string) => void) {
-    this.probes = ctx.uplinks.map(() => ({ sock: dgram.createSocket('udp4'), health: { fails: 0, answeringSince: null, rttMs: null }, seq: 0, sentAt: null }));
+    this.probes = ctx.uplinks.map(() => ({ sock: dgram.createSocket('udp4'), health: { fails: 0, answeringSince: null }, seq: 0, sentAt: null }));
   }
 
   get uplink(): UplinkInfo { return this.ctx.uplinks[this.current]!; }
@@ -81,13 +81,13 @@ export class UplinkProber {
     if (!msg.subarray(0, REFLECT_MAGIC.length).equals(REFLECT_MAGIC) || p.sentAt === null) return;
     const t = now();
     if (msg.readUInt32BE(REFLECT_MAGIC.length) !== p.seq || t - p.sentAt > PROBE_TIMEOUT_MS) return;
-    p.health = { fails: 0, answeringSince: p.health.answeringSince ?? t, rttMs: Math.round((t - p.sentAt) * 10) / 10 };
+    p.health = { fails: 0, answeringSince: p.health.answeringSince ?? t };
     p.sentAt = null;
   }
 
   private failed(p: Probe): void {
     p.sentAt = null;
-    p.health = { fails: p.health.fails + 1, answeringSince: null, rttMs: p.health.rttMs };
+    p.health = { fails: p.health.fails + 1, answeringSince: null };
   }
 
   private decide(t: number): void {

@@ -90,9 +90,9 @@ test('relay-repunch, detect=probe, wifi-fade:3: its probes find Wi-Fi dead and i
   assert.ok(r.metrics.recovery_ms !== null && r.metrics.recovery_ms < 3000, `recovered ${r.metrics.recovery_ms} ms after E`);
 });
 
-test('relay-repunch, media=stream, 3 % loss on Wi-Fi: every frame arrives before the event (a reliable stream), and it recovers', async () => {
+test('relay-repunch, media=stream and settleMs=200, 3 % loss on Wi-Fi: every frame arrives before the event (a reliable stream), the signal waits 200 ms after the detection, and it recovers', async () => {
   const lossy = { answerer: 'broadband', wifi: 'custom:delay=10,loss=3', cellular: 'broadband' };
-  const r = await runJudged(spec({ links: lossy, options: { media: 'stream' } }), bench);
+  const r = await runJudged(spec({ links: lossy, options: { media: 'stream', settleMs: '200' } }), bench);
   assert.equal(r.meta.status, 'ok', String(r.meta.error));
   assert.equal(r.metrics.success, true);
   assert.ok(r.metrics.direct_ms !== null, 'the direct path never came back');
@@ -105,6 +105,11 @@ test('relay-repunch, media=stream, 3 % loss on Wi-Fi: every frame arrives before
   const span = Math.max(...before) - first + 1;
   // as DATAGRAMs, 3 % loss would leave all of ≈ 150 frames with a chance of 1 %
   assert.equal(before.size, span, `${span - before.size} of ${span} frames never arrived before the event`);
+  const mobile = events.filter((e) => e.role === 'mobile' && e.t > E);
+  const detected = mobile.find((e) => e.type === 'netchange.detected')!.t;
+  const signalled = mobile.find((e) => e.type === 'signal.sent' && e['kind'] === 'address-change')!.t;
+  // (a timer may fire a fraction of a ms early by this clock; without settleMs the signal follows within ms)
+  assert.ok(signalled - detected >= 195, `address-change sent ${signalled - detected} ms after the detection`);
 });
 
 test('relay-repunch, intercontinental links (one-way delay above J): playout from the base delay, it recovers', async () => {

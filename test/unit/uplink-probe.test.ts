@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chooseUplink, FAILS_TO_LEAVE, STABLE_MS, type UplinkHealth } from '../../strategies/shared/uplink-probe.ts';
 
-const answering = (since: number): UplinkHealth => ({ fails: 0, answeringSince: since, rttMs: 20 });
-const failing = (fails: number): UplinkHealth => ({ fails, answeringSince: null, rttMs: 20 });
+const answering = (since: number): UplinkHealth => ({ fails: 0, answeringSince: since });
+const failing = (fails: number): UplinkHealth => ({ fails, answeringSince: null });
 
 test('chooseUplink: stays while the uplink in use answers, or has failed fewer than FAILS_TO_LEAVE probes', () => {
   assert.equal(chooseUplink([answering(0), answering(0)], 0, 10_000), 0);
