@@ -9,6 +9,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { LinkProfile, LinkSlot } from './driver.ts';
 import { METRIC_ORDER, type RunMetrics } from './metrics.ts';
 import type { RunSpec } from './run/spec.ts';
+import type { CaptureCheck } from './run/capture-checks.ts';
 import { median } from './stats.ts';
 
 export interface RunRecord {
@@ -29,6 +30,8 @@ export interface RunRecord {
   noisy?: string;
   /** Earlier attempts of this run (--retry-failed, or made again because noisy), oldest first. */
   attempts?: { status: RunRecord['status']; error?: string; metrics?: RunMetrics; noisy?: string }[];
+  /** A captured run: what its packets say beside what the bench measured (harness/run/capture-checks.ts). */
+  captureChecks?: CaptureCheck[];
 }
 
 const SCALAR_METRICS = METRIC_ORDER.filter((k) => k !== 'cpu_s');

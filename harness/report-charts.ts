@@ -13,9 +13,10 @@ export function gapCdfSpec(rows: ChartRow[], bases: ReadonlyMap<string, string> 
   title = 'Audio gap after the event: CDF per strategy (runs that did not recover at +∞: the curve stops below 1)'): Spec {
   return {
     $schema: SCHEMA, title, config: WHOLE_LABELS, width: 520, height: 300, data: { values: cdfPoints(rows, 'gap_ms') },
-    mark: { type: 'line', interpolate: 'step-after', point: true },
+    mark: { type: 'line', interpolate: 'step-after', point: { cursor: 'pointer' } },
     encoding: {
       x: { field: 'ms', type: 'quantitative', title: 'gap_ms (longest run of concealed frames)' },
+      tooltip: [{ field: 'label', title: 'strategy' }, { field: 'ms', title: 'gap_ms' }, { field: 'id', title: 'run (click: its page)' }],
       y: { field: 'cdf', type: 'quantitative', title: 'fraction of all runs', scale: { domain: [0, 1] } },
       // every strategy in the legend, even one that never recovered (no point to draw)
       color: { field: 'label', type: 'nominal', title: 'strategy', scale: strategyScale(rows.map((r) => r.label), bases) },
@@ -72,22 +73,50 @@ export function successSpec(rows: ChartRow[]): Spec {
   };
 }
 
-export function timelineSpec(frames: FrameRow[], title: string, marks: { t: number; what: string }[]): Spec {
+/** Frames by path and the run's marks (event, detection, steps). The data are named datasets
+ *  (`frames`, `marks`), so the report's run page fills the same spec with another run's. */
+export function timelineSpec(frames: FrameRow[], title: string, marks: { t: number; what: string }[], width = 620): Spec {
   return {
-    $schema: SCHEMA, title, config: WHOLE_LABELS, width: 620, height: 120,
+    $schema: SCHEMA, title, config: WHOLE_LABELS, width, height: 120,
+    datasets: { frames, marks: markRows(marks) },
     layer: [
-      { data: { values: frames }, mark: { type: 'tick', thickness: 2 },
+      { data: { name: 'frames' }, mark: { type: 'tick', thickness: 2 },
         encoding: {
           x: { field: 'tRel', type: 'quantitative', title: 'frame send time − event (ms)' },
-          y: { field: 'lane', type: 'nominal', title: null, sort: ['direct', 'relay', 'concealed'] },
-          color: { field: 'lane', type: 'nominal', scale: { domain: ['direct', 'relay', 'concealed'], range: ['#1f77b4', '#ff7f0e', '#d62728'] }, legend: null },
+          y: { field: 'lane', type: 'nominal', title: null, sort: [...LANES] },
+          color: { field: 'lane', type: 'nominal', scale: { domain: [...LANES], range: LANE_COLOURS }, legend: null },
           tooltip: [{ field: 'seq' }, { field: 'lane' }, { field: 'latencyMs', title: 'latency (ms)' }],
         } },
-      { data: { values: marks }, mark: { type: 'rule', strokeDash: [3, 3] },
+      { data: { name: 'marks' }, mark: { type: 'rule', strokeDash: [3, 3] },
         encoding: { x: { field: 't', type: 'quantitative' }, tooltip: [{ field: 'what' }, { field: 't', title: 'ms' }] } },
-      { data: { values: marks.map((m, i) => ({ ...m, row: i })) }, mark: { type: 'text', align: 'left', dx: 3, fontSize: 10 },
+      { data: { name: 'marks' }, mark: { type: 'text', align: 'left', dx: 3, fontSize: 10 },
         encoding: { x: { field: 't', type: 'quantitative' }, y: { value: -4 }, yOffset: { field: 'row', type: 'quantitative', scale: { range: [0, -24] }, legend: null },
           text: { field: 'what' } } },
     ],
+  };
+}
+
+/** A timeline's marks with the text row of each label (three rows, so close marks stay readable). */
+export const markRows = (marks: { t: number; what: string }[]) => marks.map((m, i) => ({ ...m, row: i % 3 }));
+
+export const LANES = ['direct', 'relay', 'concealed'] as const;
+const LANE_COLOURS = ['#1f77b4', '#ff7f0e', '#d62728'];
+
+/** One bar per frame of the received audio: its peak level, red where the frame was concealed (it
+ *  is silence in received.wav). The `wave` dataset; x as in the timeline, so the two line up. */
+export function waveformSpec(wave: { seq: number; tRel: number; peak: number; lane: string; wavS: number }[], title: string, width = 620): Spec {
+  return {
+    $schema: SCHEMA, title, config: WHOLE_LABELS, width, height: 90, datasets: { wave },
+    data: { name: 'wave' },
+    transform: [{ calculate: "datum.lane === 'concealed' ? 1 : datum.peak", as: 'bar' }, { calculate: '-datum.bar', as: 'low' }],
+    mark: { type: 'bar', cursor: 'pointer' },
+    encoding: {
+      x: { field: 'tRel', type: 'quantitative', title: 'frame send time − event (ms); click to play from there' },
+      y: { field: 'bar', type: 'quantitative', title: 'peak', scale: { domain: [-1, 1] }, axis: { values: [-1, 0, 1] } },
+      y2: { field: 'low' },
+      color: { field: 'lane', type: 'nominal', title: 'frame', scale: { domain: [...LANES], range: LANE_COLOURS } },
+      opacity: { condition: { test: "datum.lane === 'concealed'", value: 0.35 }, value: 1 },
+      tooltip: [{ field: 'seq' }, { field: 'lane' }, { field: 'peak' }, { field: 'wavS', title: 'received.wav at (s)' }],
+    },
   };
 }

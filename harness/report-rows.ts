@@ -67,11 +67,12 @@ export function outcome(r: ChartRow, metric: TimeMetric): Censored {
 export const NOT_RECOVERED = 'not recovered (censored at window)';
 
 /** CDF points of a time metric per strategy: y = rank / N over ALL the strategy's runs, censored
- *  runs at +∞ (never drawn), so a strategy that lost runs stops below 1. */
-export function cdfPoints(rows: ChartRow[], metric: TimeMetric): { label: string; ms: number; cdf: number }[] {
-  return [...groupBy(rows, (r) => r.label)].flatMap(([label, rs]) => rs.map((r) => outcome(r, metric))
-    .filter((o) => !o.censored).map((o) => o.value).sort((a, b) => a - b)
-    .map((ms, i) => ({ label, ms, cdf: (i + 1) / rs.length })));
+ *  runs at +∞ (never drawn), so a strategy that lost runs stops below 1. Each point keeps its run's id
+ *  (the report links it to the run's page). */
+export function cdfPoints(rows: ChartRow[], metric: TimeMetric): { label: string; ms: number; cdf: number; id: string }[] {
+  return [...groupBy(rows, (r) => r.label)].flatMap(([label, rs]) => rs.map((r) => ({ id: r.id, o: outcome(r, metric) }))
+    .filter(({ o }) => !o.censored).sort((a, b) => a.o.value - b.o.value)
+    .map(({ id, o }, i) => ({ label, ms: o.value, cdf: (i + 1) / rs.length, id })));
 }
 
 export function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchRecords, type RunRecord } from './records.ts';
 import { REPO } from './paths.ts';
+import { esc } from './html.ts';
 import { computeFrames } from './timeline.ts';
 import { EVENT_WINDOW_NOTE, METRIC_GLOSSARY } from './metric-glossary.ts';
 import { mergeLogs } from './run/logs.ts';
@@ -12,6 +13,7 @@ import { chartRows, groupBy, invalidRuns, linkName, natName, outcome, type Chart
 import { eventLabel } from './schedule.ts';
 import { EVENT_KINDS } from './network-events.ts';
 import { boxSpec, gapCdfSpec, successSpec, timelineSpec, type Spec } from './report-charts.ts';
+import { captureSection, runPageScript, runsTable, runViews } from './report-runs.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
 
 /** What every reader of a report should know about the metrics; what they should know about a
@@ -30,7 +32,6 @@ export async function strategyNotes(records: readonly RunRecord[]): Promise<stri
 export const REPORTS = path.join(REPO, 'reports');
 
 
-const esc = (s: unknown) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const ci = (xs: Censored[]) => { const c = bootstrapCi(xs); return c ? ` [${formatValue(c[0])}, ${formatValue(c[1])}]` : ''; };
 
 /** The summary per strategy × NAT × link × event (every run counted, censored medians as `> window`):
@@ -132,7 +133,7 @@ export async function writeReport(bench: string, resultsDir = path.join(REPO, 'r
   const meta = existsSync(path.join(dir, 'bench.json')) ? JSON.parse(readFileSync(path.join(dir, 'bench.json'), 'utf8')) : {};
   // each label's strategy, for its colour (harness/colours.ts): one colour per strategy in every chart
   const bases = new Map(records.map((r) => [r.label, r.spec.strategy]));
-  const charts: { id: string; spec: Spec }[] = [
+  const charts: { id: string; spec: Spec; run?: string }[] = [
     { id: 'gap-cdf', spec: gapCdfSpec(rows, bases) },
     { id: 'switch-box', spec: boxSpec(rows, 'switch_ms', 'switch_ms per NAT preset against the floors (black tick: median limit_ms; dashed: limit_standby_ms)', bases) },
     { id: 'recovery-box', spec: boxSpec(rows, 'recovery_ms', 'recovery_ms per NAT preset', bases) },
@@ -146,31 +147,35 @@ export async function writeReport(bench: string, resultsDir = path.join(REPO, 'r
     const rec = records.find((x) => x.id === r.id) as RunRecord & { observeEnd?: number };
     const { frames, marks } = computeFrames(events, rec.spec.jitterBufferMs, rec.observeEnd);
     const near = frames.filter((f) => f.tRel >= -1000 && f.tRel <= 3000);   // the interesting part, readable
-    charts.push({ id: `timeline-${charts.length}`, spec: timelineSpec(near, `Timeline: ${r.label}, ${r.nat}, ${r.event} (run ${r.id}, gap ${formatValue(outcome(r, 'gap_ms'), 0, ' ms')})`, marks) });
+    charts.push({ id: `timeline-${charts.length}`, run: r.id, spec: timelineSpec(near, `Timeline: ${r.label}, ${r.nat}, ${r.event} (run ${r.id}, gap ${formatValue(outcome(r, 'gap_ms'), 0, ' ms')}; click: its page)`, marks) });
   }
+  const views = runViews(records, path.join(dir, 'runs'), outDir);
   const failed = rows.filter((r) => r.status === 'failed');
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>migbench report: ${esc(bench)}</title>
 <style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}
-td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f4f4f4}.chart{margin:1.5em 0}code{background:#f4f4f4}</style>
+td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f4f4f4}.disagree{color:#b00;font-weight:bold}.chart{margin:1.5em 0}code{background:#f4f4f4}</style>
 <script>${inline('vega/build/vega.min.js')}</script>
 <script>${inline('vega-lite/build/vega-lite.min.js')}</script>
 <script>${inline('vega-embed/build/vega-embed.min.js')}</script>
-</head><body>
+</head><body><div id="report">
 <h1>migbench report: ${esc(bench)}</h1>
 <p>${records.length} runs: ${rows.length - failed.length} ok, ${failed.length} failed (both scored: N = ${rows.length}), ${invalid.length} invalid (not scored). Generated ${esc(new Date().toISOString())} from <code>results/${esc(bench)}</code>.</p>
 <h2>Summary</h2><p>${esc(COUNTING_RULE)}</p>${summaryTable(rows)}
 <h2>Charts</h2>
 ${charts.map((c) => `<div class="chart" id="${c.id}"></div>`).join('\n')}
 <h2>Overhead</h2>${overheadTable(rows)}
+<h2>Checks from the capture</h2>${captureSection(records)}
 ${failed.length ? `<h2>Failed runs (in N, never a success)</h2>${runList(failed.map((f) => ({ ...f, reason: f.error ?? '' })))}` : ''}
 ${invalid.length ? `<h2>Invalid runs (the scenario did not happen: not in N, never scored)</h2>${runList(invalid)}` : ''}
 <h2>Notes</h2><ul>${[...REPORT_NOTES, ...await strategyNotes(records)].map((n) => `<li>${esc(n)}</li>`).join('')}</ul>
 <h2>Glossary</h2><p>${esc(EVENT_WINDOW_NOTE)}</p><table>${Object.entries(METRIC_GLOSSARY).map(([k, v]) => `<tr><td><code>${k}</code></td><td>${esc(v)}</td></tr>`).join('')}</table>
+<h2>Runs</h2><p>Every run; a run's page (its timeline, audio, events, capture checks and files) opens from its id here, or from a point of a chart.</p>${runsTable(records, views)}
 <h2>Run metadata</h2><pre>${esc(JSON.stringify({ versions: meta.versions, host: meta.host, config: meta.config, invocations: meta.invocations }, null, 2))}</pre>
-<script>
-const charts = ${JSON.stringify(charts).replace(/</g, '\\u003c')};
-window.rendered = Promise.all(charts.map((c) => vegaEmbed('#' + c.id, c.spec, { renderer: 'svg', actions: false })));
+</div><div id="run-page" hidden></div>
+<script>${runPageScript(views, charts.map((c) => c.run))}
+const charts = ${JSON.stringify(charts.map((c) => ({ id: c.id, spec: c.spec }))).replace(/</g, '\\u003c')};
+window.rendered = Promise.all(charts.map((c) => vegaEmbed('#' + c.id, c.spec, { renderer: 'svg', actions: false }))).then((r) => { linkCharts(r); return r; });
 </script>
 </body></html>`;
   mkdirSync(outDir, { recursive: true });

@@ -7,7 +7,7 @@ import { DEFAULT_PARAMS } from './metrics.ts';
 export interface FrameRow { seq: number; tRel: number; lane: 'direct' | 'relay' | 'concealed'; latencyMs: number | null }
 
 export function computeFrames(events: LogEvent[], jitterBufferMs: number, observeEndMs?: number):
-  { frames: FrameRow[]; marks: { t: number; what: string }[] } {
+  { frames: FrameRow[]; marks: { t: number; what: string }[]; E: number } {
   const { E, frames: table } = frameTable(events, { jitterBufferMs, frameMs: DEFAULT_PARAMS.frameMs, direction: DEFAULT_PARAMS.direction, observeEndMs });
   const frames: FrameRow[] = table.map((f) => ({
     seq: f.seq, tRel: +(f.sentAt - E).toFixed(1),
@@ -19,5 +19,5 @@ export function computeFrames(events: LogEvent[], jitterBufferMs: number, observ
   if (detected) marks.push({ t: +(detected.t - E).toFixed(1), what: `detected (${detected.via as string})` });
   for (const e of events) if (e.type === 'event.restored') marks.push({ t: +(e.t - E).toFixed(1), what: 'restored' });
   for (const e of events) if (e.type === 'event.step') marks.push({ t: +(e.t - E).toFixed(1), what: String(e['step']) });
-  return { frames, marks };
+  return { frames, marks, E };
 }

@@ -1,4 +1,4 @@
-// Audio for the bench: 16-bit PCM frames of FRAME_MS read from a WAV in static/ (wav.ts), a wire format
+// Audio for the bench: 16-bit PCM frames of FRAME_MS read from a WAV in static/ (core/wav.ts), a wire format
 // shared by every path (QUIC datagram, relay, data channel), a drift-free sender, and a receiver
 // that applies the playout rule of docs/metrics.md (core/playout.ts: plays at sentAt + D0 + J, else concealed).
 // Nothing here logs: callers log via the send / onFrame callbacks. See docs/audio.md.
@@ -7,7 +7,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import { now } from '../../core/events.ts';
 import type { PathKind } from '../../core/events.ts';
 import { BASE_DELAY_WINDOW_MS, baseDelay, DEFAULT_JITTER_BUFFER_MS, FRAME_MS, isOnTime } from '../../core/playout.ts';
-import { BYTES_PER_SAMPLE, frameBytesFor, readWav, writeWav, type WavInfo } from './wav.ts';
+import { BYTES_PER_SAMPLE, frameBytesFor, readWav, writeWav, type WavInfo } from '../../core/wav.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Source

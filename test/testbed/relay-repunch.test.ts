@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readWav } from '../../strategies/shared/wav.ts';
+import { readWav } from '../../core/wav.ts';
 import { FRAME_MS } from '../../core/playout.ts';
 import { DEFAULT_SPEC, type RunSpec } from '../../harness/run/spec.ts';
 import { mergeLogs } from '../../harness/run/logs.ts';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { DEFAULT_SPEC } from '../../harness/run/spec.ts';
 import { mergeLogs } from '../../harness/run/logs.ts';
 import { FRAME_HEADER_BYTES } from '../../strategies/shared/audio.ts';
-import { frameBytesFor, readWav } from '../../strategies/shared/wav.ts';
+import { frameBytesFor, readWav } from '../../core/wav.ts';
 import { runJudged } from './helpers.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AudioSender, AudioSink, AudioSource, FRAME_HEADER_BYTES, FRAME_MAGIC, decodeFrame, encodeFrame } from '../../strategies/shared/audio.ts';
 import type { AudioFrame } from '../../strategies/shared/audio.ts';
-import { readWav, writeWav, type WavInfo } from '../../strategies/shared/wav.ts';
+import { readWav, writeWav, type WavInfo } from '../../core/wav.ts';
 import { now } from '../../core/events.ts';
 import { FRAME_MS } from '../../core/playout.ts';
 

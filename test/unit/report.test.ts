@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { computeMetrics, type RunMetrics } from '../../harness/metrics.ts';
 import { pivotMarkdown, strategyNotes, summaryMarkdown, writeReport } from '../../harness/report.ts';
 import { cdfPoints, chartRows, NOT_RECOVERED } from '../../harness/report-rows.ts';
@@ -13,10 +13,12 @@ import { boxSpec, gapCdfSpec } from '../../harness/report-charts.ts';
 import { bootstrapCi, censoredMedian, censoredQuantile, formatValue, median } from '../../harness/stats.ts';
 import { benchRecords, CSV_COLUMNS, csvRow, readRecords, writeCsv, type RunRecord } from '../../harness/records.ts';
 import { columnsMarkdown } from '../../harness/report-columns.ts';
+import { captureSection, runsTable, runViews } from '../../harness/report-runs.ts';
 import { stringify } from 'csv-stringify/sync';
 import { toSvg } from '../../harness/figures.ts';
 import { DEFAULT_SPEC, runId, type RunSpec } from '../../harness/run/spec.ts';
 import { REPO } from '../../harness/paths.ts';
+import { writeWav } from '../../core/wav.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -37,6 +39,13 @@ function syntheticRun(results: string, spec: RunSpec, gapFrames: number, bench =
     if (!(after && seq < 201 + gapFrames)) log({ t: sentAt + 22, role: 'mobile', type: 'audio.recv', seq, path, sentAt });
   }
   writeFileSync(path.join(dir, 'events.harness.jsonl'), lines.join('\n') + '\n');
+  // what the mobile heard: a tone, silence where frames were concealed (as toWav writes it)
+  const pcm = Buffer.alloc(500 * 320 * 2);
+  for (let i = 0; i < 500 * 320; i++) {
+    const seq = Math.floor(i / 320);
+    if (!(seq > 200 && seq < 201 + gapFrames)) pcm.writeInt16LE(Math.round(8000 * Math.sin(i / 8)), i * 2);
+  }
+  writeFileSync(path.join(dir, 'received.wav'), writeWav({ sampleRate: 16000, channels: 1, bitsPerSample: 16 }, pcm));
   const metrics = computeMetrics(lines.map((l) => JSON.parse(l)), { rttMobileIntermediateMs: 40, rttIntermediateAnswererMs: 20, rttStandbyMs: 40 });
   writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ id, label: spec.strategy, status: 'ok', spec, metrics }));
 }
@@ -47,6 +56,30 @@ function recordOnly(results: string, bench: string, spec: RunSpec, status: RunRe
   mkdirSync(path.join(results, bench, 'runs', id), { recursive: true });
   writeFileSync(path.join(results, bench, 'runs', id, 'meta.json'), JSON.stringify({ id, label: spec.strategy, status, error, spec, metrics }));
   return id;
+}
+
+/** The run page of `id` is shown in place of the report: its charts drawn (the waveform with
+ *  concealed frames), its audio element loaded from the run folder, its files linked. */
+async function runPage(page: Page, id: string): Promise<void> {
+  await page.evaluate(async () => { await (window as unknown as { runRendered: Promise<unknown> }).runRendered; });
+  assert.equal(await page.isVisible('#report'), false);
+  assert.match(await page.textContent('#run-page h2') ?? '', new RegExp(id));
+  for (const chart of ['#run-timeline', '#run-waveform']) {
+    assert.ok(await page.$$eval(`${chart} svg path, ${chart} svg rect`, (els) => els.length) > 50, `${chart} drew its frames`);
+  }
+  assert.ok(await page.$$eval('#run-waveform svg .mark-rect path', (els) => els.filter((e) => (e.getAttribute('fill') ?? '').toLowerCase() === '#d62728').length) > 0,
+    'concealed frames are marked on the waveform');
+  const audio = await page.$eval('#run-page audio', (a) => new Promise<number | string>((res) => {
+    const el = a as HTMLAudioElement;
+    if (el.readyState >= 1) res(el.duration);
+    if (el.error) res(`error ${el.error.code}`);
+    el.addEventListener('loadedmetadata', () => res(el.duration));
+    el.addEventListener('error', () => res(`error ${el.error?.code}`));
+    setTimeout(() => res(`not loaded after 10 s (readyState ${el.readyState})`), 10_000);
+  }));
+  assert.equal(audio, 10, 'the audio element loads received.wav: 500 frames of 20 ms');
+  const files = await page.$$eval('#run-page li a', (as) => as.map((a) => a.textContent));
+  assert.ok(files.includes('received.wav') && files.includes('meta.json') && files.includes('events.harness.jsonl'), files.join(', '));
 }
 
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&gt;/g, '>').replace(/\s+/g, ' ');
@@ -175,6 +208,22 @@ test('the report renders every chart offline with no console error', { skip: !ex
       assert.match(await page.textContent('body') ?? '', /gap_ms median \[95% CI\]/);
       assert.match(await page.textContent('body') ?? '', /Two floors: limit_ms/);
       await page.screenshot({ path: path.join(out, 'screenshot.png'), fullPage: true });
+
+      // a point of the gap CDF opens its run's page, in the same file
+      await page.locator('#gap-cdf svg .mark-symbol path').first().click();
+      await page.waitForFunction(() => location.hash.startsWith('#run='));
+      const opened = decodeURIComponent((await page.evaluate(() => location.hash)).slice('#run='.length));
+      assert.ok(existsSync(path.join(results, 'synthetic', 'runs', opened)), `the point names a run: ${opened}`);
+      await runPage(page, opened);
+      await page.screenshot({ path: path.join(out, 'run-page.png'), fullPage: true });
+      // and back; then a row of the runs table opens another run's page
+      await page.click('#run-page a[href="#"]');
+      assert.equal(await page.isVisible('#report'), true);
+      const row = await page.$eval('#runs a[href^="#run="]:not([href="#run=' + encodeURIComponent(opened) + '"])', (a) => a.getAttribute('href')!);
+      await page.click(`#runs a[href="${row}"]`);
+      await runPage(page, decodeURIComponent(row.slice('#run='.length)));
+      assert.deepEqual(errors, []);
+      assert.deepEqual(requests, [], 'the run pages must not fetch anything');
     } finally {
       await browser.close();
     }
@@ -276,6 +325,39 @@ test('a bench with several events: the summary has one table per event, strategi
       const rows = [...table!.matchAll(/<tr><td>(.*?)<\/td>/g)].map((m) => m[1]);
       assert.deepEqual(rows, ['relay-repunch', 'standby'], `${event}: both strategies, nothing else`);
     }
+  } finally {
+    rmSync(results, { recursive: true, force: true });
+  }
+});
+
+test('the capture checks over a bench: verdicts counted per check, every disagreement listed with its run; runs without logs have no page', () => {
+  const record = (rep: number, checks?: RunRecord['captureChecks']): RunRecord => {
+    const spec = { ...DEFAULT_SPEC, strategy: 'relay-repunch', rep };
+    return { id: runId(spec), label: 'relay-repunch', spec, status: 'ok', metrics: { ...computeMetrics([]), gap_ms: 40, success: true }, ...(checks ? { captureChecks: checks } : {}) };
+  };
+  const agree = { name: 'handshakes', verdict: 'agree' as const, detail: 'the bench counted 1' };
+  const records = [record(0, [agree, { name: 'new address', verdict: 'disagree', detail: 'no new address at the NAT' }]),
+    record(1, [agree, { name: 'new address', verdict: 'agree', detail: 'seen' }]), record(2)];
+  const html = captureSection(records);
+  assert.match(text(html), /2 of 3 runs captured/);
+  assert.match(html, /<tr><td>handshakes<\/td><td>2<\/td><td>0<\/td><td>0<\/td><\/tr>/);
+  assert.match(html, /<tr><td>new address<\/td><td>1<\/td><td>1<\/td><td>0<\/td><\/tr>/);
+  const listed = html.slice(html.indexOf('Disagreements'));
+  assert.ok(listed.includes(`#run=${records[0]!.id}`) && listed.includes('no new address at the NAT') && !listed.includes(records[1]!.id));
+  assert.match(captureSection([record(0)]), /No run of this bench was captured/);
+  const results = mkdtempSync(path.join(tmpdir(), 'migbench-views-'));
+  try {
+    syntheticRun(results, records[0]!.spec, 4, 'views');
+    const views = runViews(records, path.join(results, 'views', 'runs'), path.join(results, 'report'));
+    assert.deepEqual(Object.keys(views), [records[0]!.id], 'a page only where the run folder has logs');
+    const v = views[records[0]!.id]!;
+    assert.equal(v.frames.seq.length, v.frames.lane.length);
+    assert.equal(v.frames.lane.replace(/[^c]/g, '').length, 4, 'the four concealed frames');
+    assert.ok(v.frames.peak.every((p, i) => (v.frames.lane[i] === 'c' ? p === 0 : p! > 0.2)), 'silence exactly where frames were concealed');
+    assert.match(v.html, /href="\.\.\/views\/runs\/[^"]+\/received\.wav"/, 'files linked relative to the report');
+    const table = runsTable(records, views);
+    assert.equal((table.match(/href="#run=/g) ?? []).length, 1);
+    assert.match(text(table), /new address: disagree/);
   } finally {
     rmSync(results, { recursive: true, force: true });
   }
