@@ -22,6 +22,9 @@ export interface EventKind {
   host: 'mobile' | 'answerer' | 'intermediate';
   /** An uplink switch of the mobile: the uplink its traffic takes afterwards. */
   switchTo?: Uplink;
+  /** The mobile keeps its uplink but its NAT gives its flows new public ports. With switchTo, what
+   *  gives the mobile a new public endpoint (the capture's `new address` check). */
+  remaps?: true;
   /** The interactive run's key for it (harness/live.ts). */
   key?: string;
   help: string;
@@ -32,7 +35,7 @@ export const EVENT_KINDS: readonly EventKind[] = [
     help: 'the mobile\'s Wi-Fi goes down; its traffic moves to cellular' },
   { name: 'cellular-to-wifi', seconds: false, targeted: false, by: 'testbed', host: 'mobile', switchTo: 'wifi', key: 'c',
     help: 'Wi-Fi comes up and becomes the default route (a run with it first starts the mobile on cellular: arriving home)' },
-  { name: 'nat-rebind', seconds: false, targeted: true, by: 'testbed', host: 'mobile', key: 'r',
+  { name: 'nat-rebind', seconds: false, targeted: true, by: 'testbed', host: 'mobile', remaps: true, key: 'r',
     help: 'the mobile\'s outermost NAT maps its flows to new public ports' },
   { name: 'answerer-rebind', seconds: false, targeted: false, by: 'testbed', host: 'answerer', key: 'a',
     help: 'the answerer\'s NAT maps its flows to new public ports' },

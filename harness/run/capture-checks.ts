@@ -27,20 +27,29 @@ export function p2pConnections(rows: string[][], mobile: readonly string[], inte
     .map(([, , scid]) => scid!.split(',')[0])).size;
 }
 
-/** Endpoints (address:port) other than the intermediate's that sent to the answerer's NAT from `t`
- *  on and never before it. Rows: frame.time_epoch (s), ip.src, udp.srcport, ip.dst; the NAT's own
- *  address is the one the intermediate sends to. */
-export function newPeerEndpoints(rows: string[][], intermediate: readonly string[], tMs: number): string[] {
-  const own = new Set(rows.filter(([, src]) => intermediate.includes(src!)).map(([, , , dst]) => dst!));
-  const peers = rows.filter(([, src]) => !intermediate.includes(src!) && !own.has(src!)).map(([t, src, port]) => [Number(t) * 1000, `${src}:${port}`] as const);
-  const before = new Set(peers.filter(([t]) => t < tMs).map(([, e]) => e));
-  return [...new Set(peers.filter(([t]) => t >= tMs).map(([, e]) => e))].filter((e) => !before.has(e));
+/** Where the answerer's NAT sent most of its packets for the peer (address:port, anything but the
+ *  intermediate) in [fromMs, toMs): the mobile's endpoint as the direct path saw it; null if none.
+ *  Rows: frame.time_epoch (s), ip.src, ip.dst, udp.dstport; the NAT's own address is the one the
+ *  intermediate sends to. */
+export function peerEndpoint(rows: string[][], intermediate: readonly string[], fromMs: number, toMs: number): string | null {
+  const own = new Set(rows.filter(([, src]) => intermediate.includes(src!)).map(([, , dst]) => dst!));
+  const counts = new Map<string, number>();
+  for (const [t, src, dst, port] of rows) {
+    const ms = Number(t) * 1000;
+    if (ms < fromMs || ms >= toMs || !own.has(src!) || intermediate.includes(dst!)) continue;
+    counts.set(`${dst}:${port}`, (counts.get(`${dst}:${port}`) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
 }
 
+/** The window either side of the event that names the direct path's endpoint (ms). */
+export const ENDPOINT_WINDOW_MS = 1000;
+
 /** The checks of one captured run: the P2P handshakes the bench counted, against the capture's; and
- *  after the mobile moved to another uplink (`moved`) in a run that returned to direct, the answerer's
- *  NAT hearing the mobile from a new endpoint. */
-export function captureChecks(dir: string, info: BuildInfo, metrics: RunMetrics, eventT: number | null, moved: boolean): CaptureCheck[] {
+ *  after an event that gave the mobile a new public endpoint (`newEndpoint`: another uplink, or its
+ *  NAT's new ports) in a run that returned to direct, the answerer's NAT sending to a new endpoint
+ *  of the mobile: not only hearing one (make-before-break heard it before the event). */
+export function captureChecks(dir: string, info: BuildInfo, metrics: RunMetrics, eventT: number | null, newEndpoint: boolean): CaptureCheck[] {
   const mobile = (info.hosts.mobile ?? []).map((u) => u.addr);
   const initials = info.linkEnds.filter((e) => e.node === 'mobile')
     .flatMap((e) => fields(path.join(dir, `${e.dev}.pcap`), 'quic.long.packet_type == 0', ['ip.src', 'ip.dst', 'quic.scid']));
@@ -50,13 +59,17 @@ export function captureChecks(dir: string, info: BuildInfo, metrics: RunMetrics,
     : { name: 'handshakes', verdict: seen === metrics.handshakes ? 'agree' : 'disagree',
       detail: `the bench counted ${metrics.handshakes} P2P handshakes, the capture shows ${seen} P2P QUIC connections opened by the mobile` }];
   const nat = info.linkEnds.find((e) => e.slot === 'answerer');
-  if (eventT === null || !moved || metrics.direct_ms === null || !nat) {
-    checks.push({ name: 'new address', verdict: 'n/a', detail: 'the mobile did not move to another uplink, or the run never went direct again' });
+  if (eventT === null || !newEndpoint || metrics.direct_ms === null || !nat) {
+    checks.push({ name: 'new address', verdict: 'n/a', detail: 'the mobile got no new public endpoint (no uplink move, no NAT rebinding), or the run never went direct again' });
   } else {
-    const fresh = newPeerEndpoints(fields(path.join(dir, `${nat.dev}.pcap`), 'udp', ['frame.time_epoch', 'ip.src', 'udp.srcport', 'ip.dst']), info.intermediate, eventT);
-    checks.push({ name: 'new address', verdict: fresh.length ? 'agree' : 'disagree',
-      detail: fresh.length ? `the answerer's NAT saw ${fresh.join(', ')} first after the event, and the bench saw direct audio again`
-        : 'the bench saw direct audio again after the event, but the answerer\'s NAT saw no new address' });
+    // not ICMP: an ICMP error quotes the packet it answers, and tshark lists both headers' addresses
+    const rows = fields(path.join(dir, `${nat.dev}.pcap`), 'udp && !icmp', ['frame.time_epoch', 'ip.src', 'ip.dst', 'udp.dstport']);
+    const before = peerEndpoint(rows, info.intermediate, eventT - ENDPOINT_WINDOW_MS, eventT);
+    const back = eventT + metrics.direct_ms;
+    const after = peerEndpoint(rows, info.intermediate, back, back + ENDPOINT_WINDOW_MS);
+    checks.push(before === null ? { name: 'new address', verdict: 'n/a', detail: 'the answerer\'s NAT sent nothing to the peer in the second before the event' }
+      : { name: 'new address', verdict: after !== null && after !== before ? 'agree' : 'disagree',
+        detail: `the answerer's NAT sent to the peer at ${before} before the event and at ${after ?? 'nothing'} once the bench saw direct audio again` });
   }
   return checks;
 }

@@ -66,8 +66,9 @@ export async function runOnce(spec: RunSpec, benchDir: string, opts: RunOptions 
   }
 }
 
-/** Whether the run's events move the mobile to another uplink (the capture's new-address check). */
-const moved = (event: string) => eventNames(event).some((e) => e !== 'none' && parseEvent(e).kind.switchTo !== undefined);
+/** Whether the run's events give the mobile a new public endpoint: another uplink, or its NAT's new
+ *  ports (the capture's new-address check). */
+const newEndpoint = (event: string) => eventNames(event).some((e) => e !== 'none' && (parseEvent(e).kind.switchTo !== undefined || parseEvent(e).kind.remaps === true));
 
 /** The floors' RTTs (docs/metrics.md): on the uplinks that carry traffic after the first event. */
 export function rttsFor(cal: Calibration[], event: string): { mobileIntermediate?: number; intermediateAnswerer?: number; standby?: number } {
@@ -167,7 +168,7 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, progr
   // settledAt: observation stopped early, the outcome settled (null: observed to the maximum)
   const meta = { id, label: spec.strategy, status, ...(error ? { error } : {}), spec, eventT, observeEnd, ...(spec.settleS ? { settledAt } : {}), fidelity, ...(fidelity.noisy ? { noisy: fidelity.noisy } : {}), phases, checks, perEvent, emulation: info.emulation,
     buildMs: info.buildMs, calibration, rtts, topology: info, pairs: perPair,
-    ...(captured ? { capture: captured, captureChecks: captureChecks(dir, info, metrics, eventT, moved(spec.event)) } : {}) };
+    ...(captured ? { capture: captured, captureChecks: captureChecks(dir, info, metrics, eventT, newEndpoint(spec.event)) } : {}) };
   writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, metrics }, null, 2));
   return { id, dir, metrics, meta };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { newPeerEndpoints, p2pConnections } from '../../harness/run/capture-checks.ts';
+import { p2pConnections, peerEndpoint } from '../../harness/run/capture-checks.ts';
 
 const INTERMEDIATE = ['198.18.0.10', '198.18.0.11'];
 
@@ -15,14 +15,20 @@ test('p2pConnections: the mobile\'s Initials to its peer, one per source connect
   assert.equal(p2pConnections([], ['10.2.0.2'], INTERMEDIATE), 0);
 });
 
-test('newPeerEndpoints: what first sends to the answerer\'s NAT after t, neither the intermediate nor the NAT itself', () => {
+test('peerEndpoint: where the answerer\'s NAT sent most packets for the peer in a window, never the intermediate', () => {
   const rows = [
-    ['100.000', '198.18.0.10', '4433', '198.18.1.2'],   // intermediate -> the NAT: its own address is 198.18.1.2
-    ['100.100', '198.18.1.2', '20364', '198.18.0.10'],
-    ['100.200', '198.18.2.2', '32439', '198.18.1.2'],   // the mobile on Wi-Fi, before
-    ['101.500', '198.18.2.2', '32439', '198.18.1.2'],   // still, after t: not new
-    ['101.600', '198.18.3.2', '23143', '198.18.1.2'],   // on cellular: new
+    ['100.000', '198.18.0.10', '198.18.1.2', '20364'],   // intermediate -> the NAT: its own address is 198.18.1.2
+    ['100.100', '198.18.1.2', '198.18.0.10', '4433'],    // the NAT -> the intermediate: not the peer
+    ['100.200', '198.18.1.2', '198.18.2.2', '32439'],    // to the mobile on Wi-Fi
+    ['100.300', '198.18.1.2', '198.18.2.2', '32439'],
+    ['100.400', '198.18.1.2', '198.18.3.2', '23143'],    // a probe of a standby path on cellular
+    ['100.500', '198.18.3.2', '198.18.1.2', '20364'],    // the mobile's cellular endpoint heard before the event
+    ['101.600', '198.18.1.2', '198.18.3.2', '23143'],    // after: on cellular
+    ['101.700', '198.18.1.2', '198.18.3.2', '23143'],
+    ['101.800', '198.18.1.2', '198.18.2.2', '32439'],    // one straggler to Wi-Fi
   ];
-  assert.deepEqual(newPeerEndpoints(rows, INTERMEDIATE, 101_000), ['198.18.3.2:23143']);
-  assert.deepEqual(newPeerEndpoints(rows.slice(0, 4), INTERMEDIATE, 101_000), []);
+  assert.equal(peerEndpoint(rows, INTERMEDIATE, 100_000, 101_000), '198.18.2.2:32439');
+  assert.equal(peerEndpoint(rows, INTERMEDIATE, 101_000, 102_000), '198.18.3.2:23143');
+  assert.equal(peerEndpoint(rows, INTERMEDIATE, 102_000, 103_000), null);
+  assert.equal(peerEndpoint(rows.slice(1), INTERMEDIATE, 100_000, 101_000), null, 'without the intermediate\'s packets the NAT\'s own address is unknown');
 });
