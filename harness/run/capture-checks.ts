@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { BuildInfo } from '../driver.ts';
 import type { RunMetrics } from '../metrics.ts';
+import { mergeLogs } from './logs.ts';
 
 export interface CaptureCheck { name: string; verdict: 'agree' | 'disagree' | 'n/a'; detail: string }
 
@@ -45,10 +46,37 @@ export function peerEndpoint(rows: string[][], intermediate: readonly string[], 
 /** The window either side of the event that names the direct path's endpoint (ms). */
 export const ENDPOINT_WINDOW_MS = 1000;
 
+/** The audio frames' seqs in the relay packets the intermediate sent: read from the bytes, as an
+ *  observer would — the relay's 9-byte header (tag 0x3E, session, counter: strategies/shared/relay.ts),
+ *  then the frame (0xA1, flags, seq u32 big-endian: docs/audio.md). Rows: ip.src, data.data (hex). */
+export function relayedSeqs(rows: string[][], intermediate: readonly string[]): Set<number> {
+  const seqs = new Set<number>();
+  for (const [src, hex] of rows) {
+    if (!intermediate.includes(src!) || !hex || hex.length < 30 || !hex.startsWith('3e') || hex.slice(18, 20) !== 'a1') continue;
+    seqs.add(parseInt(hex.slice(22, 30), 16));
+  }
+  return seqs;
+}
+
+/** Frames the mobile counted as arrived by the relay, against the relay packets the capture saw leave
+ *  the intermediate: each counted frame must be among them (the converse need not hold: a relayed
+ *  copy may be lost on the way, or come second to a direct one). */
+export function relayCheck(counted: ReadonlySet<number>, captured: ReadonlySet<number>): CaptureCheck {
+  if (!counted.size) return { name: 'relayed frames', verdict: 'n/a', detail: `the mobile counted no frame by the relay (the capture shows ${captured.size} relayed)` };
+  if (!captured.size) {
+    return { name: 'relayed frames', verdict: 'n/a', detail: `the mobile counted ${counted.size} frames by a relay, and no relay packet of the capture carries a plain audio frame: this strategy's relay carries them encrypted (TURN's DTLS, overlay's QUIC packets)` };
+  }
+  const missing = [...counted].filter((seq) => !captured.has(seq));
+  return { name: 'relayed frames', verdict: missing.length ? 'disagree' : 'agree',
+    detail: missing.length ? `${missing.length} of the ${counted.size} frames the mobile counted as relayed are in no relay packet of the capture (first: seq ${missing[0]})`
+      : `the ${counted.size} frames the mobile counted as relayed are all in the ${captured.size} relay packets the capture saw leave the intermediate` };
+}
+
 /** The checks of one captured run: the P2P handshakes the bench counted, against the capture's; and
  *  after an event that gave the mobile a new public endpoint (`newEndpoint`: another uplink, or its
  *  NAT's new ports) in a run that returned to direct, the answerer's NAT sending to a new endpoint
- *  of the mobile: not only hearing one (make-before-break heard it before the event). */
+ *  of the mobile: not only hearing one (make-before-break heard it before the event); and the frames
+ *  the mobile counted as relayed, in the relay packets the intermediate sent. */
 export function captureChecks(dir: string, info: BuildInfo, metrics: RunMetrics, eventT: number | null, newEndpoint: boolean): CaptureCheck[] {
   const mobile = (info.hosts.mobile ?? []).map((u) => u.addr);
   const initials = info.linkEnds.filter((e) => e.node === 'mobile')
@@ -70,6 +98,11 @@ export function captureChecks(dir: string, info: BuildInfo, metrics: RunMetrics,
     checks.push(before === null ? { name: 'new address', verdict: 'n/a', detail: 'the answerer\'s NAT sent nothing to the peer in the second before the event' }
       : { name: 'new address', verdict: after !== null && after !== before ? 'agree' : 'disagree',
         detail: `the answerer's NAT sent to the peer at ${before} before the event and at ${after ?? 'nothing'} once the bench saw direct audio again` });
+  }
+  const central = info.linkEnds.find((e) => e.node === 'intermediate');
+  if (central) {
+    const counted = new Set(mergeLogs(dir).filter((e) => e.type === 'audio.recv' && e.role === 'mobile' && e['path'] === 'relay').map((e) => e['seq'] as number));
+    checks.push(relayCheck(counted, relayedSeqs(fields(path.join(dir, `${central.dev}.pcap`), 'udp && !icmp && data.data', ['ip.src', 'data.data']), info.intermediate)));
   }
   return checks;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { p2pConnections, peerEndpoint } from '../../harness/run/capture-checks.ts';
+import { p2pConnections, peerEndpoint, relayCheck, relayedSeqs } from '../../harness/run/capture-checks.ts';
 
 const INTERMEDIATE = ['198.18.0.10', '198.18.0.11'];
 
@@ -31,4 +31,20 @@ test('peerEndpoint: where the answerer\'s NAT sent most packets for the peer in 
   assert.equal(peerEndpoint(rows, INTERMEDIATE, 101_000, 102_000), '198.18.3.2:23143');
   assert.equal(peerEndpoint(rows, INTERMEDIATE, 102_000, 103_000), null);
   assert.equal(peerEndpoint(rows.slice(1), INTERMEDIATE, 100_000, 101_000), null, 'without the intermediate\'s packets the NAT\'s own address is unknown');
+});
+
+test('relayedSeqs and relayCheck: the frames in the intermediate\'s relay packets, read from their bytes; every frame counted as relayed must be among them', () => {
+  const relay = (seq: number) => `3edeeb389b00000129a100${seq.toString(16).padStart(8, '0')}427a2184bf`;
+  const rows = [['198.18.0.10', relay(297)], ['198.18.0.10', relay(298)],
+    ['198.18.0.10', 'c0ffee'],                        // a QUIC packet of a control connection: not relay
+    ['198.18.2.2', relay(299)]];                      // the mobile's own relay packet: not the intermediate's
+  const captured = relayedSeqs(rows, INTERMEDIATE);
+  assert.deepEqual([...captured], [297, 298]);
+  assert.equal(relayCheck(new Set([297, 298]), captured).verdict, 'agree');
+  assert.equal(relayCheck(new Set([298]), captured).verdict, 'agree', 'a relayed copy lost on the way is no disagreement');
+  const missing = relayCheck(new Set([297, 299]), captured);
+  assert.equal(missing.verdict, 'disagree');
+  assert.match(missing.detail, /1 of the 2 frames .* \(first: seq 299\)/);
+  assert.equal(relayCheck(new Set(), captured).verdict, 'n/a');
+  assert.equal(relayCheck(new Set([297]), new Set()).verdict, 'n/a', 'a relay whose packets show no plain frame (TURN, overlay) cannot be checked');
 });
