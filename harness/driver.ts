@@ -87,6 +87,8 @@ export type WireLateness = Record<string, { sent: number; late_mean_us: number; 
 export interface StartOptions { env?: Record<string, string>; cwd?: string }
 
 /** A process running in a host; output lines and exit arrive from the driver. */
+const OUTPUT_HISTORY = 50;
+
 export class HostProcess extends EventEmitter {
   readonly exited: Promise<number>;
   private resolveExit!: (code: number) => void;
@@ -94,11 +96,24 @@ export class HostProcess extends EventEmitter {
     super();
     this.exited = new Promise((r) => { this.resolveExit = r; });
   }
+  /** Its last lines of output (OUTPUT_HISTORY), for a caller that listens only once start() returned:
+   *  a quick process (tcpdump's "listening on") may have printed by then. */
+  readonly history: { stream: string; line: string }[] = [];
   /** @internal */ deliver(msg: Record<string, unknown>): void {
-    if (msg.event === 'proc.output') this.emit(msg.stream as string, msg.line as string);
-    else if (msg.event === 'proc.exit') this.resolveExit(msg.code as number);
+    if (msg.event === 'proc.output') {
+      this.history.push({ stream: msg.stream as string, line: msg.line as string });
+      if (this.history.length > OUTPUT_HISTORY) this.history.shift();
+      this.emit(msg.stream as string, msg.line as string);
+    } else if (msg.event === 'proc.exit') this.resolveExit(msg.code as number);
   }
   signal(sig = 'TERM'): Promise<unknown> { return this.driver.request('signal', { proc: this.id, sig }); }
+  /** Calls `fn` with every line of `stream`: those already printed (history), then each new one.
+   *  Returns what stops it. */
+  lines(stream: 'stdout' | 'stderr', fn: (line: string) => void): () => void {
+    for (const h of this.history) if (h.stream === stream) fn(h.line);
+    this.on(stream, fn);
+    return () => { this.off(stream, fn); };
+  }
 }
 
 export class DriverError extends Error {}
@@ -107,6 +122,7 @@ export class TopologyDriver extends EventEmitter {
   private nextId = 1;
   private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; cmd: string }>();
   private procs = new Map<number, HostProcess>();
+  private early = new Map<number, Record<string, unknown>[]>();
   private stderrTail: string[] = [];
   private closed = false;
   private readonly onExit = () => { if (!this.closed) this.child.kill('SIGTERM'); };
@@ -132,11 +148,12 @@ export class TopologyDriver extends EventEmitter {
     });
   }
 
-  /** Starts a driver process and waits until it is ready. */
-  static async open(): Promise<TopologyDriver> {
+  /** Starts a driver process and waits until it is ready. `command`: another program that speaks the
+   *  protocol (the driver's own unit test). */
+  static async open(command: readonly string[] = [PYTHON, '-m', 'topologies.driver']): Promise<TopologyDriver> {
     checkHost();
     if (process.getuid?.() !== 0) throw new DriverError('the testbed needs root (Mininet creates network namespaces)');
-    const child = spawn(PYTHON, ['-m', 'topologies.driver'], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command[0]!, command.slice(1), { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
     const d = new TopologyDriver(child);
     await new Promise<void>((resolve, reject) => {
       d.once('ready', () => resolve());
@@ -157,7 +174,11 @@ export class TopologyDriver extends EventEmitter {
       if (msg.ok) p.resolve(msg.result);
       else p.reject(new DriverError(`${p.cmd}: ${msg.error as string}`));
     } else if (msg.event === 'proc.output' || msg.event === 'proc.exit') {
-      this.procs.get(msg.proc as number)?.deliver(msg);
+      const proc = this.procs.get(msg.proc as number);
+      // a process's first output can come in the same read as the reply to its start, before
+      // start() has registered it: kept until it does
+      if (proc) proc.deliver(msg);
+      else this.early.set(msg.proc as number, [...(this.early.get(msg.proc as number) ?? []), msg].slice(-OUTPUT_HISTORY));
     } else if (typeof msg.event === 'string') {
       this.emit(msg.event, msg);
     }
@@ -178,6 +199,8 @@ export class TopologyDriver extends EventEmitter {
     const r = await this.request<{ proc: number; pid: number }>('start', { host, argv, ...opts });
     const p = new HostProcess(this, r.proc, r.pid, host);
     this.procs.set(r.proc, p);
+    for (const msg of this.early.get(r.proc) ?? []) p.deliver(msg);
+    this.early.delete(r.proc);
     return p;
   }
 

@@ -47,7 +47,7 @@ export async function startCaptures(driver: TopologyDriver, info: BuildInfo, dir
 function listening(p: HostProcess, dev: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`tcpdump on ${dev} did not start listening in 10 s`)), 10000);
-    p.on('stderr', (line: string) => { if (line.includes('listening on')) { clearTimeout(timer); resolve(); } });
+    p.lines('stderr', (line) => { if (line.includes('listening on')) { clearTimeout(timer); resolve(); } });
     void p.exited.then((code) => { clearTimeout(timer); reject(new Error(`tcpdump on ${dev} exited (${code}) before listening${code === 127 ? ': tcpdump is missing (make setup installs it)' : ''}`)); });
   });
 }

@@ -79,10 +79,10 @@ export async function startRole(driver: TopologyDriver, config: RoleConfig, host
   const p = await driver.start(host, argv, { cwd: REPO, env });
   const seen = new Map<string, Record<string, unknown>>();
   reported.set(p, seen);
-  p.on('stdout', (line: string) => {
+  p.lines('stdout', (line) => {
     try { const m = JSON.parse(line); if (typeof m.milestone === 'string' && !seen.has(m.milestone)) seen.set(m.milestone, m); } catch { /* not a milestone */ }
   });
-  p.on('stderr', (line: string) => appendFileSync(path.join(config.runDir, `stderr.${config.role}.log`), line + '\n'));
+  p.lines('stderr', (line) => appendFileSync(path.join(config.runDir, `stderr.${config.role}.log`), line + '\n'));
   return p;
 }
 

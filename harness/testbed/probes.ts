@@ -28,10 +28,10 @@ async function probeOnce<T>(d: TopologyDriver, host: string, args: string[]): Pr
 export function untilReady(p: HostProcess, what: string, timeoutMs = 10000): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${what} not ready after ${timeoutMs} ms`)), timeoutMs);
-    const onLine = (line: string) => {
-      if (line.includes('"ready"')) { clearTimeout(timer); p.off('stdout', onLine); resolve(); }
-    };
-    p.on('stdout', onLine);
+    const stop = p.lines('stdout', (line) => {
+      // stop() later: a line from the history is seen before `stop` is assigned
+      if (line.includes('"ready"')) { clearTimeout(timer); setImmediate(() => stop()); resolve(); }
+    });
     void p.exited.then((code) => { clearTimeout(timer); reject(new Error(`${what} exited (${code}) before ready`)); });
   });
 }
