@@ -19,6 +19,7 @@ import { Signals } from '../shared/control.ts';
 import { holdPeer, openPeer } from '../shared/peer-role.ts';
 import { AudioReceiver, streamAudio, type AudioRoute } from '../shared/streaming.ts';
 import { TURN_PORT } from '../shared/turn.ts';
+import { logDtlsKeys } from './dtls-keys.ts';
 import {
   appDetector, countingStunUpkeep, genOf, icePolicy, iceStateSays, intermediateWithTurn, logPair, WEBRTC_OPTIONS, type SdpSignal } from '../shared/webrtc.ts';
 
@@ -41,6 +42,7 @@ class Peer {
       iceUseIpv6: false, iceTransportPolicy: icePolicy(ctx),
     });
     this.channel = this.pc.createDataChannel('audio', { ordered: false, maxRetransmits: 1, negotiated: true, id: 0 });
+    logDtlsKeys(this.pc);
     this.pc.iceConnectionStateChange.subscribe((state) => { if (iceStateSays(ctx, this.gen, state)) onIceTrouble(); });
     this.poll = setInterval(() => this.readPair(), PAIR_POLL_MS);
   }
