@@ -40,7 +40,42 @@ function raiseCidLimit(): void {
 export function installQuicShims(): void {
   raiseCidLimit();
   acceptWithoutRetry();
+  cheapRecvLock();
 }
+
+// js-quic serialises QUICConnection.recv() with an @matrixai/async-locks Lock, whose every withF()
+// builds an AbortController, a Timer (setInterval + PromiseCancellable) and an error with a captured
+// stack: a quarter of a receiving role's CPU, per packet (docs/research.md "The receive lock"). A
+// promise-chain mutex keeps the same order and exclusion. recvLock serves recv() alone; it is swapped
+// on a connection's first recv(), before the Lock was ever held.
+export class ChainLock {
+  private tail: Promise<unknown> = Promise.resolve();
+  withF<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(f);
+    this.tail = run.catch(() => {});
+    return run;
+  }
+}
+type RecvOwner = { recvLock: unknown };
+/** The source of js-quic's own QUICConnection class, under the mixins that wrap it. */
+function connectionSource(): string {
+  let c: unknown = QUICConnection;
+  for (; typeof c === 'function'; c = Object.getPrototypeOf(c)) if (String(c).includes('recvLock')) return String(c);
+  return '';
+}
+function cheapRecvLock(): void {
+  const proto = QUICConnection.prototype as unknown as { recv(this: RecvOwner, ...a: unknown[]): Promise<void> };
+  const original = proto.recv;
+  if ((original as { migbenchPatched?: boolean }).migbenchPatched) return;
+  const patched = function (this: RecvOwner, ...a: unknown[]) {
+    if (!(this.recvLock instanceof ChainLock)) this.recvLock = new ChainLock();
+    return original.apply(this, a);
+  };
+  (patched as { migbenchPatched?: boolean }).migbenchPatched = true;
+  proto.recv = patched;
+}
+/** Whether a connection's recv() runs under the cheap lock (the shim test asserts it). */
+export const cheapLockIn = (conn: QUICConnection) => (conn as unknown as RecvOwner).recvLock instanceof ChainLock;
 const shimsInstalled = () => Boolean((configProto.setDisableActiveMigration as { migbenchPatched?: boolean }).migbenchPatched && quiche.Connection.migbenchNoRetry);
 function requireShims(): void {
   if (!shimsInstalled()) throw new Error('installQuicShims() must run first (strategies/run-role.ts does, for every role)');
@@ -329,6 +364,8 @@ export function shimHooks(conn?: QUICConnection, socket?: QUICSocket): Record<st
     'native Config.setDisableActiveMigration': typeof configProto.setDisableActiveMigration === 'function',
     'native Config.setActiveConnectionIdLimit': typeof configProto.setActiveConnectionIdLimit === 'function',
     'QUICConnection.prototype.recv': typeof (QUICConnection.prototype as unknown as ConnInternals).recv === 'function',
+    // the receive lock's shim: the class creates recvLock and takes it in recv() (withF), nowhere else
+    'QUICConnection: recvLock only made and taken by recv() (withF)': connectionSource().match(/recvLock/g)?.length === 2 && connectionSource().includes('this.recvLock.withF('),
     'QUICConnection.prototype.send': typeof (QUICConnection.prototype as unknown as ConnInternals).send === 'function',
     'QUICServer.prototype.acceptConnection': typeof (QUICServer.prototype as unknown as ServerInternals).acceptConnection === 'function',
     'QUICServer.prototype.validateToken': typeof (QUICServer.prototype as unknown as ServerInternals).validateToken === 'function',

@@ -9,7 +9,7 @@ import { startEchoServer } from '../../microbench/loopback.ts';
 import { events, QUICClient, QUICServer, QUICSocket } from '@matrixai/quic';
 import {
   ACTIVE_CID_LIMIT, QUIC_VERSION, attachDatagrams, baseConfig, clientCrypto, divertPackets, installQuicShims, loadCert, nudge, onRawPacket, pinTo, rawSend,
-  quietLogger, serverCrypto, shimHooks, VIRTUAL_PEER, virtualSocket, withoutRetry, type VirtualSocket,
+  quietLogger, serverCrypto, shimHooks, cheapLockIn, ChainLock, VIRTUAL_PEER, virtualSocket, withoutRetry, type VirtualSocket,
 } from '../../strategies/shared/quic.ts';
 
 test('before installQuicShims() the helpers refuse to make a connection; after it they work (run-role installs them)', () => {
@@ -48,6 +48,7 @@ test('datagram, raw-packet and path-limit shims work on a loopback connection', 
     rawSend(clientSocket, Buffer.from('divert-1'), echo.port, '127.0.0.1');
     for (let i = 0; i < 100 && echoed.length < 5; i++) await new Promise((r) => setTimeout(r, 10));
     assert.deepEqual(echoed, [0, 1, 2, 3, 4].map((i) => `frame-${i}`));
+    assert.equal(cheapLockIn(client.connection), true, 'recv() ran under the cheap receive lock');
     assert.deepEqual(raw, ['probe-1']);
     for (let i = 0; i < 100 && !taken.length; i++) await new Promise((r) => setTimeout(r, 10));
     assert.deepEqual(taken, ['divert-1'], 'rawSend + divertPackets');
@@ -243,4 +244,19 @@ test('nudge: an ack-eliciting packet leaves at once (what the keepalive would se
     tap.close();
     await echo.stop();
   }
+});
+
+test('ChainLock (the receive lock\'s stand-in): one holder at a time, in call order, a failure releases it', async () => {
+  const lock = new ChainLock();
+  const trace: string[] = [];
+  const hold = (name: string, ms: number, fail = false) => lock.withF(async () => {
+    trace.push(`${name} in`);
+    await new Promise((r) => setTimeout(r, ms));
+    trace.push(`${name} out`);
+    if (fail) throw new Error(name);
+    return name;
+  });
+  const results = await Promise.allSettled([hold('a', 20), hold('b', 1, true), hold('c', 1)]);
+  assert.deepEqual(trace, ['a in', 'a out', 'b in', 'b out', 'c in', 'c out']);
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
 });
