@@ -55,7 +55,7 @@ export function packFrames(frames: readonly FrameRow[], peaks: ReadonlyMap<numbe
 }
 
 /** Events shown per run: enough for any strategy's run (a fade logs ≈ 40), bounded for a huge log. */
-export const MAX_EVENTS = 400;
+const MAX_EVENTS = 400;
 
 /** The run's own events (bookkeeping left out), relative to the event, as table rows. */
 function eventRows(events: { t: number; role: string; type: string; [k: string]: unknown }[], E: number): string {
@@ -87,14 +87,15 @@ export function runView(record: RunRecord & { observeEnd?: number }, dir: string
   if (!events.some((e) => e.type === 'audio.sent')) return null;
   const { frames, marks, E } = computeFrames(events, record.spec.jitterBufferMs, record.observeEnd);
   const wavFile = path.join(dir, 'received.wav');
-  const wav = existsSync(wavFile) ? readWav(readFileSync(wavFile)) : null;
+  let wav: ReturnType<typeof readWav> | null = null;
+  try { if (existsSync(wavFile)) wav = readWav(readFileSync(wavFile)); } catch { /* unreadable: the page says so, the report goes on */ }
   const peaks = wav ? framePeaks(frames, wav.pcm, wav.info.sampleRate) : new Map();
   const checks = record.captureChecks ?? [];
   const title = `${record.label}, ${record.spec.event}, run ${record.id}`;
   const html = `<p><a href="#">← back to the report</a></p><h2>Run ${esc(record.id)}</h2>
 <p><b>${esc(record.status)}</b>${record.error ? `: ${esc(record.error)}` : ''}${record.noisy ? ` · noisy: ${esc(record.noisy)}` : ''} · strategy ${esc(record.label)} · NAT ${esc(natName(record.spec.nat))} · links ${esc(linkName(record.spec.links))} · event ${esc(record.spec.event)} · rep ${record.spec.rep} · seed ${record.spec.seed}</p>
 <h3>Received audio</h3>${wav ? `<audio controls preload="metadata" src="${href(path.join(fromReport, 'received.wav'))}"></audio>
-<p>The waveform below is received.wav, one bar per frame; red: concealed (late or lost, silence in the file), as the metrics count them. Click a bar to play from there.</p>` : '<p>No received.wav in the run folder.</p>'}
+<p>The waveform below is received.wav, one bar per frame; red: concealed (late or lost, silence in the file), as the metrics count them. Click a bar to play from there.</p>` : '<p>No readable received.wav in the run folder.</p>'}
 <div id="run-waveform" class="chart"></div><h3>Timeline</h3><div id="run-timeline" class="chart"></div>
 <h3>Metrics</h3>${metricsTable(record)}
 <h3>Checks from the capture</h3>${checks.length ? `<table>${checks.map((c) => `<tr><td>${esc(c.name)}</td><td class="${c.verdict}">${esc(c.verdict)}</td><td>${esc(c.detail)}</td></tr>`).join('')}</table>` : '<p>Not captured (<code>--capture</code>).</p>'}

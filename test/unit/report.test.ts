@@ -355,6 +355,11 @@ test('the capture checks over a bench: verdicts counted per check, every disagre
     assert.equal(v.frames.lane.replace(/[^c]/g, '').length, 4, 'the four concealed frames');
     assert.ok(v.frames.peak.every((p, i) => (v.frames.lane[i] === 'c' ? p === 0 : p! > 0.2)), 'silence exactly where frames were concealed');
     assert.match(v.html, /href="\.\.\/views\/runs\/[^"]+\/received\.wav"/, 'files linked relative to the report');
+    // a received.wav cut short (a disk full, a copy interrupted): the page says so, the report goes on
+    writeFileSync(path.join(results, 'views', 'runs', records[0]!.id, 'received.wav'), 'RIFF');
+    const cut = runViews(records, path.join(results, 'views', 'runs'), path.join(results, 'report'))[records[0]!.id]!;
+    assert.match(cut.html, /No readable received\.wav/);
+    assert.ok(cut.frames.peak.every((p) => p === null));
     const table = runsTable(records, views);
     assert.equal((table.match(/href="#run=/g) ?? []).length, 1);
     assert.match(text(table), /new address: disagree/);
