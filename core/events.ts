@@ -36,7 +36,7 @@ export type EventType = keyof EventFields;
  *  that adds a periodic type of its own names it here. */
 export const BOOKKEEPING_TYPES: ReadonlySet<string> = new Set([
   'audio.sent', 'audio.recv', 'relay.bytes', 'overhead.bytes', 'intermediate.stats', 'rtc.log', 'turn.stderr',
-  'role.start', 'role.stop', 'role.exit', 'loop.delay',
+  'role.start', 'role.stop', 'role.exit', 'loop.delay', 'loop.stall',
 ]);
 
 export interface LogEvent {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { expand, type BenchConfig, type PlannedRun } from './config.ts';
 import { commitOf, REPO } from './paths.ts';
-import { runOnce } from './run/run.ts';
+import { runOnce, topologyOf } from './run/run.ts';
 import { DriverPool } from './run/drivers.ts';
 import { csvRow, readRecords, writeCsv, type RunRecord } from './records.ts';
 import { shardDir, shardOf, type Shard } from './shards.ts';
@@ -70,7 +70,7 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
   const started = Date.now();
   const queue = [...todo];
   const csv = path.join(dir, 'runs.csv');
-  const drivers = new DriverPool();
+  const drivers = new DriverPool(() => queue[0] && topologyOf(queue[0].spec));
 
   /** One attempt at a run, within its deadline; `finished`: runOnce returned, its meta.json is whole. */
   async function attempt(run: PlannedRun): Promise<{ record: RunRecord; finished: boolean }> {

@@ -1,41 +1,43 @@
 // How many runs a bench makes at once. A number is taken as given; `auto` finds, while the bench
 // runs, the largest level at which fewer than 2 % of runs are noisy on this machine (the fidelity
-// guard, harness/run/fidelity.ts): it starts at the machine's core count, and after every
-// WINDOW runs at one level goes one up if fewer than 2 % of them were noisy, else one down and
-// stays there. docs/bench.md, "Parallel runs".
+// guard, harness/run/fidelity.ts). It starts one above the machine's core count (a run keeps less
+// than half a core busy: docs/bench.md "Parallel runs"), judges the runs made at one level in
+// windows of WINDOW, goes one down as soon as 2 % of a window are noisy — and never climbs back to
+// a level found noisy — and one up after a clean window. docs/bench.md, "Parallel runs".
 
-/** Runs judged at one level before it may change; 2 % of it is one run. */
-export const WINDOW = 50;
+/** Runs judged at one level before it may climb; 2 % of it is two runs (in a window of 50, one
+ *  noisy run would already be 2 %: it could not tell a level at 1 % from one at 3 %). */
+export const WINDOW = 100;
 export const NOISY_SHARE = 0.02;
 
 export interface LevelStep { level: number; runs: number; noisy: number }
 
 export class ParallelLevel {
   level: number;
-  private frozen: boolean;
+  private readonly fixed: boolean;
+  /** The highest level not found noisy. */
+  private ceiling: number;
   private runs = 0;
   private noisy = 0;
   /** Every level used, with its runs and noisy runs (bench.json keeps it). */
   readonly history: LevelStep[] = [];
 
   constructor(setting: number | 'auto', cores: number, readonly max = 8) {
-    this.frozen = setting !== 'auto';
-    this.level = setting === 'auto' ? Math.max(1, Math.min(cores, max)) : setting;
+    this.fixed = setting !== 'auto';
+    this.ceiling = max;
+    this.level = setting === 'auto' ? Math.max(1, Math.min(cores + 1, max)) : setting;
   }
 
   /** A run made at the current level finished. */
   finished(noisy: boolean): void {
     this.runs++;
     if (noisy) this.noisy++;
-    if (this.frozen) return;
+    if (this.fixed) return;
     const tooNoisy = this.noisy >= NOISY_SHARE * WINDOW;
     if (this.runs < WINDOW && !tooNoisy) return;
     this.history.push({ level: this.level, runs: this.runs, noisy: this.noisy });
-    if (tooNoisy) {
-      this.level = Math.max(1, this.level - 1);
-      this.frozen = true;   // the level below was clean (or is 1): stay
-    } else if (this.level < this.max) this.level++;
-    else this.frozen = true;
+    if (tooNoisy) this.ceiling = this.level = Math.max(1, this.level - 1);
+    else this.level = Math.min(this.level + 1, this.ceiling);
     this.runs = this.noisy = 0;
   }
 

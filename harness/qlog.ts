@@ -13,7 +13,7 @@ import type { LogEvent } from '../core/events.ts';
 export const QLOG_VERSION = '0.3';
 const RS = '\u001e';
 /** Too many to be worth a qlog record each. */
-const LEFT_OUT = new Set(['audio.sent', 'audio.recv', 'loop.delay', 'overhead.bytes', 'relay.bytes', 'rtc.log']);
+const LEFT_OUT = new Set(['audio.sent', 'audio.recv', 'loop.delay', 'loop.stall', 'overhead.bytes', 'relay.bytes', 'rtc.log']);
 /** Where each role stands (qlog's vantage point): the intermediate only serves, the mobile dials (its
  *  control connection, and its P2P ones in the QUIC strategies), the answerer does both. */
 const VANTAGE: Record<string, string> = { intermediate: 'server', answerer: 'unknown', mobile: 'client', harness: 'network' };

@@ -6,13 +6,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Strategy } from './contract.ts';
 
 const DIR = path.dirname(fileURLToPath(import.meta.url));
-/** index.ts here, index.js in the compiled copy the roles run from (tsconfig.build.json). */
-const INDEX = `index${path.extname(fileURLToPath(import.meta.url))}`;
+/** A strategy folder's entry: index.ts here, index.js in the bundle the roles run from (Makefile, .build/roles/). */
+function entry(dir: string, name: string): string | undefined {
+  return ['index.ts', 'index.js'].map((f) => path.join(dir, name, f)).find((f) => existsSync(f));
+}
 
-/** `dir`: this folder (another only in the registry's own test). */
+/** `dir`: this folder, or the roles' bundle (and another in the registry's own test). */
 export function strategyNames(dir = DIR): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && d.name !== 'shared' && existsSync(path.join(dir, d.name, INDEX)))
+    .filter((d) => d.isDirectory() && d.name !== 'shared' && entry(dir, d.name))
     .map((d) => d.name).sort();
 }
 
@@ -20,7 +22,7 @@ export async function loadStrategy(name: string, dir = DIR): Promise<Strategy> {
   if (!strategyNames(dir).includes(name)) {
     throw new Error(`unknown strategy '${name}' (one of ${strategyNames(dir).join(', ') || 'none yet'})`);
   }
-  const mod = await import(pathToFileURL(path.join(dir, name, INDEX)).href) as { default: Strategy };
+  const mod = await import(pathToFileURL(entry(dir, name)!).href) as { default: Strategy };
   if (mod.default?.name !== name) throw new Error(`strategies/${name}/index.ts must default-export a Strategy named '${name}'`);
   return mod.default;
 }

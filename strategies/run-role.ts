@@ -1,5 +1,6 @@
 // Runs one role of one strategy as its own process:
 //   node --import tsx strategies/run-role.ts <strategy> <role> <context.json>
+// (or the bundle's .build/roles/run-role.js). MIGBENCH_HOLD=1: wait for SIGUSR2 before the role starts.
 // SIGTERM/SIGINT abort the role's signal; the role returns, its overhead counters and CPU time are
 // logged, the log is flushed. Milestones go to stdout as JSON lines for the harness.
 // CPU time is the process's own plus that of the children it has waited for (coturn beside the
@@ -34,6 +35,9 @@ const ctx: RoleContext = {
   },
   report: (milestone, detail = {}) => process.stdout.write(JSON.stringify({ milestone, role, ...detail }) + '\n'),
 };
+// A peer the harness starts beside its intermediate waits here, loaded, until the intermediate
+// serves (harness/run/run.ts): their processes start at once, their work in order.
+if (process.env.MIGBENCH_HOLD) await held();
 log.log('role.start', { strategy: name });
 const stopOverhead = logOverhead(log);
 const stopLoopDelay = logLoopDelay(log);
@@ -59,14 +63,19 @@ process.exit(code);
  *  "Fidelity guard"), since a frame handled late is late for the machine's sake, not the
  *  strategy's. Measured by a timer of its own rather than perf_hooks' monitorEventLoopDelay, whose
  *  reset drops a stall that ends in the same loop turn as the reset (seen: a 300 ms SIGSTOP missed
- *  in one run of three). A stall that ends after a sample is logged counts in the next one. */
+ *  in one run of three). A stall that ends after a sample is logged counts in the next one.
+ *  A stall of STALL_MS or more is also logged on its own (`loop.stall`, at its end), so that the
+ *  guard can tell one inside its window from one in the same second before it (a role's start-up). */
 function logLoopDelay(logger: EventLogger): () => void {
   const TICK_MS = 10;
+  const STALL_MS = 40;   // half the guard's threshold (harness/run/fidelity.ts NOISY_LOOP_MS)
   let last = performance.now();
   let late: number[] = [];
   const tick = setInterval(() => {
     const t = performance.now();
-    late.push(Math.max(0, t - last - TICK_MS));
+    const lateMs = Math.max(0, t - last - TICK_MS);
+    late.push(lateMs);
+    if (lateMs >= STALL_MS) logger.logOther('loop.stall', { lateMs: Math.round(lateMs * 100) / 100 });
     last = t;
   }, TICK_MS);
   const report = setInterval(() => {
@@ -79,6 +88,16 @@ function logLoopDelay(logger: EventLogger): () => void {
   tick.unref();
   report.unref();
   return () => { clearInterval(tick); clearInterval(report); };
+}
+
+/** Says 'loaded' and resolves on SIGUSR2 (go on) or on the abort (the run is over). */
+function held(): Promise<void> {
+  const alive = setInterval(() => {}, 60_000);   // a signal handler alone does not keep Node running
+  return new Promise<void>((resolve) => {
+    process.once('SIGUSR2', () => resolve());
+    controller.signal.addEventListener('abort', () => resolve(), { once: true });
+    process.stdout.write(JSON.stringify({ milestone: 'loaded', role }) + '\n');   // run-role's own, not a strategy's
+  }).finally(() => clearInterval(alive));
 }
 
 /** CPU seconds of this process's waited-for children: cutime and cstime of /proc/self/stat

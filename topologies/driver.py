@@ -39,6 +39,7 @@ from .nat import parse_preset
 from .events import HANDLERS
 from .stamps import now_ms
 from .testbed import Testbed
+from . import priority
 from .shapes import plan
 
 _out_lock = threading.Lock()
@@ -75,6 +76,7 @@ class Driver:
         settings = {k: resolve(v) for k, v in (links or {}).items()}
         p = plan(topology, presets, settings, seed, udpTimeout, bool(sourceRouting), startOn)
         self.bed = Testbed(p, seed, self.run_dir, emit)
+        priority.serve_run()
         return {**p.describe(), 'emulation': self.bed.emulation, 'buildMs': self.bed.build_ms,
                 'driverPid': os.getpid(), 'nodePids': self.bed.pids(), 'runDir': str(self.run_dir),
                 'events': {k: {'targeted': h.targeted} for k, h in HANDLERS.items()}}
@@ -192,6 +194,7 @@ class Driver:
         if self.stopped:
             return
         self.stopped = True
+        priority.tear_down()
         if self.cli_server:
             self.cli_server.close()
         live = [p for p in self.procs.values() if p.poll() is None]

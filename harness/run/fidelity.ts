@@ -30,12 +30,16 @@ export interface Fidelity {
   noisy: string | null;
 }
 
-/** Judges the window [from, to] (ms since epoch): loop.delay samples cover the second before them. */
+/** Judges the window [from, to] (ms since epoch). A loop.delay sample covers the second before it
+ *  and counts when that second lies inside the window; at the window's edges the loop.stall events
+ *  (every stall of 40 ms or more, logged at its end) count when the stall overlaps the window. Both
+ *  verdicts are exact above 40 ms; a role's start-up before the first audio is outside. */
 export function fidelityOf(events: LogEvent[], from: number, to: number, wires: Record<string, WireLateness | null>): Fidelity {
   let loopMaxMs: number | null = null, loopRole: string | null = null;
   for (const e of events) {
-    if (e.type !== 'loop.delay' || e.t < from || e.t > to + 1000 || typeof e['maxMs'] !== 'number') continue;
-    if (loopMaxMs === null || e['maxMs'] > loopMaxMs) { loopMaxMs = e['maxMs']; loopRole = e.role; }
+    const ms = e.type === 'loop.delay' && e.t - 1000 >= from && e.t <= to ? e['maxMs']
+      : e.type === 'loop.stall' && e.t > from && e.t - Number(e['lateMs']) < to ? e['lateMs'] : null;
+    if (typeof ms === 'number' && (loopMaxMs === null || ms > loopMaxMs)) { loopMaxMs = ms; loopRole = e.role; }
   }
   let wireLateMaxMs: number | null = null;
   const wireLateMs: Record<string, number> = {};

@@ -13,7 +13,7 @@ export const BUILD_STAMP = path.join(BUILD, 'stamp');
 
 /** The newest mtime of the files the compiled roles come from. */
 function newestSource(): number {
-  let newest = Math.max(...['tsconfig.json', 'tsconfig.build.json'].map((f) => statSync(path.join(REPO, f)).mtimeMs));
+  let newest = Math.max(...['tsconfig.json', 'Makefile'].map((f) => statSync(path.join(REPO, f)).mtimeMs));
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
@@ -25,12 +25,12 @@ function newestSource(): number {
   return newest;
 }
 
-/** How a role process starts: from the JavaScript `make setup` compiles into .build/ while it is
- *  newer than every source file (no transpiling at each process start: docs/bench.md, "Phases"),
- *  else from the TypeScript through tsx — never from a stale copy. */
+/** How a role process starts: from the bundle `make setup` makes in .build/roles/ while it is newer
+ *  than every source file (neither transpiling nor Node's module loader at each process start:
+ *  docs/bench.md, "Phases"), else from the TypeScript through tsx — never from a stale copy. */
 export function roleArgv(): string[] {
   const fresh = existsSync(BUILD_STAMP) && statSync(BUILD_STAMP).mtimeMs >= newestSource();
-  return fresh ? [process.execPath, path.join(BUILD, 'strategies/run-role.js')]
+  return fresh ? [process.execPath, path.join(BUILD, 'roles/run-role.js')]
     : [process.execPath, '--import', 'tsx', path.join(REPO, 'strategies/run-role.ts')];
 }
 const CONTROL_PORT = 4433;
@@ -96,13 +96,20 @@ export class RoleProcesses {
   /** `envOf`: what a role's environment gets besides the driver's (a captured run's key log). */
   constructor(private readonly driver: TopologyDriver, private readonly envOf: (c: RoleConfig) => Record<string, string> = () => ({})) {}
 
-  async start(name: string, config: RoleConfig, host?: string): Promise<HostProcess> {
-    const p = await startRole(this.driver, config, host, this.envOf(config));
+  /** `hold`: the process loads and waits ('loaded') until `go` (strategies/run-role.ts). */
+  async start(name: string, config: RoleConfig, host?: string, hold = false): Promise<HostProcess> {
+    const p = await startRole(this.driver, config, host, { ...this.envOf(config), ...(hold ? { MIGBENCH_HOLD: '1' } : {}) });
     const entry: (typeof this.started)[number] = { name, p };
     this.started.push(entry);
     void p.exited.then(() => { entry.exitedAt = Date.now(); });
     this.byName.set(name, p);
     return p;
+  }
+
+  /** A held role goes on once it has loaded. */
+  async go(p: HostProcess): Promise<void> {
+    await milestone(p, 'loaded', 20000);
+    await p.signal('USR2');
   }
 
   /** Kills `name` on purpose (a fault): its exit does not fail the run. Resolves with the exit code. */

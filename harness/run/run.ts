@@ -4,7 +4,7 @@
 // the metrics from the merged event logs, write meta.json.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BuildInfo, Calibration, EventResult, TopologyDriver } from '../driver.ts';
+import type { BuildInfo, BuildOptions, Calibration, EventResult, HostProcess, TopologyDriver } from '../driver.ts';
 import { OWN_DRIVER, type Drivers } from './drivers.ts';
 import { keylogFile, startCaptures } from './capture.ts';
 import { captureChecks } from './capture-checks.ts';
@@ -49,8 +49,10 @@ export async function runOnce(spec: RunSpec, benchDir: string, opts: RunOptions 
   mkdirSync(dir, { recursive: true });
   if (!existsSync(SAMPLE)) throw new Error(`${SAMPLE} is missing: run \`make setup\``);
 
-  const driver = await drivers.take();
-  const body = runBody(spec, dir, driver, progress, drive, capture);
+  const t0 = Date.now();
+  progress('building topology');
+  const { driver, info } = await drivers.take(topologyOf(spec));
+  const body = runBody(spec, dir, driver, info, t0, progress, drive, capture);
   body.catch(() => {});   // after an abort its pending steps fail against a stopped driver
   try {
     if (!signal) return await body;
@@ -77,17 +79,19 @@ export function rttsFor(cal: Calibration[], event: string): { mobileIntermediate
   return { mobileIntermediate: median(`${route}+intermediate`), intermediateAnswerer: median('answerer+intermediate'), standby: median(`${surviving}+answerer`) };
 }
 
-async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, progress: (msg: string) => void, drive: Drive,
-  capture: boolean): Promise<RunResult> {
+/** The topology a run needs: a bench builds the next one ahead (harness/run/drivers.ts). */
+export function topologyOf(spec: RunSpec): BuildOptions {
+  return { topology: (spec.pairs ?? 1) > 1 ? `pairs:${spec.pairs}` : 'mobile', nat: spec.nat, links: spec.links, seed: spec.seed, startOn: startOnFor(eventNames(spec.event)) };
+}
+
+/** `t0`: when the run asked for its topology (phases.build; a bench has it built ahead). */
+async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, info: BuildInfo, t0: number,
+  progress: (msg: string) => void, drive: Drive, capture: boolean): Promise<RunResult> {
   const id = path.basename(dir);
-  const t0 = Date.now();
-  const phases: Record<string, number> = {};   // ms since the run began, where each phase began
+  const phases: Record<string, number> = { build: 0 };   // ms since the run began, where each phase began
   const phase = (name: string, say = name) => { phases[name] = Date.now() - t0; progress(say); };
   const log = new HarnessLog(dir);
 
-  // topology
-  phase('build', 'building topology');
-  const info: BuildInfo = await driver.build({ topology: (spec.pairs ?? 1) > 1 ? `pairs:${spec.pairs}` : 'mobile', nat: spec.nat, links: spec.links, seed: spec.seed, startOn: startOnFor(eventNames(spec.event)) });
   checkHandlers(info.events);
   const captures = capture ? await startCaptures(driver, info, dir) : null;
   // the RTTs are measured while the roles start (a few pings every 20 ms per path, beside their
@@ -101,12 +105,17 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, progr
   const pairs = planPairs(spec, dir);
   const roles = new RoleProcesses(driver, capture ? (c) => ({ SSLKEYLOGFILE: keylogFile(c.runDir, c.role) }) : undefined);
   const interConfig = () => roleConfig(spec, info, 'intermediate', pairs[0]!.pairing, dir, { pairings: pairs.map((p) => p.pairing) });
+  // the peers' processes start with the intermediate's and wait, loaded, until it serves: a
+  // Node start (≈ 0.3 s, more on a loaded machine) is not paid twice in a row
   phase('roles', 'starting roles');
-  await milestone(await roles.start('intermediate', interConfig()), 'ready', 20000);
+  const intermediate = await roles.start('intermediate', interConfig());
+  const peers: HostProcess[] = [];
   for (const p of pairs) {
     mkdirSync(p.dir, { recursive: true });
-    for (const role of ['answerer', 'mobile'] as const) await roles.start(p.key(role), roleConfig(spec, info, role, p.pairing, p.dir, { host: p[role] }), p[role]);
+    for (const role of ['answerer', 'mobile'] as const) peers.push(await roles.start(p.key(role), roleConfig(spec, info, role, p.pairing, p.dir, { host: p[role] }), p[role], true));
   }
+  await milestone(intermediate, 'ready', 20000);
+  await Promise.all(peers.map((p) => roles.go(p)));
   for (const p of pairs) await milestone(roles.byName.get(p.key('mobile'))!, 'audio', (spec.startS ?? DEFAULT_START_S) * 1000, 'startS');
   const calibration = await calibrating;
   phase('audio', 'audio flowing');

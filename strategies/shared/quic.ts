@@ -12,9 +12,10 @@ import type { QUICConfig } from '@matrixai/quic';
 import Logger, { LogLevel } from '@matrixai/logger';
 
 export const QUIC_VERSION = '2.0.9';
-// the repository: two folders up, or three from the compiled copy in .build/ (tsconfig.build.json)
+// the repository: two folders up, or the folder above .build/ when this runs from the roles' bundle (Makefile)
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO = path.resolve(HERE, HERE.split(path.sep).includes('.build') ? '../../..' : '../..');
+const BUNDLED = HERE.lastIndexOf(`${path.sep}.build${path.sep}`);
+const REPO = BUNDLED >= 0 ? HERE.slice(0, BUNDLED) : path.resolve(HERE, '../..');
 export const CERTS_DIR = process.env.MIGBENCH_CERTS ?? path.join(REPO, 'certs');
 
 // quiche keeps at most active_conn_id_limit - 1 passive migrations per connection and js-quic

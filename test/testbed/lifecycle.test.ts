@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { TopologyDriver } from '../../harness/driver.ts';
 import { REPO } from '../../harness/paths.ts';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { leftovers, sleep } from './helpers.ts';
 import { failingProbes, KERNEL_PROBES } from '../../harness/preflight.ts';
 
@@ -21,6 +21,25 @@ test('two identical topologies run side by side without colliding', async () => 
     await Promise.all([a.stop(), b.stop()]);
   }
   assert.deepEqual(leftovers(), []);
+});
+
+/** A process's nice value: field 19 of /proc/PID/stat (its name, field 2, may hold spaces). */
+const niceOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+
+test('a driver starts and builds at the lowest CPU priority; a built topology serves its run at the normal one', async () => {
+  const d = await TopologyDriver.open();
+  try {
+    assert.equal(niceOf(d.pid!), 19);
+    const info = await d.build({ links: { wifi: 'broadband' } });
+    const wires = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`${info.runDir}/`); } catch { return false; }
+    }).map(Number);
+    assert.ok(wires.length >= 1, `the emulated slot's wire: ${wires}`);
+    const role = await d.start('mobile', ['sleep', '60']);
+    assert.deepEqual([info.driverPid, ...Object.values(info.nodePids), ...wires, role.pid].map(niceOf).filter((n) => n !== 0), []);
+  } finally {
+    await d.stop();
+  }
 });
 
 test('a bad request is refused with a message naming it, and the driver keeps serving', async () => {

@@ -6,6 +6,7 @@ import { ev } from './synthetic.ts';
 
 const T = 1_700_000_000_000;
 const loop = (dt: number, role: 'mobile' | 'answerer', maxMs: number) => ev(T + dt, role, 'loop.delay', { maxMs, p99Ms: 1 });
+const stall = (dt: number, role: 'mobile' | 'answerer', lateMs: number) => ev(T + dt, role, 'loop.stall', { lateMs });
 const wire = (lateMs: number) => ({ w1: { ab: { sent: 10, late_mean_us: 5, late_max_us: lateMs * 1000 }, ba: { sent: 10, late_mean_us: 5, late_max_us: 3 } } });
 
 test('fidelity: a role\'s event loop or a link emulator late beyond its threshold makes the run noisy, and says which', () => {
@@ -18,10 +19,15 @@ test('fidelity: a role\'s event loop or a link emulator late beyond its threshol
   assert.equal(fidelityOf([], T, T + 5000, {}).wireLateMaxMs, null, 'no wires (netem): no figure');
 });
 
-test('fidelity: only the measured window counts (a sample covers the second before it)', () => {
-  const events = [loop(-500, 'mobile', 500), loop(5900, 'mobile', 4), loop(6500, 'mobile', 500)];
-  assert.equal(fidelityOf(events, T, T + 5000, {}).noisy, null);
-  assert.equal(fidelityOf(events, T, T + 5000, {}).loopMaxMs, 4);
+test('fidelity: only the measured window counts: a sample whose second lies inside it, a stall that overlaps it', () => {
+  // samples cover the second before them: the one at +500 is mostly a role's start-up, the one at +5500 after the end
+  const samples = [loop(-500, 'mobile', 500), loop(500, 'mobile', 300), loop(2000, 'mobile', 4), loop(5500, 'mobile', 500)];
+  const judge = (...more: ReturnType<typeof stall>[]) => fidelityOf([...samples, ...more], T, T + 5000, {});
+  assert.deepEqual([judge().noisy, judge().loopMaxMs], [null, 4]);
+  assert.equal(judge(stall(-20, 'mobile', 300)).noisy, null, 'a stall that ended before the window');
+  assert.deepEqual([judge(stall(100, 'answerer', 90)).loopMaxMs, judge(stall(100, 'answerer', 90)).loopRole], [90, 'answerer'], 'one that ended inside it');
+  assert.match(judge(stall(5050, 'mobile', 100)).noisy!, /mobile's event loop 100 ms late/, 'one that began inside it');
+  assert.equal(judge(stall(5200, 'mobile', 150)).noisy, null, 'one that began after it');
 });
 
 test('compare: medians agree within 10 % or one frame; a censored one only with a censored one', () => {
