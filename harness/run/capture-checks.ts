@@ -64,7 +64,7 @@ export function relayedSeqs(rows: string[][], intermediate: readonly string[]): 
 export function relayCheck(counted: ReadonlySet<number>, captured: ReadonlySet<number>): CaptureCheck {
   if (!counted.size) return { name: 'relayed frames', verdict: 'n/a', detail: `the mobile counted no frame by the relay (the capture shows ${captured.size} relayed)` };
   if (!captured.size) {
-    return { name: 'relayed frames', verdict: 'n/a', detail: `the mobile counted ${counted.size} frames by a relay, and no relay packet of the capture carries a plain audio frame: this strategy's relay carries them encrypted (TURN's DTLS, overlay's QUIC packets)` };
+    return { name: 'relayed frames', verdict: 'n/a', detail: `the mobile counted ${counted.size} frames by a relay, and no relay packet of the capture carries a plain audio frame: this strategy's relay carries them encrypted` };
   }
   const missing = [...counted].filter((seq) => !captured.has(seq));
   return { name: 'relayed frames', verdict: missing.length ? 'disagree' : 'agree',
