@@ -135,14 +135,20 @@ else
 fi && ok "SIGUSR1 prints a JSON stats line" || ko "SIGUSR1 stats line invalid: '$J'"
 
 # 5b. SIGUSR2 prints the same line and starts the lateness window over: with no packet since,
-# the next line's lateness is 0 (the harness's fidelity guard reads one window per run)
-kill -USR2 "$WIRE_PID"; sleep 0.2; kill -USR1 "$WIRE_PID"; sleep 0.2
-J2=$(grep '^{' "$ERR" | tail -n 2 | head -n 1); J3=$(grep '^{' "$ERR" | tail -n 1)
-python3 -c 'import json, sys
+# the next line's lateness is 0 (the harness's fidelity guard reads one window per run). A stray
+# packet (a late echo, neighbour discovery) may cross in between: then that try is made again.
+usr2_window() {
+    kill -USR2 "$WIRE_PID"; sleep 0.2; kill -USR1 "$WIRE_PID"; sleep 0.2
+    J2=$(grep '^{' "$ERR" | tail -n 2 | head -n 1); J3=$(grep '^{' "$ERR" | tail -n 1)
+    python3 -c 'import json, sys
 before, after = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-assert before["ab"]["late_max_us"] > 0 and before["ab"]["sent"] > 0
-assert after["ab"]["late_max_us"] == 0 and after["ab"]["late_mean_us"] == 0 and after["ab"]["sent"] == before["ab"]["sent"]' "$J2" "$J3" \
-    && ok "SIGUSR2 prints the stats line and starts the lateness window over" || ko "SIGUSR2: '$J2' then '$J3'"
+if after["ab"]["sent"] != before["ab"]["sent"]: sys.exit(3)   # a stray packet: try again
+assert before["ab"]["sent"] > 0
+assert sys.argv[3] != "1" or before["ab"]["late_max_us"] > 0   # the first window carried the pings
+assert after["ab"]["late_max_us"] == 0 and after["ab"]["late_mean_us"] == 0' "$J2" "$J3" "$1"
+}
+for try in 1 2 3; do usr2_window "$try"; rc=$?; [ "$rc" != 3 ] && break; done
+[ "$rc" = 0 ] && ok "SIGUSR2 prints the stats line and starts the lateness window over" || ko "SIGUSR2: '$J2' then '$J3'"
 
 # --- trace-driven links (mahimahi traces in traces/, a delay/loss schedule) -------------------
 TRACES="$PWD/traces"
