@@ -11,7 +11,7 @@ import { expand, type BenchConfig, type PlannedRun } from './config.ts';
 import { commitOf, REPO } from './paths.ts';
 import { runOnce, topologyOf } from './run/run.ts';
 import { DriverPool } from './run/drivers.ts';
-import { csvRow, readRecords, writeCsv, type RunRecord } from './records.ts';
+import { csvRow, readRecords, setAsideAttempt, writeCsv, type RunRecord } from './records.ts';
 import { shardDir, shardOf, type Shard } from './shards.ts';
 import { ParallelLevel } from './parallel.ts';
 import { rerunWhileNoisy } from './run/fidelity.ts';
@@ -101,11 +101,14 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
     opts.onProgress?.(progress);
     // --retry-failed runs a failed run again, and a noisy run goes again by itself (up to
     // NOISY_RERUNS times); every earlier attempt stays in meta.json
+    // (its folder goes to set-aside/: records.ts setAsideAttempt)
     const prior = previous.get(run.id);
     const earlier: NonNullable<RunRecord['attempts']> = prior ? [...(prior.attempts ?? []), { status: prior.status, error: prior.error, metrics: prior.metrics, ...(prior.noisy ? { noisy: prior.noisy } : {}) }] : [];
+    const keep = () => { const folder = setAsideAttempt(dir, run.id, earlier.length); if (folder) earlier[earlier.length - 1]!.folder = folder; };
+    if (prior) keep();
     let setAside = 0;
     const { record, finished } = await rerunWhileNoisy(() => attempt(run), (a) => a.record.noisy,
-      ({ record: r }) => { setAside++; progress.noisyReruns++; earlier.push({ status: r.status, error: r.error, metrics: r.metrics, noisy: r.noisy }); },
+      ({ record: r }) => { setAside++; progress.noisyReruns++; earlier.push({ status: r.status, error: r.error, metrics: r.metrics, noisy: r.noisy }); keep(); },
       () => Boolean(opts.signal?.aborted));
     const firstNoisy = setAside > 0 || Boolean(record.noisy);
     const attempts = earlier.length ? earlier : undefined;

@@ -2,7 +2,7 @@
 // truth), and one row each in runs.csv. A snapshot (docs/data/<bench>/: runs.csv and bench.json only,
 // no logs or audio) is read back from its runs.csv: the tables in docs/ are regenerated from those
 // snapshots by `migbench report --markdown` (docs/report.md, "Tables in docs"). docs/bench.md.
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
@@ -28,8 +28,9 @@ export interface RunRecord {
   perEvent?: { name: string; concealed_ms: number; gap_ms: number }[];
   /** Why the fidelity guard judged the machine, not the strategy, late in this run (harness/run/fidelity.ts). */
   noisy?: string;
-  /** Earlier attempts of this run (--retry-failed, or made again because noisy), oldest first. */
-  attempts?: { status: RunRecord['status']; error?: string; metrics?: RunMetrics; noisy?: string }[];
+  /** Earlier attempts of this run (--retry-failed, or made again because noisy), oldest first;
+   *  `folder`: where its run folder was set aside (setAsideAttempt). */
+  attempts?: { status: RunRecord['status']; error?: string; metrics?: RunMetrics; noisy?: string; folder?: string }[];
   /** A captured run: what its packets say beside what the bench measured (harness/run/capture-checks.ts). */
   captureChecks?: CaptureCheck[];
 }
@@ -77,6 +78,20 @@ export function readRecords(benchDir: string): RunRecord[] {
     try { out.push(JSON.parse(readFileSync(file, 'utf8')) as RunRecord); } catch { /* torn: runs again */ }
   }
   return out;
+}
+
+/** Moves a run's folder, before the run is made again (the guard found it noisy, or --retry-failed),
+ *  to set-aside/<id>/attempt-<k>/ in the bench: what an earlier attempt logged stays to be read,
+ *  outside runs/, where no record, aggregate or re-scoring looks. Returns that folder relative to
+ *  the bench, or undefined if the run left none. */
+export function setAsideAttempt(benchDir: string, id: string, k: number): string | undefined {
+  const from = path.join(benchDir, 'runs', id);
+  if (!existsSync(from)) return undefined;
+  const to = path.join(benchDir, 'set-aside', id, `attempt-${k}`);
+  mkdirSync(path.dirname(to), { recursive: true });
+  rmSync(to, { recursive: true, force: true });
+  renameSync(from, to);
+  return path.relative(benchDir, to);
 }
 
 export function writeCsv(benchDir: string, records: RunRecord[]): void {

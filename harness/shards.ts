@@ -100,7 +100,10 @@ export async function mergeBenches(dirs: string[], out: string, force = false): 
   mkdirSync(path.join(out, 'runs'), { recursive: true });
   for (const [id, c] of chosen) {
     const target = path.join(out, 'runs', id);
-    if (path.resolve(c.dir) !== path.resolve(out)) cpSync(path.join(c.dir, 'runs', id), target, { recursive: true });
+    if (path.resolve(c.dir) === path.resolve(out)) continue;
+    cpSync(path.join(c.dir, 'runs', id), target, { recursive: true });
+    const setAside = path.join(c.dir, 'set-aside', id);   // its earlier attempts (records.ts setAsideAttempt)
+    if (existsSync(setAside)) cpSync(setAside, path.join(out, 'set-aside', id), { recursive: true });
   }
   const records = [...chosen.values()].map((c) => c.record).sort((a, b) => a.id.localeCompare(b.id));
   writeCsv(out, records);

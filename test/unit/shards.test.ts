@@ -2,7 +2,7 @@
 // does not belong together. No network here: run folders are synthetic.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -66,8 +66,12 @@ test('merge: one row per planned run, each shard listed; refuses other configs, 
   const results = mkdtempSync(path.join(tmpdir(), 'migbench-merge-'));
   try {
     const shards = [0, 1, 2].map((index) => fakeShard(results, base, { index, count: 3 }));
+    const kept = readdirSync(path.join(shards[0]!, 'runs'))[0]!;   // a run made again: its first attempt set aside
+    mkdirSync(path.join(shards[0]!, 'set-aside', kept, 'attempt-1'), { recursive: true });
+    writeFileSync(path.join(shards[0]!, 'set-aside', kept, 'attempt-1', 'meta.json'), '{}');
     const out = path.join(results, 'tiny');
     const r = await mergeBenches(shards, out);
+    assert.ok(existsSync(path.join(out, 'set-aside', kept, 'attempt-1', 'meta.json')), 'set-aside attempts come along');
     const rows = parse(readFileSync(path.join(out, 'runs.csv'), 'utf8'), { columns: true }) as { id: string; gap_ms: string }[];
     assert.deepEqual(rows.map((x) => x.id).sort(), expand(base).map((x) => x.id).sort());
     assert.equal(r.runs, 8);
