@@ -155,7 +155,10 @@ export class TopologyDriver extends EventEmitter {
   static async open(command: readonly string[] = ['nice', '-n', '19', PYTHON, '-m', 'topologies.driver']): Promise<TopologyDriver> {
     checkHost();
     if (process.getuid?.() !== 0) throw new DriverError('the testbed needs root (Mininet creates network namespaces)');
-    const child = spawn(command[0]!, command.slice(1), { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+    // SETUPTOOLS_USE_DISTUTILS=stdlib: Mininet imports distutils, which setuptools' shim would answer by
+    // loading pkg_resources — 0.13 of the driver's 0.20 CPU s at start (docs/bench-speed.md).
+    const env = { ...process.env, SETUPTOOLS_USE_DISTUTILS: 'stdlib' };
+    const child = spawn(command[0]!, command.slice(1), { cwd: REPO, env, stdio: ['pipe', 'pipe', 'pipe'] });
     const d = new TopologyDriver(child);
     await new Promise<void>((resolve, reject) => {
       d.once('ready', () => resolve());

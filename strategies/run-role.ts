@@ -12,6 +12,7 @@ import { EventLogger } from '../core/events.ts';
 import { logOverhead } from './shared/overhead.ts';
 import { loadStrategy } from './registry.ts';
 import { installQuicShims } from './shared/quic.ts';
+import { logLoopDelay } from './shared/loop-probe.ts';
 
 const [name, role, configFile] = process.argv.slice(2) as [string, StrategyRole, string];
 if (!name || !role || !configFile) {
@@ -57,38 +58,6 @@ const s = (us: number, child: number) => Math.round(us + child * 1e6) / 1e6;
 log.log('role.stop', { cpuUserS: s(cpu.user, children.user), cpuSystemS: s(cpu.system, children.system) });
 await log.close();
 process.exit(code);
-
-/** Every second, how late this process's event loop ran (`loop.delay`: the largest and the 99th
- *  percentile lateness of a 10 ms timer, ms): the run's fidelity guard reads it (docs/bench.md,
- *  "Fidelity guard"), since a frame handled late is late for the machine's sake, not the
- *  strategy's. Measured by a timer of its own rather than perf_hooks' monitorEventLoopDelay, whose
- *  reset drops a stall that ends in the same loop turn as the reset (seen: a 300 ms SIGSTOP missed
- *  in one run of three). A stall that ends after a sample is logged counts in the next one.
- *  A stall of STALL_MS or more is also logged on its own (`loop.stall`, at its end), so that the
- *  guard can tell one inside its window from one in the same second before it (a role's start-up). */
-function logLoopDelay(logger: EventLogger): () => void {
-  const TICK_MS = 10;
-  const STALL_MS = 40;   // half the guard's threshold (harness/run/fidelity.ts NOISY_LOOP_MS)
-  let last = performance.now();
-  let late: number[] = [];
-  const tick = setInterval(() => {
-    const t = performance.now();
-    const lateMs = Math.max(0, t - last - TICK_MS);
-    late.push(lateMs);
-    if (lateMs >= STALL_MS) logger.logOther('loop.stall', { lateMs: Math.round(lateMs * 100) / 100 });
-    last = t;
-  }, TICK_MS);
-  const report = setInterval(() => {
-    if (!late.length) return;
-    const sorted = late.sort((a, b) => a - b);
-    const ms = (v: number) => Math.round(v * 100) / 100;
-    logger.logOther('loop.delay', { maxMs: ms(sorted[sorted.length - 1]!), p99Ms: ms(sorted[Math.floor(0.99 * (sorted.length - 1))]!) });
-    late = [];
-  }, 1000);
-  tick.unref();
-  report.unref();
-  return () => { clearInterval(tick); clearInterval(report); };
-}
 
 /** Says 'loaded' and resolves on SIGUSR2 (go on) or on the abort (the run is over). */
 function held(): Promise<void> {

@@ -77,7 +77,7 @@ export function runJudged(spec: RunSpec, bench: string): Promise<RunResult> {
     const r = await runOnce(spec, bench);
     // every attempt's witnesses in the test output, so that a failure in CI can be read afterwards
     const f = r.meta.fidelity as Fidelity;
-    console.log(`${r.id}: pre-event concealed ${r.metrics.pre_event_concealed}, event loops ${f.loopMaxMs} ms (${f.loopRole}), wires ${f.wireLateMaxMs} ms${f.noisy ? `, noisy: ${f.noisy}` : ''}`);
+    console.log(`${r.id}: pre-event concealed ${r.metrics.pre_event_concealed}, event loops ${f.loopMaxMs} ms, ${f.loopWaitMaxMs} ms of it waiting (${f.loopRole}), wires ${f.wireLateMaxMs} ms${f.noisy ? `, noisy: ${f.noisy}` : ''}`);
     return r;
   }, (r) => r.meta.noisy as string | undefined).then((r) => { if (r.meta.noisy) stillNoisy.add(r.metrics); return r; });
 }

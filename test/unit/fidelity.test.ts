@@ -5,18 +5,27 @@ import { sameMedian } from '../../harness/fidelity-compare.ts';
 import { ev } from './synthetic.ts';
 
 const T = 1_700_000_000_000;
-const loop = (dt: number, role: 'mobile' | 'answerer', maxMs: number) => ev(T + dt, role, 'loop.delay', { maxMs, p99Ms: 1 });
-const stall = (dt: number, role: 'mobile' | 'answerer', lateMs: number) => ev(T + dt, role, 'loop.stall', { lateMs });
+const loop = (dt: number, role: 'mobile' | 'answerer', maxMs: number, waitMaxMs = maxMs) => ev(T + dt, role, 'loop.delay', { maxMs, p99Ms: 1, waitMaxMs });
+const stall = (dt: number, role: 'mobile' | 'answerer', lateMs: number, waitMs = lateMs) => ev(T + dt, role, 'loop.stall', { lateMs, waitMs });
 const wire = (lateMs: number) => ({ w1: { ab: { sent: 10, late_mean_us: 5, late_max_us: lateMs * 1000 }, ba: { sent: 10, late_mean_us: 5, late_max_us: 3 } } });
 
 test('fidelity: a role\'s event loop or a link emulator late beyond its threshold makes the run noisy, and says which', () => {
   const quiet = fidelityOf([loop(1000, 'mobile', 4), loop(1000, 'answerer', 6)], T, T + 5000, wire(0.2));
-  assert.deepEqual(quiet, { loopMaxMs: 6, loopRole: 'answerer', wireLateMaxMs: 0.2, wireLateMs: { w1: 0.2 }, noisy: null });
+  assert.deepEqual(quiet, { loopMaxMs: 6, loopWaitMaxMs: 6, loopRole: 'answerer', wireLateMaxMs: 0.2, wireLateMs: { w1: 0.2 }, noisy: null });
   const slowLoop = fidelityOf([loop(2000, 'mobile', NOISY_LOOP_MS + 1)], T, T + 5000, wire(0.2));
   assert.match(slowLoop.noisy!, /mobile's event loop/);
   const slowWire = fidelityOf([], T, T + 5000, wire(NOISY_WIRE_MS + 1));
   assert.match(slowWire.noisy!, /link emulator/);
   assert.equal(fidelityOf([], T, T + 5000, {}).wireLateMaxMs, null, 'no wires (netem): no figure');
+});
+
+test('fidelity: only the part of a delay the role spent waiting for the machine counts; its own work does not', () => {
+  const working = fidelityOf([loop(2000, 'answerer', 150, 20), stall(3000, 'answerer', 130, 10)], T, T + 5000, {});
+  assert.deepEqual([working.noisy, working.loopMaxMs, working.loopWaitMaxMs], [null, 150, 20]);
+  const waiting = fidelityOf([loop(2000, 'answerer', 150, 20), stall(3000, 'mobile', 130, NOISY_LOOP_MS + 1)], T, T + 5000, {});
+  assert.match(waiting.noisy!, /mobile's event loop 81 ms late for want of a CPU/);
+  const older = fidelityOf([ev(T + 2000, 'mobile', 'loop.delay', { maxMs: 150, p99Ms: 1 })], T, T + 5000, {});
+  assert.equal(older.loopWaitMaxMs, 150, 'a log without the split: all of the delay counts');
 });
 
 test('fidelity: only the measured window counts: a sample whose second lies inside it, a stall that overlaps it', () => {
