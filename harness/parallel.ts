@@ -2,8 +2,11 @@
 // runs, the largest level at which fewer than 2 % of runs are noisy on this machine (the fidelity
 // guard, harness/run/fidelity.ts). It starts one above the machine's core count (a run keeps less
 // than half a core busy: docs/bench.md "Parallel runs"), judges the runs made at one level in
-// windows of WINDOW, goes one down as soon as 2 % of a window are noisy — and never climbs back to
-// a level found noisy — and one up after a clean window. docs/bench.md, "Parallel runs".
+// windows of WINDOW, goes one down as soon as 2 % of a window are noisy and one up after a clean
+// window — also back to a level found noisy before: how noisy a level is changes during a bench,
+// with the host's share of the vCPUs and with the cells being run (werift's blackout runs burst),
+// so one window's verdict does not hold for the rest of it. A try costs at most the two noisy runs
+// that end it, and those are made again. docs/bench.md, "Parallel runs".
 
 /** Runs judged at one level before it may climb; 2 % of it is two runs (in a window of 50, one
  *  noisy run would already be 2 %: it could not tell a level at 1 % from one at 3 %). */
@@ -15,8 +18,6 @@ export interface LevelStep { level: number; runs: number; noisy: number }
 export class ParallelLevel {
   level: number;
   private readonly fixed: boolean;
-  /** The highest level not found noisy. */
-  private ceiling: number;
   private runs = 0;
   private noisy = 0;
   /** Every level used, with its runs and noisy runs (bench.json keeps it). */
@@ -24,7 +25,6 @@ export class ParallelLevel {
 
   constructor(setting: number | 'auto', cores: number, readonly max = 8) {
     this.fixed = setting !== 'auto';
-    this.ceiling = max;
     this.level = setting === 'auto' ? Math.max(1, Math.min(cores + 1, max)) : setting;
   }
 
@@ -36,8 +36,7 @@ export class ParallelLevel {
     const tooNoisy = this.noisy >= NOISY_SHARE * WINDOW;
     if (this.runs < WINDOW && !tooNoisy) return;
     this.history.push({ level: this.level, runs: this.runs, noisy: this.noisy });
-    if (tooNoisy) this.ceiling = this.level = Math.max(1, this.level - 1);
-    else this.level = Math.min(this.level + 1, this.ceiling);
+    this.level = tooNoisy ? Math.max(1, this.level - 1) : Math.min(this.level + 1, this.max);
     this.runs = this.noisy = 0;
   }
 

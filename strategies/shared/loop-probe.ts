@@ -13,17 +13,17 @@ export const TICK_MS = 10;
  *  logged on its own, so the guard can tell one inside its window from one just before it. */
 export const STALL_MS = 40;
 
-/** Time this process's main thread has run on a CPU, ms: the first field of Linux's per-thread
- *  schedstat. With paravirtual steal accounting (this VM's kernel) the host's share of a vCPU is not
- *  in it. Null where the file cannot be read (a kernel without schedstats): every lateness then
- *  counts as the machine's, as before this split. */
-export function mainThreadCpuMs(): () => number | null {
+/** Time this process's main thread has run on a CPU and has waited in a run queue for one, ms:
+ *  the first two fields of Linux's per-thread schedstat. With paravirtual steal accounting (this
+ *  VM's kernel) the host's share of a vCPU is in neither. Null where the file cannot be read (a
+ *  kernel without schedstats): every lateness then counts as the machine's, as before this split. */
+export function mainThreadSched(): () => { ranMs: number; queuedMs: number } | null {
   let fd: number;
   try { fd = openSync(`/proc/${process.pid}/task/${process.pid}/schedstat`, 'r'); } catch { return () => null; }
   const buf = Buffer.alloc(96);
   return () => {
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    return Number(buf.toString('latin1', 0, n).split(' ')[0]) / 1e6;
+    const [ran, queued] = buf.toString('latin1', 0, readSync(fd, buf, 0, buf.length, 0)).split(' ');
+    return { ranMs: Number(ran) / 1e6, queuedMs: Number(queued) / 1e6 };
   };
 }
 
@@ -38,21 +38,26 @@ const round = (v: number) => Math.round(v * 100) / 100;
 
 /** Every second `loop.delay` {maxMs, p99Ms: the timer's lateness; waitMaxMs: the largest part of
  *  one lateness that was the machine's}; a lateness of STALL_MS or more also as `loop.stall`
- *  {lateMs, waitMs} at its end. A stall that ends after a sample is logged counts in the next one. */
+ *  {lateMs, waitMs, queuedMs: how much of it the thread sat in a run queue, i.e. how much of the
+ *  wait was other processes on the CPUs rather than steal} at its end. A stall that ends after a
+ *  sample is logged counts in the next one. */
 export function logLoopDelay(logger: EventLogger): () => void {
-  const ran = mainThreadCpuMs();
-  let last = performance.now(), lastRan = ran();
+  const sched = mainThreadSched();
+  let last = performance.now(), lastSched = sched();
   let late: number[] = [], waitMax = 0;
   const tick = setInterval(() => {
-    const t = performance.now(), r = ran();
+    const t = performance.now(), now = sched();
     const gap = t - last;
     const lateMs = Math.max(0, gap - TICK_MS);
-    const waitMs = waitedMs(gap, r === null || lastRan === null ? null : r - lastRan);
+    const waitMs = waitedMs(gap, now && lastSched ? now.ranMs - lastSched.ranMs : null);
     late.push(lateMs);
     waitMax = Math.max(waitMax, waitMs);
-    if (lateMs >= STALL_MS) logger.logOther('loop.stall', { lateMs: round(lateMs), waitMs: round(waitMs) });
+    if (lateMs >= STALL_MS) {
+      const queuedMs = now && lastSched ? round(now.queuedMs - lastSched.queuedMs) : null;
+      logger.logOther('loop.stall', { lateMs: round(lateMs), waitMs: round(waitMs), queuedMs });
+    }
     last = t;
-    lastRan = r;
+    lastSched = now;
   }, TICK_MS);
   const report = setInterval(() => {
     if (!late.length) return;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventLogger } from '../../core/events.ts';
-import { logLoopDelay, mainThreadCpuMs, STALL_MS, TICK_MS, waitedMs } from '../../strategies/shared/loop-probe.ts';
+import { logLoopDelay, mainThreadSched, STALL_MS, TICK_MS, waitedMs } from '../../strategies/shared/loop-probe.ts';
 
 test('waitedMs: the machine\'s part of a lateness is what the thread neither slept nor ran', () => {
   assert.equal(waitedMs(TICK_MS, 2), 0, 'on time');
@@ -15,9 +15,10 @@ test('waitedMs: the machine\'s part of a lateness is what the thread neither sle
 });
 
 /** Stalls as logged by the probe while `stall` runs. */
-async function stallsDuring(stall: () => Promise<void>): Promise<{ lateMs: number; waitMs: number }[]> {
-  const stalls: { lateMs: number; waitMs: number }[] = [];
-  const logger = { logOther: (type: string, f: { lateMs: number; waitMs: number }) => { if (type === 'loop.stall') stalls.push(f); } };
+type Stall = { lateMs: number; waitMs: number; queuedMs: number | null };
+async function stallsDuring(stall: () => Promise<void>): Promise<Stall[]> {
+  const stalls: Stall[] = [];
+  const logger = { logOther: (type: string, f: Stall) => { if (type === 'loop.stall') stalls.push(f); } };
   const stop = logLoopDelay(logger as unknown as EventLogger);
   await sleep(50);
   await stall();
@@ -27,10 +28,11 @@ async function stallsDuring(stall: () => Promise<void>): Promise<{ lateMs: numbe
 }
 
 test('loop probe: a stall the thread spends working is its own; one it spends stopped is the machine\'s', async (t) => {
-  const ran = mainThreadCpuMs();
-  if (ran() === null) { t.skip('no per-thread schedstat on this kernel'); return; }
+  const sched = mainThreadSched();
+  if (sched() === null) { t.skip('no per-thread schedstat on this kernel'); return; }
+  const ran = () => sched()!.ranMs;
   // busy until the thread has run 200 ms, however the machine shares its CPU meanwhile
-  const working = await stallsDuring(async () => { const r0 = ran()!; while (ran()! - r0 < 200); });
+  const working = await stallsDuring(async () => { const r0 = ran(); while (ran() - r0 < 200); });
   const w = working.find((s) => s.lateMs >= 150);
   assert.ok(w, `a stall of 150 ms or more: ${JSON.stringify(working)}`);
   assert.ok(w.waitMs <= w.lateMs - 150, `at most what it did not run: ${JSON.stringify(w)}`);
@@ -42,4 +44,5 @@ test('loop probe: a stall the thread spends working is its own; one it spends st
   const s = stopped.find((x) => x.lateMs >= 250);
   assert.ok(s, `a stall of 250 ms or more: ${JSON.stringify(stopped)}`);
   assert.ok(s.waitMs >= s.lateMs - STALL_MS, `nearly all of it the machine's: ${JSON.stringify(s)}`);
+  assert.ok(s.queuedMs !== null && s.queuedMs < s.waitMs / 2, `a stopped thread is not in a run queue: ${JSON.stringify(s)}`);
 });

@@ -18,16 +18,22 @@ test('parallel auto: starts one above the core count and climbs while a window o
   assert.equal(l.level, 5, 'never above its maximum');
 });
 
-test('parallel auto: 2 % of a window noisy steps one down at once, and it never climbs back there', () => {
+test('parallel auto: 2 % of a window noisy steps one down at once; a clean window below tries it again', () => {
   const l = new ParallelLevel('auto', 2, 8);
   feed(l, WINDOW);                 // 3 is clean
   feed(l, 20, 20 / TOO_NOISY);     // 4: too noisy within 20 runs
   assert.equal(l.level, 3);
-  feed(l, 3 * WINDOW);
-  assert.equal(l.level, 3, 'clean windows at 3 do not climb back to 4');
-  feed(l, WINDOW, WINDOW / TOO_NOISY);   // 3 turns noisy too
-  assert.equal(l.level, 2);
-  assert.deepEqual(l.summary().map((s) => [s.level, s.noisy]), [[3, 0], [4, TOO_NOISY], [3, 0], [3, 0], [3, 0], [3, TOO_NOISY]]);
+  feed(l, WINDOW - 1);
+  assert.equal(l.level, 3, 'not before a whole clean window');
+  feed(l, 1);
+  assert.equal(l.level, 4, 'a clean window at 3 tries 4 again');
+  feed(l, WINDOW, WINDOW);         // 4 is clean now, but for one noisy run
+  assert.equal(l.level, 5);
+  feed(l, 10, 10 / TOO_NOISY);     // 5 too noisy
+  feed(l, 50, 50 / TOO_NOISY);     // and 4 too, this time
+  assert.equal(l.level, 3);
+  assert.deepEqual(l.summary().map((s) => [s.level, s.runs, s.noisy]),
+    [[3, WINDOW, 0], [4, 20, TOO_NOISY], [3, WINDOW, 0], [4, WINDOW, 1], [5, 10, TOO_NOISY], [4, 50, TOO_NOISY]]);
 });
 
 test('parallel auto: noisy at every level goes down to one at a time and stays; a number is kept', () => {
