@@ -1,12 +1,14 @@
 // How many runs a bench makes at once. A number is taken as given; `auto` finds, while the bench
-// runs, the largest level at which fewer than 2 % of runs are noisy on this machine (the fidelity
-// guard, harness/run/fidelity.ts). It starts one above the machine's core count (a run keeps less
+// runs, the largest level up to one above the machine's core count at which fewer than 2 % of runs
+// are noisy (the fidelity guard, harness/run/fidelity.ts). It starts at that top (a run keeps less
 // than half a core busy: docs/bench.md "Parallel runs"), judges the runs made at one level in
 // windows of WINDOW, goes one down as soon as 2 % of a window are noisy and one up after a clean
 // window — also back to a level found noisy before: how noisy a level is changes during a bench,
 // with the host's share of the vCPUs and with the cells being run (werift's blackout runs burst),
 // so one window's verdict does not hold for the rest of it. A try costs at most the two noisy runs
-// that end it, and those are made again. docs/bench.md, "Parallel runs".
+// that end it, and those are made again. Not above cores + 1: at four and five at once on two
+// cores, handshake-bound recoveries came out 20–65 ms slower than at two with no stall the guard
+// could flag (docs/bench-speed.md, session 12).
 
 /** Runs judged at one level before it may climb; 2 % of it is two runs (in a window of 50, one
  *  noisy run would already be 2 %: it could not tell a level at 1 % from one at 3 %). */
@@ -23,9 +25,11 @@ export class ParallelLevel {
   /** Every level used, with its runs and noisy runs (bench.json keeps it). */
   readonly history: LevelStep[] = [];
 
-  constructor(setting: number | 'auto', cores: number, readonly max = 8) {
+  readonly max: number;
+  constructor(setting: number | 'auto', cores: number, max = cores + 1) {
     this.fixed = setting !== 'auto';
-    this.level = setting === 'auto' ? Math.max(1, Math.min(cores + 1, max)) : setting;
+    this.max = Math.max(1, max);
+    this.level = setting === 'auto' ? Math.max(1, Math.min(cores + 1, this.max)) : setting;
   }
 
   /** A run made at the current level finished. */

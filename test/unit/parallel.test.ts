@@ -36,6 +36,17 @@ test('parallel auto: 2 % of a window noisy steps one down at once; a clean windo
     [[3, WINDOW, 0], [4, 20, TOO_NOISY], [3, WINDOW, 0], [4, WINDOW, 1], [5, 10, TOO_NOISY], [4, 50, TOO_NOISY]]);
 });
 
+test('parallel auto: never above one over the core count unless told', () => {
+  const l = new ParallelLevel('auto', 2);
+  assert.deepEqual([l.level, l.max], [3, 3]);
+  feed(l, 3 * WINDOW);
+  assert.equal(l.level, 3);
+  feed(l, 20, 20 / TOO_NOISY);
+  assert.equal(l.level, 2);
+  feed(l, WINDOW);
+  assert.equal(l.level, 3, 'back to the top after a clean window');
+});
+
 test('parallel auto: noisy at every level goes down to one at a time and stays; a number is kept', () => {
   const l = new ParallelLevel('auto', 2);
   feed(l, 10 * WINDOW, 2);
