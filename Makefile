@@ -1,10 +1,13 @@
 # p2p-quic-migration bench. `make bench` and `make test` install what they need on first run.
 SHELL := /bin/bash
 APT_PACKAGES := mininet nftables conntrack ethtool iproute2 iputils-ping procps util-linux gcc make tcpdump tshark \
-                espeak-ng sox chromium coturn librsvg2-bin \
+                espeak-ng sox chromium coturn librsvg2-bin libopus-dev \
                 slurmctld slurmd slurm-client munge
 STAMP := .stamps
 WIRE := topologies/build/wire
+OPUS_ADDON := native/build/opus.node
+# Node's own headers, installed beside its binary (/usr/bin/node -> /usr/include/node): nothing to download
+NODE_INCLUDE := $(abspath $(dir $(shell command -v node))/../include/node)
 CERTS := certs/intermediate.crt certs/peer.crt
 TSX := node_modules/.bin/tsx
 MIGBENCH := node harness/bin/migbench.js
@@ -25,7 +28,7 @@ help:
 	@echo "make fidelity    the same cells fast (early stop, parallel) and slow (whole window, one at a time), compared"
 	@echo "make clean   remove build products (not results/)"
 
-setup: $(STAMP)/apt $(STAMP)/npm $(WIRE) $(CERTS) static/sample.wav .build/stamp
+setup: $(STAMP)/apt $(STAMP)/npm $(WIRE) $(OPUS_ADDON) $(CERTS) static/sample.wav .build/stamp
 
 # The roles' JavaScript, bundled: run-role and every strategy, with the packages they import (native
 # addons stay outside), in shared chunks so the QUIC shims patch the same js-quic the strategies use.
@@ -59,6 +62,12 @@ $(STAMP)/npm: package.json package-lock.json
 $(WIRE): topologies/wire.c
 	@mkdir -p $(dir $@)
 	gcc -O2 -Wall -Wextra -o $@ $< -lm
+
+# libopus for core/opus.ts: a small N-API addon over Debian's libopus (docs/audio.md "Opus" says why not an npm binding)
+$(OPUS_ADDON): native/opus.c $(STAMP)/apt
+	@mkdir -p $(dir $@)
+	@test -f $(NODE_INCLUDE)/node_api.h || { echo "Node's headers not found in $(NODE_INCLUDE)"; exit 1; }
+	gcc -O2 -Wall -Wextra -shared -fPIC -DNODE_GYP_MODULE_NAME=opus -I$(NODE_INCLUDE) -o $@ $< -lopus
 
 typecheck: $(STAMP)/npm
 	node_modules/.bin/tsc -p .
@@ -109,7 +118,7 @@ fidelity: setup
 	$(MIGBENCH) compare --fast fidelity-fast --slow fidelity-slow
 
 clean:
-	rm -rf topologies/build $(STAMP) .build
+	rm -rf topologies/build native/build $(STAMP) .build
 
 # Self-signed ECDSA P-256 certificates, pinned by fingerprint: the intermediate's (peers pin it)
 # and the peers' own (used on P2P connections).

@@ -9,8 +9,10 @@ export type PathKind = 'direct' | 'relay';
 
 /** Event types every strategy must emit where they apply (strategy-specific types may be added). */
 export interface EventFields {
-  'audio.sent': { seq: number; path: PathKind | 'none' };         // sender, per frame (t = send time; 'none': no path, not sent)
-  'audio.recv': { seq: number; path: PathKind; sentAt: number };  // receiver, per frame (t = arrival)
+  // sender, per frame (t = send time; 'none': no path, not sent; bytes: the frame on the wire, header included)
+  'audio.sent': { seq: number; path: PathKind | 'none'; bytes?: number };
+  // receiver, per frame (t = arrival; fec: the packet carries in-band FEC for seq − 1)
+  'audio.recv': { seq: number; path: PathKind; sentAt: number; fec?: boolean };
   'path': { state: PathKind | 'none' };                          // sender's choice changed
   'netchange.detected': { via: 'netlink' | 'liveness' | 'ice' | string; detail?: string };
   'signal.sent': { kind: string };

@@ -1,6 +1,7 @@
 // Bench matrix configs: JSON files, validated field by field (every bad field is reported by its
 // path, not just the first), expanded into run specs with stable ids. docs/bench.md.
 import { readFileSync } from 'node:fs';
+import { codecProblem, DEFAULT_CODEC, PCM, type Codec } from '../core/codec.ts';
 import type { LinkProfile, LinkSlot, NatSlot } from './driver.ts';
 import { checkEvent, DEFAULT_SETTLE_S, DEFAULT_SPEC, DEFAULT_START_S, limitProblem, MAX_PAIRS, runId, type RunSpec } from './run/spec.ts';
 import { optionProblem } from '../strategies/contract.ts';
@@ -25,6 +26,8 @@ export interface BenchConfig {
   /** The most a run waits for its first audio (harness/run/spec.ts DEFAULT_START_S). */
   startS: number;
   jitterBufferMs: number;
+  /** What frames carry: 'pcm', 'opus' (the defaults) or { name: 'opus', bitrateKbps, fec, lossPct } (core/codec.ts). */
+  codec: Codec;
   audio: 'answerer-to-mobile' | 'both';
   /** Runs at once, or `auto`: the largest level with fewer than 2 % noisy runs (harness/parallel.ts). */
   parallel: number | 'auto';
@@ -38,7 +41,7 @@ export interface BenchConfig {
 const DEFAULTS: Omit<BenchConfig, 'name'> = {
   strategies: 'all', nat: ['port-restricted'], links: ['broadband'], events: ['wifi-to-cellular'], reps: 5, seed: 1,
   warmupS: DEFAULT_SPEC.warmupS, observeS: DEFAULT_SPEC.observeS, settleS: DEFAULT_SETTLE_S, startS: DEFAULT_START_S, jitterBufferMs: DEFAULT_SPEC.jitterBufferMs,
-  audio: DEFAULT_SPEC.audio, parallel: 1, deadlineS: 90, pairs: [1], staggerMs: 200, capture: false,
+  codec: DEFAULT_CODEC, audio: DEFAULT_SPEC.audio, parallel: 1, deadlineS: 90, pairs: [1], staggerMs: 200, capture: false,
 };
 
 export class ConfigError extends Error {
@@ -116,6 +119,9 @@ export async function validateConfig(raw: unknown, source = 'config'): Promise<B
     if (problem) bad(field, problem.slice(field.length + 2));
   }
   if (c.audio !== 'answerer-to-mobile' && c.audio !== 'both') bad('audio', "'answerer-to-mobile' or 'both'");
+  c.codec = c.codec === 'pcm' ? PCM : c.codec === 'opus' ? DEFAULT_CODEC : c.codec;
+  const codec = codecProblem(c.codec);
+  if (codec) bad('codec', codec.replace(/^codec:? ?/, ''));
   if (typeof c.capture !== 'boolean') bad('capture', 'true or false');
   if (problems.length) throw new ConfigError(problems, source);
   return c as unknown as BenchConfig;
@@ -142,7 +148,7 @@ export function expand(c: BenchConfig): PlannedRun[] {
       const links = typeof l === 'string' ? { answerer: l, wifi: l, cellular: l } : l;
       const spec: RunSpec = {
         strategy: s.name, options: s.options ?? {}, nat, links, event: scheduleString(event), rep, seed: c.seed + rep,
-        audio: c.audio, jitterBufferMs: c.jitterBufferMs, warmupS: c.warmupS, observeS: c.observeS,
+        audio: c.audio, jitterBufferMs: c.jitterBufferMs, codec: c.codec, warmupS: c.warmupS, observeS: c.observeS,
         ...(pairs > 1 ? { pairs, staggerMs: c.staggerMs ?? DEFAULTS.staggerMs } : {}),   // absent for one pair: ids unchanged
         ...(c.settleS > 0 ? { settleS: c.settleS } : {}),   // absent: the whole window, as every run before early stop
         ...(c.startS !== DEFAULT_START_S ? { startS: c.startS } : {}),   // absent: the default, ids unchanged

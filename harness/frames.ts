@@ -15,6 +15,8 @@ export interface Frame {
   arrival: number | null;
   path: FramePath | null;
   state: FrameState;
+  /** Its first arrival carries in-band FEC for the frame before it (audio.recv `fec`: Opus only). */
+  fec: boolean;
   /** False for a frame of the schedule the sender never logged (dead or stalled): it counts as lost. */
   logged: boolean;
 }
@@ -36,6 +38,8 @@ export interface FrameTable {
   baseDelayMs: number | null;
   /** Observed frames in seq order. */
   frames: Frame[];
+  /** Bytes of the stream's frames on the wire, each seq once (audio.sent `bytes`; 0 in logs from before it). */
+  mediaBytes: number;
   logStart: number;
   logEnd: number;
   observeEnd: number;
@@ -47,7 +51,8 @@ export function frameTable(events: LogEvent[], p: FrameParams): FrameTable {
   const { jitterBufferMs: J, frameMs } = p;
   const { sender, receiver } = p.direction;
   const sentAt = new Map<number, number>();                        // seq -> earliest logged send time
-  const arrival = new Map<number, { t: number; path: unknown }>(); // seq -> earliest arrival
+  const arrival = new Map<number, { t: number; path: unknown; fec: boolean }>(); // seq -> earliest arrival
+  const bytes = new Map<number, number>();                          // seq -> bytes of its first logged send
   let logStart = Infinity, logEnd = -Infinity;
   let eventT: number | null = null, eventIssued: number | null = null;
   for (const e of events) {
@@ -59,9 +64,10 @@ export function frameTable(events: LogEvent[], p: FrameParams): FrameTable {
     if (e.type === 'audio.sent' && e.role === sender && num(seq)) {
       const prev = sentAt.get(seq);
       if (prev === undefined || t < prev) sentAt.set(seq, t);
+      if (num(e['bytes']) && !bytes.has(seq)) bytes.set(seq, e['bytes']);
     } else if (e.type === 'audio.recv' && e.role === receiver && num(seq)) {
       const prev = arrival.get(seq);
-      if (prev === undefined || t < prev.t) arrival.set(seq, { t, path: e['path'] });
+      if (prev === undefined || t < prev.t) arrival.set(seq, { t, path: e['path'], fec: e['fec'] === true });
     } else if (e.type === 'event.fired' && e.role === 'harness' && (eventT === null || t < eventT)) {
       eventT = t;
       eventIssued = num(e['tIssued']) ? e['tIssued'] : t - 1;
@@ -104,8 +110,10 @@ export function frameTable(events: LogEvent[], p: FrameParams): FrameTable {
     frames.push({
       seq, sentAt: s, deadline, arrival: a ? a.t : null, logged: isLogged,
       path: !a ? null : a.path === 'direct' ? 'direct' : a.path === 'relay' ? 'relay' : 'other',
-      state: !a ? 'lost' : isOnTime(s, a.t, J, D0) ? 'on-time' : 'late',
+      state: !a ? 'lost' : isOnTime(s, a.t, J, D0) ? 'on-time' : 'late', fec: a?.fec ?? false,
     });
   }
-  return { E, eventT, eventIssued, baseDelayMs: d0, frames, logStart, logEnd, observeEnd };
+  let mediaBytes = 0;
+  for (const b of bytes.values()) mediaBytes += b;
+  return { E, eventT, eventIssued, baseDelayMs: d0, frames, mediaBytes, logStart, logEnd, observeEnd };
 }

@@ -2,7 +2,9 @@
 // Exact definitions: METRIC_GLOSSARY below and docs/metrics.md (same text).
 import type { LogEvent, Role } from '../core/events.ts';
 import { BASE_DELAY_WINDOW_MS, DEFAULT_JITTER_BUFFER_MS, FRAME_MS } from '../core/playout.ts';
+import { PCM, type Codec } from '../core/codec.ts';
 import { frameTable } from './frames.ts';
+import { quality } from './quality.ts';
 import { median } from './stats.ts';
 
 export interface MetricParams {
@@ -17,6 +19,8 @@ export interface MetricParams {
   rttStandbyMs?: number;
   /** Absolute t (ms since epoch) when observation ended; default: the last event's t. */
   observeEndMs?: number;
+  /** What the frames carried (the receiver model and the E-model depend on it); default PCM. */
+  codec?: Codec;
   /** Which audio direction is measured (with `--audio both` both peers send). */
   direction: { sender: Role; receiver: Role };
 }
@@ -32,9 +36,18 @@ export interface RunMetrics {
   detect_ms: number | null;
   base_delay_ms: number | null;
   added_delay_ms: number | null;
+  audible_ms: number;
+  fec_frames: number;
+  mos: number | null;
+  mos_pre: number | null;
+  mos_event: number | null;
   relay_bytes: number;
   dup_bytes: number;
   keepalive_bps: number;
+  media_bytes: number;
+  relay_pct: number | null;
+  dup_pct: number | null;
+  keepalive_pct: number | null;
   handshakes: number;
   signal_msgs: number;
   success: boolean;
@@ -65,8 +78,8 @@ export const ADDED_DELAY_WINDOW_MS = 1000;
 
 /** Every metric once, in report/CSV column order (the order of RunMetrics). */
 export const METRIC_ORDER: readonly (keyof RunMetrics)[] = [
-  'gap_ms', 'concealed_ms', 'recovery_ms', 'direct_ms', 'switch_ms', 'limit_ms', 'limit_standby_ms', 'detect_ms',
-  'base_delay_ms', 'added_delay_ms', 'relay_bytes', 'dup_bytes', 'keepalive_bps', 'handshakes', 'signal_msgs', 'success',
+  'gap_ms', 'concealed_ms', 'audible_ms', 'fec_frames', 'mos', 'mos_pre', 'mos_event', 'recovery_ms', 'direct_ms', 'switch_ms', 'limit_ms', 'limit_standby_ms', 'detect_ms',
+  'base_delay_ms', 'added_delay_ms', 'relay_bytes', 'dup_bytes', 'keepalive_bps', 'media_bytes', 'relay_pct', 'dup_pct', 'keepalive_pct', 'handshakes', 'signal_msgs', 'success',
   'frames_sent', 'frames_on_time', 'frames_late', 'frames_lost', 'frames_unsent', 'pre_event_concealed', 'cpu_s', 'event_t',
 ];
 
@@ -184,9 +197,14 @@ export function computeMetrics(events: LogEvent[], params: Partial<MetricParams>
   let preEvent = 0; // always 0 without an event: every deadline is after the first send time
   for (let i = 0; i < n; i++) if (concealed(i) && f[i]!.deadline >= E - PRE_EVENT_MS && f[i]!.deadline < E) preEvent++;
 
+  const relayBytes = [...relayed.values()].reduce((a, b) => a + b, 0);
+  const dupBytes = [...overhead.values()].reduce((a, o) => a + o.duplicate, 0);
+  const keepaliveBytes = [...overhead.values()].reduce((a, o) => a + o.keepalive, 0);
+  const pct = (bytes: number) => (table.mediaBytes > 0 ? Math.round((10000 * bytes) / table.mediaBytes) / 100 : null);
   return {
     gap_ms: gapLen * frameMs,
     concealed_ms: (late + lost) * frameMs,
+    ...quality(table, params.codec ?? PCM, addedDelay),
     recovery_ms: recovery,
     direct_ms: direct,
     switch_ms: switchT === Infinity ? null : ms(switchT - E),
@@ -195,10 +213,13 @@ export function computeMetrics(events: LogEvent[], params: Partial<MetricParams>
     detect_ms: detect,
     base_delay_ms: table.baseDelayMs === null ? null : ms(table.baseDelayMs),
     added_delay_ms: addedDelay,
-    relay_bytes: [...relayed.values()].reduce((a, b) => a + b, 0),
-    dup_bytes: [...overhead.values()].reduce((a, o) => a + o.duplicate, 0),
-    keepalive_bps: logEnd > logStart
-      ? Math.round([...overhead.values()].reduce((a, o) => a + o.keepalive, 0) / ((logEnd - logStart) / 1000)) : 0,
+    relay_bytes: relayBytes,
+    dup_bytes: dupBytes,
+    keepalive_bps: logEnd > logStart ? Math.round(keepaliveBytes / ((logEnd - logStart) / 1000)) : 0,
+    media_bytes: table.mediaBytes,
+    relay_pct: pct(relayBytes),
+    dup_pct: pct(dupBytes),
+    keepalive_pct: pct(keepaliveBytes),
     handshakes,
     signal_msgs: signalMsgs,
     success: recovery !== null,

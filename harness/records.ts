@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
+import { codecLabel, PCM, type Codec } from '../core/codec.ts';
 import type { LinkProfile, LinkSlot } from './driver.ts';
 import { METRIC_ORDER, type RunMetrics } from './metrics.ts';
 import type { RunSpec } from './run/spec.ts';
@@ -39,7 +40,7 @@ const SCALAR_METRICS = METRIC_ORDER.filter((k) => k !== 'cpu_s');
 const ROLES = ['intermediate', 'answerer', 'mobile'];
 export const CSV_COLUMNS = [
   'id', 'label', 'strategy', 'options', 'nat_answerer', 'nat_wifi', 'nat_cellular',
-  'link_intermediate', 'link_answerer', 'link_wifi', 'link_cellular', 'event', 'rep', 'seed', 'status', 'error',
+  'link_intermediate', 'link_answerer', 'link_wifi', 'link_cellular', 'event', 'rep', 'seed', 'codec', 'status', 'error',
   'emulation', ...SCALAR_METRICS, ...ROLES.map((r) => `cpu_${r}_s`),
   'pairs', 'pairs_gap_median_ms', 'pairs_gap_max_ms', 'pairs_success', 'per_event_concealed_ms', 'noisy',
 ];
@@ -61,7 +62,7 @@ export function csvRow(r: RunRecord): unknown[] {
     r.id, r.label, r.spec.strategy, Object.entries(r.spec.options).map(([k, v]) => `${k}=${v}`).join(';'),
     r.spec.nat.answerer, r.spec.nat.wifi, r.spec.nat.cellular,
     ...(['intermediate', 'answerer', 'wifi', 'cellular'] as const).map((s) => linkName(r.spec.links[s])),
-    r.spec.event, r.spec.rep, r.spec.seed, r.status, r.error ?? '', r.emulation ?? '',
+    r.spec.event, r.spec.rep, r.spec.seed, codecLabel(r.spec.codec ?? PCM), r.status, r.error ?? '', r.emulation ?? '',
     ...SCALAR_METRICS.map((k) => (m ? m[k] ?? '' : '')), ...ROLES.map((role) => m?.cpu_s[role] ?? ''),
     ...pairColumns(r), r.perEvent?.map((e) => e.concealed_ms).join('/') ?? '', r.noisy ?? '',
   ];
@@ -110,7 +111,7 @@ export function benchRecords(dir: string): RunRecord[] {
 
 type Row = Record<string, string>;
 /** What runs.csv does not carry per row, from the bench's config. */
-interface ConfigPart { warmupS?: number; observeS?: number; jitterBufferMs?: number; audio?: RunSpec['audio']; staggerMs?: number }
+interface ConfigPart { warmupS?: number; observeS?: number; jitterBufferMs?: number; audio?: RunSpec['audio']; staggerMs?: number; codec?: Codec }
 
 const LINK_SLOTS: LinkSlot[] = ['intermediate', 'answerer', 'wifi', 'cellular'];
 
@@ -127,6 +128,7 @@ export function recordsFromCsv(text: string, config: ConfigPart): RunRecord[] {
       strategy: r.strategy!, options: Object.fromEntries((r.options || '').split(';').filter(Boolean).map((kv) => kv.split('=', 2) as [string, string])),
       nat: { answerer: r.nat_answerer!, wifi: r.nat_wifi!, cellular: r.nat_cellular! }, links, event: r.event!,
       rep: Number(r.rep), seed: Number(r.seed), audio: config.audio ?? 'answerer-to-mobile', jitterBufferMs: config.jitterBufferMs ?? 80,
+      codec: r.codec === 'pcm' || !config.codec ? PCM : config.codec,   // a snapshot from before Opus has neither: it sent PCM
       warmupS: config.warmupS ?? 4, observeS: config.observeS ?? 8,
       ...(pairs > 1 ? { pairs, staggerMs: config.staggerMs ?? 200 } : {}),
     };

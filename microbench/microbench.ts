@@ -25,7 +25,7 @@ function tenMinuteLog(): LogEvent[] {
 async function main(): Promise<void> {
   installQuicShims();
   const pcm = Buffer.alloc(640, 7);
-  const frame = encodeFrame({ seq: 1234, sentAt: Date.now(), flags: 0, pcm });
+  const frame = encodeFrame({ seq: 1234, sentAt: Date.now(), flags: 0, codec: 'pcm', payload: pcm });
   const peer: Message = { type: 'peer', role: 'mobile', reflexive: { addr: '198.18.3.2', port: 40000 }, host: [{ addr: '10.3.0.2', port: 5000 }], changed: true };
   const log = tenMinuteLog();
   const relayKey = Buffer.alloc(16, 3);
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
 
   const bench = new Bench({ time: 1000 });
   bench
-    .add('audio frame encode + decode (640 B PCM)', () => { decodeFrame(encodeFrame({ seq: 1, sentAt: 1, flags: 0, pcm })); })
+    .add('audio frame encode + decode (640 B PCM)', () => { decodeFrame(encodeFrame({ seq: 1, sentAt: 1, flags: 0, codec: 'pcm', payload: pcm })); })
     .add('signalling encode + decode (peer message)', () => { new MessageReader().push(encode(peer)); })
     .add('relay hot path: authenticate + re-seal an audio frame (crypto only)', () => {
       const h = relayHeader(sealed)!;

@@ -1,6 +1,7 @@
 // What every command shares: the Command shape, and the one flags -> RunSpec parser (the spec's
 // limits are checked once, by validateSpec in harness/run/spec.ts, for flags and configs alike).
 import type { ParseArgsConfig } from 'node:util';
+import { DEFAULT_CODEC, PCM, type Codec } from '../../core/codec.ts';
 import { DEFAULT_SETTLE_S, DEFAULT_SPEC, DEFAULT_START_S, type RunSpec } from '../run/spec.ts';
 import { linkOptions, SLOTS } from '../testbed/commands.ts';
 import { strategyNames } from '../../strategies/registry.ts';
@@ -20,7 +21,8 @@ export const specFlags: Command['options'] = {
   strategy: { type: 'string' }, nat: { type: 'string' }, 'nat-answerer': { type: 'string' }, 'nat-wifi': { type: 'string' },
   'nat-cellular': { type: 'string' }, ...linkFlags, event: { type: 'string' }, warmup: { type: 'string' },
   observe: { type: 'string' }, settle: { type: 'string' }, start: { type: 'string' }, seed: { type: 'string' }, rep: { type: 'string' }, audio: { type: 'string' },
-  'jitter-buffer': { type: 'string' }, opt: { type: 'string', multiple: true },
+  'jitter-buffer': { type: 'string' }, codec: { type: 'string' }, 'opus-bitrate': { type: 'string' }, 'opus-fec': { type: 'string' },
+  'opus-loss': { type: 'string' }, opt: { type: 'string', multiple: true },
 };
 
 function parseOpts(list: unknown): Record<string, string> {
@@ -31,6 +33,20 @@ function parseOpts(list: unknown): Record<string, string> {
     out[k] = v.join('=');
   }
   return out;
+}
+
+/** --codec opus (the default, core/codec.ts DEFAULT_CODEC) with --opus-bitrate/-fec/-loss, or --codec pcm. */
+function codecFromFlags(v: Record<string, unknown>, num: (k: string, d: number) => number): Codec {
+  const name = (v.codec as string | undefined) ?? DEFAULT_CODEC.name;
+  const opusFlags = ['opus-bitrate', 'opus-fec', 'opus-loss'].filter((k) => v[k] !== undefined);
+  if (name === 'pcm') {
+    if (opusFlags.length) throw new Error(`--${opusFlags[0]} needs --codec opus`);
+    return PCM;
+  }
+  if (name !== 'opus') throw new Error(`--codec must be opus or pcm, got '${name}'`);
+  const fec = (v['opus-fec'] as string | undefined) ?? (DEFAULT_CODEC.fec ? 'on' : 'off');
+  if (fec !== 'on' && fec !== 'off') throw new Error(`--opus-fec must be on or off, got '${fec}'`);
+  return { name: 'opus', bitrateKbps: num('opus-bitrate', DEFAULT_CODEC.bitrateKbps), fec: fec === 'on', lossPct: num('opus-loss', DEFAULT_CODEC.lossPct) };
 }
 
 /** A run spec from parsed specFlags; unset flags take DEFAULT_SPEC's values. */
@@ -46,7 +62,7 @@ export function specFromFlags(v: Record<string, unknown>): RunSpec {
   const audio = (v.audio as string | undefined) ?? DEFAULT_SPEC.audio;
   if (audio !== 'answerer-to-mobile' && audio !== 'both') throw new Error(`--audio must be answerer-to-mobile or both, got '${audio}'`);
   return {
-    ...DEFAULT_SPEC, strategy: v.strategy,
+    ...DEFAULT_SPEC, strategy: v.strategy, codec: codecFromFlags(v, num),
     nat: {
       answerer: (v['nat-answerer'] ?? nat ?? DEFAULT_SPEC.nat.answerer) as string,
       wifi: (v['nat-wifi'] ?? nat ?? DEFAULT_SPEC.nat.wifi) as string,

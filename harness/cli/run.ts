@@ -26,6 +26,8 @@ ${eventsHelp().map((l) => `                           ${l}`).join('\n')}
   --start S              the most seconds to wait for the first audio before the run fails (default 10)
   --seed N  --rep N      run seed and repetition index (part of the run id)
   --audio answerer-to-mobile|both    --jitter-buffer MS (default 80)
+  --codec opus|pcm       what frames carry (default opus: 24 kbit/s VBR, in-band FEC, 10 % expected loss; docs/audio.md)
+  --opus-bitrate KBPS  --opus-fec on|off  --opus-loss PCT    the Opus encoder's settings
   --opt KEY=VALUE        a strategy option (repeatable; \`migbench strategies\` lists them)
   --bench NAME           results/<NAME>/runs/<run id>/ (default adhoc)
   --headless             no live view: warm up, fire the event, observe, print the metrics (the default)

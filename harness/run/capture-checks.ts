@@ -48,11 +48,11 @@ export const ENDPOINT_WINDOW_MS = 1000;
 
 /** The audio frames' seqs in the relay packets the intermediate sent: read from the bytes, as an
  *  observer would — the relay's 9-byte header (tag 0x3E, session, counter: strategies/shared/relay.ts),
- *  then the frame (0xA1, flags, seq u32 big-endian: docs/audio.md). Rows: ip.src, data.data (hex). */
+ *  then the frame (0xA1 PCM or 0xA2 Opus, flags, seq u32 big-endian: docs/audio.md). Rows: ip.src, data.data (hex). */
 export function relayedSeqs(rows: string[][], intermediate: readonly string[]): Set<number> {
   const seqs = new Set<number>();
   for (const [src, hex] of rows) {
-    if (!intermediate.includes(src!) || !hex || hex.length < 30 || !hex.startsWith('3e') || hex.slice(18, 20) !== 'a1') continue;
+    if (!intermediate.includes(src!) || !hex || hex.length < 30 || !hex.startsWith('3e') || !['a1', 'a2'].includes(hex.slice(18, 20))) continue;
     seqs.add(parseInt(hex.slice(22, 30), 16));
   }
   return seqs;

@@ -2,6 +2,7 @@
 // milestones it prints on stdout (`{"milestone": "ready"}`, `"audio"`) that the run waits for.
 import { appendFileSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { PCM } from '../../core/codec.ts';
 import type { RoleConfig, StrategyRole } from '../../strategies/contract.ts';
 import type { BuildInfo, HostProcess, TopologyDriver } from '../driver.ts';
 import { REPO } from '../paths.ts';
@@ -65,7 +66,7 @@ export function roleConfig(spec: RunSpec, info: BuildInfo, role: StrategyRole, p
     intermediate: { addrs: info.intermediate, controlPort: CONTROL_PORT },
     pairings: opts.pairings ?? [pairing],
     uplinks: role === 'intermediate' ? [] : info.hosts[opts.host ?? role]!.map((u) => ({ name: u.name, dev: u.dev, addr: u.addr, gateway: u.gateway })),
-    audio: { direction: spec.audio, sample: SAMPLE, jitterBufferMs: spec.jitterBufferMs },
+    audio: { direction: spec.audio, sample: SAMPLE, jitterBufferMs: spec.jitterBufferMs, codec: spec.codec ?? PCM },
     options: spec.options, seed: spec.seed,
   };
 }

@@ -2,6 +2,7 @@
 // J, the end of its observe window, the RTTs behind the floors). The run computes them once it has
 // stopped; `migbench rescore` computes them again after a metric definition changed.
 import { computeMetrics, eventSegments, type EventSegment, type MetricParams, type RunMetrics } from '../metrics.ts';
+import { PCM } from '../../core/codec.ts';
 import { mergeLogs } from './logs.ts';
 import { pairMetrics, planPairs } from './pairs.ts';
 import type { RunSpec } from './spec.ts';
@@ -12,7 +13,7 @@ export interface Scored { metrics: RunMetrics; perEvent?: EventSegment[]; pairs?
 /** `severalEvents`: more than one event was fired (a schedule, or keys in an interactive run). */
 export function scoreRun(dir: string, spec: RunSpec, observeEnd: number, rtts: Rtts, severalEvents: boolean): Scored {
   const params: Partial<MetricParams> = {
-    jitterBufferMs: spec.jitterBufferMs, observeEndMs: observeEnd,
+    jitterBufferMs: spec.jitterBufferMs, observeEndMs: observeEnd, codec: spec.codec ?? PCM,
     rttMobileIntermediateMs: rtts.mobileIntermediate, rttIntermediateAnswererMs: rtts.intermediateAnswerer, rttStandbyMs: rtts.standby,
   };
   const events = mergeLogs(dir);

@@ -1,6 +1,7 @@
 // A run's parameters (RunSpec), their defaults and limits, the stable run id, and the one
 // validation both `migbench run` and bench configs use: everything checked before a network is built.
 import { createHash } from 'node:crypto';
+import { codecProblem, DEFAULT_CODEC, type Codec } from '../../core/codec.ts';
 import { DEFAULT_JITTER_BUFFER_MS } from '../../core/playout.ts';
 import { optionProblem } from '../../strategies/contract.ts';
 import { loadStrategy } from '../../strategies/registry.ts';
@@ -18,6 +19,8 @@ export interface RunSpec {
   rep: number;
   audio: 'answerer-to-mobile' | 'both';
   jitterBufferMs: number;
+  /** What the frames carry (core/codec.ts); absent = PCM, as every run recorded before Opus. */
+  codec?: Codec;
   warmupS: number;      // audio flowing before the event (the pre-event window needs 3 s)
   observeS: number;     // after the event: the maximum, with settleS
   /** Early stop: observation ends once the outcome has held this long (harness/run/settle.ts);
@@ -37,7 +40,7 @@ export const MAX_PAIRS = 32;
 export const DEFAULT_SPEC: Omit<RunSpec, 'strategy'> = {
   nat: { answerer: 'port-restricted', wifi: 'port-restricted', cellular: 'port-restricted' },
   links: {}, event: 'wifi-to-cellular', seed: 1, rep: 0, audio: 'answerer-to-mobile',
-  jitterBufferMs: DEFAULT_JITTER_BUFFER_MS, warmupS: 3.2, observeS: 8, options: {},
+  jitterBufferMs: DEFAULT_JITTER_BUFFER_MS, codec: DEFAULT_CODEC, warmupS: 3.2, observeS: 8, options: {},
 };
 /** What `migbench run` and bench configs use; DEFAULT_SPEC (the tests' base) observes to the end. */
 export const DEFAULT_SETTLE_S = 2;
@@ -89,6 +92,8 @@ export async function validateSpec(spec: RunSpec): Promise<void> {
     const problem = limitProblem(field, spec[field]);
     if (problem) throw new Error(problem);
   }
+  const codec = spec.codec === undefined ? null : codecProblem(spec.codec);
+  if (codec) throw new Error(codec);
   const pairs = spec.pairs ?? 1;
   if (!Number.isInteger(pairs) || pairs < 1 || pairs > MAX_PAIRS) throw new Error(`pairs must be an integer from 1 to ${MAX_PAIRS}, got ${spec.pairs}`);
   for (const field of ['staggerMs', 'settleS', 'startS'] as const) {

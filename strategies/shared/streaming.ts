@@ -36,8 +36,8 @@ export function streamAudio(ctx: RoleContext, route: () => AudioRoute | null): {
     }
     begun = true;
     r.send(frame, sentAt);
-    ctx.log.log('audio.sent', { seq, path: r.path }, sentAt);
-  });
+    ctx.log.log('audio.sent', { seq, path: r.path, bytes: frame.length }, sentAt);
+  }, ctx.audio.codec);
   sender.start();
   return { stop: () => sender.stop() };
 }
@@ -58,8 +58,8 @@ export class AudioReceiver {
     private readonly wavName = 'received.wav') {
     this.sink = new AudioSink({
       jitterBufferMs: ctx.audio.jitterBufferMs,
-      onFrame: (f, arrivedAt, duplicate, via) => {
-        if (!duplicate) ctx.log.log('audio.recv', { seq: f.seq, path: via, sentAt: f.sentAt }, arrivedAt);
+      onFrame: (f, arrivedAt, duplicate, via, fec) => {
+        if (!duplicate) ctx.log.log('audio.recv', { seq: f.seq, path: via, sentAt: f.sentAt, ...(fec ? { fec } : {}) }, arrivedAt);
       },
     });
   }

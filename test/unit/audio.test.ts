@@ -9,6 +9,7 @@ import type { AudioFrame } from '../../strategies/shared/audio.ts';
 import { readWav, writeWav, type WavInfo } from '../../core/wav.ts';
 import { now } from '../../core/events.ts';
 import { FRAME_MS } from '../../core/playout.ts';
+import { frameEncoder } from '../../core/codec.ts';
 
 const INFO: WavInfo = { sampleRate: 16000, channels: 1, bitsPerSample: 16 };
 const FB = 640; // frame bytes at 16 kHz
@@ -139,34 +140,38 @@ test('AudioSource: other rates, bad rates and bad files', () => {
 // --- wire format -----------------------------------------------------------------------------
 
 test('encodeFrame/decodeFrame round trip and exact byte layout', () => {
-  const f: AudioFrame = { seq: 0x01020304, sentAt: 1732500000123.456, flags: 0x5a, pcm: pattern(FB) };
+  const f: AudioFrame = { seq: 0x01020304, sentAt: 1732500000123.456, flags: 0x5a, codec: 'pcm', payload: pattern(FB) };
   const b = encodeFrame(f);
   assert.equal(FRAME_HEADER_BYTES, 14);
   assert.equal(b.length, FRAME_HEADER_BYTES + FB);
-  assert.equal(b[0], FRAME_MAGIC);
+  assert.equal(b[0], FRAME_MAGIC.pcm);
   assert.equal(b[1], 0x5a);
   assert.deepEqual([...b.subarray(2, 6)], [1, 2, 3, 4]);
   assert.equal(b.readDoubleBE(6), f.sentAt);
-  assert.deepEqual(b.subarray(14), f.pcm);
+  assert.deepEqual(b.subarray(14), f.payload);
   assert.deepEqual(decodeFrame(b), f);
   for (const seq of [0, 0xffffffff]) assert.equal(decodeFrame(encodeFrame({ ...f, seq }))?.seq, seq);
   // The decoded PCM is a copy: reusing the receive buffer does not change it.
   const d = decodeFrame(b)!;
   b.fill(0);
-  assert.deepEqual(d.pcm, f.pcm);
+  assert.deepEqual(d.payload, f.payload);
 
   assert.throws(() => encodeFrame({ ...f, seq: -1 }), /bad seq/);
   assert.throws(() => encodeFrame({ ...f, seq: 2 ** 32 }), /bad seq/);
   assert.throws(() => encodeFrame({ ...f, flags: 256 }), /bad flags/);
   assert.throws(() => encodeFrame({ ...f, sentAt: NaN }), /bad sentAt/);
-  assert.throws(() => encodeFrame({ ...f, pcm: Buffer.alloc(3) }), /bad pcm length/);
+  assert.throws(() => encodeFrame({ ...f, payload: Buffer.alloc(3) }), /bad pcm payload length/);
+  assert.throws(() => encodeFrame({ ...f, codec: 'opus', payload: Buffer.alloc(1276) }), /bad opus payload length/);
+  const opus = { ...f, codec: 'opus' as const, payload: Buffer.from([0x48, 1, 2]) };
+  assert.equal(encodeFrame(opus)[0], FRAME_MAGIC.opus);
+  assert.deepEqual(decodeFrame(encodeFrame(opus)), opus, 'an Opus packet of any length (odd too) round-trips');
 });
 
 test('decodeFrame returns null for truncated, wrong-magic, odd and non-finite frames', () => {
-  const b = encodeFrame({ seq: 7, sentAt: 1000, flags: 0, pcm: pattern(FB) });
+  const b = encodeFrame({ seq: 7, sentAt: 1000, flags: 0, codec: 'pcm', payload: pattern(FB) });
   for (let len = 0; len < FRAME_HEADER_BYTES + 2; len++) assert.equal(decodeFrame(b.subarray(0, len)), null, `length ${len}`);
   assert.equal(decodeFrame(b.subarray(0, b.length - 1)), null, 'half a sample');
-  for (const magic of [0x00, 0xa0, 0xa2, 0xff]) {
+  for (const magic of [0x00, 0xa0, 0xa3, 0xff]) {
     const c = Buffer.from(b);
     c[0] = magic;
     assert.equal(decodeFrame(c), null, `magic ${magic}`);
@@ -186,7 +191,7 @@ test('decodeFrame never throws on random bytes (seeded) and anything it accepts 
     const len = Math.floor(rnd() * 80);
     const buf = Buffer.alloc(len);
     for (let j = 0; j < len; j++) buf[j] = Math.floor(rnd() * 256);
-    if (i % 2 === 0 && len > 0) buf[0] = FRAME_MAGIC; // half the cases get past the magic check
+    if (i % 2 === 0 && len > 0) buf[0] = i % 4 === 0 ? FRAME_MAGIC.pcm : FRAME_MAGIC.opus; // half the cases get past the magic check
     const f = decodeFrame(buf);
     if (f) {
       accepted++;
@@ -201,7 +206,7 @@ test('decodeFrame never throws on random bytes (seeded) and anything it accepts 
 const J = 80;
 const T0 = 1_700_000_000_000;
 const frameAt = (seq: number, salt = seq): Buffer =>
-  encodeFrame({ seq, sentAt: T0 + seq * FRAME_MS, flags: 0, pcm: pattern(FB, salt) });
+  encodeFrame({ seq, sentAt: T0 + seq * FRAME_MS, flags: 0, codec: 'pcm', payload: pattern(FB, salt) });
 
 test('AudioSink dedups by seq (first arrival wins) and counts malformed input', () => {
   const seen: Array<[number, number, boolean, string]> = [];
@@ -214,7 +219,7 @@ test('AudioSink dedups by seq (first arrival wins) and counts malformed input', 
   assert.equal(sink.accept(frameAt(5, 99), T0 + 120, 'relay')?.seq, 5, 'a duplicate is still returned');
   assert.equal(sink.accept(frameAt(3), T0 + 130)?.seq, 3, 'out of order');
   assert.equal(sink.accept(Buffer.from('junk')), null);
-  assert.equal(sink.accept(encodeFrame({ seq: 4, sentAt: T0, flags: 0, pcm: pattern(FB - 2) })), null, 'wrong frame size');
+  assert.equal(sink.accept(encodeFrame({ seq: 4, sentAt: T0, flags: 0, codec: 'pcm', payload: pattern(FB - 2) })), null, 'wrong frame size');
   assert.deepEqual(sink.stats(), { received: 2, duplicates: 1, malformed: 2, firstSeq: 3, lastSeq: 5 });
   assert.deepEqual(seen, [[5, T0 + 110, false, 'direct'], [5, T0 + 120, true, 'relay'], [3, T0 + 130, false, 'direct']]);
 
@@ -258,8 +263,8 @@ test('AudioSink.toWav: frames late by more than J and lost frames are silence at
 test('AudioSink without info learns the format from the first frame; writeWav(path) writes toWav()', async () => {
   const sink = new AudioSink({});
   assert.deepEqual(sink.info, INFO, 'before any frame: the sample format');
-  assert.equal(sink.accept(encodeFrame({ seq: 0, sentAt: T0, flags: 0, pcm: Buffer.alloc(4) })), null, 'implausible rate is not learned');
-  const f48 = (seq: number, at: number) => sink.accept(encodeFrame({ seq, sentAt: T0 + seq * FRAME_MS, flags: 0, pcm: pattern(1920, seq) }), at);
+  assert.equal(sink.accept(encodeFrame({ seq: 0, sentAt: T0, flags: 0, codec: 'pcm', payload: Buffer.alloc(4) })), null, 'implausible rate is not learned');
+  const f48 = (seq: number, at: number) => sink.accept(encodeFrame({ seq, sentAt: T0 + seq * FRAME_MS, flags: 0, codec: 'pcm', payload: pattern(1920, seq) }), at);
   assert.ok(f48(1, T0 + 30));
   assert.deepEqual(sink.info, { ...INFO, sampleRate: 48000 });
   assert.equal(sink.accept(frameAt(2), T0 + 50), null, 'a 16 kHz frame is now malformed');
@@ -303,7 +308,7 @@ test('AudioSender paces 50 frames/s on the schedule start + n*20 ms, never early
     assert.equal(s.seq, i);
     assert.ok(Math.abs(s.sentAt - (start + i * FRAME_MS)) < 1e-6, `sentAt of ${i} is on the 20 ms grid`);
     assert.ok(s.calledAt >= s.sentAt - 1e-6, `frame ${i} sent before its time`);
-    assert.deepEqual(decodeFrame(s.buf), { seq: i, sentAt: s.sentAt, flags: 0, pcm: src.frame(i) });
+    assert.deepEqual(decodeFrame(s.buf), { seq: i, sentAt: s.sentAt, flags: 0, codec: 'pcm', payload: src.frame(i) });
   });
 
   // Resume: seq continues where it stopped, on a fresh schedule.
@@ -369,4 +374,23 @@ test('AudioSink.toWav: playout is relative to the base delay of the first second
   assert.deepEqual(pcm.subarray(0, FB), pattern(FB, 0), 'a frame at the base delay plays');
   assert.deepEqual(pcm.subarray(179 * FB, 180 * FB), pattern(FB, 179));
   assert.deepEqual(pcm.subarray(180 * FB, 181 * FB), Buffer.alloc(FB), 'late by more than J after D0: silence');
+});
+
+test('AudioSink with Opus: received.wav is the receiver model\'s decoded playout (PLC where a frame is missing), FEC reported', () => {
+  const tone = Buffer.alloc(FB * 30);
+  for (let i = 0; i < tone.length / 2; i++) tone.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 16000)), 2 * i);
+  const encode = frameEncoder({ name: 'opus', bitrateKbps: 24, fec: true, lossPct: 10 }, 16000);
+  const T0 = 1_700_000_000_000;
+  const frames = Array.from({ length: 30 }, (_, seq) =>
+    encodeFrame({ seq, sentAt: T0 + seq * FRAME_MS, flags: 0, codec: 'opus', payload: encode(tone.subarray(seq * FB, (seq + 1) * FB)) }));
+  assert.ok(frames.every((f) => f.length < 200), 'Opus frames are small');
+  let reported = 0;
+  const sink = new AudioSink({ jitterBufferMs: 80, onFrame: (_f, _at, _dup, _via, fec) => { if (typeof fec === 'boolean') reported++; } });
+  frames.forEach((f, seq) => { if (seq !== 12) assert.ok(sink.accept(f, T0 + seq * FRAME_MS + 10)); });
+  assert.equal(reported, 29, 'every arrival says whether it carries FEC');
+  assert.equal(sink.accept(encodeFrame({ seq: 40, sentAt: T0, flags: 0, codec: 'pcm', payload: pattern(FB) })), null, 'PCM in an Opus stream is malformed');
+  const wav = readWav(sink.toWav());
+  assert.equal(wav.pcm.length, 30 * FB);
+  const frame12 = wav.pcm.subarray(12 * FB, 13 * FB);
+  assert.ok(frame12.some((b) => b !== 0), 'the missing frame is concealed by libopus, not silence');
 });

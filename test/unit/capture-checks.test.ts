@@ -34,8 +34,9 @@ test('peerEndpoint: where the answerer\'s NAT sent most packets for the peer in 
 });
 
 test('relayedSeqs and relayCheck: the frames in the intermediate\'s relay packets, read from their bytes; every frame counted as relayed must be among them', () => {
-  const relay = (seq: number) => `3edeeb389b00000129a100${seq.toString(16).padStart(8, '0')}427a2184bf`;
-  const rows = [['198.18.0.10', relay(297)], ['198.18.0.10', relay(298)],
+  const relay = (seq: number, magic = 'a1') => `3edeeb389b00000129${magic}00${seq.toString(16).padStart(8, '0')}427a2184bf`;
+  const rows = [['198.18.0.10', relay(297)], ['198.18.0.10', relay(298, 'a2')],   // a PCM frame, an Opus frame
+    ['198.18.0.10', relay(296, 'a3')],                // no audio frame the bench knows
     ['198.18.0.10', 'c0ffee'],                        // a QUIC packet of a control connection: not relay
     ['198.18.2.2', relay(299)]];                      // the mobile's own relay packet: not the intermediate's
   const captured = relayedSeqs(rows, INTERMEDIATE);

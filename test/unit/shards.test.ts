@@ -14,7 +14,7 @@ import { DEFAULT_SPEC, DEFAULT_START_S } from '../../harness/run/spec.ts';
 const base: BenchConfig = {
   name: 'tiny', strategies: ['relay-only', 'relay-repunch'], nat: ['full-cone', 'symmetric'], links: ['broadband'],
   events: ['wifi-to-cellular'], reps: 2, seed: 1, warmupS: 3.5, observeS: 2, settleS: 0, startS: DEFAULT_START_S, jitterBufferMs: 80,
-  audio: DEFAULT_SPEC.audio, parallel: 1, deadlineS: 90,
+  audio: DEFAULT_SPEC.audio, codec: DEFAULT_SPEC.codec!, parallel: 1, deadlineS: 90,
 };
 
 /** xorshift: the property test is seeded, so a failure reproduces. */

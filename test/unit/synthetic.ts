@@ -20,6 +20,10 @@ export interface Run {
   eventAt?: number | null;                         // default E; null: no event.fired
   stopAt?: number | null;                          // role.stop time; null: no role.stop events
   extra?: LogEvent[];
+  /** audio.sent `bytes` of every frame (absent: not logged, as before the field existed). */
+  bytes?: number;
+  /** Frames whose packet carries in-band FEC for the frame before (audio.recv `fec`). */
+  fec?: (n: number) => boolean;
 }
 export function build(run: Run = {}): LogEvent[] {
   const frames = run.frames ?? 1000, delay = run.delay ?? 30;
@@ -28,9 +32,9 @@ export function build(run: Run = {}): LogEvent[] {
     const planned = run.plan?.(n);
     const arrivals = planned === null ? [] : planned === undefined ? [{ delay }] : Array.isArray(planned) ? planned : [planned];
     const path = arrivals[0]?.path ?? 'direct';
-    log.push({ t: sent(n), role: 'answerer', type: 'audio.sent', seq: n, path });
+    log.push({ t: sent(n), role: 'answerer', type: 'audio.sent', seq: n, path, ...(run.bytes ? { bytes: run.bytes } : {}) });
     for (const a of arrivals) {
-      log.push({ t: sent(n) + a.delay, role: 'mobile', type: 'audio.recv', seq: n, path: a.path ?? 'direct', sentAt: sent(n) });
+      log.push({ t: sent(n) + a.delay, role: 'mobile', type: 'audio.recv', seq: n, path: a.path ?? 'direct', sentAt: sent(n), ...(run.fec?.(n) ? { fec: true } : {}) });
     }
   }
   const eventAt = run.eventAt === undefined ? E : run.eventAt;

@@ -1,0 +1,69 @@
+// What a listener hears, from a run's frame table (harness/frames.ts): the one receiver model's slot
+// actions (core/receiver.ts), audible_ms, and the E-model's MOS over the whole window and the seconds
+// around the event (harness/emodel.ts). Sources of every constant: docs/audio.md "Quality".
+import type { Codec } from '../core/codec.ts';
+import { audibleMs, slotActions, type SlotAction } from '../core/receiver.ts';
+import { burstRatio, voipQuality } from './emodel.ts';
+import type { FrameTable } from './frames.ts';
+
+/** A codec's E-model inputs on the wideband scale (G.107.1) and its delay beyond the network. */
+interface CodecQuality { Ie: number; Bpl: number; delayMs: number }
+const QUALITY: Record<Codec['name'], CodecQuality> = {
+  // 16 kHz linear PCM is G.107.1's reference (Ie,WB 0); lost frames play as silence, as G.711
+  // without PLC, whose Bpl is 4.3 (G.113 Appendix I). Delay: the 20 ms frame.
+  pcm: { Ie: 0, Bpl: 4.3, delayMs: 20 },
+  // Opus WB VBR: the highest published wideband rate, 13 kbit/s (Alahmadi, Pocta & Melvin, ACM TOMM
+  // 17(4):133, 2021): an upper bound on Ie at the bench's 24 kbit/s. Delay: the 20 ms frame plus
+  // libopus' 6.5 ms look-ahead (OPUS_GET_LOOKAHEAD, VOIP).
+  opus: { Ie: 19.96, Bpl: 19.5, delayMs: 26.5 },
+};
+
+/** The seconds each side of E that mos_pre and mos_event cover (the pre-event window's width). */
+export const QUALITY_WINDOW_MS = 3000;
+
+export interface Quality {
+  audible_ms: number;
+  fec_frames: number;
+  mos: number | null;
+  mos_pre: number | null;
+  mos_event: number | null;
+}
+
+/** The receiver model's action for every frame of the table, in order; a frame whose successor is
+ *  not the next seq gets no FEC from it, and PCM has none. */
+export function frameActions(t: FrameTable, codec: Codec): SlotAction[] {
+  const frames = codec.name === 'pcm' ? t.frames.map((f) => ({ ...f, fec: false })) : t.frames;
+  const actions: SlotAction[] = [];
+  let i = 0;
+  while (i < frames.length) {   // runs of consecutive seqs
+    let j = i + 1;
+    while (j < frames.length && frames[j]!.seq === frames[j - 1]!.seq + 1) j++;
+    actions.push(...slotActions(frames.slice(i, j)));
+    i = j;
+  }
+  return actions;
+}
+
+export function quality(t: FrameTable, codec: Codec, addedDelayMs: number | null): Quality {
+  const actions = frameActions(t, codec);
+  const q = QUALITY[codec.name];
+  const window = (from: number, to: number, extraMs: number): number | null => {
+    const lost = t.frames.flatMap((f, i) => (f.deadline >= from && f.deadline < to ? [actions[i] === 'conceal'] : []));
+    if (!lost.length) return null;
+    const lossPct = (100 * lost.filter(Boolean).length) / lost.length;
+    // The jitter buffer's deadline is D0 + J after capture (core/playout.ts); a relay's added delay
+    // is what a buffer would have to stretch by to play its frames (docs/audio.md "Quality").
+    const mouthToEarMs = t.frames[0]!.deadline - t.frames[0]!.sentAt + q.delayMs + Math.max(0, extraMs);
+    return round(voipQuality({ mouthToEarMs, Ie: q.Ie, Bpl: q.Bpl, lossPct, burstR: burstRatio(lost), scale: 'wb' }).mos);
+  };
+  const added = addedDelayMs ?? 0;
+  return {
+    audible_ms: audibleMs(actions, codec.name),
+    fec_frames: actions.filter((a) => a === 'fec').length,
+    mos: window(-Infinity, Infinity, added),
+    mos_pre: window(t.E - QUALITY_WINDOW_MS, t.E, 0),
+    mos_event: window(t.E, t.E + QUALITY_WINDOW_MS, added),
+  };
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;

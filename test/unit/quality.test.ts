@@ -1,0 +1,100 @@
+// What a listener hears: the one receiver model (core/receiver.ts), audible_ms, the E-model's MOS per
+// window and the costs against media_bytes (harness/quality.ts, harness/metrics.ts), on synthetic logs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_CODEC, PCM } from '../../core/codec.ts';
+import { audibleMs, renderPlayout, slotActions } from '../../core/receiver.ts';
+import { computeMetrics, type RunMetrics } from '../../harness/metrics.ts';
+import { mosFromR, WB_RO, WB_TO_NB } from '../../harness/emodel.ts';
+import { build, ev, sent } from './synthetic.ts';
+
+const OPUS = { codec: DEFAULT_CODEC };
+const lose = (...lost: number[]) => (n: number) => (lost.includes(n) ? null : undefined);
+const frameMetrics = (m: RunMetrics) => [m.gap_ms, m.concealed_ms, m.recovery_ms, m.frames_on_time, m.frames_lost];
+
+test('slotActions: on time plays; else FEC when the next packet carries it and came by this deadline; else conceal', () => {
+  const slot = (arrival: number | null, fec = false) => ({ deadline: 100, arrival, fec });
+  assert.deepEqual(slotActions([slot(100), slot(101), slot(99, true), slot(null), slot(null, true)]), ['play', 'fec', 'play', 'conceal', 'conceal']);
+  assert.deepEqual(slotActions([slot(null), slot(90, true)]), ['fec', 'play']);
+  assert.deepEqual(slotActions([slot(null), { deadline: 120, arrival: 110, fec: true }]), ['conceal', 'play'], 'next packet after this deadline: too late for FEC');
+});
+
+test('audibleMs: Opus hides one concealed frame, not two; PCM plays silence, so every concealed frame counts', () => {
+  const a = ['play', 'conceal', 'play', 'conceal', 'conceal', 'fec', 'conceal', 'conceal', 'conceal'] as const;
+  assert.equal(audibleMs(a, 'opus'), 5 * 20);
+  assert.equal(audibleMs(a, 'pcm'), 6 * 20);
+  assert.equal(audibleMs([], 'opus'), 0);
+});
+
+test('renderPlayout: PCM conceals with silence; Opus with libopus PLC (not silence) and decodes FEC', async () => {
+  const { OpusEncoder } = await import('../../core/opus.ts');
+  const enc = new OpusEncoder({ sampleRate: 16000, bitrate: 24000, fec: true, lossPct: 10 });
+  const tone = (k: number) => { const b = Buffer.alloc(640); for (let i = 0; i < 320; i++) b.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * (k * 320 + i)) / 16000)), 2 * i); return b; };
+  const pcm = Array.from({ length: 20 }, (_, k) => tone(k));
+  const packets = pcm.map((p) => enc.encode(p));
+  const actions = pcm.map((_, k) => (k === 12 ? 'conceal' as const : 'play' as const));
+  const silentAt = (out: Buffer, k: number) => out.subarray(k * 640, (k + 1) * 640).every((b) => b === 0);
+  assert.ok(silentAt(renderPlayout('pcm', actions, pcm.map((p, k) => (k === 12 ? null : p)), 16000), 12));
+  const out = renderPlayout('opus', actions, packets.map((p, k) => (k === 12 ? null : p)), 16000);
+  assert.equal(out.length, 20 * 640);
+  assert.ok(!silentAt(out, 12), 'PLC continues the tone');
+});
+
+test('metrics with Opus: FEC repairs an isolated loss, PLC hides another, a burst is audible; frame metrics as with PCM', () => {
+  // 500 lost, 501 carries FEC: rebuilt. 600 lost, no FEC: one concealed frame, inaudible. 700-704 lost, 705 carries FEC: 704 rebuilt, 4 audible.
+  const run = { plan: lose(500, 600, 700, 701, 702, 703, 704), fec: (n: number) => n === 501 || n === 705 };
+  const opus = computeMetrics(build(run), OPUS), pcm = computeMetrics(build(run), { codec: PCM });
+  assert.deepEqual(frameMetrics(opus), frameMetrics(pcm), 'the frame metrics do not depend on the codec');
+  assert.equal(opus.concealed_ms, 7 * 20);
+  assert.equal(opus.fec_frames, 2);
+  assert.equal(opus.audible_ms, 4 * 20);
+  assert.equal(pcm.fec_frames, 0, 'PCM has no FEC whatever the log says');
+  assert.equal(pcm.audible_ms, pcm.concealed_ms);
+});
+
+test('MOS: a clean call is the codec\'s ceiling in every window; loss at the event and a relay\'s delay lower mos_event only', () => {
+  const clean = computeMetrics(build(), OPUS);
+  assert.equal(clean.mos, clean.mos_pre);
+  assert.equal(clean.mos, clean.mos_event);
+  assert.ok(clean.mos! > 4 && clean.mos! < 4.3, `clean Opus MOS ${clean.mos}`);
+  assert.ok(computeMetrics(build(), { codec: PCM }).mos! > clean.mos!, 'uncompressed PCM scores above Opus (Ie 0)');
+
+  const gap = computeMetrics(build({ plan: (n) => (n >= 500 && n < 510 ? null : undefined) }), OPUS);
+  assert.equal(gap.mos_pre, clean.mos_pre);
+  assert.ok(gap.mos_event! < clean.mos_event! - 0.1, `200 ms gap: ${gap.mos_event} vs ${clean.mos_event}`);
+  assert.ok(gap.mos! < clean.mos! && gap.mos! > gap.mos_event!, 'the whole window dilutes it');
+
+  // after the event every frame comes through a relay 300 ms slower: with a 400 ms buffer nothing is
+  // concealed, but the call after the event is slower to talk over
+  const relayed = computeMetrics(build({ plan: (n) => (n >= 495 ? { delay: 330, path: 'relay' } : undefined) }), { ...OPUS, jitterBufferMs: 400 });
+  assert.equal(relayed.audible_ms, 0);
+  assert.equal(relayed.added_delay_ms, 300);
+  assert.ok(relayed.mos_event! < relayed.mos_pre! - 0.3, `relay: ${relayed.mos_event} after vs ${relayed.mos_pre} before`);
+  assert.ok(relayed.mos_pre! < clean.mos_pre!, 'a 400 ms jitter buffer costs conversational quality before any event');
+});
+
+test('the wideband E-model: a perfect wideband call maps to the top of MOS; R_WB / 1.29 is the narrowband R', () => {
+  assert.ok(mosFromR(WB_RO / WB_TO_NB) > 4.4);
+});
+
+test('costs against media_bytes: relay, duplicates and keepalive as a % of the stream', () => {
+  const log = build({ bytes: 76, extra: [
+    ev(sent(900), 'intermediate', 'relay.bytes', { bytes: 7600, packets: 100 }),
+    ev(sent(900), 'answerer', 'overhead.bytes', { keepalive: 3800, duplicate: 1520 }),
+  ] });
+  const m = computeMetrics(log, OPUS);
+  assert.equal(m.media_bytes, 1000 * 76);
+  assert.equal(m.relay_pct, 10);
+  assert.equal(m.dup_pct, 2);
+  assert.equal(m.keepalive_pct, 5);
+  const old = computeMetrics(build(), OPUS);
+  assert.equal(old.media_bytes, 0, 'a log from before audio.sent had bytes');
+  assert.equal(old.relay_pct, null);
+});
+
+test('runs.csv carries the codec, media_bytes, the percentages, audible_ms and the MOS', async () => {
+  const { CSV_COLUMNS } = await import('../../harness/records.ts');
+  for (const c of ['codec', 'media_bytes', 'relay_pct', 'dup_pct', 'keepalive_pct', 'audible_ms', 'fec_frames', 'mos', 'mos_pre', 'mos_event']) {
+    assert.ok(CSV_COLUMNS.includes(c), `runs.csv lacks ${c}`);
+  }
+});
