@@ -1,10 +1,10 @@
 // The one receiver model (docs/audio.md "Receiver"): what a listener's decoder does with each 20 ms
 // slot, given when its packet arrived. It runs after the run on the frame log (harness/quality.ts,
-// for the metrics) and on the received packets (strategies/shared/audio.ts, for received.wav), so a
+// for the metrics) and on the received packets (strategies/shared/audio-sink.ts, for received.wav), so a
 // strategy's own playout cannot flatter it.
 import type { Codec } from './codec.ts';
 import { OpusDecoder } from './opus.ts';
-import { FRAME_MS } from './playout.ts';
+import { arrivedBy, FRAME_MS } from './playout.ts';
 
 /** play: its own packet, on time. fec: rebuilt from the next packet's in-band FEC, which was there
  *  by this slot's deadline. conceal: neither — libopus' PLC (PCM: silence). */
@@ -16,9 +16,9 @@ export interface Slot { deadline: number; arrival: number | null; fec: boolean }
 
 export function slotActions(slots: readonly Slot[]): SlotAction[] {
   return slots.map((s, i) => {
-    if (s.arrival !== null && s.arrival <= s.deadline) return 'play';
+    if (s.arrival !== null && arrivedBy(s.arrival, s.deadline)) return 'play';
     const next = slots[i + 1];
-    return next?.fec && next.arrival !== null && next.arrival <= s.deadline ? 'fec' : 'conceal';
+    return next?.fec && next.arrival !== null && arrivedBy(next.arrival, s.deadline) ? 'fec' : 'conceal';
   });
 }
 

@@ -1,6 +1,6 @@
 // 16-bit mono PCM WAV files: reading the sample in static/, writing received.wav (the report reads
-// it back), and the frame size a sample rate gives (strategies/shared/audio.ts cuts and plays the
-// frames; docs/audio.md).
+// it back), and the frame size a sample rate gives (strategies/shared/audio.ts cuts the frames,
+// audio-sink.ts plays them; docs/audio.md).
 import { FRAME_MS } from './playout.ts';
 
 export interface WavInfo { sampleRate: number; channels: 1; bitsPerSample: 16 }

@@ -2,6 +2,7 @@
 // path, not just the first), expanded into run specs with stable ids. docs/bench.md.
 import { readFileSync } from 'node:fs';
 import { codecProblem, DEFAULT_CODEC, PCM, type Codec } from '../core/codec.ts';
+import type { Playout } from '../core/playout.ts';
 import type { LinkProfile, LinkSlot, NatSlot } from './driver.ts';
 import { checkEvent, DEFAULT_SETTLE_S, DEFAULT_SPEC, DEFAULT_START_S, limitProblem, MAX_PAIRS, runId, type RunSpec } from './run/spec.ts';
 import { optionProblem } from '../strategies/contract.ts';
@@ -28,6 +29,8 @@ export interface BenchConfig {
   jitterBufferMs: number;
   /** What frames carry: 'pcm', 'opus' (the defaults) or { name: 'opus', bitrateKbps, fec, lossPct } (core/codec.ts). */
   codec: Codec;
+  /** The receiver's playout rule: 'fixed' (default: D0 + J) or 'adaptive' (core/playout.ts). */
+  playout?: Playout;
   audio: 'answerer-to-mobile' | 'both';
   /** Runs at once, or `auto`: the largest level with fewer than 2 % noisy runs (harness/parallel.ts). */
   parallel: number | 'auto';
@@ -41,7 +44,7 @@ export interface BenchConfig {
 const DEFAULTS: Omit<BenchConfig, 'name'> = {
   strategies: 'all', nat: ['port-restricted'], links: ['broadband'], events: ['wifi-to-cellular'], reps: 5, seed: 1,
   warmupS: DEFAULT_SPEC.warmupS, observeS: DEFAULT_SPEC.observeS, settleS: DEFAULT_SETTLE_S, startS: DEFAULT_START_S, jitterBufferMs: DEFAULT_SPEC.jitterBufferMs,
-  codec: DEFAULT_CODEC, audio: DEFAULT_SPEC.audio, parallel: 1, deadlineS: 90, pairs: [1], staggerMs: 200, capture: false,
+  codec: DEFAULT_CODEC, playout: 'fixed', audio: DEFAULT_SPEC.audio, parallel: 1, deadlineS: 90, pairs: [1], staggerMs: 200, capture: false,
 };
 
 export class ConfigError extends Error {
@@ -119,6 +122,7 @@ export async function validateConfig(raw: unknown, source = 'config'): Promise<B
     if (problem) bad(field, problem.slice(field.length + 2));
   }
   if (c.audio !== 'answerer-to-mobile' && c.audio !== 'both') bad('audio', "'answerer-to-mobile' or 'both'");
+  if (c.playout !== undefined && c.playout !== 'fixed' && c.playout !== 'adaptive') bad('playout', "'fixed' or 'adaptive'");
   c.codec = c.codec === 'pcm' ? PCM : c.codec === 'opus' ? DEFAULT_CODEC : c.codec;
   const codec = codecProblem(c.codec);
   if (codec) bad('codec', codec.replace(/^codec:? ?/, ''));
@@ -149,6 +153,7 @@ export function expand(c: BenchConfig): PlannedRun[] {
       const spec: RunSpec = {
         strategy: s.name, options: s.options ?? {}, nat, links, event: scheduleString(event), rep, seed: c.seed + rep,
         audio: c.audio, jitterBufferMs: c.jitterBufferMs, codec: c.codec, warmupS: c.warmupS, observeS: c.observeS,
+        ...(c.playout === 'adaptive' ? { playout: c.playout } : {}),   // absent: fixed, ids unchanged
         ...(pairs > 1 ? { pairs, staggerMs: c.staggerMs ?? DEFAULTS.staggerMs } : {}),   // absent for one pair: ids unchanged
         ...(c.settleS > 0 ? { settleS: c.settleS } : {}),   // absent: the whole window, as every run before early stop
         ...(c.startS !== DEFAULT_START_S ? { startS: c.startS } : {}),   // absent: the default, ids unchanged

@@ -12,9 +12,9 @@ import { compile } from 'vega-lite';
 import { readRecords } from './records.ts';
 import { REPO } from './paths.ts';
 import { REPORTS } from './report.ts';
-import { chartRows } from './report-rows.ts';
+import { chartRows, mosOutcome, outcome } from './report-rows.ts';
 import type { Spec } from './report-charts.ts';
-import { censoredMedian, formatValue, type Censored } from './stats.ts';
+import { censoredMedian, formatValue, median, type Censored } from './stats.ts';
 import { asCensored, fig1Rows, fig1Spec, fig2Rows, fig2Spec, savings } from './figure-claims.ts';
 import { fig3Notes, fig3Rows, fig3Spec } from './figure-field.ts';
 import { textWidth, type FigureInput, type Layout } from './figure-marks.ts';
@@ -83,18 +83,22 @@ export async function writeFigures(resultsDir = path.join(REPO, 'results'), outD
   });
 
   if (only === undefined || only === '1') {
-    const rows = fig1Rows(rowsOf('1'));
+    const input = rowsOf('1');
+    const rows = fig1Rows(input);
     if (!rows.length) throw new Error('figure 1: no results yet (run `make figures`)');
     await save('fig1-relay-repunch-vs-ice-restart', (layout) => fig1Spec(rows, layout), rows);
     notes.push('## Figure 1 — relay-repunch vs ICE restart after Wi-Fi → cellular', '',
       'The original README: ICE restart takes "about 5 seconds or more"; its own switch is "interrupted for less than a second".', '',
       'Every run counts: success is x/N; a median that reaches a run that did not recover is `> window` (a lower bound).', '',
-      '| strategy | runs | success | gap_ms median | recovery_ms median |', '|---|---|---|---|---|');
+      'What a listener hears beside it (docs/audio.md): audible_ms censored like the gap, mos_event as measured (a run without one at 1).', '',
+      '| strategy | runs | success | gap_ms median | recovery_ms median | audible_ms median | mos_event median |', '|---|---|---|---|---|---|---|');
     for (const s of [...new Set(rows.map((r) => r.strategy))]) {
       const of = (m: string) => rows.filter((r) => r.strategy === s && r.metric === m);
       const med = (m: string) => ms(censoredMedian(of(m).map(asCensored)));
       const n = of('gap_ms').length;
-      notes.push(`| ${s} | ${n} | ${of('gap_ms').filter((r) => r.success).length}/${n} | ${med('gap_ms')} | ${med('recovery_ms')} |`);
+      const heard = input.filter((r) => r.label === s);
+      notes.push(`| ${s} | ${n} | ${of('gap_ms').filter((r) => r.success).length}/${n} | ${med('gap_ms')} | ${med('recovery_ms')} | ` +
+        `${ms(censoredMedian(heard.map((r) => outcome(r, 'audible_ms'))))} | ${formatValue(median(heard.map(mosOutcome)), 2)} |`);
     }
     notes.push('');
   }

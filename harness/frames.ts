@@ -2,7 +2,7 @@
 // (harness/timeline.ts) and the live view: every frame of the sender's schedule in the observe window,
 // its playout deadline, its first arrival and whether it played. docs/metrics.md defines each rule.
 import type { LogEvent, Role } from '../core/events.ts';
-import { BASE_DELAY_WINDOW_MS, baseDelay, isOnTime, playoutDeadline } from '../core/playout.ts';
+import { adaptivePlayout, arrivedBy, BASE_DELAY_WINDOW_MS, baseDelay, playoutDeadline, type Playout } from '../core/playout.ts';
 
 export type FrameState = 'on-time' | 'late' | 'lost';
 export type FramePath = 'direct' | 'relay' | 'other';
@@ -27,6 +27,8 @@ export interface FrameParams {
   direction: { sender: Role; receiver: Role };
   /** Absolute t when observation ended; default: the last event's t (the schedule is then not extended). */
   observeEndMs?: number;
+  /** fixed (default): every frame plays at sentAt + D0 + J; adaptive: at sentAt + the adaptive buffer's delay (core/playout.ts). */
+  playout?: Playout;
 }
 
 export interface FrameTable {
@@ -102,15 +104,19 @@ export function frameTable(events: LogEvent[], p: FrameParams): FrameTable {
     }
   }
 
+  const heard = (seq: number, isLogged: boolean) => (isLogged ? arrival.get(seq) : undefined);
+  const adaptive = p.playout === 'adaptive'
+    ? adaptivePlayout(schedule.map(([seq, s, isLogged]) => ({ sentAt: s, arrivedAt: heard(seq, isLogged)?.t ?? null }))) : null;
   const frames: Frame[] = [];
-  for (const [seq, s, isLogged] of schedule) {
-    const deadline = playoutDeadline(s, D0, J);
-    if (!(deadline > logStart && deadline <= observeEnd - J)) continue;   // outside the observe window
-    const a = isLogged ? arrival.get(seq) : undefined;
+  for (const [k, [seq, s, isLogged]] of schedule.entries()) {
+    // the window is the fixed rule's either way, so both rules judge the same frames
+    if (!(playoutDeadline(s, D0, J) > logStart && playoutDeadline(s, D0, J) <= observeEnd - J)) continue;
+    const deadline = adaptive ? s + adaptive[k]! : playoutDeadline(s, D0, J);
+    const a = heard(seq, isLogged);
     frames.push({
       seq, sentAt: s, deadline, arrival: a ? a.t : null, logged: isLogged,
       path: !a ? null : a.path === 'direct' ? 'direct' : a.path === 'relay' ? 'relay' : 'other',
-      state: !a ? 'lost' : isOnTime(s, a.t, J, D0) ? 'on-time' : 'late', fec: a?.fec ?? false,
+      state: !a ? 'lost' : arrivedBy(a.t, deadline) ? 'on-time' : 'late', fec: a?.fec ?? false,
     });
   }
   let mediaBytes = 0;

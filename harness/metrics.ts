@@ -1,7 +1,7 @@
 // A run's metrics from its merged event log (docs/metrics.md). Pure: no I/O, no clock, no globals.
 // Exact definitions: METRIC_GLOSSARY below and docs/metrics.md (same text).
 import type { LogEvent, Role } from '../core/events.ts';
-import { BASE_DELAY_WINDOW_MS, DEFAULT_JITTER_BUFFER_MS, FRAME_MS } from '../core/playout.ts';
+import { BASE_DELAY_WINDOW_MS, DEFAULT_JITTER_BUFFER_MS, FRAME_MS, type Playout } from '../core/playout.ts';
 import { PCM, type Codec } from '../core/codec.ts';
 import { frameTable } from './frames.ts';
 import { quality } from './quality.ts';
@@ -21,6 +21,8 @@ export interface MetricParams {
   observeEndMs?: number;
   /** What the frames carried (the receiver model and the E-model depend on it); default PCM. */
   codec?: Codec;
+  /** The playout rule (core/playout.ts); default fixed: sentAt + D0 + J. */
+  playout?: Playout;
   /** Which audio direction is measured (with `--audio both` both peers send). */
   direction: { sender: Role; receiver: Role };
 }
@@ -41,6 +43,10 @@ export interface RunMetrics {
   mos: number | null;
   mos_pre: number | null;
   mos_event: number | null;
+  burst_density_pct: number;
+  gap_density_pct: number;
+  burst_mean_ms: number;
+  gap_period_mean_ms: number;
   relay_bytes: number;
   dup_bytes: number;
   keepalive_bps: number;
@@ -78,7 +84,7 @@ export const ADDED_DELAY_WINDOW_MS = 1000;
 
 /** Every metric once, in report/CSV column order (the order of RunMetrics). */
 export const METRIC_ORDER: readonly (keyof RunMetrics)[] = [
-  'gap_ms', 'concealed_ms', 'audible_ms', 'fec_frames', 'mos', 'mos_pre', 'mos_event', 'recovery_ms', 'direct_ms', 'switch_ms', 'limit_ms', 'limit_standby_ms', 'detect_ms',
+  'gap_ms', 'concealed_ms', 'audible_ms', 'fec_frames', 'mos', 'mos_pre', 'mos_event', 'burst_density_pct', 'gap_density_pct', 'burst_mean_ms', 'gap_period_mean_ms', 'recovery_ms', 'direct_ms', 'switch_ms', 'limit_ms', 'limit_standby_ms', 'detect_ms',
   'base_delay_ms', 'added_delay_ms', 'relay_bytes', 'dup_bytes', 'keepalive_bps', 'media_bytes', 'relay_pct', 'dup_pct', 'keepalive_pct', 'handshakes', 'signal_msgs', 'success',
   'frames_sent', 'frames_on_time', 'frames_late', 'frames_lost', 'frames_unsent', 'pre_event_concealed', 'cpu_s', 'event_t',
 ];
@@ -94,7 +100,7 @@ export function computeMetrics(events: LogEvent[], params: Partial<MetricParams>
   const direction = params.direction ?? DEFAULT_PARAMS.direction;
   if (!(J >= 0) || !Number.isFinite(J)) throw new Error(`jitterBufferMs must be a finite number >= 0, got ${J}`);
   if (!(frameMs > 0) || !Number.isFinite(frameMs)) throw new Error(`frameMs must be a finite number > 0, got ${frameMs}`);
-  const table = frameTable(events, { jitterBufferMs: J, frameMs, direction, observeEndMs: params.observeEndMs });
+  const table = frameTable(events, { jitterBufferMs: J, frameMs, direction, observeEndMs: params.observeEndMs, playout: params.playout });
   const { E, eventT, eventIssued, frames: f, logStart, logEnd } = table;
   const n = f.length;
 
@@ -204,7 +210,7 @@ export function computeMetrics(events: LogEvent[], params: Partial<MetricParams>
   return {
     gap_ms: gapLen * frameMs,
     concealed_ms: (late + lost) * frameMs,
-    ...quality(table, params.codec ?? PCM, addedDelay),
+    ...quality(table, params.codec ?? PCM, addedDelay, params.playout),
     recovery_ms: recovery,
     direct_ms: direct,
     switch_ms: switchT === Infinity ? null : ms(switchT - E),
@@ -242,7 +248,7 @@ export function eventSegments(events: LogEvent[], params: Partial<MetricParams> 
   const frameMs = params.frameMs ?? DEFAULT_PARAMS.frameMs;
   const { frames } = frameTable(events, {
     jitterBufferMs: params.jitterBufferMs ?? DEFAULT_PARAMS.jitterBufferMs, frameMs,
-    direction: params.direction ?? DEFAULT_PARAMS.direction, observeEndMs: params.observeEndMs,
+    direction: params.direction ?? DEFAULT_PARAMS.direction, observeEndMs: params.observeEndMs, playout: params.playout,
   });
   const fired = events.filter((e) => e.type === 'event.fired' && e.role === 'harness' && num(e.t)).sort((a, b) => a.t - b.t);
   return fired.map((e, k) => {

@@ -3,8 +3,10 @@
 // around the event (harness/emodel.ts). Sources of every constant: docs/audio.md "Quality".
 import type { Codec } from '../core/codec.ts';
 import { audibleMs, slotActions, type SlotAction } from '../core/receiver.ts';
+import { burstGap, type BurstGap } from './burst-gap.ts';
 import { burstRatio, voipQuality } from './emodel.ts';
 import type { FrameTable } from './frames.ts';
+import { FRAME_MS, type Playout } from '../core/playout.ts';
 
 /** A codec's E-model inputs on the wideband scale (G.107.1) and its delay beyond the network. */
 interface CodecQuality { Ie: number; Bpl: number; delayMs: number }
@@ -21,7 +23,7 @@ const QUALITY: Record<Codec['name'], CodecQuality> = {
 /** The seconds each side of E that mos_pre and mos_event cover (the pre-event window's width). */
 export const QUALITY_WINDOW_MS = 3000;
 
-export interface Quality {
+export interface Quality extends BurstGap {
   audible_ms: number;
   fec_frames: number;
   mos: number | null;
@@ -44,21 +46,27 @@ export function frameActions(t: FrameTable, codec: Codec): SlotAction[] {
   return actions;
 }
 
-export function quality(t: FrameTable, codec: Codec, addedDelayMs: number | null): Quality {
+/** `addedDelayMs` counts toward the fixed buffer's mouth-to-ear delay after the event; an adaptive
+ *  buffer's own delay already holds it. */
+export function quality(t: FrameTable, codec: Codec, addedDelayMs: number | null, playout: Playout = 'fixed'): Quality {
   const actions = frameActions(t, codec);
   const q = QUALITY[codec.name];
   const window = (from: number, to: number, extraMs: number): number | null => {
-    const lost = t.frames.flatMap((f, i) => (f.deadline >= from && f.deadline < to ? [actions[i] === 'conceal'] : []));
-    if (!lost.length) return null;
+    const inside = t.frames.flatMap((f, i) => (f.deadline >= from && f.deadline < to ? [{ f, lost: actions[i] === 'conceal' }] : []));
+    if (!inside.length) return null;
+    const lost = inside.map((x) => x.lost);
     const lossPct = (100 * lost.filter(Boolean).length) / lost.length;
-    // The jitter buffer's deadline is D0 + J after capture (core/playout.ts); a relay's added delay
-    // is what a buffer would have to stretch by to play its frames (docs/audio.md "Quality").
-    const mouthToEarMs = t.frames[0]!.deadline - t.frames[0]!.sentAt + q.delayMs + Math.max(0, extraMs);
+    // The buffer's delay from capture to playout (fixed: D0 + J; adaptive: its mean over the window),
+    // plus, for the fixed buffer, a relay's added delay: what it would have to stretch by to play
+    // the path the strategy ends on (docs/audio.md "Quality").
+    const buffered = inside.reduce((a, x) => a + x.f.deadline - x.f.sentAt, 0) / inside.length;
+    const mouthToEarMs = buffered + q.delayMs + (playout === 'fixed' ? Math.max(0, extraMs) : 0);
     return round(voipQuality({ mouthToEarMs, Ie: q.Ie, Bpl: q.Bpl, lossPct, burstR: burstRatio(lost), scale: 'wb' }).mos);
   };
   const added = addedDelayMs ?? 0;
   return {
     audible_ms: audibleMs(actions, codec.name),
+    ...burstGap(actions.map((a) => a === 'conceal'), FRAME_MS),
     fec_frames: actions.filter((a) => a === 'fec').length,
     mos: window(-Infinity, Infinity, added),
     mos_pre: window(t.E - QUALITY_WINDOW_MS, t.E, 0),

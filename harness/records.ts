@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { codecLabel, PCM, type Codec } from '../core/codec.ts';
+import type { Playout } from '../core/playout.ts';
 import type { LinkProfile, LinkSlot } from './driver.ts';
 import { METRIC_ORDER, type RunMetrics } from './metrics.ts';
 import type { RunSpec } from './run/spec.ts';
@@ -111,7 +112,7 @@ export function benchRecords(dir: string): RunRecord[] {
 
 type Row = Record<string, string>;
 /** What runs.csv does not carry per row, from the bench's config. */
-interface ConfigPart { warmupS?: number; observeS?: number; jitterBufferMs?: number; audio?: RunSpec['audio']; staggerMs?: number; codec?: Codec }
+interface ConfigPart { warmupS?: number; observeS?: number; jitterBufferMs?: number; audio?: RunSpec['audio']; staggerMs?: number; codec?: Codec; playout?: Playout }
 
 const LINK_SLOTS: LinkSlot[] = ['intermediate', 'answerer', 'wifi', 'cellular'];
 
@@ -129,6 +130,7 @@ export function recordsFromCsv(text: string, config: ConfigPart): RunRecord[] {
       nat: { answerer: r.nat_answerer!, wifi: r.nat_wifi!, cellular: r.nat_cellular! }, links, event: r.event!,
       rep: Number(r.rep), seed: Number(r.seed), audio: config.audio ?? 'answerer-to-mobile', jitterBufferMs: config.jitterBufferMs ?? 80,
       codec: r.codec === 'pcm' || !config.codec ? PCM : config.codec,   // a snapshot from before Opus has neither: it sent PCM
+      ...(config.playout === 'adaptive' ? { playout: config.playout } : {}),
       warmupS: config.warmupS ?? 4, observeS: config.observeS ?? 8,
       ...(pairs > 1 ? { pairs, staggerMs: config.staggerMs ?? 200 } : {}),
     };

@@ -13,6 +13,8 @@ export interface ChartRow {
   success: boolean; window_ms: number;
   gap_ms: number | null; recovery_ms: number | null; direct_ms: number | null; switch_ms: number | null; limit_ms: number | null;
   added_delay_ms: number | null;
+  audible_ms: number | null; mos_event: number | null;
+  media_bytes: number | null; relay_pct: number | null; dup_pct: number | null; keepalive_pct: number | null;
   limit_standby_ms: number | null; detect_ms: number | null; relay_bytes: number | null;
   dup_bytes: number | null; keepalive_bps: number | null;
   handshakes: number | null; signal_msgs: number | null; cpu_s: number | null;
@@ -40,6 +42,8 @@ export function chartRows(records: RunRecord[]): ChartRow[] {
       status: r.status, error: r.error ?? null,
       success: r.status === 'ok' && m?.success === true, window_ms: r.spec.observeS * 1000,
       gap_ms: m?.gap_ms ?? null, recovery_ms: m?.recovery_ms ?? null, direct_ms: m?.direct_ms ?? null, switch_ms: m?.switch_ms ?? null, limit_ms: m?.limit_ms ?? null, added_delay_ms: m?.added_delay_ms ?? null,
+      audible_ms: m?.audible_ms ?? null, mos_event: m?.mos_event ?? null,
+      media_bytes: m?.media_bytes ?? null, relay_pct: m?.relay_pct ?? null, dup_pct: m?.dup_pct ?? null, keepalive_pct: m?.keepalive_pct ?? null,
       limit_standby_ms: m?.limit_standby_ms ?? null, detect_ms: m?.detect_ms ?? null, relay_bytes: m?.relay_bytes ?? null,
       dup_bytes: m ? m.dup_bytes ?? 0 : null, keepalive_bps: m ? m.keepalive_bps ?? 0 : null,
       handshakes: m?.handshakes ?? null, signal_msgs: m?.signal_msgs ?? null,
@@ -52,7 +56,7 @@ export function invalidRuns(records: RunRecord[]): InvalidRun[] {
   return records.filter((r) => r.status === 'invalid').map((r) => ({ id: r.id, label: r.label, event: eventLabel(r.spec.event), reason: r.error ?? '' }));
 }
 
-export type TimeMetric = 'gap_ms' | 'recovery_ms' | 'direct_ms' | 'switch_ms';
+export type TimeMetric = 'gap_ms' | 'recovery_ms' | 'direct_ms' | 'switch_ms' | 'audible_ms';
 
 /** A run's time metric, censored at the observe window when the run never reached it: gap and
  *  recovery when it did not recover (the gap never ended), direct_ms when it never went direct
@@ -62,6 +66,15 @@ export function outcome(r: ChartRow, metric: TimeMetric): Censored {
   const v = r[metric];
   const reached = metric === 'direct_ms' || metric === 'switch_ms' ? r.status === 'ok' && v !== null : r.success;
   return reached ? { value: v!, censored: false } : { value: r.window_ms, censored: true };
+}
+
+/** The lowest MOS (G.107 Annex B): what a run without a scored call is counted as. */
+export const MOS_FLOOR = 1;
+
+/** A run's mos_event as measured, even when it did not recover (its event window was heard as it
+ *  was); a failed run without metrics counts at the floor, so no run drops out of a median. */
+export function mosOutcome(r: ChartRow): number {
+  return r.mos_event ?? MOS_FLOOR;
 }
 
 export const NOT_RECOVERED = 'not recovered (censored at window)';

@@ -8,8 +8,8 @@ import { esc } from './html.ts';
 import { computeFrames } from './timeline.ts';
 import { EVENT_WINDOW_NOTE, METRIC_GLOSSARY } from './metric-glossary.ts';
 import { mergeLogs } from './run/logs.ts';
-import { bootstrapCi, censoredMedian, formatValue, measuredMedian, type Censored } from './stats.ts';
-import { chartRows, groupBy, invalidRuns, linkName, natName, outcome, type ChartRow } from './report-rows.ts';
+import { bootstrapCi, censoredMedian, formatValue, measuredMedian, median, type Censored } from './stats.ts';
+import { chartRows, groupBy, invalidRuns, linkName, mosOutcome, natName, outcome, type ChartRow } from './report-rows.ts';
 import { eventLabel } from './schedule.ts';
 import { EVENT_KINDS } from './network-events.ts';
 import { boxSpec, gapCdfSpec, successSpec, timelineSpec, type Spec } from './report-charts.ts';
@@ -39,14 +39,15 @@ const ci = (xs: Censored[]) => { const c = bootstrapCi(xs); return c ? ` [${form
 export function summaryCells(rows: ChartRow[]): { head: string[]; body: string[][] } {
   const links = new Set(rows.map((r) => r.link)).size > 1;   // a link column only when links vary
   const head = ['strategy', 'NAT', ...(links ? ['link'] : []), 'event', 'runs', 'success', 'gap_ms median [95% CI]', 'recovery_ms median [95% CI]',
-    'switch_ms median', 'direct_ms median', 'added_delay_ms median', 'limit_ms median'];
+    'switch_ms median', 'direct_ms median', 'added_delay_ms median', 'limit_ms median', 'audible_ms median', 'mos_event median'];
   const body = [...groupBy(rows, (r) => `${r.label}\0${r.nat}\0${r.link}\0${r.event}`).entries()].map(([k, rs]) => {
     const [label, nat, link, event] = k.split('\0') as [string, string, string, string];
-    const [gap, rec, sw, direct] = (['gap_ms', 'recovery_ms', 'switch_ms', 'direct_ms'] as const).map((m) => rs.map((r) => outcome(r, m)));
+    const [gap, rec, sw, direct, audible] = (['gap_ms', 'recovery_ms', 'switch_ms', 'direct_ms', 'audible_ms'] as const).map((m) => rs.map((r) => outcome(r, m)));
     return [label, nat, ...(links ? [link] : []), event, String(rs.length), `${rs.filter((r) => r.success).length}/${rs.length}`,
       formatValue(censoredMedian(gap!)) + ci(gap!), formatValue(censoredMedian(rec!)) + ci(rec!),
       formatValue(censoredMedian(sw!)), formatValue(censoredMedian(direct!)),
-      formatValue(measuredMedian(rs.map((r) => r.added_delay_ms))), formatValue(measuredMedian(rs.map((r) => r.limit_ms)))];
+      formatValue(measuredMedian(rs.map((r) => r.added_delay_ms))), formatValue(measuredMedian(rs.map((r) => r.limit_ms))),
+      formatValue(censoredMedian(audible!)), formatValue(median(rs.map(mosOutcome)), 2)];
   });
   return { head, body };
 }
@@ -93,11 +94,12 @@ export function pivotMarkdown(records: RunRecord[]): string {
 }
 
 function overheadTable(rows: ChartRow[]): string {
-  const head = '<tr><th>strategy</th><th>runs</th><th>runs with costs</th><th>relay bytes (median)</th><th>duplicated bytes (median)</th><th>keepalive B/s (median)</th><th>handshakes (median)</th><th>signalling msgs after the event (median)</th><th>CPU s, all roles (median)</th></tr>';
+  const head = '<tr><th>strategy</th><th>runs</th><th>runs with costs</th><th>relay bytes (median)</th><th>duplicated bytes (median)</th><th>keepalive B/s (median)</th><th>media bytes (median)</th><th>relay / dup / keepalive, % of media (medians)</th><th>handshakes (median)</th><th>signalling msgs after the event (median)</th><th>CPU s, all roles (median)</th></tr>';
   const body = [...groupBy(rows, (r) => r.label).entries()].map(([label, rs]) =>
     `<tr><td>${esc(label)}</td><td>${rs.length}</td><td>${rs.filter((r) => r.cpu_s !== null).length}</td>` +
     `<td>${formatValue(measuredMedian(rs.map((r) => r.relay_bytes)))}</td><td>${formatValue(measuredMedian(rs.map((r) => r.dup_bytes)))}</td>` +
-    `<td>${formatValue(measuredMedian(rs.map((r) => r.keepalive_bps)))}</td><td>${formatValue(measuredMedian(rs.map((r) => r.handshakes)))}</td>` +
+    `<td>${formatValue(measuredMedian(rs.map((r) => r.keepalive_bps)))}</td><td>${formatValue(measuredMedian(rs.map((r) => r.media_bytes)))}</td>` +
+    `<td>${(['relay_pct', 'dup_pct', 'keepalive_pct'] as const).map((k) => formatValue(measuredMedian(rs.map((r) => r[k])), 1)).join(' / ')}</td><td>${formatValue(measuredMedian(rs.map((r) => r.handshakes)))}</td>` +
     `<td>${formatValue(measuredMedian(rs.map((r) => r.signal_msgs)))}</td><td>${formatValue(measuredMedian(rs.map((r) => r.cpu_s)), 2)}</td></tr>`);
   return `<table>${head}${body.join('')}</table>`;
 }

@@ -29,7 +29,7 @@ export interface RunView {
 export interface PackedFrames { seq: number[]; tRel: number[]; lane: string; latencyMs: (number | null)[]; peak: (number | null)[]; wavS: (number | null)[] }
 
 /** The peak level (0–1) of every frame of received.wav, by seq: the file starts at the first frame
- *  that arrived (strategies/shared/audio.ts toWav), so frame `seq` is at (seq − first) × FRAME_MS. */
+ *  that arrived (strategies/shared/audio-sink.ts toWav), so frame `seq` is at (seq − first) × FRAME_MS. */
 export function framePeaks(frames: readonly FrameRow[], pcm: Buffer, sampleRate: number): Map<number, { peak: number; wavS: number }> {
   const peaks = new Map<number, { peak: number; wavS: number }>();
   const first = frames.find((f) => f.latencyMs !== null)?.seq;
@@ -95,7 +95,7 @@ export function runView(record: RunRecord & { observeEnd?: number }, dir: string
   const html = `<p><a href="#">← back to the report</a></p><h2>Run ${esc(record.id)}</h2>
 <p><b>${esc(record.status)}</b>${record.error ? `: ${esc(record.error)}` : ''}${record.noisy ? ` · noisy: ${esc(record.noisy)}` : ''} · strategy ${esc(record.label)} · NAT ${esc(natName(record.spec.nat))} · links ${esc(linkName(record.spec.links))} · event ${esc(record.spec.event)} · rep ${record.spec.rep} · seed ${record.spec.seed}</p>
 <h3>Received audio</h3>${wav ? `<audio controls preload="metadata" src="${href(path.join(fromReport, 'received.wav'))}"></audio>
-<p>The waveform below is received.wav, one bar per frame; red: concealed (late or lost, silence in the file), as the metrics count them. Click a bar to play from there.</p>` : '<p>No readable received.wav in the run folder.</p>'}
+<p>The waveform below is received.wav, the receiver model's playout (docs/audio.md "Receiver"), one bar per frame; red: late or lost, as the metrics count them (with Opus the file holds libopus' concealment there, or the frame rebuilt from the next one's FEC; with PCM, silence). Click a bar to play from there.</p>` : '<p>No readable received.wav in the run folder.</p>'}
 <div id="run-waveform" class="chart"></div><h3>Timeline</h3><div id="run-timeline" class="chart"></div>
 <h3>Metrics</h3>${metricsTable(record)}
 <h3>Checks from the capture</h3>${checks.length ? `<table>${checks.map((c) => `<tr><td>${esc(c.name)}</td><td class="${c.verdict}">${esc(c.verdict)}</td><td>${esc(c.detail)}</td></tr>`).join('')}</table>` : '<p>Not captured (<code>--capture</code>).</p>'}

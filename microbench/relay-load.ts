@@ -47,7 +47,7 @@ export async function relayLoad(streams: number, seconds: number, say: (m: strin
   const pairings = Array.from({ length: streams }, (_, i) => ({ id: `load-${i}`, secret: `secret-${i}-${controlPort}` }));
   const base: RoleConfig = {
     strategy: 'relay-only', role: 'intermediate', runDir: dir, intermediate: { addrs: ['127.0.0.1', '127.0.0.1'], controlPort },
-    pairings, uplinks: [], audio: { direction: 'answerer-to-mobile', sample: '', jitterBufferMs: DEFAULT_JITTER_BUFFER_MS, codec: DEFAULT_CODEC }, options: {}, seed: 1,
+    pairings, uplinks: [], audio: { direction: 'answerer-to-mobile', sample: '', jitterBufferMs: DEFAULT_JITTER_BUFFER_MS, codec: DEFAULT_CODEC, playout: 'fixed' }, options: {}, seed: 1,
   };
   writeFileSync(path.join(dir, 'context.json'), JSON.stringify(base));
   const inter = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'strategies/run-role.ts'), 'relay-only', 'intermediate', path.join(dir, 'context.json')],

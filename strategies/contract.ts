@@ -3,6 +3,7 @@
 // its own process (`node strategies/run-role.ts <name> <role> <context.json>`) and knows nothing
 // else about it. docs/strategies.md explains the contract with an example.
 import type { Codec } from '../core/codec.ts';
+import type { Playout } from '../core/playout.ts';
 import type { EventLogger, Role } from '../core/events.ts';
 
 export type StrategyRole = Exclude<Role, 'harness'>;
@@ -17,7 +18,7 @@ export interface RoleConfig {
   intermediate: { addrs: [string, string]; controlPort: number };
   pairings: { id: string; secret: string }[];  // the intermediate gets all; a peer gets its own
   uplinks: UplinkInfo[];                   // this host's addresses (empty on the intermediate)
-  audio: { direction: 'answerer-to-mobile' | 'both'; sample: string; jitterBufferMs: number; codec: Codec };
+  audio: { direction: 'answerer-to-mobile' | 'both'; sample: string; jitterBufferMs: number; codec: Codec; playout: Playout };
   options: Record<string, string>;         // strategy options given on the command line
   seed: number;
 }

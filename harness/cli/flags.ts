@@ -2,6 +2,7 @@
 // limits are checked once, by validateSpec in harness/run/spec.ts, for flags and configs alike).
 import type { ParseArgsConfig } from 'node:util';
 import { DEFAULT_CODEC, PCM, type Codec } from '../../core/codec.ts';
+import type { Playout } from '../../core/playout.ts';
 import { DEFAULT_SETTLE_S, DEFAULT_SPEC, DEFAULT_START_S, type RunSpec } from '../run/spec.ts';
 import { linkOptions, SLOTS } from '../testbed/commands.ts';
 import { strategyNames } from '../../strategies/registry.ts';
@@ -22,7 +23,7 @@ export const specFlags: Command['options'] = {
   'nat-cellular': { type: 'string' }, ...linkFlags, event: { type: 'string' }, warmup: { type: 'string' },
   observe: { type: 'string' }, settle: { type: 'string' }, start: { type: 'string' }, seed: { type: 'string' }, rep: { type: 'string' }, audio: { type: 'string' },
   'jitter-buffer': { type: 'string' }, codec: { type: 'string' }, 'opus-bitrate': { type: 'string' }, 'opus-fec': { type: 'string' },
-  'opus-loss': { type: 'string' }, opt: { type: 'string', multiple: true },
+  'opus-loss': { type: 'string' }, playout: { type: 'string' }, opt: { type: 'string', multiple: true },
 };
 
 function parseOpts(list: unknown): Record<string, string> {
@@ -63,6 +64,7 @@ export function specFromFlags(v: Record<string, unknown>): RunSpec {
   if (audio !== 'answerer-to-mobile' && audio !== 'both') throw new Error(`--audio must be answerer-to-mobile or both, got '${audio}'`);
   return {
     ...DEFAULT_SPEC, strategy: v.strategy, codec: codecFromFlags(v, num),
+    ...(v.playout === undefined || v.playout === 'fixed' ? {} : { playout: v.playout as Playout }),   // absent: fixed, ids unchanged
     nat: {
       answerer: (v['nat-answerer'] ?? nat ?? DEFAULT_SPEC.nat.answerer) as string,
       wifi: (v['nat-wifi'] ?? nat ?? DEFAULT_SPEC.nat.wifi) as string,

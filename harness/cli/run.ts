@@ -28,6 +28,7 @@ ${eventsHelp().map((l) => `                           ${l}`).join('\n')}
   --audio answerer-to-mobile|both    --jitter-buffer MS (default 80)
   --codec opus|pcm       what frames carry (default opus: 24 kbit/s VBR, in-band FEC, 10 % expected loss; docs/audio.md)
   --opus-bitrate KBPS  --opus-fec on|off  --opus-loss PCT    the Opus encoder's settings
+  --playout fixed|adaptive   the receiver's jitter buffer: fixed at D0 + J (default), or adaptive (NetEQ-like; docs/audio.md)
   --opt KEY=VALUE        a strategy option (repeatable; \`migbench strategies\` lists them)
   --bench NAME           results/<NAME>/runs/<run id>/ (default adhoc)
   --headless             no live view: warm up, fire the event, observe, print the metrics (the default)

@@ -66,7 +66,7 @@ export function roleConfig(spec: RunSpec, info: BuildInfo, role: StrategyRole, p
     intermediate: { addrs: info.intermediate, controlPort: CONTROL_PORT },
     pairings: opts.pairings ?? [pairing],
     uplinks: role === 'intermediate' ? [] : info.hosts[opts.host ?? role]!.map((u) => ({ name: u.name, dev: u.dev, addr: u.addr, gateway: u.gateway })),
-    audio: { direction: spec.audio, sample: SAMPLE, jitterBufferMs: spec.jitterBufferMs, codec: spec.codec ?? PCM },
+    audio: { direction: spec.audio, sample: SAMPLE, jitterBufferMs: spec.jitterBufferMs, codec: spec.codec ?? PCM, playout: spec.playout ?? 'fixed' },
     options: spec.options, seed: spec.seed,
   };
 }

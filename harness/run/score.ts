@@ -13,7 +13,7 @@ export interface Scored { metrics: RunMetrics; perEvent?: EventSegment[]; pairs?
 /** `severalEvents`: more than one event was fired (a schedule, or keys in an interactive run). */
 export function scoreRun(dir: string, spec: RunSpec, observeEnd: number, rtts: Rtts, severalEvents: boolean): Scored {
   const params: Partial<MetricParams> = {
-    jitterBufferMs: spec.jitterBufferMs, observeEndMs: observeEnd, codec: spec.codec ?? PCM,
+    jitterBufferMs: spec.jitterBufferMs, observeEndMs: observeEnd, codec: spec.codec ?? PCM, playout: spec.playout,
     rttMobileIntermediateMs: rtts.mobileIntermediate, rttIntermediateAnswererMs: rtts.intermediateAnswerer, rttStandbyMs: rtts.standby,
   };
   const events = mergeLogs(dir);

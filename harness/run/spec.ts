@@ -2,7 +2,7 @@
 // validation both `migbench run` and bench configs use: everything checked before a network is built.
 import { createHash } from 'node:crypto';
 import { codecProblem, DEFAULT_CODEC, type Codec } from '../../core/codec.ts';
-import { DEFAULT_JITTER_BUFFER_MS } from '../../core/playout.ts';
+import { DEFAULT_JITTER_BUFFER_MS, type Playout } from '../../core/playout.ts';
 import { optionProblem } from '../../strategies/contract.ts';
 import { loadStrategy } from '../../strategies/registry.ts';
 import type { LinkProfile, LinkSlot, NatSlot } from '../driver.ts';
@@ -21,6 +21,8 @@ export interface RunSpec {
   jitterBufferMs: number;
   /** What the frames carry (core/codec.ts); absent = PCM, as every run recorded before Opus. */
   codec?: Codec;
+  /** The receiver's playout rule (core/playout.ts); absent = fixed, sentAt + D0 + J. */
+  playout?: Playout;
   warmupS: number;      // audio flowing before the event (the pre-event window needs 3 s)
   observeS: number;     // after the event: the maximum, with settleS
   /** Early stop: observation ends once the outcome has held this long (harness/run/settle.ts);
@@ -94,6 +96,7 @@ export async function validateSpec(spec: RunSpec): Promise<void> {
   }
   const codec = spec.codec === undefined ? null : codecProblem(spec.codec);
   if (codec) throw new Error(codec);
+  if (spec.playout !== undefined && spec.playout !== 'fixed' && spec.playout !== 'adaptive') throw new Error(`playout: 'fixed' or 'adaptive', got ${String(spec.playout)}`);
   const pairs = spec.pairs ?? 1;
   if (!Number.isInteger(pairs) || pairs < 1 || pairs > MAX_PAIRS) throw new Error(`pairs must be an integer from 1 to ${MAX_PAIRS}, got ${spec.pairs}`);
   for (const field of ['staggerMs', 'settleS', 'startS'] as const) {

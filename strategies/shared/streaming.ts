@@ -1,7 +1,8 @@
 // The audio ends of every QUIC-based strategy: the answerer paces frames onto whatever path the
 // strategy picks at that instant; the mobile accepts frames from any path into one sink.
 import type { RoleContext } from '../contract.ts';
-import { AudioSender, AudioSink, AudioSource, decodeFrame } from './audio.ts';
+import { AudioSender, AudioSource, decodeFrame } from './audio.ts';
+import { AudioSink } from './audio-sink.ts';
 import type { PathKind } from '../../core/events.ts';
 import { now } from './peer.ts';
 import { type ControlClient } from './control.ts';
@@ -57,7 +58,7 @@ export class AudioReceiver {
   constructor(private readonly ctx: RoleContext, private readonly hooks: ReceiverHooks = {},
     private readonly wavName = 'received.wav') {
     this.sink = new AudioSink({
-      jitterBufferMs: ctx.audio.jitterBufferMs,
+      jitterBufferMs: ctx.audio.jitterBufferMs, playout: ctx.audio.playout,
       onFrame: (f, arrivedAt, duplicate, via, fec) => {
         if (!duplicate) ctx.log.log('audio.recv', { seq: f.seq, path: via, sentAt: f.sentAt, ...(fec ? { fec } : {}) }, arrivedAt);
       },

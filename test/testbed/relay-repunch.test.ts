@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readWav } from '../../core/wav.ts';
+import { PCM } from '../../core/codec.ts';
 import { FRAME_MS } from '../../core/playout.ts';
 import { DEFAULT_SPEC, type RunSpec } from '../../harness/run/spec.ts';
 import { mergeLogs } from '../../harness/run/logs.ts';
@@ -36,8 +37,8 @@ function pathsAfterEvent(dir: string): string[] {
 
 for (const event of ['wifi-to-cellular', 'nat-rebind']) {
   test(`relay-repunch, port-restricted NATs, broadband, ${event}: relay bridges, direct returns, gap < 500 ms`, async () => {
-    const both = event === 'wifi-to-cellular';   // one of the two also streams mobile -> answerer
-    const r = await runJudged(spec({ event, audio: both ? 'both' : 'answerer-to-mobile' }), bench);
+    const both = event === 'wifi-to-cellular';   // one of the two also streams mobile -> answerer; the other sends PCM
+    const r = await runJudged(spec({ event, audio: both ? 'both' : 'answerer-to-mobile', ...(both ? {} : { codec: PCM }) }), bench);
     const m = r.metrics;
     assertCleanBeforeEvent(m);
     assert.equal(m.success, true);
@@ -52,6 +53,18 @@ for (const event of ['wifi-to-cellular', 'nat-rebind']) {
     const frames = wav.pcm.length / (wav.info.sampleRate * 2 * FRAME_MS / 1000);
     const recv = mergeLogs(r.dir).filter((x) => x.type === 'audio.recv' && x.role === 'mobile').map((x) => x.seq as number);
     assert.equal(frames, Math.max(...recv) - Math.min(...recv) + 1, 'received.wav covers first..last frame');
+    const silent = Array.from({ length: frames }, (_, k) => wav.pcm.subarray(k * 640, (k + 1) * 640).every((b) => b === 0)).filter(Boolean).length;
+    if (both) {   // Opus: small frames, and received.wav is libopus' playout, concealment included
+      assert.ok(m.media_bytes > 0 && m.media_bytes / m.frames_sent < 120, `${m.media_bytes} bytes for ${m.frames_sent} frames`);
+      assert.equal(silent, 0, 'no concealed frame of an Opus playout is silence');
+      assert.ok(m.audible_ms <= m.concealed_ms);
+    } else {      // --codec pcm: today's 654-byte frames, and every concealed frame is audible silence
+      assert.equal(m.media_bytes % 654, 0);
+      assert.ok(m.media_bytes >= 654 * (m.frames_sent - m.frames_unsent - m.frames_lost), `${m.media_bytes} bytes`);
+      assert.equal(m.audible_ms, m.concealed_ms);
+      assert.equal(m.fec_frames, 0);
+      if (m.gap_ms > 0) assert.ok(silent > 0, 'a PCM gap is silence in received.wav');
+    }
     if (both) {
       const back = computeMetrics(mergeLogs(r.dir), { direction: { sender: 'mobile', receiver: 'answerer' }, observeEndMs: r.meta.observeEnd as number });
       assertCleanBeforeEvent(back, 'mobile -> answerer broke before the event');

@@ -4,27 +4,18 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AudioSender, AudioSink, AudioSource, FRAME_HEADER_BYTES, FRAME_MAGIC, decodeFrame, encodeFrame } from '../../strategies/shared/audio.ts';
+import { AudioSender, AudioSource, FRAME_HEADER_BYTES, FRAME_MAGIC, decodeFrame, encodeFrame } from '../../strategies/shared/audio.ts';
+import { AudioSink } from '../../strategies/shared/audio-sink.ts';
 import type { AudioFrame } from '../../strategies/shared/audio.ts';
 import { readWav, writeWav, type WavInfo } from '../../core/wav.ts';
 import { now } from '../../core/events.ts';
+import { prng } from './synthetic.ts';
 import { FRAME_MS } from '../../core/playout.ts';
 import { frameEncoder } from '../../core/codec.ts';
 
 const INFO: WavInfo = { sampleRate: 16000, channels: 1, bitsPerSample: 16 };
 const FB = 640; // frame bytes at 16 kHz
 
-/** mulberry32: small seeded PRNG so the fuzz cases are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** PCM whose bytes are all distinct-ish and non-zero, so silence is never mistaken for audio. */
 function pattern(bytes: number, salt = 0): Buffer {

@@ -88,3 +88,25 @@ test('a schedule in a config is one run whose event is the schedule; ten-switche
   assert.equal(ten.length, 4);
   assert.ok(ten.every((r) => r.spec.event.split(',').length === 10));
 });
+
+test('codec and playout: Opus by default, "pcm" and settings accepted, nonsense refused; flags the same', async () => {
+  const { specFromFlags } = await import('../../harness/cli/flags.ts');
+  const base = { name: 'x', strategies: ['relay-only'], reps: 1 };
+  const [opus] = expand(await validateConfig(base));
+  assert.deepEqual(opus!.spec.codec, { name: 'opus', bitrateKbps: 24, fec: true, lossPct: 10 });
+  assert.equal(opus!.spec.playout, undefined, 'fixed playout leaves ids as they were');
+  const [pcm] = expand(await validateConfig({ ...base, codec: 'pcm' }));
+  assert.deepEqual(pcm!.spec.codec, { name: 'pcm' });
+  assert.notEqual(pcm!.id, opus!.id);
+  assert.equal(expand(await validateConfig({ ...base, playout: 'adaptive' }))[0]!.spec.playout, 'adaptive');
+  const err = await validateConfig({ ...base, codec: { name: 'opus', bitrateKbps: 1000, fec: 'yes', lossPct: 10 }, playout: 'elastic' }).then(() => null, (e) => e);
+  assert.ok(err instanceof ConfigError);
+  assert.match(err.problems.join('\n'), /codec: .*bitrateKbps: a number from 6 to 510/);
+  assert.match(err.problems.join('\n'), /playout: 'fixed' or 'adaptive'/);
+  const flags = { strategy: 'relay-only' };
+  assert.deepEqual(specFromFlags(flags).codec, opus!.spec.codec);
+  assert.deepEqual(specFromFlags({ ...flags, codec: 'opus', 'opus-bitrate': '32', 'opus-fec': 'off' }).codec, { name: 'opus', bitrateKbps: 32, fec: false, lossPct: 10 });
+  assert.throws(() => specFromFlags({ ...flags, codec: 'pcm', 'opus-fec': 'on' }), /--opus-fec needs --codec opus/);
+  assert.throws(() => specFromFlags({ ...flags, codec: 'mp3' }), /--codec must be opus or pcm/);
+  await assert.rejects(validateSpec({ ...DEFAULT_SPEC, strategy: 'relay-only', codec: { name: 'opus', bitrateKbps: 24, fec: true, lossPct: 200 } }), /lossPct/);
+});

@@ -1,21 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { G107_DEFAULTS, burstRatio, mosFromR, rFactor, voipQuality } from '../../harness/emodel.ts';
+import { prng } from './synthetic.ts';
 
 const near = (actual: number, expected: number, tol: number, what = '') =>
   assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} not within ${tol} of ${expected}`);
 
-/** mulberry32: small seeded PRNG so the Markov loss sequence is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // --- R and its parts ---------------------------------------------------------------------------
 

@@ -98,3 +98,37 @@ test('runs.csv carries the codec, media_bytes, the percentages, audible_ms and t
     assert.ok(CSV_COLUMNS.includes(c), `runs.csv lacks ${c}`);
   }
 });
+
+test('RFC 3611 burst/gap (Gmin 16): isolated losses are gap losses; losses under 16 frames apart make one burst', async () => {
+  const { burstGap } = await import('../../harness/burst-gap.ts');
+  const seq = (n: number, lostAt: number[]) => Array.from({ length: n }, (_, i) => lostAt.includes(i));
+  assert.deepEqual(burstGap(seq(100, []), 20), { burst_density_pct: 0, gap_density_pct: 0, burst_mean_ms: 0, gap_period_mean_ms: 2000 });
+  // two isolated losses: one gap of 100 frames with 2 % loss
+  assert.deepEqual(burstGap(seq(100, [10, 60]), 20), { burst_density_pct: 0, gap_density_pct: 2, burst_mean_ms: 0, gap_period_mean_ms: 2000 });
+  // losses at 40, 41, 45 (3 received between: < 16) form a burst 40..45 (6 frames, 3 lost); 90 is isolated
+  assert.deepEqual(burstGap(seq(100, [40, 41, 45, 90]), 20), { burst_density_pct: 50, gap_density_pct: 1.06, burst_mean_ms: 120, gap_period_mean_ms: 940 });
+  // 16 received between two losses split them
+  assert.equal(burstGap(seq(100, [10, 11, 28, 29]), 20).burst_mean_ms, 40);
+});
+
+test('adaptive playout (NetEQ-like): shrinks on a steady path, is caught out by a slower relay, then grows, 5 ms a frame at most', async () => {
+  const { adaptivePlayout, ADAPTIVE } = await import('../../core/playout.ts');
+  const slots = Array.from({ length: 600 }, (_, n) => ({ sentAt: 20 * n, arrivedAt: 20 * n + (n < 300 ? 30 : 70) + (n % 5) }));
+  const p = adaptivePlayout(slots);
+  assert.equal(p[0], 30 + ADAPTIVE.startTargetMs, 'starts at the first delay + 80 ms');
+  assert.ok(p[299]! < 60, `a steady path lets it shrink (${p[299]} ms)`);
+  const late = slots.flatMap((s, n) => (s.arrivedAt > s.sentAt + p[n]! ? [n] : []));
+  assert.ok(late.length > 0 && late.every((n) => n >= 300 && n < 320), `late only just after the switch: ${late.join(',')}`);
+  assert.ok(p[599]! >= 74 && p[599]! <= 110, `settled above the relay's delay (${p[599]} ms)`);
+  for (let n = 1; n < p.length; n++) assert.ok(Math.abs(p[n]! - p[n - 1]!) <= ADAPTIVE.stepMs + 1e-9);
+  assert.deepEqual(adaptivePlayout([{ sentAt: 0, arrivedAt: null }]), [ADAPTIVE.startTargetMs], 'nothing arrived');
+});
+
+test('metrics under the adaptive playout: the same log, other deadlines; its shorter buffer scores better before the event', () => {
+  const log = build({ plan: (n) => (n >= 505 ? { delay: 70, path: 'relay' } : undefined) });   // sent after E
+  const fixed = computeMetrics(log, OPUS), adaptive = computeMetrics(log, { ...OPUS, playout: 'adaptive' });
+  assert.equal(fixed.concealed_ms, 0, 'J = 80 absorbs a relay 40 ms slower');
+  assert.ok(adaptive.concealed_ms > 0 && adaptive.gap_ms <= 200, `adaptive: ${adaptive.concealed_ms} ms concealed`);
+  assert.ok(adaptive.mos_pre! > fixed.mos_pre!, `${adaptive.mos_pre} vs ${fixed.mos_pre}`);
+  assert.equal(adaptive.base_delay_ms, fixed.base_delay_ms);
+});

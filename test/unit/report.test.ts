@@ -172,6 +172,8 @@ test('a report over failed runs only: no throw, 0/N; over nothing: an error', as
     const html = readFileSync(await writeReport('failed-only', results, path.join(results, 'report')), 'utf8');
     // runs, success, gap, recovery, switch, direct (all censored), added delay and limit (not measured)
     assert.deepEqual(summaryCells(html)[0]!.slice(3, 11), ['2', '0/2', '> 8000 [> 8000, > 8000]', '> 8000 [> 8000, > 8000]', '> 8000', '> 8000', '∅', '∅']);
+    // audible_ms censored like the gap; MOS: the crashed run has none (computeMetrics([])), the other no metrics: both at the floor
+    assert.deepEqual(summaryCells(html)[0]!.slice(11, 13), ['> 8000', '1.00']);
     mkdirSync(path.join(results, 'empty', 'runs'), { recursive: true });
     await assert.rejects(writeReport('empty', results, path.join(results, 'report2')), /no finished run/);
   } finally {

@@ -49,3 +49,15 @@ export function build(run: Run = {}): LogEvent[] {
   return log.sort((a, b) => a.t - b.t);
 }
 export const ev = (t: number, role: Role, type: string, fields: Record<string, unknown> = {}): LogEvent => ({ t, role, type, ...fields });
+
+/** mulberry32: a small seeded PRNG, so randomised cases are the same on every run. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
