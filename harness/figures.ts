@@ -12,9 +12,9 @@ import { compile } from 'vega-lite';
 import { readRecords } from './records.ts';
 import { REPO } from './paths.ts';
 import { REPORTS } from './report.ts';
-import { chartRows, mosOutcome, outcome } from './report-rows.ts';
+import { chartRows, heardMedians } from './report-rows.ts';
 import type { Spec } from './report-charts.ts';
-import { censoredMedian, formatValue, median, type Censored } from './stats.ts';
+import { censoredMedian, formatValue, type Censored } from './stats.ts';
 import { asCensored, fig1Rows, fig1Spec, fig2Rows, fig2Spec, savings } from './figure-claims.ts';
 import { fig3Notes, fig3Rows, fig3Spec } from './figure-field.ts';
 import { textWidth, type FigureInput, type Layout } from './figure-marks.ts';
@@ -98,7 +98,7 @@ export async function writeFigures(resultsDir = path.join(REPO, 'results'), outD
       const n = of('gap_ms').length;
       const heard = input.filter((r) => r.label === s);
       notes.push(`| ${s} | ${n} | ${of('gap_ms').filter((r) => r.success).length}/${n} | ${med('gap_ms')} | ${med('recovery_ms')} | ` +
-        `${ms(censoredMedian(heard.map((r) => outcome(r, 'audible_ms'))))} | ${formatValue(median(heard.map(mosOutcome)), 2)} |`);
+        `${ms(heardMedians(heard).audible)} | ${formatValue(heardMedians(heard).mos, 2)} |`);
     }
     notes.push('');
   }

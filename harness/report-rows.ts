@@ -1,8 +1,9 @@
 // A bench's runs as the report scores them: one row per ok or failed run (invalid runs listed
 // apart, never scored), each time metric as a censored outcome (docs/report.md "Every run counted").
 import type { RunRecord } from './records.ts';
+import { EVENT_KINDS } from './network-events.ts';
 import { eventLabel } from './schedule.ts';
-import type { Censored } from './stats.ts';
+import { censoredMedian, measuredMedian, type Censored } from './stats.ts';
 
 /** One scored run: ok or failed (invalid runs are never scored). A failed run is never a success
  *  and may have no metrics (its metric fields are then null). */
@@ -72,9 +73,16 @@ export function outcome(r: ChartRow, metric: TimeMetric): Censored {
 export const MOS_FLOOR = 1;
 
 /** A run's mos_event as measured, even when it did not recover (its event window was heard as it
- *  was); a failed run without metrics counts at the floor, so no run drops out of a median. */
-export function mosOutcome(r: ChartRow): number {
-  return r.mos_event ?? MOS_FLOOR;
+ *  was); a failed run without one counts at the floor, so no run drops out of a median. */
+export function mosOutcome(r: ChartRow): number | null {
+  return r.mos_event ?? (r.status === 'failed' ? MOS_FLOOR : null);
+}
+
+/** The listener's columns of a group of runs: audible_ms (censored as gap_ms) and mos_event
+ *  medians, or null each when no run of the group measured them (a snapshot from before Opus). */
+export function heardMedians(rs: ChartRow[]): { audible: Censored | null; mos: number | null } {
+  if (!rs.some((r) => r.audible_ms !== null)) return { audible: null, mos: null };
+  return { audible: censoredMedian(rs.map((r) => outcome(r, 'audible_ms'))), mos: measuredMedian(rs.map(mosOutcome)) };
 }
 
 export const NOT_RECOVERED = 'not recovered (censored at window)';
@@ -86,6 +94,12 @@ export function cdfPoints(rows: ChartRow[], metric: TimeMetric): { label: string
   return [...groupBy(rows, (r) => r.label)].flatMap(([label, rs]) => rs.map((r) => ({ id: r.id, o: outcome(r, metric) }))
     .filter(({ o }) => !o.censored).sort((a, b) => a.o.value - b.o.value)
     .map(({ id, o }, i) => ({ label, ms: o.value, cdf: (i + 1) / rs.length, id })));
+}
+
+/** Rows grouped by event, in the events table's order (harness/network-events.ts), so benches read alike. */
+export function byEvent<T extends { event: string }>(rows: T[]): [string, T[]][] {
+  const rank = (event: string) => { const i = EVENT_KINDS.findIndex((k) => k.name === event.split(/[:@,]/)[0]); return i < 0 ? EVENT_KINDS.length : i; };
+  return [...groupBy(rows, (r) => r.event).entries()].sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 export function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {

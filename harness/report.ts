@@ -8,10 +8,9 @@ import { esc } from './html.ts';
 import { computeFrames } from './timeline.ts';
 import { EVENT_WINDOW_NOTE, METRIC_GLOSSARY } from './metric-glossary.ts';
 import { mergeLogs } from './run/logs.ts';
-import { bootstrapCi, censoredMedian, formatValue, measuredMedian, median, type Censored } from './stats.ts';
-import { chartRows, groupBy, invalidRuns, linkName, mosOutcome, natName, outcome, type ChartRow } from './report-rows.ts';
+import { bootstrapCi, censoredMedian, formatValue, measuredMedian, type Censored } from './stats.ts';
+import { byEvent, chartRows, groupBy, heardMedians, invalidRuns, linkName, natName, outcome, type ChartRow } from './report-rows.ts';
 import { eventLabel } from './schedule.ts';
-import { EVENT_KINDS } from './network-events.ts';
 import { boxSpec, gapCdfSpec, successSpec, timelineSpec, type Spec } from './report-charts.ts';
 import { captureSection, runPageScript, runsTable, runViews } from './report-runs.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
@@ -42,12 +41,13 @@ export function summaryCells(rows: ChartRow[]): { head: string[]; body: string[]
     'switch_ms median', 'direct_ms median', 'added_delay_ms median', 'limit_ms median', 'audible_ms median', 'mos_event median'];
   const body = [...groupBy(rows, (r) => `${r.label}\0${r.nat}\0${r.link}\0${r.event}`).entries()].map(([k, rs]) => {
     const [label, nat, link, event] = k.split('\0') as [string, string, string, string];
-    const [gap, rec, sw, direct, audible] = (['gap_ms', 'recovery_ms', 'switch_ms', 'direct_ms', 'audible_ms'] as const).map((m) => rs.map((r) => outcome(r, m)));
+    const [gap, rec, sw, direct] = (['gap_ms', 'recovery_ms', 'switch_ms', 'direct_ms'] as const).map((m) => rs.map((r) => outcome(r, m)));
+    const heard = heardMedians(rs);
     return [label, nat, ...(links ? [link] : []), event, String(rs.length), `${rs.filter((r) => r.success).length}/${rs.length}`,
       formatValue(censoredMedian(gap!)) + ci(gap!), formatValue(censoredMedian(rec!)) + ci(rec!),
       formatValue(censoredMedian(sw!)), formatValue(censoredMedian(direct!)),
       formatValue(measuredMedian(rs.map((r) => r.added_delay_ms))), formatValue(measuredMedian(rs.map((r) => r.limit_ms))),
-      formatValue(censoredMedian(audible!)), formatValue(median(rs.map(mosOutcome)), 2)];
+      formatValue(heard.audible), formatValue(heard.mos, 2)];
   });
   return { head, body };
 }
@@ -58,9 +58,7 @@ function summaryTable(rows: ChartRow[]): string {
     const { head, body } = summaryCells(rs);
     return `<table><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${body.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`;
   };
-  // in the events table's order (harness/network-events.ts), so benches read alike
-  const rank = (event: string) => { const i = EVENT_KINDS.findIndex((k) => k.name === event.split(/[:@,]/)[0]); return i < 0 ? EVENT_KINDS.length : i; };
-  const events = [...groupBy(rows, (r) => r.event).entries()].sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+  const events = byEvent(rows);
   return events.length < 2 ? table(rows) : events.map(([event, rs]) => `<h3>${esc(event)}</h3>${table(rs)}`).join('');
 }
 

@@ -1,8 +1,13 @@
 // make microbench: the per-packet and per-run costs that bound the bench (tinybench, loopback only).
+import { readFileSync } from 'node:fs';
 import { openRelay, relayHeader, sealRelay } from '../strategies/shared/relay.ts';
 import { Bench } from 'tinybench';
 import { QUICClient } from '@matrixai/quic';
 import { decodeFrame, encodeFrame } from '../strategies/shared/audio.ts';
+import { DEFAULT_CODEC, frameEncoder } from '../core/codec.ts';
+import { carriesFec } from '../core/receiver.ts';
+import { readWav } from '../core/wav.ts';
+import { SAMPLE } from '../harness/run/roles.ts';
 import type { LogEvent } from '../core/events.ts';
 import { attachDatagrams, baseConfig, clientCrypto, installQuicShims, quietLogger } from '../strategies/shared/quic.ts';
 import { startEchoServer } from './loopback.ts';
@@ -25,6 +30,10 @@ function tenMinuteLog(): LogEvent[] {
 async function main(): Promise<void> {
   installQuicShims();
   const pcm = Buffer.alloc(640, 7);
+  // a frame inside a spoken word of the sample, and its packet
+  const speech = readWav(readFileSync(SAMPLE)).pcm.subarray(258 * 640, 259 * 640);
+  const opusEncode = frameEncoder(DEFAULT_CODEC, 16000);
+  const opusPacket = opusEncode(speech);
   const frame = encodeFrame({ seq: 1234, sentAt: Date.now(), flags: 0, codec: 'pcm', payload: pcm });
   const peer: Message = { type: 'peer', role: 'mobile', reflexive: { addr: '198.18.3.2', port: 40000 }, host: [{ addr: '10.3.0.2', port: 5000 }], changed: true };
   const log = tenMinuteLog();
@@ -42,6 +51,8 @@ async function main(): Promise<void> {
   const bench = new Bench({ time: 1000 });
   bench
     .add('audio frame encode + decode (640 B PCM)', () => { decodeFrame(encodeFrame({ seq: 1, sentAt: 1, flags: 0, codec: 'pcm', payload: pcm })); })
+    .add('Opus: encode one 20 ms frame of the sample (24 kbit/s, FEC: the sender, per frame)', () => { opusEncode(speech); })
+    .add('Opus: does a packet carry FEC (the receiver, per frame)', () => { carriesFec(opusPacket, 16000); })
     .add('signalling encode + decode (peer message)', () => { new MessageReader().push(encode(peer)); })
     .add('relay hot path: authenticate + re-seal an audio frame (crypto only)', () => {
       const h = relayHeader(sealed)!;

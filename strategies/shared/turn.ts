@@ -1,6 +1,6 @@
 // A real TURN/STUN server (Debian's coturn) on the intermediate host, for the WebRTC strategies.
-// Long-term credentials: user = pairing id, password = pairing secret. It dies with the role
-// (PR_SET_PDEATHSIG through setpriv) and writes turnserver.log into the run folder.
+// Long-term credentials: user = pairing id, password = pairing secret. It runs as an external
+// program (external.ts: dies with the role) and writes turnserver.log into the run folder.
 // What it relays is counted by nftables in the intermediate's namespace (coturn reports usage only
 // when an allocation closes) and logged as relay.bytes {relay: 'turn'}: the application payload of
 // every packet coturn delivers to a peer, counted once, at the hop that delivers it — as the QUIC
@@ -9,11 +9,11 @@
 // the TURN port (the peer's own allocation received it); relay port to relay port (both peers on
 // TURN) stays inside coturn and is not a delivery. So a path with a relay candidate on one side
 // only is counted both ways, and one with relay candidates on both sides is not counted twice.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import path from 'node:path';
 import type { RoleContext } from '../contract.ts';
+import { startExternal } from './external.ts';
 import { outputCounters, type CounterRule } from './nftcount.ts';
 
 export const TURN_PORT = 3478;
@@ -61,15 +61,14 @@ export async function startTurn(ctx: RoleContext): Promise<Turn> {
   const ip = ctx.intermediate.addrs[0];
   const counters = await outputCounters(TABLE, DELIVERIES(ip));
   const users = ctx.pairings.map((p) => `--user=${p.id}:${p.secret}`);
-  const proc = spawn('setpriv', ['--pdeathsig', 'KILL', 'turnserver', '-n', `--listening-ip=${ip}`, `--relay-ip=${ip}`,
-    `--listening-port=${TURN_PORT}`, `--min-port=${RELAY_PORTS[0]}`, `--max-port=${RELAY_PORTS[1]}`, '--lt-cred-mech', ...users,
-    '--realm=migbench', '--no-tls', '--no-dtls', '--no-cli', '--no-multicast-peers', '--simple-log',
-    `--log-file=${path.join(ctx.runDir, 'turnserver.log')}`, `--pidfile=${path.join(ctx.runDir, 'turnserver.pid')}`],
-  { stdio: ['ignore', 'ignore', 'pipe'] });
-  proc.stderr?.on('data', (d: Buffer) => ctx.log.logOther('turn.stderr', { text: d.toString().slice(0, 500) }));
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
-  proc.on('exit', (code) => { if (!ctx.signal.aborted) ctx.log.log('error', { message: `turnserver exited (${code})` }); });
-  await answering(ip, 5000);
+  // its own log is turnserver.log; what it prints, coturn.log
+  const proc = await startExternal(ctx, {
+    name: 'coturn', command: 'turnserver', readyTimeoutMs: 6000, graceMs: EXIT_GRACE_MS, ready: () => answering(ip, 5000),
+    args: ['-n', `--listening-ip=${ip}`, `--relay-ip=${ip}`,
+      `--listening-port=${TURN_PORT}`, `--min-port=${RELAY_PORTS[0]}`, `--max-port=${RELAY_PORTS[1]}`, '--lt-cred-mech', ...users,
+      '--realm=migbench', '--no-tls', '--no-dtls', '--no-cli', '--no-multicast-peers', '--simple-log',
+      `--log-file=${path.join(ctx.runDir, 'turnserver.log')}`, `--pidfile=${path.join(ctx.runDir, 'turnserver.pid')}`],
+  });
 
   let logged = -1;
   const count = async () => {
@@ -83,12 +82,7 @@ export async function startTurn(ctx: RoleContext): Promise<Turn> {
     async stop() {
       clearInterval(ticker);
       await count().catch(() => {});
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill('SIGTERM');
-        const kill = setTimeout(() => proc.kill('SIGKILL'), EXIT_GRACE_MS);
-        await exited;
-        clearTimeout(kill);
-      }
+      await proc.stop();
       await counters.remove();
     },
   };

@@ -369,3 +369,21 @@ test('the capture checks over a bench: verdicts counted per check, every disagre
     rmSync(results, { recursive: true, force: true });
   }
 });
+
+test('report --heard: per event, gap beside audible_ms and the MOS, costs in % of the media; a snapshot from before Opus shows ∅', async () => {
+  const { heardMarkdown } = await import('../../harness/report-heard.ts');
+  const m = (gap: number, audible: number, mos: number): RunMetrics => ({ ...computeMetrics([]), gap_ms: gap, audible_ms: audible, mos_pre: 4.1, mos_event: mos,
+    recovery_ms: gap + 100, success: true, media_bytes: 20000, relay_pct: 3.5, dup_pct: 0, keepalive_pct: 9 });
+  const record = (strategy: string, event: string, rep: number, metrics: RunMetrics | undefined, status: RunRecord['status'] = 'ok'): RunRecord =>
+    ({ id: `${strategy}-${event}-${rep}`, label: strategy, spec: { ...DEFAULT_SPEC, strategy, event, rep }, status, ...(metrics ? { metrics } : {}) });
+  const md = heardMarkdown([
+    record('relay-repunch', 'nat-rebind', 0, m(160, 140, 3.5)), record('relay-repunch', 'nat-rebind', 1, m(200, 180, 3.3)),
+    record('relay-repunch', 'nat-rebind', 2, undefined, 'failed'),
+    record('relay-repunch', 'wifi-to-cellular', 0, m(60, 40, 3.9)),
+  ]);
+  const [w2c, rebind] = [md.indexOf('#### wifi-to-cellular'), md.indexOf('#### nat-rebind')];
+  assert.ok(w2c >= 0 && rebind > w2c, 'one table per event, in the events table\'s order');
+  assert.match(md, /\| relay-repunch \| port-restricted \| 3 \| 2\/3 \| 200 \| 180 \| 4\.10 \| 3\.30 \| 20\.0 \| 3\.5 \| 0\.0 \| 9\.0 \|/, 'the failed run counts: censored gap, MOS at the floor');
+  const old = heardMarkdown([record('overlay', 'nat-rebind', 0, { ...m(100, 0, 0), audible_ms: null, mos_event: null } as unknown as RunMetrics)]);
+  assert.match(old, /\| overlay \| port-restricted \| 1 \| 1\/1 \| 100 \| ∅ \| 4\.10 \| ∅ \|/);
+});
