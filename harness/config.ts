@@ -131,6 +131,12 @@ export async function validateConfig(raw: unknown, source = 'config'): Promise<B
   return c as unknown as BenchConfig;
 }
 
+/** The config's matrix with frames of another codec, as its own bench `<name>-<codec>` (bench --codec). */
+export function withCodec(c: BenchConfig, codec: string): BenchConfig {
+  if (codec !== 'opus' && codec !== 'pcm') throw new Error(`--codec must be opus or pcm, got '${codec}'`);
+  return { ...c, name: `${c.name}-${codec}`, codec: codec === 'pcm' ? PCM : DEFAULT_CODEC };
+}
+
 export async function loadConfig(file: string): Promise<BenchConfig> {
   let text: string;
   try { text = readFileSync(file, 'utf8'); } catch (e) { throw new ConfigError([`cannot read: ${(e as Error).message}`], file); }

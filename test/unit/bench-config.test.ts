@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, expand, loadConfig, validateConfig } from '../../harness/config.ts';
+import { ConfigError, expand, loadConfig, validateConfig, withCodec } from '../../harness/config.ts';
 import { CSV_COLUMNS, csvRow } from '../../harness/records.ts';
 import { runId, DEFAULT_SPEC, DEFAULT_START_S, checkEvent, validateSpec } from '../../harness/run/spec.ts';
 
@@ -109,4 +109,13 @@ test('codec and playout: Opus by default, "pcm" and settings accepted, nonsense 
   assert.throws(() => specFromFlags({ ...flags, codec: 'pcm', 'opus-fec': 'on' }), /--opus-fec needs --codec opus/);
   assert.throws(() => specFromFlags({ ...flags, codec: 'mp3' }), /--codec must be opus or pcm/);
   await assert.rejects(validateSpec({ ...DEFAULT_SPEC, strategy: 'relay-only', codec: { name: 'opus', bitrateKbps: 24, fec: true, lossPct: 200 } }), /lossPct/);
+});
+
+test('bench --codec: the same matrix with another codec, as its own bench, the codec in every spec', async () => {
+  const c = await validateConfig({ name: 'x', strategies: ['relay-only'], reps: 2 });
+  const pcm = withCodec(c, 'pcm');
+  assert.equal(pcm.name, 'x-pcm');
+  assert.deepEqual(expand(pcm).map((r) => r.spec.codec), [{ name: 'pcm' }, { name: 'pcm' }]);
+  assert.deepEqual(expand(withCodec(c, 'opus')).map((r) => r.id), expand(c).map((r) => r.id), 'opus is the default: the same runs');
+  assert.throws(() => withCodec(c, 'flac'), /--codec must be opus or pcm/);
 });
