@@ -38,7 +38,8 @@ test('an encode → decode round trip of the sample keeps it: correlation ≥ 0.
   let sxy = 0, sxx = 0, syy = 0;
   for (let i = 10 * SAMPLES; i < x.length - LOOKAHEAD; i++) { sxy += x[i]! * out[i + LOOKAHEAD]!; sxx += x[i]! ** 2; syy += out[i + LOOKAHEAD]! ** 2; }
   const corr = sxy / Math.sqrt(sxx * syy);
-  assert.ok(corr >= 0.9, `correlation ${corr.toFixed(3)} (0.958 measured with libopus 1.3.1)`);
+  console.log(`round trip at 24 kbit/s: correlation ${corr.toFixed(3)} after ${LOOKAHEAD} samples`);
+  assert.ok(corr >= 0.9, `correlation ${corr.toFixed(3)} (0.953 measured with libopus 1.3.1)`);
 });
 
 test('a frame lost in the middle of a word: PLC fills it (not silence), FEC from the next packet comes closer', () => {
@@ -47,6 +48,7 @@ test('a frame lost in the middle of a word: PLC fills it (not silence), FEC from
   for (let k = 0; k < MID_WORD; k++) for (const d of decoders) d.decode(packets[k]!);
   const [received, concealed, recovered] = [decoders[0]!.decode(packets[MID_WORD]!), decoders[1]!.conceal(), decoders[2]!.recover(packets[MID_WORD + 1]!)];
   for (const b of [received, concealed, recovered]) assert.equal(b.length, FRAME_BYTES, 'exactly one 20 ms frame');
+  console.log(`frame ${MID_WORD} lost: RMS received ${rms(received).toFixed(0)}, PLC ${rms(concealed).toFixed(0)}; error from received: PLC ${distance(concealed, received).toFixed(0)}, FEC ${distance(recovered, received).toFixed(0)}`);
   assert.ok(rms(concealed) > 0.1 * rms(received), `PLC rms ${rms(concealed).toFixed(0)} vs ${rms(received).toFixed(0)} received`);
   assert.ok(distance(recovered, received) < 0.5 * distance(concealed, received),
     `FEC ${distance(recovered, received).toFixed(0)} vs PLC ${distance(concealed, received).toFixed(0)} from the frame as received`);
@@ -64,6 +66,7 @@ test('carriesFec says whether FEC would differ from PLC: never without FEC, for 
     if (real === carriesFec(packets[k]!, RATE)) agree++;
     if (real) has++;
   }
+  console.log(`carriesFec agreed with FEC-vs-PLC output on ${agree} of ${Math.ceil(280 / 7)} packets; ${has} carried LBRR`);
   assert.equal(agree, Math.ceil(280 / 7));
   assert.ok(has > 5, `LBRR in ${has} of 40 packets`);
 });

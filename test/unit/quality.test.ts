@@ -73,8 +73,12 @@ test('MOS: a clean call is the codec\'s ceiling in every window; loss at the eve
   assert.ok(relayed.mos_pre! < clean.mos_pre!, 'a 400 ms jitter buffer costs conversational quality before any event');
 });
 
-test('the wideband E-model: a perfect wideband call maps to the top of MOS; R_WB / 1.29 is the narrowband R', () => {
-  assert.ok(mosFromR(WB_RO / WB_TO_NB) > 4.4);
+test('the wideband E-model: R_WB = 129 − Id − Ie,eff, and its MOS is the narrowband one of R_WB / 1.29', async () => {
+  const { voipQuality } = await import('../../harness/emodel.ts');
+  const q = (scale: 'nb' | 'wb', lossPct = 0) => voipQuality({ mouthToEarMs: 0, Ie: 0, Bpl: 4.3, lossPct, burstR: 1, scale });
+  assert.ok(Math.abs(q('nb').R - 93.2) < 0.05 && Math.abs(q('wb').R - (WB_RO - 0.149)) < 0.01, `${q('nb').R}, ${q('wb').R}`);
+  assert.equal(q('wb').mos, mosFromR(q('wb').R / WB_TO_NB));
+  assert.ok(Math.abs((q('nb').R - q('nb', 5).R) - (q('wb').R - q('wb', 5).R)) < 1e-9, 'loss costs the same R on both scales');
 });
 
 test('costs against media_bytes: relay, duplicates and keepalive as a % of the stream', () => {
