@@ -38,7 +38,7 @@ setup: $(STAMP)/apt $(STAMP)/npm $(WIRE) $(OPUS_ADDON) $(CERTS) static/sample.wa
 	rm -rf .build
 	node_modules/.bin/esbuild strategies/run-role.ts $(wildcard strategies/*/index.ts) --bundle --splitting \
 	  --format=esm --platform=node --target=node20 --outdir=.build/roles --outbase=strategies --sourcemap \
-	  --external:@matrixai/quic-linux-x64 --external:node-datachannel --log-level=warning \
+	  --external:@matrixai/quic-linux-x64 --external:node-datachannel --external:@roamhq/wrtc --log-level=warning \
 	  --banner:js="import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);"
 	touch $@
 

@@ -3,13 +3,14 @@
 // other than its strategy's name, e.g. "ice-restart (trigger=ice)") gets a shade of its strategy's
 // hue: the same family, never the same colour as the strategy itself.
 
-/** Category10 without its red: red marks the runs that did not recover. */
+/** Category10 without its red (red marks the runs that did not recover); the stacks wrapped from
+ *  elsewhere (libwebrtc) take its pink. */
 export const STRATEGY_COLOURS: Readonly<Record<string, string>> = {
   'relay-repunch': '#1f77b4', 'ice-restart': '#ff7f0e', 'ice-restart-werift': '#8c564b', 'quic-migration': '#2ca02c',
-  reconnect: '#9467bd', overlay: '#17becf', standby: '#bcbd22', 'relay-only': '#7f7f7f',
+  reconnect: '#9467bd', overlay: '#17becf', standby: '#bcbd22', 'relay-only': '#7f7f7f', libwebrtc: '#e377c2',
 };
 /** The hue of a label whose strategy has no colour (not one of strategies/). */
-const OTHER = '#e377c2';
+const OTHER = '#393b79';
 
 /** hex mixed with black (to 0) or white (to 255) by t. */
 const mix = (hex: string, to: number, t: number) => `#${[1, 3, 5].map((i) =>

@@ -15,13 +15,9 @@ import { holdPeer, openPeer } from '../shared/peer-role.ts';
 import { AudioReceiver, streamAudio, type AudioRoute } from '../shared/streaming.ts';
 import { TURN_PORT } from '../shared/turn.ts';
 import {
-  appDetector, countingStunUpkeep, genOf, icePolicy, iceStateSays, intermediateWithTurn, logPair, WEBRTC_OPTIONS, type SdpSignal } from '../shared/webrtc.ts';
+  appDetector, countingStunUpkeep, genOf, icePolicy, iceStateSays, intermediateWithTurn, logPair, OPEN_TIMEOUT_MS, WEBRTC_OPTIONS, type SdpSignal } from '../shared/webrtc.ts';
 
 interface CandidateSignal { gen: number; candidate: string; mid: string }
-/** A generation whose data channel is not open this long after its offer is given up and a new one
- *  offered, as a WebRTC app's connection timeout would: once in 480 runs of the default matrix ICE
- *  connected (TURN, symmetric NATs) and the channel never opened. The slowest open seen was 3.3 s. */
-export const OPEN_TIMEOUT_MS = 5000;
 /** What the peers signal each other through the intermediate. */
 type IceSignals = { sdp: SdpSignal; candidate: CandidateSignal };
 

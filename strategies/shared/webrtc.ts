@@ -21,6 +21,12 @@ export const WEBRTC_OPTIONS: Record<string, StrategyOption> = {
   ...LIVENESS_OPTION,
 };
 
+/** A connection attempt (a new PeerConnection, an ICE restart) not connected this long after its offer
+ *  is given up and a new one offered, as a WebRTC app's connection timeout would: once in 480 runs of
+ *  the default matrix ICE connected (TURN, symmetric NATs) and ice-restart's channel never opened. The
+ *  slowest open seen was 3.3 s. */
+export const OPEN_TIMEOUT_MS = 5000;
+
 /** This role's ICE transport policy under `--opt relayOnly=`. */
 export const icePolicy = (ctx: RoleContext): 'all' | 'relay' =>
   [ctx.role, 'both'].includes(ctx.option('relayOnly')) ? 'relay' : 'all';

@@ -1,0 +1,89 @@
+// One libwebrtc RTCPeerConnection for the whole run, as a browser app keeps one: STUN and TURN from the
+// bench's coturn, trickled candidates tagged with the ICE generation (a restart starts a new one), the
+// audio data channel negotiated on both sides (no DCEP round trip), and the selected candidate pair
+// read from getStats() — this binding's RTCIceTransport.getSelectedCandidatePair() throws "Not yet
+// implemented", and a getStats() costs ≈ 0.4 ms here (docs/strategies.md "libwebrtc").
+import wrtc from '@roamhq/wrtc';
+import type { RoleContext } from '../contract.ts';
+import type { PathKind } from '../../core/events.ts';
+import type { Signals } from '../shared/control.ts';
+import { TURN_PORT } from '../shared/turn.ts';
+import { icePolicy, iceStateSays, logPair, type SdpSignal } from '../shared/webrtc.ts';
+
+export interface CandidateSignal { gen: number; candidate: string; mid: string | null; mline: number | null }
+export type LibWebRtcSignals = { sdp: SdpSignal; candidate: CandidateSignal };
+
+/** How often the selected pair is read: a pair change shows on the timeline within this. */
+const PAIR_POLL_MS = 50;
+
+type StatsEntry = { type: string; [k: string]: unknown };
+
+export class LibWebRtcPeer {
+  readonly pc: RTCPeerConnection;
+  readonly channel: RTCDataChannel;
+  /** This side's ICE generation: 0, then one more per restart (the mobile's offers set it). */
+  gen = 0;
+  /** The generation whose remote description is applied; candidates of a later one wait for it. */
+  private remoteGen = -1;
+  private waiting: CandidateSignal[] = [];
+  path: PathKind | null = null;   // null: no selected pair yet
+  private lastPair = '';
+  private readonly poll: NodeJS.Timeout;
+  /** `portRange`: node-webrtc's extension to RTCConfiguration (its local ports), else the OS picks. */
+  constructor(private readonly ctx: RoleContext, signals: Signals<LibWebRtcSignals>, onIceTrouble: () => void,
+    portRange?: { min: number; max: number }) {
+    const host = ctx.intermediate.addrs[0];
+    const p = ctx.pairings[0]!;
+    this.pc = new wrtc.RTCPeerConnection({
+      iceServers: [{ urls: `stun:${host}:${TURN_PORT}` },
+        { urls: `turn:${host}:${TURN_PORT}?transport=udp`, username: p.id, credential: p.secret }],
+      iceTransportPolicy: icePolicy(ctx),   // everything else at libwebrtc's defaults
+      ...(portRange ? { portRange } : {}),
+    } as RTCConfiguration);
+    this.channel = this.pc.createDataChannel('audio', { ordered: false, maxRetransmits: 0, negotiated: true, id: 0 });
+    this.channel.binaryType = 'arraybuffer';
+    this.pc.onicecandidate = (e) => {
+      if (e.candidate) ctx.log.logOther('ice.local', { gen: this.gen, candidate: e.candidate.candidate });
+      if (e.candidate) signals.send('candidate', { gen: this.gen, candidate: e.candidate.candidate, mid: e.candidate.sdpMid, mline: e.candidate.sdpMLineIndex });
+    };
+    this.pc.oniceconnectionstatechange = () => { if (iceStateSays(ctx, this.gen, this.pc.iceConnectionState)) onIceTrouble(); };
+    this.poll = setInterval(() => void this.readPair().catch(() => {}), PAIR_POLL_MS);
+  }
+
+  /** Applies the other side's description of generation `gen`, then the candidates that came early. */
+  async setRemote(gen: number, init: RTCSessionDescriptionInit): Promise<void> {
+    await this.pc.setRemoteDescription(init);
+    this.remoteGen = gen;
+    const now = this.waiting.filter((c) => c.gen === gen);
+    this.waiting = this.waiting.filter((c) => c.gen > gen);
+    for (const c of now) await this.addCandidate(c);
+  }
+  /** A trickled candidate: stale generations are dropped, later ones wait for their description. */
+  async addCandidate(c: CandidateSignal): Promise<void> {
+    if (c.gen < this.remoteGen) return;
+    if (c.gen > this.remoteGen) { this.waiting.push(c); return; }
+    await this.pc.addIceCandidate({ candidate: c.candidate, sdpMid: c.mid, sdpMLineIndex: c.mline })
+      .catch((e: Error) => this.ctx.log.logOther('ice.candidate.rejected', { gen: c.gen, message: e.message }));
+  }
+
+  private async readPair(): Promise<void> {
+    const stats = await this.pc.getStats() as unknown as Map<string, StatsEntry>;
+    const transport = [...stats.values()].find((s) => s.type === 'transport');
+    const pair = stats.get(String(transport?.selectedCandidatePairId));
+    const local = stats.get(String(pair?.localCandidateId)), remote = stats.get(String(pair?.remoteCandidateId));
+    const key = local && remote ? `${String(local.id)} ${String(remote.id)}` : '';
+    if (key === this.lastPair) return;
+    this.lastPair = key;
+    const was = this.path;
+    const info = (c: StatsEntry) => ({ type: String(c.candidateType), address: String(c.address), port: Number(c.port) });
+    this.path = local && remote ? logPair(this.ctx, this.gen, info(local), info(remote)) : null;
+    if (this.ctx.role === 'answerer' && this.path !== was) this.ctx.log.log('path', { state: this.path ?? 'none' });
+  }
+
+  get open(): boolean { return this.channel.readyState === 'open'; }
+  /** Always close: the binding's cleanup at exit aborted before 0.10.0 (docs/strategies.md "libwebrtc"). */
+  close(): void {
+    clearInterval(this.poll);
+    try { this.channel.close(); this.pc.close(); } catch { /* already closed */ }
+  }
+}

@@ -1,0 +1,45 @@
+// libwebrtc (Chrome's WebRTC through @roamhq/wrtc): after Wi-Fi → cellular across port-restricted NATs the
+// app's netlink trigger restarts ICE on the one PeerConnection, and the call moves from the Wi-Fi
+// uplink (the only one the phone-like default lets it use) to cellular without a second DTLS handshake.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DEFAULT_SPEC } from '../../harness/run/spec.ts';
+import { mergeLogs } from '../../harness/run/logs.ts';
+import { assertCleanBeforeEvent, runJudged } from './helpers.ts';
+
+const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
+test.after(() => rmSync(bench, { recursive: true, force: true }));
+
+test('libwebrtc trigger=app, port-restricted NATs, wifi-to-cellular: an ICE restart moves the call from Wi-Fi to cellular', async () => {
+  // 6 s: the answerer keeps its old pair until it stops receiving (2.5 s) plus libwebrtc's 1 s
+  // switching delay (docs/strategies.md "libwebrtc")
+  const r = await runJudged({ ...DEFAULT_SPEC, strategy: 'libwebrtc', options: { trigger: 'app' },
+    links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' }, warmupS: 3.5, observeS: 6 }, bench);
+  const m = r.metrics;
+  assertCleanBeforeEvent(m);
+  assert.equal(m.success, true);
+  assert.equal(m.handshakes, 1, 'the restart must keep the PeerConnection and its data channel');
+  const events = mergeLogs(r.dir);
+  const eventAt = events.find((e) => e.type === 'event.fired')!.t;
+  assert.ok(events.some((e) => e.type === 'ice.restart' && e.gen === 1 && e.t > eventAt), 'no ICE restart after the event');
+  // the OS model: before the event only the Wi-Fi address may send, after it only the cellular one
+  const blocked = events.filter((e) => e.type === 'uplinks.blocked').map((e) => e.blocked as string[]);
+  assert.equal(blocked.length, 2, JSON.stringify(blocked));
+  const [cellular, wifi] = [blocked[0]![0]!, blocked[1]![0]!];
+  /** The mobile's own address the selected pair of generation `gen` leaves from: its local candidate's
+   *  base (a srflx candidate's raddr), found among the candidates the mobile gathered. */
+  const base = (gen: number): string | undefined => {
+    const local = events.find((e) => e.role === 'mobile' && e.type === 'ice.pair' && e.gen === gen)?.local as string | undefined;
+    const [ip, port] = (local?.split(' ')[1] ?? '').split(':');
+    const c = events.find((e) => e.role === 'mobile' && e.type === 'ice.local' && e.gen === gen && String(e.candidate).includes(` ${ip} ${port} typ`));
+    return c ? (/ raddr (\S+)/.exec(String(c.candidate))?.[1] ?? ip) : undefined;
+  };
+  assert.equal(base(0), wifi, 'before the event the call should leave over Wi-Fi');
+  assert.equal(base(1), cellular, 'after it, over cellular');
+  for (const role of ['intermediate', 'answerer', 'mobile']) {
+    assert.equal(events.find((e) => e.type === 'role.exit' && e.of === role)?.code, 0, `${role} exit status`);
+  }
+});
