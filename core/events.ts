@@ -11,8 +11,9 @@ export type PathKind = 'direct' | 'relay';
 export interface EventFields {
   // sender, per frame (t = send time; 'none': no path, not sent; bytes: the frame on the wire, header included)
   'audio.sent': { seq: number; path: PathKind | 'none'; bytes?: number };
-  // receiver, per frame (t = arrival; fec: the packet carries in-band FEC for seq − 1)
-  'audio.recv': { seq: number; path: PathKind; sentAt: number; fec?: boolean };
+  // receiver, per frame (t = arrival; sentAt: the frame header's, absent where the receiver cannot read
+  // one — libwebrtc's media=track; fec: the packet carries in-band FEC for seq − 1)
+  'audio.recv': { seq: number; path: PathKind; sentAt?: number; fec?: boolean };
   'path': { state: PathKind | 'none' };                          // sender's choice changed
   'netchange.detected': { via: 'netlink' | 'liveness' | 'ice' | string; detail?: string };
   'signal.sent': { kind: string };
@@ -24,6 +25,7 @@ export interface EventFields {
   'relay.bytes': { bytes: number; packets: number; relay?: 'quic' | 'turn' };  // intermediate, cumulative per relay (default quic)
   'overhead.bytes': { keepalive: number; duplicate: number };     // cumulative, per role: path upkeep and deliberate copies
   'strategy.state': { state: string };
+  'timeline.mark': { what: string };                              // drawn on the run's timeline (harness/timeline.ts)
   'event.fired': { name: string; tIssued: number };              // harness
   'role.start': { strategy: string };
   'role.stop': { cpuUserS: number; cpuSystemS: number };
@@ -39,6 +41,7 @@ export type EventType = keyof EventFields;
 export const BOOKKEEPING_TYPES: ReadonlySet<string> = new Set([
   'audio.sent', 'audio.recv', 'relay.bytes', 'overhead.bytes', 'intermediate.stats', 'rtc.log',
   'role.start', 'role.stop', 'role.exit', 'loop.delay', 'loop.stall',
+  'rtc.audio',   // libwebrtc's audio counters every 100 ms (strategies/libwebrtc/track.ts)
 ]);
 
 export interface LogEvent {

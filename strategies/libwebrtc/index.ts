@@ -12,6 +12,7 @@ import { AudioReceiver, streamAudio, type AudioRoute } from '../shared/streaming
 import {
   appDetector, countingStunUpkeep, genOf, intermediateWithTurn, OPEN_TIMEOUT_MS, WEBRTC_OPTIONS, type SdpSignal } from '../shared/webrtc.ts';
 import { LibWebRtcPeer, type LibWebRtcSignals } from './peer.ts';
+import { TrackReceiver, TrackSender } from './track.ts';
 import { DefaultUplinkOnly, PORT_RANGE } from './uplinks.ts';
 
 /** An answer not back this long after its offer: the negotiation is given up (and retried). */
@@ -20,7 +21,8 @@ const ANSWER_TIMEOUT_MS = 5000;
 async function answerer(ctx: RoleContext): Promise<void> {
   const rendezvous = await openPeer(ctx, 'answerer', { relay: false });   // WebRTC has its own sockets
   const signals = new Signals<LibWebRtcSignals>(rendezvous.control);
-  const peer = new LibWebRtcPeer(ctx, signals, () => {});
+  const track = ctx.option('media') === 'track';
+  const peer = new LibWebRtcPeer(ctx, signals, () => {}, undefined, !track);
   let answering = Promise.resolve();
   signals.on('sdp', (offer) => {
     answering = answering.then(async () => {
@@ -33,8 +35,9 @@ async function answerer(ctx: RoleContext): Promise<void> {
     }).catch((e: Error) => ctx.log.log('error', { message: `answer: ${e.message}` }));
   });
   signals.on('candidate', (c) => void peer.addCandidate(c));
-  const send = (frame: Buffer) => { try { peer.channel.send(frame as Uint8Array<ArrayBuffer>); } catch { /* closing: lost */ } };
-  const audio = streamAudio(ctx, (): AudioRoute | null => (peer.open && peer.path ? { path: peer.path, send } : null));
+  const send = (frame: Buffer) => { try { peer.channel?.send(frame as Uint8Array<ArrayBuffer>); } catch { /* closing: lost */ } };
+  const audio = track ? new TrackSender(ctx, peer.pc, () => peer.path, (a) => signals.send('rtp', a))
+    : streamAudio(ctx, (): AudioRoute | null => (peer.open && peer.path ? { path: peer.path, send } : null));
   await holdPeer(ctx, rendezvous, { stop: [audio], close: () => peer.close() });
 }
 
@@ -49,10 +52,21 @@ async function mobile(ctx: RoleContext): Promise<void> {
   await uplinks?.start();   // before the PeerConnection gathers
   // the app restarts once the OS has moved the app to its new default network
   const detector = appDetector(ctx, () => void (uplinks?.sync() ?? Promise.resolve()).then(() => negotiate(true)));
-  const peer = new LibWebRtcPeer(ctx, signals, () => { if (trigger !== 'none') void negotiate(true); }, uplinks ? PORT_RANGE : undefined);
-  const audio = new AudioReceiver(ctx, { first: () => detector?.audioStarted(), alive: () => detector?.alive() });
-  peer.channel.onmessage = (e) => audio.accept(new Uint8Array(e.data as ArrayBuffer), peer.path ?? 'direct');
-  peer.channel.onopen = () => ctx.log.log('handshake.ok', { remote: 'libwebrtc', with: 'peer' });
+  const track = ctx.option('media') === 'track';
+  const peer = new LibWebRtcPeer(ctx, signals, () => { if (trigger !== 'none') void negotiate(true); }, uplinks ? PORT_RANGE : undefined, !track);
+  const hooks = { first: () => detector?.audioStarted(), alive: () => detector?.alive() };
+  let audio: AudioReceiver | TrackReceiver;
+  if (track) {
+    const receiver = audio = new TrackReceiver(ctx, peer.pc, () => peer.path, hooks);
+    signals.on('rtp', (a) => receiver.anchor(a));
+    peer.pc.onconnectionstatechange = () => {
+      if (peer.pc.connectionState === 'connected') ctx.log.log('handshake.ok', { remote: 'libwebrtc', with: 'peer' });
+    };
+  } else {
+    const receiver = audio = new AudioReceiver(ctx, hooks);
+    peer.channel!.onmessage = (e) => receiver.accept(new Uint8Array(e.data as ArrayBuffer), peer.path ?? 'direct');
+    peer.channel!.onopen = () => ctx.log.log('handshake.ok', { remote: 'libwebrtc', with: 'peer' });
+  }
 
   let answered: ((s: SdpSignal) => void) | null = null;
   signals.on('sdp', (answer) => { if (genOf(answer) === peer.gen) answered?.(answer); });
@@ -95,7 +109,7 @@ async function mobile(ctx: RoleContext): Promise<void> {
   control.on('peer', onPeer);
   if (control.peer) onPeer();
   await detector?.start();
-  await holdPeer(ctx, rendezvous, { stop: [detector, () => clearTimeout(connectTimer)], audio,
+  await holdPeer(ctx, rendezvous, { stop: [detector, () => clearTimeout(connectTimer), track ? (audio as TrackReceiver) : null], audio,
     close: () => { peer.close(); return uplinks?.stop(); } });
 }
 
@@ -109,6 +123,11 @@ const strategy: Strategy = {
     trigger: {
       describe: 'what calls restartIce(): app (netlink/liveness, and the ICE state), ice (the ICE state only, as a web page ' +
         'without network events) or none (libwebrtc alone, no restart)', default: 'app', values: ['app', 'ice', 'none'],
+    },
+    media: {
+      describe: "the call's audio: datachannel (the bench's Opus frames on an unordered, unreliable data channel) or track " +
+        "(a libwebrtc audio track: its Opus, NetEQ's playout as received.wav, its concealment counters as rtc.audio)",
+      default: 'datachannel', values: ['datachannel', 'track'],
     },
     uplinks: {
       describe: "the mobile's networks libwebrtc may use: default (the default route's, as a phone's OS gives an app; " +

@@ -9,9 +9,11 @@ import type { PathKind } from '../../core/events.ts';
 import type { Signals } from '../shared/control.ts';
 import { TURN_PORT } from '../shared/turn.ts';
 import { icePolicy, iceStateSays, logPair, type SdpSignal } from '../shared/webrtc.ts';
+import type { Anchor } from './rtp-frames.ts';
 
 export interface CandidateSignal { gen: number; candidate: string; mid: string | null; mline: number | null }
-export type LibWebRtcSignals = { sdp: SdpSignal; candidate: CandidateSignal };
+/** `rtp`: media=track's packet → frame anchors (rtp-frames.ts), the bench's measurement. */
+export type LibWebRtcSignals = { sdp: SdpSignal; candidate: CandidateSignal; rtp: Anchor };
 
 /** How often the selected pair is read: a pair change shows on the timeline within this. */
 const PAIR_POLL_MS = 50;
@@ -20,7 +22,8 @@ type StatsEntry = { type: string; [k: string]: unknown };
 
 export class LibWebRtcPeer {
   readonly pc: RTCPeerConnection;
-  readonly channel: RTCDataChannel;
+  /** The audio data channel (`media=datachannel`); null when the audio is a track. */
+  readonly channel: RTCDataChannel | null;
   /** This side's ICE generation: 0, then one more per restart (the mobile's offers set it). */
   gen = 0;
   /** The generation whose remote description is applied; candidates of a later one wait for it. */
@@ -31,7 +34,7 @@ export class LibWebRtcPeer {
   private readonly poll: NodeJS.Timeout;
   /** `portRange`: node-webrtc's extension to RTCConfiguration (its local ports), else the OS picks. */
   constructor(private readonly ctx: RoleContext, signals: Signals<LibWebRtcSignals>, onIceTrouble: () => void,
-    portRange?: { min: number; max: number }) {
+    portRange?: { min: number; max: number }, channel = true) {
     const host = ctx.intermediate.addrs[0];
     const p = ctx.pairings[0]!;
     this.pc = new wrtc.RTCPeerConnection({
@@ -40,8 +43,8 @@ export class LibWebRtcPeer {
       iceTransportPolicy: icePolicy(ctx),   // everything else at libwebrtc's defaults
       ...(portRange ? { portRange } : {}),
     } as RTCConfiguration);
-    this.channel = this.pc.createDataChannel('audio', { ordered: false, maxRetransmits: 0, negotiated: true, id: 0 });
-    this.channel.binaryType = 'arraybuffer';
+    this.channel = channel ? this.pc.createDataChannel('audio', { ordered: false, maxRetransmits: 0, negotiated: true, id: 0 }) : null;
+    if (this.channel) this.channel.binaryType = 'arraybuffer';
     this.pc.onicecandidate = (e) => {
       if (e.candidate) ctx.log.logOther('ice.local', { gen: this.gen, candidate: e.candidate.candidate });
       if (e.candidate) signals.send('candidate', { gen: this.gen, candidate: e.candidate.candidate, mid: e.candidate.sdpMid, mline: e.candidate.sdpMLineIndex });
@@ -70,20 +73,21 @@ export class LibWebRtcPeer {
     const stats = await this.pc.getStats() as unknown as Map<string, StatsEntry>;
     const transport = [...stats.values()].find((s) => s.type === 'transport');
     const pair = stats.get(String(transport?.selectedCandidatePairId));
+    const changes = Number(transport?.selectedCandidatePairChanges ?? 0);
     const local = stats.get(String(pair?.localCandidateId)), remote = stats.get(String(pair?.remoteCandidateId));
     const key = local && remote ? `${String(local.id)} ${String(remote.id)}` : '';
     if (key === this.lastPair) return;
     this.lastPair = key;
     const was = this.path;
     const info = (c: StatsEntry) => ({ type: String(c.candidateType), address: String(c.address), port: Number(c.port) });
-    this.path = local && remote ? logPair(this.ctx, this.gen, info(local), info(remote)) : null;
+    this.path = local && remote ? logPair(this.ctx, this.gen, info(local), info(remote), { changes }) : null;
     if (this.ctx.role === 'answerer' && this.path !== was) this.ctx.log.log('path', { state: this.path ?? 'none' });
   }
 
-  get open(): boolean { return this.channel.readyState === 'open'; }
+  get open(): boolean { return this.channel?.readyState === 'open'; }
   /** Always close: the binding's cleanup at exit aborted before 0.10.0 (docs/strategies.md "libwebrtc"). */
   close(): void {
     clearInterval(this.poll);
-    try { this.channel.close(); this.pc.close(); } catch { /* already closed */ }
+    try { this.channel?.close(); this.pc.close(); } catch { /* already closed */ }
   }
 }

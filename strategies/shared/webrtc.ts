@@ -73,11 +73,12 @@ export function iceStateSays(ctx: RoleContext, gen: number, state: string): bool
 
 export interface CandidateInfo { type: string; address: string; port: number }
 /** Logs the selected candidate pair; host/srflx/prflx pairs are direct, a relay candidate on either
- *  side means TURN. */
-export function logPair(ctx: RoleContext, gen: number, local: CandidateInfo, remote: CandidateInfo): PathKind {
+ *  side means TURN. `extra`: what else the stack tells about it (libwebrtc: its count of pair changes). */
+export function logPair(ctx: RoleContext, gen: number, local: CandidateInfo, remote: CandidateInfo,
+  extra: Record<string, unknown> = {}): PathKind {
   const path: PathKind = local.type === 'relay' || remote.type === 'relay' ? 'relay' : 'direct';
   ctx.log.logOther('ice.pair', { gen, local: `${local.type} ${local.address}:${local.port}`,
-    remote: `${remote.type} ${remote.address}:${remote.port}`, path });
+    remote: `${remote.type} ${remote.address}:${remote.port}`, path, ...extra });
   return path;
 }
 

@@ -1,12 +1,14 @@
 // libwebrtc (Chrome's WebRTC through @roamhq/wrtc): after Wi-Fi → cellular across port-restricted NATs the
 // app's netlink trigger restarts ICE on the one PeerConnection, and the call moves from the Wi-Fi
-// uplink (the only one the phone-like default lets it use) to cellular without a second DTLS handshake.
+// uplink (the only one the phone-like default lets it use) to cellular without a second DTLS handshake;
+// with media=track the audio is libwebrtc's own (Opus, NetEQ) and so is received.wav.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_SPEC } from '../../harness/run/spec.ts';
+import { readWav } from '../../core/wav.ts';
 import { mergeLogs } from '../../harness/run/logs.ts';
 import { assertCleanBeforeEvent, runJudged } from './helpers.ts';
 
@@ -42,4 +44,25 @@ test('libwebrtc trigger=app, port-restricted NATs, wifi-to-cellular: an ICE rest
   for (const role of ['intermediate', 'answerer', 'mobile']) {
     assert.equal(events.find((e) => e.type === 'role.exit' && e.of === role)?.code, 0, `${role} exit status`);
   }
+});
+
+test('libwebrtc media=track: received.wav is libwebrtc\'s playout, its concealment counters are logged, the frame metrics still apply', async () => {
+  const r = await runJudged({ ...DEFAULT_SPEC, strategy: 'libwebrtc', options: { media: 'track' },
+    links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' }, warmupS: 3.5, observeS: 6 }, bench);
+  const m = r.metrics;
+  assertCleanBeforeEvent(m);
+  assert.equal(m.success, true);
+  assert.ok(m.gap_ms >= 100, `a handover gap is expected (gap ${m.gap_ms} ms)`);
+  const { info, pcm } = readWav(readFileSync(path.join(r.dir, 'received.wav')));
+  const seconds = pcm.length / 2 / info.sampleRate;
+  assert.equal(info.sampleRate, 16000);
+  assert.ok(seconds > 3.5 + 1, `received.wav holds ${seconds.toFixed(1)} s of playout`);
+  const events = mergeLogs(r.dir);
+  const eventAt = events.find((e) => e.type === 'event.fired')!.t;
+  const counters = events.filter((e) => e.type === 'rtc.audio');
+  const at = (t: number) => counters.filter((e) => e.t <= t).at(-1)!;
+  // NetEQ concealed through the gap: at least half of it in 48 kHz samples
+  const concealed = (at(eventAt + m.gap_ms + 300).concealedSamples as number) - (at(eventAt).concealedSamples as number);
+  assert.ok(concealed >= (m.gap_ms / 1000) * 48000 * 0.5, `libwebrtc concealed ${concealed} samples over a ${m.gap_ms} ms gap`);
+  assert.ok(events.some((e) => e.type === 'timeline.mark' && e.what === 'libwebrtc conceals' && e.t > eventAt), 'no concealment mark after the event');
 });
