@@ -20,12 +20,13 @@ import { fig3Notes, fig3Rows, fig3Spec } from './figure-field.ts';
 import { textWidth, type FigureInput, type Layout } from './figure-marks.ts';
 
 export const FIGURES_DIR = path.join(REPORTS, 'figures');
-/** Configs per figure, run in this order (figure 1 has a second config: `trigger=ice` needs a
- *  longer observation window, libjuice reports ICE failure only after 30 s). */
+/** Configs per figure, run in this order (figures 1 and 3 have a second config with a longer
+ *  observation window: libjuice reports ICE failure only after 30 s, libwebrtc's ICE state says
+ *  `disconnected` after ≈ 6 s). */
 export const FIGURE_CONFIGS: Record<Figure, string[]> = {
   '1': ['figure1.json', 'figure1-ice.json'],
   '2': ['figure2.json'],
-  '3': ['field.json'],
+  '3': ['field.json', 'field-libwebrtc.json'],
 };
 export type Figure = '1' | '2' | '3';
 const configName = (file: string) => file.replace(/\.json$/, '');

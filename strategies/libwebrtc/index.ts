@@ -10,13 +10,11 @@ import { Signals } from '../shared/control.ts';
 import { holdPeer, openPeer } from '../shared/peer-role.ts';
 import { AudioReceiver, streamAudio, type AudioRoute } from '../shared/streaming.ts';
 import {
-  appDetector, countingStunUpkeep, genOf, intermediateWithTurn, OPEN_TIMEOUT_MS, WEBRTC_OPTIONS, type SdpSignal } from '../shared/webrtc.ts';
+  appDetector, countingStunUpkeep, genOf, intermediateWithTurn, WEBRTC_OPTIONS } from '../shared/webrtc.ts';
 import { LibWebRtcPeer, type LibWebRtcSignals } from './peer.ts';
 import { TrackReceiver, TrackSender } from './track.ts';
+import { Offerer } from './offerer.ts';
 import { DefaultUplinkOnly, PORT_RANGE } from './uplinks.ts';
-
-/** An answer not back this long after its offer: the negotiation is given up (and retried). */
-const ANSWER_TIMEOUT_MS = 5000;
 
 async function answerer(ctx: RoleContext): Promise<void> {
   const rendezvous = await openPeer(ctx, 'answerer', { relay: false });   // WebRTC has its own sockets
@@ -51,16 +49,20 @@ async function mobile(ctx: RoleContext): Promise<void> {
       (e) => ctx.log.log('error', { message: `uplinks: ${e.message}` })) : null;
   await uplinks?.start();   // before the PeerConnection gathers
   // the app restarts once the OS has moved the app to its new default network
-  const detector = appDetector(ctx, () => void (uplinks?.sync() ?? Promise.resolve()).then(() => negotiate(true)));
+  const detector = appDetector(ctx, () => void (uplinks?.sync() ?? Promise.resolve()).then(() => offerer.negotiate(true)));
   const track = ctx.option('media') === 'track';
-  const peer = new LibWebRtcPeer(ctx, signals, () => { if (trigger !== 'none') void negotiate(true); }, uplinks ? PORT_RANGE : undefined, !track);
+  const peer = new LibWebRtcPeer(ctx, signals, () => { if (trigger !== 'none') void offerer.negotiate(true); }, uplinks ? PORT_RANGE : undefined, !track);
+  const offerer = new Offerer(ctx, peer, signals, trigger !== 'none');
   const hooks = { first: () => detector?.audioStarted(), alive: () => detector?.alive() };
   let audio: AudioReceiver | TrackReceiver;
   if (track) {
     const receiver = audio = new TrackReceiver(ctx, peer.pc, () => peer.path, hooks);
     signals.on('rtp', (a) => receiver.anchor(a));
+    let connected = false;   // DTLS once: a restart keeps it
     peer.pc.onconnectionstatechange = () => {
-      if (peer.pc.connectionState === 'connected') ctx.log.log('handshake.ok', { remote: 'libwebrtc', with: 'peer' });
+      if (connected || peer.pc.connectionState !== 'connected') return;
+      connected = true;
+      ctx.log.log('handshake.ok', { remote: 'libwebrtc', with: 'peer' });
     };
   } else {
     const receiver = audio = new AudioReceiver(ctx, hooks);
@@ -68,48 +70,12 @@ async function mobile(ctx: RoleContext): Promise<void> {
     peer.channel!.onopen = () => ctx.log.log('handshake.ok', { remote: 'libwebrtc', with: 'peer' });
   }
 
-  let answered: ((s: SdpSignal) => void) | null = null;
-  signals.on('sdp', (answer) => { if (genOf(answer) === peer.gen) answered?.(answer); });
   signals.on('candidate', (c) => void peer.addCandidate(c));
-  let busy = false;
-  let again = false;
-  let connectTimer: NodeJS.Timeout | undefined;
-  /** The first offer, or an ICE restart: new credentials and candidates, the same DTLS and channel. */
-  async function negotiate(restart: boolean): Promise<void> {
-    if (ctx.signal.aborted) return;
-    if (busy) { again = true; return; }
-    busy = true;
-    clearTimeout(connectTimer);
-    try {
-      do {
-        again = false;
-        if (restart) { peer.gen++; ctx.log.logOther('ice.restart', { gen: peer.gen }); peer.pc.restartIce(); }
-        else ctx.log.log('handshake.start', { remote: 'libwebrtc', with: 'peer' });
-        const answer = new Promise<SdpSignal>((resolve, reject) => {
-          answered = resolve;
-          setTimeout(() => reject(new Error(`no answer to offer ${peer.gen} in ${ANSWER_TIMEOUT_MS} ms`)), ANSWER_TIMEOUT_MS);
-        });
-        await peer.pc.setLocalDescription(await peer.pc.createOffer());
-        signals.send('sdp', { gen: peer.gen, sdp: peer.pc.localDescription!.sdp, type: 'offer' });
-        await peer.setRemote(peer.gen, { type: 'answer', sdp: (await answer).sdp });
-        restart = true;
-      } while (again && !ctx.signal.aborted);
-    } catch (e) {
-      ctx.log.log('error', { message: `negotiate: ${(e as Error).message}` });
-    } finally {
-      busy = false;
-    }
-    if (trigger !== 'none') connectTimer = setTimeout(() => {
-      if (['connected', 'completed'].includes(peer.pc.iceConnectionState)) return;
-      ctx.log.logOther('handshake.failed', { with: 'peer', gen: peer.gen, message: `ICE not connected after ${OPEN_TIMEOUT_MS} ms` });
-      void negotiate(true);
-    }, OPEN_TIMEOUT_MS);
-  }
-  const onPeer = () => { if (peer.gen === 0 && !busy && !peer.open) void negotiate(false); };
+  const onPeer = () => offerer.paired();
   control.on('peer', onPeer);
   if (control.peer) onPeer();
   await detector?.start();
-  await holdPeer(ctx, rendezvous, { stop: [detector, () => clearTimeout(connectTimer), track ? (audio as TrackReceiver) : null], audio,
+  await holdPeer(ctx, rendezvous, { stop: [detector, offerer, track ? (audio as TrackReceiver) : null], audio,
     close: () => { peer.close(); return uplinks?.stop(); } });
 }
 
