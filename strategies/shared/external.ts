@@ -21,6 +21,9 @@ export interface ExternalSpec {
   readyTimeoutMs?: number;
   /** How long SIGTERM gets before SIGKILL. */
   graceMs?: number;
+  /** Every whole line of its output (stdout or stderr), for a strategy that reads the program's state
+   *  from its log (nebula's tunnels). */
+  onLine?: (line: string) => void;
 }
 
 export interface External {
@@ -45,8 +48,14 @@ export async function startExternal(ctx: Ctx, spec: ExternalSpec): Promise<Exter
   let seen = '';
   let sawLine: (() => void) | null = null;
   for (const stream of [proc.stdout, proc.stderr]) {
+    let partial = '';
     stream.on('data', (d: Buffer) => {
       out.write(d);
+      if (spec.onLine) {
+        const lines = (partial + d.toString()).split('\n');
+        partial = lines.pop()!;
+        for (const line of lines) spec.onLine(line);
+      }
       if (!spec.readyLine || !sawLine) return;
       seen = (seen + d.toString()).slice(-4096);   // a line may come in pieces
       if (spec.readyLine.test(seen)) sawLine();

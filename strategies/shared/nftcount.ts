@@ -3,6 +3,8 @@
 // packets; `read` gives their UDP payload without a per-rule framing. docs/costs.md.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { RoleContext } from '../contract.ts';
+import { overhead } from './overhead.ts';
 
 const run = promisify(execFile);
 const IP_UDP = 28;   // IPv4 + UDP headers: nftables counts them, a payload does not include them
@@ -29,5 +31,22 @@ export async function outputCounters(table: string, rules: CounterRule[]): Promi
       return { bytes, packets };
     },
     async remove() { await run('nft', ['delete', 'table', 'inet', table]).catch(() => {}); },
+  };
+}
+
+/** Wraps a peer role so that what its stack sends as path upkeep — packets nftables tells apart by
+ *  `rules` in the role's namespace, which the stack does not report — is added to its keepalive
+ *  overhead (overhead.ts), read every second and at the end. */
+export function countingUpkeep(table: string, rules: CounterRule[], role: (ctx: RoleContext) => Promise<void>): (ctx: RoleContext) => Promise<void> {
+  return async (ctx) => {
+    const counters = await outputCounters(table, rules);
+    let counted = 0;
+    const add = async () => { const { bytes } = await counters.read(); overhead.keepalive += bytes - counted; counted = bytes; };
+    const ticker = setInterval(() => void add().catch(() => {}), 1000);
+    try { await role(ctx); } finally {
+      clearInterval(ticker);
+      await add().catch(() => {});
+      await counters.remove();
+    }
   };
 }

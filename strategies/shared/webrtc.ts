@@ -6,8 +6,7 @@ import type { PathKind } from '../../core/events.ts';
 import { runIntermediate } from './intermediate.ts';
 import { ChangeDetector, LIVENESS_OPTION } from './netwatch.ts';
 import { startTurn } from './turn.ts';
-import { outputCounters } from './nftcount.ts';
-import { overhead } from './overhead.ts';
+import { countingUpkeep } from './nftcount.ts';
 
 export const WEBRTC_OPTIONS: Record<string, StrategyOption> = {
   trigger: {
@@ -38,19 +37,7 @@ export const icePolicy = (ctx: RoleContext): 'all' | 'relay' =>
  *  audio, not upkeep, and is left out. Added to the role's keepalive overhead. */
 const STUN_UPKEEP = [{ name: 'stun', match: ['meta', 'l4proto', 'udp', '@th,96,32', '0x2112a442', '@th,64,16', '!=', '0x0016'], framing: 0 }];
 
-export function countingStunUpkeep(role: (ctx: RoleContext) => Promise<void>): (ctx: RoleContext) => Promise<void> {
-  return async (ctx) => {
-    const counters = await outputCounters('migbench_stun', STUN_UPKEEP);
-    let counted = 0;
-    const add = async () => { const { bytes } = await counters.read(); overhead.keepalive += bytes - counted; counted = bytes; };
-    const ticker = setInterval(() => void add().catch(() => {}), 1000);
-    try { await role(ctx); } finally {
-      clearInterval(ticker);
-      await add().catch(() => {});
-      await counters.remove();
-    }
-  };
-}
+export const countingStunUpkeep = (role: (ctx: RoleContext) => Promise<void>) => countingUpkeep('migbench_stun', STUN_UPKEEP, role);
 
 /** The intermediate of a WebRTC strategy: the usual rendezvous/signalling plus coturn (STUN+TURN). */
 export const intermediateWithTurn: Strategy['intermediate'] = async (ctx) => {

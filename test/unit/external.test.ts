@@ -23,12 +23,14 @@ const fake = (name: string, opts: { wait?: number; onTerm?: string; exitAfter?: 
 });
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
 
-test('starts, is ready when it says so, writes its output to the run folder, stops on SIGTERM', async () => {
-  const p = await startExternal(ctx, fake('good'));
+test('starts, is ready when it says so, writes its output to the run folder, hands over whole lines, stops on SIGTERM', async () => {
+  const lines: string[] = [];
+  const p = await startExternal(ctx, { ...fake('good'), onLine: (l) => lines.push(l) });
   assert.ok(alive(p.pid));
   await p.stop();
   assert.equal(await p.exited, 0);
   assert.match(readFileSync(path.join(dir, 'good.log'), 'utf8'), /starting \d+\nready\n(.|\n)*bye/);
+  assert.deepEqual(lines.filter((l) => !l.startsWith('starting')), ['ready', 'bye']);
   assert.deepEqual(errors, []);
 });
 
