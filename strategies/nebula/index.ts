@@ -22,6 +22,15 @@ const NEBULA_UPKEEP = [{ name: 'nebula', match: ['meta', 'l4proto', 'udp', '@th,
  *  tunnel, 20 + 8) — measured: 92.9 B a packet over 354 relayed packets of one run (docs/strategies.md "nebula"). */
 const RELAY_FRAMING = 16 + 16 + 16 + 16 + 20 + 8;
 
+/** The audio socket on this peer's overlay address; once bound, a send error (into a tunnel being
+ *  rebuilt) loses that frame and nothing else. */
+async function bound(ip: string): Promise<dgram.Socket> {
+  const sock = dgram.createSocket('udp4');
+  await new Promise<void>((resolve, reject) => { sock.once('error', reject); sock.bind(AUDIO_PORT, ip, () => { sock.off('error', reject); resolve(); }); });
+  sock.on('error', () => {});
+  return sock;
+}
+
 /** This peer's nebula, and its tunnel to the other peer as its log tells (logged as nebula.tunnel). */
 async function peerNebula(ctx: RoleContext, node: Exclude<Node, 'lighthouse'>, onPath: (p: TunnelPath) => void) {
   const other = OVERLAY[node === 'answerer' ? 'mobile' : 'answerer'];
@@ -60,9 +69,7 @@ async function answerer(ctx: RoleContext): Promise<void> {
   // the frames' path is the tunnel's; before the first tunnel nebula holds them (a few) while it handshakes
   let path: TunnelPath = 'none';
   const nebula = await peerNebula(ctx, 'answerer', (p) => { if (p !== path) { path = p; ctx.log.log('path', { state: p }); } });
-  const sock = dgram.createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(AUDIO_PORT, OVERLAY.answerer, r));
-  sock.on('error', () => {});   // a send into a tunnel being rebuilt: that frame is lost
+  const sock = await bound(OVERLAY.answerer);
   const send = (frame: Buffer) => sock.send(frame, AUDIO_PORT, OVERLAY.mobile);
   // nebula builds a tunnel when something is sent into it: one empty datagram every 200 ms until it is
   // up (the mobile drops it: not a frame); the stream begins on the tunnel
@@ -81,10 +88,8 @@ async function mobile(ctx: RoleContext): Promise<void> {
   let path: TunnelPath = 'none';
   const nebula = await peerNebula(ctx, 'mobile', (p) => { path = p; });
   const audio = new AudioReceiver(ctx);
-  const sock = dgram.createSocket('udp4');
+  const sock = await bound(OVERLAY.mobile);
   sock.on('message', (msg) => audio.accept(msg, path === 'relay' ? 'relay' : 'direct'));
-  sock.on('error', () => {});
-  await new Promise<void>((r) => sock.bind(AUDIO_PORT, OVERLAY.mobile, r));
   await holdPeer(ctx, peer, { audio, close: async () => { sock.close(); await nebula.stop(); } });
 }
 

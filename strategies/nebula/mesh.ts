@@ -49,11 +49,21 @@ function config(ctx: Pick<RoleContext, 'runDir' | 'intermediate'>, node: Node): 
   };
 }
 
-/** Starts this node's nebula; resolves once its TUN is up (its log says the interface is active).
+/** Resolves once `ip` is on the TUN: nebula logs "interface is active" before the kernel has the
+ *  address, and a socket bound to it before then fails (seen: 1 run in 30). */
+async function addressed(ip: string): Promise<void> {
+  for (;;) {
+    const { stdout } = await run('ip', ['-j', '-4', 'addr', 'show', 'dev', TUN]).catch(() => ({ stdout: '[]' }));
+    if (stdout.includes(`"${ip}"`)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Starts this node's nebula; resolves once its TUN is up with its overlay address.
  *  `onLine`: each line of its log (tunnels.ts reads them). */
 export async function startNebula(ctx: RoleContext, node: Node, onLine?: (line: string) => void): Promise<External> {
   const file = path.join(dir(ctx), `${node}.yml`);
   writeFileSync(file, JSON.stringify(config(ctx, node), null, 1));   // JSON is YAML
   return startExternal(ctx, { name: `nebula-${node}`, command: 'nebula', args: ['-config', file],
-    readyLine: /Nebula interface is active/, readyTimeoutMs: 8000, ...(onLine ? { onLine } : {}) });
+    readyLine: /Nebula interface is active/, ready: () => addressed(OVERLAY[node]), readyTimeoutMs: 8000, ...(onLine ? { onLine } : {}) });
 }
