@@ -15,11 +15,13 @@ import { assertCleanBeforeEvent, runJudged } from './helpers.ts';
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
 test.after(() => rmSync(bench, { recursive: true, force: true }));
 
+/** Wi-Fi → cellular across port-restricted NATs; 6 s after it: the answerer keeps its old pair until it
+ *  stops receiving (2.5 s) plus libwebrtc's 1 s switching delay (docs/strategies.md "libwebrtc"). */
+const run = (options: Record<string, string>) => runJudged({ ...DEFAULT_SPEC, strategy: 'libwebrtc', options,
+  links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' }, warmupS: 3.5, observeS: 6 }, bench);
+
 test('libwebrtc trigger=app, port-restricted NATs, wifi-to-cellular: an ICE restart moves the call from Wi-Fi to cellular', async () => {
-  // 6 s: the answerer keeps its old pair until it stops receiving (2.5 s) plus libwebrtc's 1 s
-  // switching delay (docs/strategies.md "libwebrtc")
-  const r = await runJudged({ ...DEFAULT_SPEC, strategy: 'libwebrtc', options: { trigger: 'app' },
-    links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' }, warmupS: 3.5, observeS: 6 }, bench);
+  const r = await run({ trigger: 'app' });
   const m = r.metrics;
   assertCleanBeforeEvent(m);
   assert.equal(m.success, true);
@@ -47,8 +49,7 @@ test('libwebrtc trigger=app, port-restricted NATs, wifi-to-cellular: an ICE rest
 });
 
 test('libwebrtc media=track: received.wav is libwebrtc\'s playout, its concealment counters are logged, the frame metrics still apply', async () => {
-  const r = await runJudged({ ...DEFAULT_SPEC, strategy: 'libwebrtc', options: { media: 'track' },
-    links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' }, warmupS: 3.5, observeS: 6 }, bench);
+  const r = await run({ media: 'track' });
   const m = r.metrics;
   assertCleanBeforeEvent(m);
   assert.equal(m.success, true);
