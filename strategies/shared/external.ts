@@ -61,7 +61,8 @@ export async function startExternal(ctx: Ctx, spec: ExternalSpec): Promise<Exter
       if (spec.readyLine.test(seen)) sawLine();
     });
   }
-  const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => { out.end(); resolve(code); }));
+  // Resolved once its log file is flushed too: a reader after the exit sees the whole output.
+  const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => out.end(() => resolve(code))));
   proc.once('exit', (code, sig) => {
     if (!stopping && !ctx.signal.aborted) ctx.log.log('error', { message: `${spec.name} exited (${code ?? sig})` });
   });
