@@ -22,7 +22,7 @@ help:
 	@echo "make run     one interactive run: STRATEGY=relay-repunch NAT=port-restricted EVENT=wifi-to-cellular LINK=broadband [CLI=1: Mininet CLI too]"
 	@echo "make report  reports/<BENCH>/index.html for results/<BENCH> (BENCH=default)"
 	@echo "make slurm   submit CONFIG as a Slurm job array of SHARDS shards plus a merge job (docs/bench.md)"
-	@echo "make figures the paper figures: pinned configs, SVG + PDF (page and column) + CSV + README.md in reports/figures/ (ONLY=1|2|3)"
+	@echo "make figures the paper figures: pinned configs, SVG + PDF (page and column) + CSV + README.md in reports/figures/ (ONLY=1|2|3|4)"
 	@echo "make microbench  per-packet and per-run costs (tinybench)"
 	@echo "make relay-load  concurrent 50 pkt/s streams the relay carries on one core [STREAMS=50,100,200,300]"
 	@echo "make fidelity    the same cells fast (early stop, parallel) and slow (whole window, one at a time), compared"
@@ -38,7 +38,7 @@ setup: $(STAMP)/apt $(STAMP)/npm $(WIRE) $(OPUS_ADDON) $(CERTS) static/sample.wa
 	rm -rf .build
 	node_modules/.bin/esbuild strategies/run-role.ts $(wildcard strategies/*/index.ts) --bundle --splitting \
 	  --format=esm --platform=node --target=node20 --outdir=.build/roles --outbase=strategies --sourcemap \
-	  --external:@matrixai/quic-linux-x64 --external:node-datachannel --external:@roamhq/wrtc --log-level=warning \
+	  --external:@matrixai/quic-linux-x64 --external:node-datachannel --external:@roamhq/wrtc --external:@number0/iroh --log-level=warning \
 	  --banner:js="import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);"
 	touch $@
 

@@ -22,7 +22,7 @@ export interface EventFields {
   'punch.ok': { remote: string };
   'handshake.start': { remote: string; with: 'peer' | 'intermediate' };
   'handshake.ok': { remote: string; with: 'peer' | 'intermediate' };
-  'relay.bytes': { bytes: number; packets: number; relay?: 'quic' | 'turn' | 'nebula' };  // intermediate, cumulative per relay (default quic)
+  'relay.bytes': { bytes: number; packets: number; relay?: 'quic' | 'turn' | 'nebula' | 'iroh' };  // intermediate, cumulative per relay (default quic)
   'overhead.bytes': { keepalive: number; duplicate: number };     // cumulative, per role: path upkeep and deliberate copies
   'strategy.state': { state: string };
   'timeline.mark': { what: string };                              // drawn on the run's timeline (harness/timeline.ts)

@@ -2,7 +2,8 @@
 // vega's headless renderer into reports/figures/: each figure as an SVG for a page and one for a
 // column, each with its PDF (rsvg-convert), the CSV behind it, and a README.md that says what the
 // figures show and whether the bench agrees with the claim. Figures 1 and 2 (two published
-// claims): harness/figure-claims.ts; figure 3 (the field): harness/figure-field.ts.
+// claims): harness/figure-claims.ts; figure 3 (the field): harness/figure-field.ts; figure 4 (the
+// original's claim against the deployed stacks): harness/figure-claim.ts.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import type { Spec } from './report-charts.ts';
 import { censoredMedian, formatValue, type Censored } from './stats.ts';
 import { asCensored, fig1Rows, fig1Spec, fig2Rows, fig2Spec, savings } from './figure-claims.ts';
 import { fig3Notes, fig3Rows, fig3Spec } from './figure-field.ts';
+import { claimNotes, claimRows, claimSpec } from './figure-claim.ts';
 import { textWidth, type FigureInput, type Layout } from './figure-marks.ts';
 
 export const FIGURES_DIR = path.join(REPORTS, 'figures');
@@ -27,8 +29,9 @@ export const FIGURE_CONFIGS: Record<Figure, string[]> = {
   '1': ['figure1.json', 'figure1-ice.json'],
   '2': ['figure2.json'],
   '3': ['field.json', 'field-libwebrtc.json'],
+  '4': ['claim.json'],
 };
-export type Figure = '1' | '2' | '3';
+export type Figure = '1' | '2' | '3' | '4';
 const configName = (file: string) => file.replace(/\.json$/, '');
 
 // vega's text measure, untyped: text sizes as drawn, so that the SVG's width is the drawing's
@@ -126,6 +129,12 @@ export async function writeFigures(resultsDir = path.join(REPO, 'results'), outD
     if (!rows.length) throw new Error('figure 3: no results yet (run `make figures`)');
     await save('fig3-field', (layout) => fig3Spec(rows, layout), rows);
     notes.push(...fig3Notes(rows));
+  }
+  if (only === undefined || only === '4') {
+    const rows = claimRows(rowsOf('4'));
+    if (!rows.length) throw new Error('figure 4: no results yet (run `make figures`)');
+    await save('fig4-claim', (layout) => claimSpec(rows, layout), rows);
+    notes.push(...claimNotes(rows));
   }
   const readme = notes.join('\n');
   writeFileSync(path.join(outDir, 'README.md'), readme);

@@ -8,9 +8,9 @@ import { benchWithProgress } from './progress.ts';
 
 export const figuresCommand: Command = {
   summary: 'run the pinned figure configs (resumable) and write reports/figures/*.svg + .pdf + CSV + README.md',
-  usage: `migbench figures [--only 1|2|3] [--render-only]
+  usage: `migbench figures [--only 1|2|3|4] [--render-only]
   --only N         one figure (1: relay-repunch vs ICE restart; 2: QUIC migration vs reconnect against RTT and loss;
-                   3: phone-like handovers beside the field)
+                   3: phone-like handovers beside the field; 4: the original's claim against libwebrtc, iroh, nebula)
   --render-only    draw from the results already there, run nothing
   Configs: harness/configs/figure*.json (fixed seeds); results in results/figure*/, like any bench.`,
   options: { only: { type: 'string' }, 'render-only': { type: 'boolean' } },

@@ -10,6 +10,7 @@ import { writeFigures } from '../../harness/figures.ts';
 import { fig1Spec, linkParams, savings, type Fig1Row, type Fig2Row } from '../../harness/figure-claims.ts';
 import { FAITHFUL, fieldAgrees, fig3Spec, HANDOVER, type Fig3Row } from '../../harness/figure-field.ts';
 import { MAX_WIDTH } from '../../harness/figure-marks.ts';
+import { beats, claimVerdict, type ClaimRow } from '../../harness/figure-claim.ts';
 import { STRATEGY_COLOURS, strategyScale } from '../../harness/colours.ts';
 import { strategyNames } from '../../strategies/registry.ts';
 import { DEFAULT_SPEC, runId, type RunSpec } from '../../harness/run/spec.ts';
@@ -70,9 +71,21 @@ test('writeFigures draws every figure for a page and a column, each with its PDF
     field('relay-repunch', FAITHFUL, { detect: 'probe', media: 'stream' }, [800, 900, 1000]);
     field('standby', 'standby', {}, [100, 120, 140]);
     fakeRun(results, 'field', { ...DEFAULT_SPEC, strategy: 'standby', event: 'wifi-fade:4' }, 'standby', { gap: 7000, recovery: null });
+    // figure 4: libwebrtc slow in the handover, the original shorter everywhere, iroh never recovering once
+    const claim = (strategy: string, label: string, options: Record<string, string>, gaps: (number | null)[]) => {
+      for (const [i, event] of ['wifi-to-cellular', 'handover:2000'].entries()) {
+        const gap = gaps[i]!;
+        fakeRun(results, 'claim', { ...DEFAULT_SPEC, strategy, options, event, observeS: 12 }, label,
+          { gap: gap ?? 12000, recovery: gap === null ? null : gap + 100 });
+      }
+    };
+    claim('libwebrtc', 'libwebrtc (trigger=app)', { trigger: 'app' }, [3000, 6500]);
+    claim('relay-repunch', FAITHFUL, { detect: 'probe', media: 'stream' }, [900, 1000]);
+    claim('iroh', 'iroh', {}, [400, null]);
     const r = await writeFigures(results, out);
     const strategies = { 'fig1-relay-repunch-vs-ice-restart': ['relay-repunch', 'ice-restart', 'ice-restart (trigger=ice)'],
-      'fig2-migration-vs-reconnect': ['quic-migration', 'reconnect'], 'fig3-field': [FAITHFUL, 'standby'] };
+      'fig2-migration-vs-reconnect': ['quic-migration', 'reconnect'], 'fig3-field': [FAITHFUL, 'standby'],
+      'fig4-claim': ['libwebrtc (trigger=app)', FAITHFUL, 'iroh'] };
     for (const [f, labels] of Object.entries(strategies)) {
       for (const [file, max] of [[f, MAX_WIDTH.page], [`${f}-column`, MAX_WIDTH.column]] as const) {
         const svg = readFileSync(path.join(out, `${file}.svg`), 'utf8');
@@ -104,6 +117,9 @@ test('writeFigures draws every figure for a page and a column, each with its PDF
     assert.match(r.notes, /\| original, field \(Android\) \| Wi-Fi → cellular on a phone \| 10 \| – \| 3440 ms \(2230–4350\)/);
     assert.match(r.notes, /agree with the field\?\*\* No, .*: 900 ms\./);
     assert.match(readFileSync(path.join(out, 'fig3-field.svg'), 'utf8'), /original, field \(Android\)/);
+    assert.match(r.notes, /\| libwebrtc \(trigger=app\) \| 3000 ms \(1\/1\) \| 6500 ms \(1\/1\) \| 2\/2 \|/);
+    assert.match(r.notes, /\| iroh \| 400 ms \(1\/1\) \| > 12000 ms \(0\/1\) \| 1\/2 \|/);
+    assert.match(r.notes, /Does the claim hold\?\*\* Yes, .*libwebrtc \(trigger=app\): ≥ 5 s in handover:2000, the original shorter in every event/);
   } finally {
     rmSync(results, { recursive: true, force: true });
   }
@@ -119,6 +135,24 @@ test('figure 3 verdict: the faithful original\'s handover median inside the fiel
 });
 
 /** label → colour of every strategy colour scale in a spec. */
+test('figure 4 verdict: a libwebrtc trigger ≥ 5 s somewhere and the original shorter everywhere; ties and censored medians never win', () => {
+  assert.equal(beats({ value: 100, censored: false }, { value: 121, censored: false }), true);
+  assert.equal(beats({ value: 100, censored: false }, { value: 120, censored: false }), false, 'within a frame: a tie');
+  assert.equal(beats({ value: 100, censored: true }, { value: 9000, censored: false }), false, 'a lower bound never wins');
+  assert.equal(beats({ value: 100, censored: false }, { value: 12000, censored: true }), true);
+  const row = (strategy: string, event: string, gap_ms: number, censored = false): ClaimRow =>
+    ({ strategy, base: strategy, event, rep: 0, gap_ms, censored, success: !censored, id: `${strategy}${event}` });
+  const app = 'libwebrtc (trigger=app)';
+  const slowEverywhere = [row(app, 'a', 6000), row(app, 'b', 7000), row(FAITHFUL, 'a', 1000), row(FAITHFUL, 'b', 900)];
+  assert.equal(claimVerdict(slowEverywhere).holds, true);
+  assert.equal(claimVerdict([row(app, 'a', 4000), row(app, 'b', 4990), row(FAITHFUL, 'a', 1000), row(FAITHFUL, 'b', 900)]).holds, false, 'never 5 s');
+  assert.equal(claimVerdict([row(app, 'a', 6000), row(app, 'b', 800), row(FAITHFUL, 'a', 1000), row(FAITHFUL, 'b', 900)]).holds, false,
+    'the original slower in one event');
+  assert.equal(claimVerdict([row(app, 'a', 12000, true), row(app, 'b', 6000), row(FAITHFUL, 'a', 12000, true), row(FAITHFUL, 'b', 900)]).holds, false,
+    'both censored: the original does not win');
+  assert.equal(claimVerdict([row(FAITHFUL, 'a', 900)]).holds, false, 'no libwebrtc runs: no verdict for the claim');
+});
+
 function colours(spec: unknown, out = new Map<string, string>()): Map<string, string> {
   if (Array.isArray(spec)) spec.forEach((s) => colours(s, out));
   else if (spec && typeof spec === 'object') {
