@@ -31,18 +31,22 @@ async function intermediate(ctx: RoleContext): Promise<void> {
   }
 }
 
-/** Tells iroh its reflexive address now (logged as iroh.external), replacing the one it had. */
+/** Tells iroh its reflexive address now (logged as iroh.external), replacing the one it had; one
+ *  telling at a time (a route change may come during the periodic one). No answer keeps the old
+ *  address, as a failed QUIC address discovery would. */
 function externalAddress(ctx: RoleContext, ep: iroh.Endpoint, probe: ReflexiveProbe): () => Promise<void> {
   let current: string | null = null;
-  return async () => {
+  let telling = Promise.resolve();
+  const tell = async () => {
     const seen = await probe.of(udpPort(ep));
-    const addr = seen ? `${seen.addr}:${seen.port}` : null;
-    if (addr === current) return;
+    const addr = seen && `${seen.addr}:${seen.port}`;
+    if (!addr || addr === current) return;
     if (current) await ep.removeExternalAddr(current);
-    if (addr) await ep.addExternalAddr(addr);
+    await ep.addExternalAddr(addr);
     current = addr;
     ctx.log.logOther('iroh.external', { addr });
   };
+  return () => (telling = telling.catch(() => {}).then(tell));
 }
 
 /** iroh re-runs its net report (where QUIC address discovery would tell it its reflexive address)
