@@ -6,7 +6,7 @@
 // measuring (docs/report.md "Figure 4").
 import { ciLayers, figureConfig, markShape, MAX_WIDTH, medianCi, RUN_MARK, SPLIT_AXIS, strategyColour, title, wrap, type FigureInput, type Layout } from './figure-marks.ts';
 import { FAITHFUL } from './figure-field.ts';
-import { outcome } from './report-rows.ts';
+import { outcome, type InvalidRun } from './report-rows.ts';
 import { SCHEMA, type Spec } from './report-charts.ts';
 import { censoredMedian, formatValue, type Censored } from './stats.ts';
 
@@ -92,19 +92,22 @@ export function claimSpec(rows: ClaimRow[], layout: Layout = 'page'): Spec {
 
 const fmt = (v: Censored | null) => formatValue(v, 0, ' ms');
 
-/** The README section: median gaps per strategy and event, whom the original beats, the verdict. */
-export function claimNotes(rows: ClaimRow[]): string[] {
+/** The README section: median gaps per strategy and event, whom the original beats, the verdict.
+ *  `invalid`: the runs of these cells that were never scored (their scenario did not happen as set). */
+export function claimNotes(rows: ClaimRow[], invalid: InvalidRun[] = []): string[] {
   const evs = events(rows);
   const labels = [...new Set(rows.map((r) => r.strategy))];
   const out = ['## Figure 4 — the original\'s claim against the stacks people run', '',
     'The original README: WebRTC\'s ICE restart takes "about 5 seconds or more"; relaying while re-punching beats it. ' +
-    'Cell: median `gap_ms` (success x/N); a median that reaches a run that did not recover is `> window`. ' +
+    'Cell: median `gap_ms` (success x/N over scored runs; "k invalid": runs never scored, docs/bench.md); a median that reaches a run that did not recover is `> window`. ' +
     `"original beats" compares the faithful original's median with the row's (a win needs more than ${TIE_MS} ms; a censored median never wins).`, '',
     `| strategy | ${evs.join(' | ')} | original beats it in |`, `|---|${evs.map(() => '---|').join('')}---|`];
   for (const s of labels) {
     const cells = evs.map((e) => {
       const rs = rows.filter((r) => r.strategy === s && r.event === e);
-      return rs.length ? `${fmt(medianGap(rows, s, e))} (${rs.filter((r) => r.success).length}/${rs.length})` : '–';
+      const bad = invalid.filter((r) => r.label === s && r.event === e).length;
+      const unscored = bad ? `, ${bad} invalid` : '';
+      return rs.length ? `${fmt(medianGap(rows, s, e))} (${rs.filter((r) => r.success).length}/${rs.length}${unscored})` : bad ? `– (${bad} invalid)` : '–';
     });
     const won = s === FAITHFUL ? '–' : `${evs.filter((e) => beats(medianGap(rows, FAITHFUL, e), medianGap(rows, s, e))).length}/${evs.length}`;
     out.push(`| ${s} | ${cells.join(' | ')} | ${won} |`);

@@ -13,7 +13,7 @@ import { compile } from 'vega-lite';
 import { readRecords } from './records.ts';
 import { REPO } from './paths.ts';
 import { REPORTS } from './report.ts';
-import { chartRows, heardMedians } from './report-rows.ts';
+import { chartRows, heardMedians, invalidRuns, type InvalidRun } from './report-rows.ts';
 import type { Spec } from './report-charts.ts';
 import { censoredMedian, formatValue, type Censored } from './stats.ts';
 import { asCensored, fig1Rows, fig1Spec, fig2Rows, fig2Spec, savings } from './figure-claims.ts';
@@ -86,6 +86,10 @@ export async function writeFigures(resultsDir = path.join(REPO, 'results'), outD
     } catch { return []; }
   });
 
+  const invalidOf = (fig: Figure): InvalidRun[] => FIGURE_CONFIGS[fig].flatMap((c) => {
+    try { return invalidRuns(readRecords(path.join(resultsDir, configName(c)))); } catch { return []; }
+  });
+
   if (only === undefined || only === '1') {
     const input = rowsOf('1');
     const rows = fig1Rows(input);
@@ -134,7 +138,7 @@ export async function writeFigures(resultsDir = path.join(REPO, 'results'), outD
     const rows = claimRows(rowsOf('4'));
     if (!rows.length) throw new Error('figure 4: no results yet (run `make figures`)');
     await save('fig4-claim', (layout) => claimSpec(rows, layout), rows);
-    notes.push(...claimNotes(rows));
+    notes.push(...claimNotes(rows, invalidOf('4')));
   }
   const readme = notes.join('\n');
   writeFileSync(path.join(outDir, 'README.md'), readme);

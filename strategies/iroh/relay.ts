@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { blake3 } from '@noble/hashes/blake3';
 import { WebSocketServer, type WebSocket } from 'ws';
 
-export const IROH_RELAY_PATH = '/relay';
+const IROH_RELAY_PATH = '/relay';
 const SUBPROTOCOL = 'iroh-relay-v2';
 // frame types (a QUIC varint; all below 64, so one byte): iroh-relay src/protos/common.rs
 const SERVER_CHALLENGE = 0x00, CLIENT_AUTH = 0x01, SERVER_CONFIRMS_AUTH = 0x02, SERVER_DENIES_AUTH = 0x03;
@@ -20,8 +20,6 @@ const KEY = 32, SIGNATURE = 64;
 const SIGNATURE_CONTEXT = 'iroh-relay handshake v1 challenge signature';
 /** Ed25519 public keys in SPKI DER: this prefix, then the 32 key bytes. */
 const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex');
-
-export interface RelayCount { bytes: number; packets: number }
 
 /** Whether `auth` (a ClientAuth frame) signs `challenge`; the client's key if so. iroh-relay
  *  src/protos/handshake.rs: the key (32 B), the signature's postcard length (0x40) and the 64-byte

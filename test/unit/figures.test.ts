@@ -82,6 +82,11 @@ test('writeFigures draws every figure for a page and a column, each with its PDF
     claim('libwebrtc', 'libwebrtc (trigger=app)', { trigger: 'app' }, [3000, 6500]);
     claim('relay-repunch', FAITHFUL, { detect: 'probe', media: 'stream' }, [900, 1000]);
     claim('iroh', 'iroh', {}, [400, null]);
+    // an invalid run (its route step late) is never scored, and its cell says so
+    const late = { ...DEFAULT_SPEC, strategy: 'libwebrtc', options: { trigger: 'app' }, event: 'handover:2000', observeS: 12, rep: 1 };
+    mkdirSync(path.join(results, 'claim', 'runs', runId(late)), { recursive: true });
+    writeFileSync(path.join(results, 'claim', 'runs', runId(late), 'meta.json'), JSON.stringify(
+      { id: runId(late), label: 'libwebrtc (trigger=app)', status: 'invalid', error: 'route step 839 ms late', spec: late }));
     const r = await writeFigures(results, out);
     const strategies = { 'fig1-relay-repunch-vs-ice-restart': ['relay-repunch', 'ice-restart', 'ice-restart (trigger=ice)'],
       'fig2-migration-vs-reconnect': ['quic-migration', 'reconnect'], 'fig3-field': [FAITHFUL, 'standby'],
@@ -117,7 +122,7 @@ test('writeFigures draws every figure for a page and a column, each with its PDF
     assert.match(r.notes, /\| original, field \(Android\) \| Wi-Fi → cellular on a phone \| 10 \| – \| 3440 ms \(2230–4350\)/);
     assert.match(r.notes, /agree with the field\?\*\* No, .*: 900 ms\./);
     assert.match(readFileSync(path.join(out, 'fig3-field.svg'), 'utf8'), /original, field \(Android\)/);
-    assert.match(r.notes, /\| libwebrtc \(trigger=app\) \| 3000 ms \(1\/1\) \| 6500 ms \(1\/1\) \| 2\/2 \|/);
+    assert.match(r.notes, /\| libwebrtc \(trigger=app\) \| 3000 ms \(1\/1\) \| 6500 ms \(1\/1, 1 invalid\) \| 2\/2 \|/);
     assert.match(r.notes, /\| iroh \| 400 ms \(1\/1\) \| > 12000 ms \(0\/1\) \| 1\/2 \|/);
     assert.match(r.notes, /Does the claim hold\?\*\* Yes, .*libwebrtc \(trigger=app\): ≥ 5 s in handover:2000, the original shorter in every event/);
   } finally {
