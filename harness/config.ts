@@ -14,6 +14,8 @@ export interface StrategyEntry { name: string; options?: Record<string, string>;
 export interface BenchConfig {
   name: string;
   strategies: (string | StrategyEntry)[] | 'all';
+  /** With `strategies: 'all'`: the registered strategies left out (say why in `$comment`). */
+  except?: string[];
   nat: (string | Partial<Record<NatSlot, string>>)[];       // a preset for all three NATs, or per NAT
   links: (string | Partial<Record<LinkSlot, LinkProfile>>)[]; // a profile for the access slots, or per slot
   /** An event, or a schedule: a list of `<event>@<seconds>` (harness/schedule.ts). */
@@ -62,13 +64,19 @@ export async function validateConfig(raw: unknown, source = 'config'): Promise<B
   const guard = (field: string, fn: () => void) => { try { fn(); } catch (e) { bad(field, (e as Error).message); } };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(['the config must be a JSON object'], source);
   const c = { ...DEFAULTS, ...(raw as Record<string, unknown>) } as Record<string, unknown>;
-  const known = new Set(['name', ...Object.keys(DEFAULTS), '$comment']);
+  const known = new Set(['name', 'except', ...Object.keys(DEFAULTS), '$comment']);
   for (const k of Object.keys(raw)) if (!known.has(k)) bad(k, `unknown field (known: ${[...known].filter((x) => x !== '$comment').join(', ')})`);
   if (typeof c.name !== 'string' || !/^[\w.-]{1,64}$/.test(c.name)) bad('name', 'a folder name: letters, digits, . _ - (1–64)');
   const list = (field: string) => {
     if (!Array.isArray(c[field]) || (c[field] as unknown[]).length === 0) { bad(field, 'must be a non-empty array'); return []; }
     return c[field] as unknown[];
   };
+  if (c.except !== undefined) {
+    if (c.strategies !== 'all') bad('except', 'only with "strategies": "all"');
+    else if (!Array.isArray(c.except) || c.except.some((n) => !strategyNames().includes(n as string))) {
+      bad('except', `a list of registered strategies (${strategyNames().join(', ')})`);
+    }
+  }
   if (c.strategies !== 'all') {
     for (const [i, s] of list('strategies').entries()) {
       const name = typeof s === 'string' ? s : (s as StrategyEntry)?.name;
@@ -149,7 +157,7 @@ export interface PlannedRun { id: string; spec: RunSpec; label: string }
 
 /** Every run of the matrix, in a fixed order; ids depend on parameters only. */
 export function expand(c: BenchConfig): PlannedRun[] {
-  const strategies: StrategyEntry[] = (c.strategies === 'all' ? strategyNames() : c.strategies)
+  const strategies: StrategyEntry[] = (c.strategies === 'all' ? strategyNames().filter((n) => !c.except?.includes(n)) : c.strategies)
     .map((s) => (typeof s === 'string' ? { name: s } : s));
   const runs: PlannedRun[] = [];
   for (const s of strategies) for (const n of c.nat) for (const l of c.links) for (const event of c.events) for (const pairs of c.pairs ?? [1]) {

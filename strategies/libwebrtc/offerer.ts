@@ -20,9 +20,10 @@ export class Offerer {
   private answered: ((s: SdpSignal) => void) | null = null;
   private dropAnswer: ((e: Error) => void) | null = null;
   private connectTimer: NodeJS.Timeout | undefined;
-  /** `retry`: whether this app restarts at all (false: libwebrtc alone, after the first offer). */
+  /** `retry`: whether this app restarts at all (false: libwebrtc alone, after the first offer);
+   *  `remote`: the stack's name in the handshake events. */
   constructor(private readonly ctx: RoleContext, private readonly peer: LibWebRtcPeer, private readonly signals: Signals<LibWebRtcSignals>,
-    private readonly retry: boolean) {
+    private readonly retry: boolean, private readonly remote: string) {
     signals.on('sdp', (answer) => { if (genOf(answer) === peer.gen) this.answered?.(answer); });
   }
 
@@ -47,7 +48,7 @@ export class Offerer {
       let timer: NodeJS.Timeout | undefined;
       try {
         if (restart) { peer.gen++; ctx.log.logOther('ice.restart', { gen: peer.gen }); peer.pc.restartIce(); }
-        else ctx.log.log('handshake.start', { remote: 'libwebrtc', with: 'peer' });
+        else ctx.log.log('handshake.start', { remote: this.remote, with: 'peer' });
         const answer = new Promise<SdpSignal>((resolve, reject) => {
           this.answered = resolve;
           this.dropAnswer = reject;

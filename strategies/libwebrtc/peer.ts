@@ -3,7 +3,6 @@
 // audio data channel negotiated on both sides (no DCEP round trip), and the selected candidate pair
 // read from getStats() — this binding's RTCIceTransport.getSelectedCandidatePair() throws "Not yet
 // implemented", and a getStats() costs ≈ 0.4 ms here (docs/strategies.md "libwebrtc").
-import wrtc from '@roamhq/wrtc';
 import type { RoleContext } from '../contract.ts';
 import type { PathKind } from '../../core/events.ts';
 import type { Signals } from '../shared/control.ts';
@@ -20,10 +19,33 @@ const PAIR_POLL_MS = 50;
 
 type StatsEntry = { type: string; [k: string]: unknown };
 
+/** What the app uses of a PeerConnection: libwebrtc's own (@roamhq/wrtc, index.ts) or a browser's
+ *  (strategies/chromium/page-peer.ts), so that one app runs on either stack. */
+export type PeerConnection = Pick<RTCPeerConnection, 'localDescription' | 'iceConnectionState' | 'connectionState' | 'onicecandidate' |
+  'oniceconnectionstatechange' | 'onconnectionstatechange' | 'setLocalDescription' | 'setRemoteDescription' | 'addIceCandidate' |
+  'restartIce' | 'close'> & {
+  createOffer(): Promise<RTCSessionDescriptionInit>;
+  createAnswer(): Promise<RTCSessionDescriptionInit>;
+  getStats(): Promise<RTCStatsReport>;
+  createDataChannel(label: string, init: RTCDataChannelInit): DataChannel;
+};
+export type DataChannel = Pick<RTCDataChannel, 'binaryType' | 'readyState' | 'onmessage' | 'onopen' | 'close'> & { send(data: Uint8Array<ArrayBuffer>): void };
+
+/** The bench's coturn for STUN and TURN (the pairing's credentials), the `relayOnly` policy;
+ *  everything else at the stack's defaults. */
+export function rtcConfig(ctx: RoleContext): RTCConfiguration {
+  const host = ctx.intermediate.addrs[0];
+  const p = ctx.pairings[0]!;
+  return {
+    iceServers: [{ urls: `stun:${host}:${TURN_PORT}` },
+      { urls: `turn:${host}:${TURN_PORT}?transport=udp`, username: p.id, credential: p.secret }],
+    iceTransportPolicy: icePolicy(ctx),
+  };
+}
+
 export class LibWebRtcPeer {
-  readonly pc: RTCPeerConnection;
   /** The audio data channel (`media=datachannel`); null when the audio is a track. */
-  readonly channel: RTCDataChannel | null;
+  readonly channel: DataChannel | null;
   /** This side's ICE generation: 0, then one more per restart (the mobile's offers set it). */
   gen = 0;
   /** The generation whose remote description is applied; candidates of a later one wait for it. */
@@ -32,17 +54,9 @@ export class LibWebRtcPeer {
   path: PathKind | null = null;   // null: no selected pair yet
   private lastPair = '';
   private readonly poll: NodeJS.Timeout;
-  /** `portRange`: node-webrtc's extension to RTCConfiguration (its local ports), else the OS picks. */
+  /** `pc`: made with rtcConfig(ctx) by the stack. */
   constructor(private readonly ctx: RoleContext, signals: Signals<LibWebRtcSignals>, onIceTrouble: () => void,
-    portRange?: { min: number; max: number }, channel = true) {
-    const host = ctx.intermediate.addrs[0];
-    const p = ctx.pairings[0]!;
-    this.pc = new wrtc.RTCPeerConnection({
-      iceServers: [{ urls: `stun:${host}:${TURN_PORT}` },
-        { urls: `turn:${host}:${TURN_PORT}?transport=udp`, username: p.id, credential: p.secret }],
-      iceTransportPolicy: icePolicy(ctx),   // everything else at libwebrtc's defaults
-      ...(portRange ? { portRange } : {}),
-    } as RTCConfiguration);
+    readonly pc: PeerConnection, channel = true) {
     this.channel = channel ? this.pc.createDataChannel('audio', { ordered: false, maxRetransmits: 0, negotiated: true, id: 0 }) : null;
     if (this.channel) this.channel.binaryType = 'arraybuffer';
     this.pc.onicecandidate = (e) => {
@@ -70,7 +84,7 @@ export class LibWebRtcPeer {
   }
 
   private async readPair(): Promise<void> {
-    const stats = await this.pc.getStats() as unknown as Map<string, StatsEntry>;
+    const stats = await this.pc.getStats() as unknown as Map<string, StatsEntry>;   // RTCStatsReport is one
     const transport = [...stats.values()].find((s) => s.type === 'transport');
     const pair = stats.get(String(transport?.selectedCandidatePairId));
     const changes = Number(transport?.selectedCandidatePairChanges ?? 0);

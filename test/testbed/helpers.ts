@@ -19,7 +19,7 @@ export function leftovers(): string[] {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;   // reaped soon by init
-      if (readlinkSync(`/proc/${pid}/ns/net`) !== root || /mininet:|topologies\/build\/wire|turnserver|nebula -config|run-role/.test(cmd)) {
+      if (readlinkSync(`/proc/${pid}/ns/net`) !== root || /mininet:|topologies\/build\/wire|turnserver|nebula -config|lib\/chromium\/chromium|run-role/.test(cmd)) {
         found.push(`${pid} ${cmd}`);
       }
     } catch { /* exited meanwhile */ }

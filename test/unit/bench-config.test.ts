@@ -31,6 +31,17 @@ test('the default and smoke configs are valid; expansion is the full product wit
   assert.deepEqual(expand(smoke).map((r) => r.id), runs.map((r) => r.id), 'ids must not depend on anything but the parameters');
   const def = await loadConfig('harness/configs/default.json');
   assert.equal(expand(def).length % (4 * 3 * 5), 0);
+  assert.ok(!expand(def).some((r) => r.spec.strategy === 'chromium'), 'the default matrix leaves the browsers out');
+});
+
+test('except: with "all", the strategies named are left out; an unknown name or a list of strategies is refused', async () => {
+  const base = { name: 'x', nat: ['port-restricted'], events: ['wifi-to-cellular'], reps: 1 };
+  const some = expand(await validateConfig({ ...base, strategies: 'all', except: ['chromium', 'nebula'] }));
+  const all = expand(await validateConfig({ ...base, strategies: 'all' }));
+  assert.equal(some.length, all.length - 2);
+  assert.ok(!some.some((r) => ['chromium', 'nebula'].includes(r.spec.strategy)));
+  await assert.rejects(validateConfig({ ...base, strategies: 'all', except: ['teleport'] }), /except: a list of registered strategies/);
+  await assert.rejects(validateConfig({ ...base, strategies: ['standby'], except: ['nebula'] }), /except: only with "strategies": "all"/);
 });
 
 test('startS: the default leaves run ids as they were; another value is in the spec; out of range is refused', async () => {
