@@ -4,10 +4,11 @@
 // hue: the same family, never the same colour as the strategy itself.
 
 /** Category10 without its red (red marks the runs that did not recover); the stacks wrapped from
- *  elsewhere take its pink (libwebrtc) and Category20b's plum (chromium), olive (nebula) and brown-gold (iroh). */
+ *  elsewhere take its pink (libwebrtc) and Category20b's plum (chromium), olive (nebula) and brown-gold (iroh);
+ *  seamless, grown from standby, Category20b's gold. */
 export const STRATEGY_COLOURS: Readonly<Record<string, string>> = {
   'relay-repunch': '#1f77b4', 'ice-restart': '#ff7f0e', 'ice-restart-werift': '#8c564b', 'quic-migration': '#2ca02c',
-  reconnect: '#9467bd', overlay: '#17becf', standby: '#bcbd22', 'relay-only': '#7f7f7f', libwebrtc: '#e377c2', chromium: '#7b4173', nebula: '#637939', iroh: '#8c6d31',
+  reconnect: '#9467bd', overlay: '#17becf', standby: '#bcbd22', seamless: '#e7ba52', 'relay-only': '#7f7f7f', libwebrtc: '#e377c2', chromium: '#7b4173', nebula: '#637939', iroh: '#8c6d31',
 };
 /** The hue of a label whose strategy has no colour (not one of strategies/). */
 const OTHER = '#393b79';

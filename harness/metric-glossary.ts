@@ -30,6 +30,7 @@ export const METRIC_GLOSSARY: Record<keyof RunMetrics, string> = {
   relay_pct: 'relay_bytes as a percentage of media_bytes; null when media_bytes is 0.',
   dup_pct: 'dup_bytes as a percentage of media_bytes; null when media_bytes is 0.',
   keepalive_pct: 'The path-maintenance bytes behind keepalive_bps (its sum over roles, not per second) as a percentage of media_bytes; null when media_bytes is 0.',
+  extra_pct: 'What the strategy sent beyond the media once — its path upkeep (keepalive_pct\'s bytes) and its copies (dup_bytes) — as a percentage of media_bytes, from the run\'s own counters: its price in bytes (issue 29 budgets it at 10 %); null when media_bytes is 0.',
   handshakes: 'Number of P2P connections made over the whole run: handshake.ok events with the other peer (with = peer) logged by the receiver (one end of every connection); handshakes with the intermediate are not counted.',
   signal_msgs: 'Number of signal.sent events from any role at or after E (over the whole run if there was no event.fired).',
   success: 'True iff recovery_ms is not null, i.e. 10 consecutive on-time frames followed the longest post-event gap inside the observe window.',

@@ -54,6 +54,8 @@ export interface RunMetrics {
   relay_pct: number | null;
   dup_pct: number | null;
   keepalive_pct: number | null;
+  /** Every byte beyond the media sent once (upkeep and copies), % of media_bytes: a strategy's price. */
+  extra_pct: number | null;
   handshakes: number;
   signal_msgs: number;
   success: boolean;
@@ -85,7 +87,7 @@ export const ADDED_DELAY_WINDOW_MS = 1000;
 /** Every metric once, in report/CSV column order (the order of RunMetrics). */
 export const METRIC_ORDER: readonly (keyof RunMetrics)[] = [
   'gap_ms', 'concealed_ms', 'audible_ms', 'fec_frames', 'mos', 'mos_pre', 'mos_event', 'burst_density_pct', 'gap_density_pct', 'burst_mean_ms', 'gap_period_mean_ms', 'recovery_ms', 'direct_ms', 'switch_ms', 'limit_ms', 'limit_standby_ms', 'detect_ms',
-  'base_delay_ms', 'added_delay_ms', 'relay_bytes', 'dup_bytes', 'keepalive_bps', 'media_bytes', 'relay_pct', 'dup_pct', 'keepalive_pct', 'handshakes', 'signal_msgs', 'success',
+  'base_delay_ms', 'added_delay_ms', 'relay_bytes', 'dup_bytes', 'keepalive_bps', 'media_bytes', 'relay_pct', 'dup_pct', 'keepalive_pct', 'extra_pct', 'handshakes', 'signal_msgs', 'success',
   'frames_sent', 'frames_on_time', 'frames_late', 'frames_lost', 'frames_unsent', 'pre_event_concealed', 'cpu_s', 'event_t',
 ];
 
@@ -226,6 +228,7 @@ export function computeMetrics(events: LogEvent[], params: Partial<MetricParams>
     relay_pct: pct(relayBytes),
     dup_pct: pct(dupBytes),
     keepalive_pct: pct(keepaliveBytes),
+    extra_pct: pct(keepaliveBytes + dupBytes),
     handshakes,
     signal_msgs: signalMsgs,
     success: recovery !== null,

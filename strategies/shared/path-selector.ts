@@ -1,8 +1,8 @@
 // Which direct path carries the audio, and which one gets a copy, after iroh's PathSelector. Two
-// policies over the same candidates (one per mobile uplink): PathSelector (standby's, one caller:
-// PathLayer.reselect) follows the OS's preference while a path answers at all; QualityPathSelector
-// (issue 29's seamless) reads loss, RTT and jitter (path-quality.ts) and leaves a degrading primary
-// before the OS does, with hysteresis. The relay is what is left when no direct path will do. Pure:
+// policies over the same candidates (one per mobile uplink), both applied by one caller,
+// PathLayer.reselect: PathSelector (standby's) follows the OS's preference while a path answers at
+// all; QualityPathSelector (seamless's, through strategies/seamless/policy.ts) reads loss, RTT and
+// jitter (path-quality.ts) and leaves a degrading primary before the OS does, with hysteresis. The relay is what is left when no direct path will do. Pure:
 // unit-tested on synthetic path sets and traces (test/unit/path-selector.test.ts).
 import type { PathQuality } from './path-quality.ts';
 
@@ -18,7 +18,10 @@ export interface SelectionHints {
   suspect?: boolean;
 }
 
-export class PathSelector {
+/** What PathLayer.reselect applies: a choice of primary and copy among the candidates. */
+export interface PathPolicy { select(paths: readonly CandidatePath[], hints?: SelectionHints): Selection }
+
+export class PathSelector implements PathPolicy {
   constructor(readonly redundancy: Redundancy = 'off') {}
 
   /** The primary: the OS-preferred uplink's path if it is up, else the fastest path up, else the

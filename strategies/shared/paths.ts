@@ -16,7 +16,7 @@ import { Puncher, within, type PeerSocket } from './peer.ts';
 import { type ControlClient } from './control.ts';
 import { onRawPacket, VIRTUAL_PEER, virtualSocket, type VirtualSocket } from './quic.ts';
 import { endpointKey, type Endpoint } from './signalling.ts';
-import type { CandidatePath, PathSelector, Selection, SelectionHints } from './path-selector.ts';
+import type { CandidatePath, PathPolicy, Selection, SelectionHints } from './path-selector.ts';
 
 export const OVERLAY_TAG = 0x3c;
 /** How long one punch attempt lasts before the relay is accepted as the path (retried on the
@@ -116,7 +116,7 @@ export class PathLayer {
 
   /** Applies a path policy to the current candidates: the one place a strategy's choice of paths
    *  becomes the layer's. `primaryChanged`: the caller tells its peer. */
-  reselect(selector: PathSelector, candidates: readonly (CandidatePath & { direct: DirectPath | null })[],
+  reselect(selector: PathPolicy, candidates: readonly (CandidatePath & { direct: DirectPath | null })[],
     hints: SelectionHints = {}): Selection & { primaryChanged: boolean } {
     const s = selector.select(candidates, hints);
     const direct = (id: number | null) => (id === null ? null : candidates.find((c) => c.id === id)?.direct ?? null);

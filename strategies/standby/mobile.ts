@@ -6,7 +6,7 @@ import { decodeFrame } from '../shared/audio.ts';
 import { REFLECT_MAGIC, REFLECTOR_PORT_OFFSET } from '../shared/intermediate.ts';
 import { LivenessWatchdog, livenessMs, NetlinkWatcher, routeChange, routeTo } from '../shared/netwatch.ts';
 import { PathLayer, type DirectPath } from '../shared/paths.ts';
-import { PathSelector, type Redundancy } from '../shared/path-selector.ts';
+import type { Redundancy } from '../shared/path-selector.ts';
 import { overhead } from '../shared/overhead.ts';
 import { now } from '../shared/peer.ts';
 import { Signals, type PeerInfo } from '../shared/control.ts';
@@ -16,7 +16,8 @@ import { targetsOf } from '../shared/repunch.ts';
 import { endpointKey, type Endpoint } from '../shared/signalling.ts';
 import { AudioReceiver } from '../shared/streaming.ts';
 import { decodeProbe, encodeProbe, PROBE_TAG } from './probe.ts';
-import { DEAD_MS, KEEPALIVE_MS, PUNCH_INTERVAL_MS, REFLECT_RETRY_MS, SUSPECT_MS, SUSPECT_WINDOW_MS, type StandbySignals } from './shared.ts';
+import { osPolicy, type MobilePolicy } from './policy.ts';
+import { DEAD_MS, PUNCH_INTERVAL_MS, REFLECT_RETRY_MS, SUSPECT_MS, SUSPECT_WINDOW_MS, type StandbySignals } from './shared.ts';
 
 /** One mobile uplink's direct path. `up` from its first pong until it is lost: no pong for
  *  DEAD_MS, its uplink gone (netlink), or silence on it while primary (liveness). A path that is
@@ -45,7 +46,10 @@ class UplinkPath {
   }
 }
 
-export async function mobile(ctx: RoleContext): Promise<void> {
+export const mobile = (ctx: RoleContext): Promise<void> => warmPathsMobile(ctx, osPolicy(ctx.option('redundancy') as Redundancy));
+
+/** The mobile with a warm path on every uplink, its choice of paths made by `policy`. */
+export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): Promise<void> {
   const secret = ctx.pairings[0]!.secret;
   const redundancy = ctx.option('redundancy');
   const peer = await openPeer(ctx, 'mobile');
@@ -62,20 +66,19 @@ export async function mobile(ctx: RoleContext): Promise<void> {
     paths: paths.filter((p) => p.reflexive).map((p) => ({ id: p.id, name: p.uplink.name, ...p.reflexive! })),
   });
 
-  // Which path carries the audio is the policy's (path-selector.ts), applied by the layer; this
-  // side tells the answerer when the primary changed, and asks it to copy while suspect.
-  const selector = new PathSelector(redundancy as Redundancy);
+  // Which path carries the audio is the policy's (policy.ts), applied by the layer; this side tells
+  // the answerer when the primary changed, and asks it to copy while suspect.
   const candidates = () => paths.map((p) => ({ id: p.id, up: p.up, rttMs: p.rtt, osPreferred: p.uplink.dev === preferredDev, direct: p.direct }));
   let suspectUntil = 0;
   /** Re-applies the policy after anything that can change it (a path up or lost, a change, suspect
    *  on or over); when the primary changed, tells the answerer with a `switch` on that path. */
   const reselect = (why: string, avoid: UplinkPath | null = null) => {
     const t = now();
-    const s = layer.reselect(selector, candidates(), { avoid: avoid?.id ?? null, suspect: t < suspectUntil });
+    const s = layer.reselect(policy, candidates(), { avoid: avoid?.id ?? null, suspect: t < suspectUntil });
     if (s.primaryChanged) {
       const next = s.primary === null ? null : paths[s.primary]!;
       primary = next;
-      ctx.log.logOther('standby.switch', { to: next?.uplink.name ?? 'relay', why, rtt: next?.rtt ?? null });
+      ctx.log.logOther('standby.switch', { to: next?.uplink.name ?? 'relay', why: policy.reason?.() ?? why, rtt: next?.rtt ?? null });
       if (!next) signals.send('standby-relay', {});   // no direct path left
       if (next) for (let i = 0; i < 2; i++) next.sock.send(encodeProbe(secret, { kind: 'switch', path: next.id, seq: lastSeq, sentAt: t }), next.answerer!.port, next.answerer!.addr);
       if (why === 'netlink') suspect('netlink');
@@ -114,6 +117,7 @@ export async function mobile(ctx: RoleContext): Promise<void> {
         p.lastPongSeq = probe.seq;
         p.lastPong = t;
         p.rtt = t - probe.sentAt;
+        policy.ponged?.(p.id, probe.seq, t);
         p.answerer = { addr: from.address, port: from.port };
         p.up = true;
         if (fresh) {
@@ -146,11 +150,16 @@ export async function mobile(ctx: RoleContext): Promise<void> {
         overhead.keepalive += REFLECT_MAGIC.length + 8;
         p.sock.send(Buffer.concat([REFLECT_MAGIC, Buffer.alloc(8)]), reflector.port, reflector.addr);
       }
-      if (p.up && tick % (KEEPALIVE_MS / PUNCH_INTERVAL_MS) !== 0) continue;
+      if (p.up && tick % (policy.pingEveryMs / PUNCH_INTERVAL_MS) !== 0) continue;
       const ping = encodeProbe(secret, { kind: 'ping', path: p.id, seq: ++p.seq, sentAt: t });
+      policy.pinged?.(p.id, p.seq, t);
       for (const to of p.up && p.answerer ? [p.answerer] : targets) { p.sock.send(ping, to.port, to.addr); overhead.keepalive += ping.length; }
     }
     if (suspectUntil && t > suspectUntil) { suspectUntil = 0; reselect('suspect over'); }
+    const watched = policy.watch?.(t);
+    // while the policy finds the primary suspect, the answerer's copies are asked for again before they lapse
+    if (watched?.suspect && redundancy === 'suspect' && suspectUntil - t < SUSPECT_WINDOW_MS / 2) suspect(watched.why);
+    else if (watched) reselect(watched.why);
   }, PUNCH_INTERVAL_MS);
 
   // silence on the primary: the threshold every strategy uses (its probes' own 1.2 s rule is apart)

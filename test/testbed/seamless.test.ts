@@ -1,0 +1,54 @@
+// seamless: standby's warm paths chosen by quality. Under a fading Wi-Fi it leaves Wi-Fi before the OS
+// drops it and conceals less than standby on the same seed; under an Android-like handover it leaves
+// the silent Wi-Fi before the OS moves the route; its price is in extra_pct, from the run's counters.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DEFAULT_SPEC, type RunSpec } from '../../harness/run/spec.ts';
+import { mergeLogs } from '../../harness/run/logs.ts';
+import { assertCleanBeforeEvent, runJudged } from './helpers.ts';
+
+const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));
+test.after(() => rmSync(bench, { recursive: true, force: true }));
+
+// cellular without burst loss (as standby.test.ts): a burst after the move would decide what is concealed
+const spec = (over: Partial<RunSpec>): RunSpec => ({
+  ...DEFAULT_SPEC, strategy: 'seamless', links: { answerer: 'broadband', wifi: 'broadband', cellular: 'custom:delay=30,jitter=4' },
+  warmupS: 3.5, ...over,
+});
+
+/** When the mobile's audio left Wi-Fi for cellular (its switch), and when the OS said so (netlink). */
+function moves(dir: string): { eventAt: number; switchedAt: number | undefined; osAt: number | undefined; why: unknown } {
+  const events = mergeLogs(dir);
+  const eventAt = events.find((e) => e.type === 'event.fired')!.t;
+  const sw = events.find((e) => e.type === 'standby.switch' && e.role === 'mobile' && e.to === 'cellular' && e.t > eventAt);
+  const os = events.find((e) => e.type === 'netchange.detected' && e.role === 'mobile' && e.via === 'netlink' && e.t > eventAt);
+  return { eventAt, switchedAt: sw?.t, osAt: os?.t, why: sw?.why };
+}
+
+test('seamless, wifi-fade:4: leaves Wi-Fi before the OS drops it, and conceals less than standby on the same seed', async () => {
+  const r = await runJudged(spec({ event: 'wifi-fade:4', observeS: 7 }), bench);
+  assertCleanBeforeEvent(r.metrics);
+  assert.equal(r.metrics.success, true);
+  assert.equal(r.metrics.handshakes, 1);
+  const m = moves(r.dir);
+  assert.ok(m.switchedAt !== undefined && m.osAt !== undefined, 'a switch to cellular and the OS dropping Wi-Fi');
+  assert.ok(m.switchedAt < m.osAt - 1000, `moved ${(m.switchedAt - m.eventAt).toFixed(0)} ms into the fade (${String(m.why)}), ` +
+    `the OS dropped Wi-Fi at ${(m.osAt - m.eventAt).toFixed(0)} ms`);
+  const standby = await runJudged(spec({ strategy: 'standby', event: 'wifi-fade:4', observeS: 7 }), bench);
+  assert.ok(r.metrics.concealed_ms < standby.metrics.concealed_ms,
+    `seamless concealed ${r.metrics.concealed_ms} ms, standby ${standby.metrics.concealed_ms} ms`);
+  const { keepalive_pct: k, dup_pct: d, extra_pct: x } = r.metrics;
+  assert.ok(k !== null && d !== null && x !== null && Math.abs(x - (k + d)) < 0.02, `extra_pct ${x} = keepalive ${k} + copies ${d}`);
+});
+
+test('seamless, handover:2000: leaves the silent Wi-Fi before the OS moves the route', async () => {
+  const r = await runJudged(spec({ event: 'handover:2000', observeS: 5 }), bench);
+  assertCleanBeforeEvent(r.metrics);
+  assert.equal(r.metrics.success, true);
+  const m = moves(r.dir);
+  assert.ok(m.switchedAt !== undefined && m.switchedAt < m.eventAt + 2000,
+    `moved at ${m.switchedAt === undefined ? 'never' : `${(m.switchedAt - m.eventAt).toFixed(0)} ms`} (${String(m.why)}), the route at 2000 ms`);
+});
