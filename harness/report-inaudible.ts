@@ -1,0 +1,31 @@
+// Issue 29's goal, per cell (`migbench report --markdown --inaudible`): in how many runs a listener
+// heard the change (a run is inaudible when it recovered with audible_ms 0), how far the MOS dropped
+// through the event (mos_pre − mos_event; a failed run's mos_event at the floor, as --heard counts
+// it, and its mos_pre, if it measured none, its cell's median) and what the call cost beyond its media (extra_pct). Every scored run in N; invalid runs are
+// counted beside it, never scored (docs/report.md "Every run counted").
+import type { RunRecord } from './records.ts';
+import { byEvent, chartRows, groupBy, mosOutcome, natName } from './report-rows.ts';
+import { eventLabel } from './schedule.ts';
+import { formatValue, measuredMedian } from './stats.ts';
+
+const HEAD = ['strategy', 'NAT', 'runs', 'audible runs', 'MOS drop', 'extra %', 'invalid'];
+
+export function inaudibleMarkdown(records: RunRecord[]): string {
+  const byId = new Map(records.map((r) => [r.id, r.metrics]));
+  const invalid = records.filter((r) => r.status === 'invalid');
+  return byEvent(chartRows(records)).map(([event, rows]) => [`#### ${event}`, '',
+    `| ${HEAD.join(' | ')} |`, `|${HEAD.map(() => '---').join('|')}|`,
+    ...[...groupBy(rows, (r) => `${r.label}\0${r.nat}`).entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, rs]) => {
+      const [label, natLabel] = k.split('\0') as [string, string];
+      const heard = rs.filter((r) => !(r.success && r.audible_ms === 0)).length;
+      // a failed run that measured nothing is heard before the event as its cell's others were
+      const cellPre = measuredMedian(rs.map((r) => byId.get(r.id)?.mos_pre ?? null));
+      const drop = measuredMedian(rs.map((r) => {
+        const pre = byId.get(r.id)?.mos_pre ?? (r.status === 'failed' ? cellPre : null), ev = mosOutcome(r);
+        return pre === null || ev === null ? null : pre - ev;
+      }));
+      const extra = measuredMedian(rs.map((r) => byId.get(r.id)?.extra_pct ?? null));
+      const bad = invalid.filter((r) => r.label === label && natName(r.spec.nat) === natLabel && eventLabel(r.spec.event) === event).length;
+      return `| ${[label, natLabel, String(rs.length), `${heard}/${rs.length}`, formatValue(drop, 2), formatValue(extra, 1), String(bad)].join(' | ')} |`;
+    }), ''].join('\n')).join('\n');
+}
