@@ -1,8 +1,8 @@
 // Issue 29's goal, per cell (`migbench report --markdown --inaudible`): in how many runs a listener
 // heard the change (a run is inaudible when it recovered with audible_ms 0), how far the MOS dropped
 // through the event (mos_pre − mos_event; a failed run's mos_event at the floor, as --heard counts
-// it, and its mos_pre, if it measured none, its cell's median) and what the call cost beyond its media (extra_pct). Every scored run in N; invalid runs are
-// counted beside it, never scored (docs/report.md "Every run counted").
+// it, and its mos_pre, if it measured none, its cell's median) and what the call cost beyond its
+// media (extra_pct). Every scored run in N; invalid runs are counted beside it, never scored (docs/report.md "Every run counted").
 import type { RunRecord } from './records.ts';
 import { byEvent, chartRows, groupBy, mosOutcome, natName } from './report-rows.ts';
 import { eventLabel } from './schedule.ts';

@@ -39,7 +39,7 @@ const strategy: Strategy = {
   },
   notes: [
     'Audio on the data channel only: a browser plays a track out to a speaker, not to the bench (no received.wav from its ' +
-      'playout); the frames cross the DevTools protocol as base64, ≈ 2 ms more base delay than libwebrtc (docs/strategies.md "chromium").',
+      'playout); the frames cross the DevTools protocol as base64, ≈ 3 ms more base delay than libwebrtc (docs/strategies.md "chromium").',
     'Two headless browsers a run: ≈ 1–2 CPU s more per peer than libwebrtc, and their start alone outlasts the start window ' +
       'at three runs at once; run one at a time, not in the default matrix (docs/bench.md "chromium").',
     "Chromium hides host addresses behind mDNS names and a reflexive candidate's base (raddr 0.0.0.0); the pair's path is " +

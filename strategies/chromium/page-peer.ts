@@ -4,7 +4,7 @@
 // runs on either stack. Calls go in over the DevTools protocol in order; the page's events (ICE
 // candidates, states, the channel's messages) come back as binding calls; the channel's binary
 // messages cross as base64. A received frame is timed when the role hears of it: both crossings add
-// ≈ 2 ms to the base delay (docs/strategies.md "chromium").
+// ≈ 3 ms to the base delay (docs/strategies.md "chromium").
 import type { DataChannel, PeerConnection } from '../libwebrtc/peer.ts';
 import type { Cdp } from './cdp.ts';
 

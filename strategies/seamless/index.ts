@@ -26,8 +26,8 @@ const strategy: Strategy = {
     ...LIVENESS_OPTION,
   },
   notes: [
-    "Its probes (every 100 ms on every path, answered) are keep-warm bytes: they are counted in keepalive_bytes, and its " +
-      'copies in dup_bytes (docs/strategies.md "seamless").',
+    'Its probes (every 100 ms on every path, and their answers) are upkeep, in keepalive_pct; its copies are in dup_pct; ' +
+      'both together are extra_pct, over issue 29\'s 10 % budget in this first slice (docs/strategies.md "seamless").',
   ],
   intermediate: runIntermediate,
   answerer,

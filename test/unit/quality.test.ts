@@ -91,14 +91,16 @@ test('costs against media_bytes: relay, duplicates and keepalive as a % of the s
   assert.equal(m.relay_pct, 10);
   assert.equal(m.dup_pct, 2);
   assert.equal(m.keepalive_pct, 5);
+  assert.equal(m.extra_pct, 7, 'upkeep and copies, nothing relayed');
   const old = computeMetrics(build(), OPUS);
   assert.equal(old.media_bytes, 0, 'a log from before audio.sent had bytes');
   assert.equal(old.relay_pct, null);
+  assert.equal(old.extra_pct, null);
 });
 
 test('runs.csv carries the codec, media_bytes, the percentages, audible_ms and the MOS', async () => {
   const { CSV_COLUMNS } = await import('../../harness/records.ts');
-  for (const c of ['codec', 'media_bytes', 'relay_pct', 'dup_pct', 'keepalive_pct', 'audible_ms', 'fec_frames', 'mos', 'mos_pre', 'mos_event']) {
+  for (const c of ['codec', 'media_bytes', 'relay_pct', 'dup_pct', 'keepalive_pct', 'extra_pct', 'audible_ms', 'fec_frames', 'mos', 'mos_pre', 'mos_event']) {
     assert.ok(CSV_COLUMNS.includes(c), `runs.csv lacks ${c}`);
   }
 });
