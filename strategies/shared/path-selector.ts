@@ -50,6 +50,9 @@ export const QUALITY_RULES = {
   lossDegraded: 0.1,
   /** No answer for 2.5 probe intervals (100 ms): the path may be breaking. */
   silentDegradedMs: 250,
+  /** The next frame 40 ms overdue on the path carrying the audio: two frames missing, where a Wi-Fi's
+   *  delay varies by a few ms (a path's audio is watched fifty times a second, not ten). */
+  mediaSilentDegradedMs: 40,
   /** No answer for this long: gone (standby's DEAD_MS). */
   silentDownMs: 1200,
   /** RTT this much above the path's best: a queue building up (a fading Wi-Fi's delay grows). */
@@ -75,7 +78,7 @@ export class QualityPathSelector {
   health(p: QualityPath): Health {
     const q = p.quality, r = this.rules;
     if (!p.up || q.silentMs >= r.silentDownMs) return 'down';
-    if ((q.loss ?? 0) >= r.lossDegraded || q.silentMs >= r.silentDegradedMs) return 'degraded';
+    if ((q.loss ?? 0) >= r.lossDegraded || q.silentMs >= (q.source === 'media' ? r.mediaSilentDegradedMs : r.silentDegradedMs)) return 'degraded';
     const best = this.bestRtt.get(p.id);
     return q.rttMs !== null && best !== undefined && q.rttMs > best + r.rttExcessMs ? 'degraded' : 'good';
   }

@@ -45,8 +45,10 @@ export class PathLayer {
   private puncher: Puncher | null = null;
   private punchTimer?: NodeJS.Timeout;
   private rx = Promise.resolve();
-  /** The path the packet being processed came in on. */
+  /** The path the packet being processed came in on; for a direct one, the label its caller gave
+   *  (receiveDirect's `on`: the mobile's uplink path in standby and seamless), else null. */
   arrivedVia: PathKind = 'relay';
+  arrivedOn: number | null = null;
   private readonly offRaw: () => void;
 
   private constructor(private readonly ctx: RoleContext, private readonly ps: PeerSocket,
@@ -74,8 +76,8 @@ export class PathLayer {
   }
 
   /** A UDP packet that arrived straight from the peer (on the shared socket, or on another socket
-   *  the strategy owns): overlay packets go to the connection, anything else is ignored. */
-  receiveDirect(data: Buffer, from: { address: string; port: number }): void {
+   *  the strategy owns, `on` naming it): overlay packets go to the connection, anything else is ignored. */
+  receiveDirect(data: Buffer, from: { address: string; port: number }, on: number | null = null): void {
     if (data[0] !== OVERLAY_TAG) return;
     // The other side sends direct: it heard our punch, so the path works both ways (and if we
     // had not heard its punch yet, its packets are as good a proof).
@@ -83,7 +85,7 @@ export class PathLayer {
       if (!this.direct) this.useDirect({ addr: from.address, port: from.port });
       else this.stopPunching();
     }
-    this.receive(data.subarray(1), 'direct');
+    this.receive(data.subarray(1), 'direct', on);
   }
 
   /** Once the connection is up (connect, serve), packets are processed one at a time so that
@@ -91,9 +93,10 @@ export class PathLayer {
    *  completes a server handshake inside the handler of its first packet, which awaits the later ones. */
   private connected = false;
 
-  private receive(packet: Buffer, via: PathKind): void {
-    if (!this.connected) { this.arrivedVia = via; void this.vs.inject(packet).catch(() => {}); return; }
-    this.rx = this.rx.then(() => { this.arrivedVia = via; return this.vs.inject(packet); }).catch(() => {});
+  private receive(packet: Buffer, via: PathKind, on: number | null = null): void {
+    const arrived = () => { this.arrivedVia = via; this.arrivedOn = on; };
+    if (!this.connected) { arrived(); void this.vs.inject(packet).catch(() => {}); return; }
+    this.rx = this.rx.then(() => { arrived(); return this.vs.inject(packet); }).catch(() => {});
   }
 
   private useDirect(to: Endpoint): void {
@@ -157,20 +160,23 @@ export class PathLayer {
   // connection; QUIC's timeout only ends it when every path, the relay included, stays silent —
   // e.g. the intermediate restarting (peers need the 5 s control idle timeout to notice that).
   static readonly innerConfig = { maxSendUdpPayloadSize: INNER_PAYLOAD, maxRecvUdpPayloadSize: INNER_PAYLOAD, maxIdleTimeout: 15000 };
+  /** For a strategy whose own probes keep its paths warm and watched (seamless): no QUIC PINGs, whose
+   *  1 s keepalive would only repeat them (the audio and its ACKs keep the connection from idling). */
+  static readonly noQuicPings = { keepAliveIntervalTime: undefined };
 
   /** The mobile's one P2P connection, dialled over the layer (relay until a punch succeeds). */
-  dial(timeoutMs: number): Promise<QUICClient> {
-    return this.ps.dial({ addr: VIRTUAL_PEER.host, port: VIRTUAL_PEER.port }, timeoutMs, PathLayer.innerConfig, this.vs.socket);
+  dial(timeoutMs: number, config = {}): Promise<QUICClient> {
+    return this.ps.dial({ addr: VIRTUAL_PEER.host, port: VIRTUAL_PEER.port }, timeoutMs, { ...PathLayer.innerConfig, ...config }, this.vs.socket);
   }
 
   /** The mobile's one connection: dialled (over whatever path the layer has) until it is made or
    *  the role stops; resolves with it, or null if stopped. Concurrent calls share one attempt. */
-  connect(ctx: RoleContext, name: string): Promise<QUICConnection | null> {
+  connect(ctx: RoleContext, name: string, config = {}): Promise<QUICConnection | null> {
     this.connecting ??= (async () => {
       while (!ctx.signal.aborted) {
         ctx.log.log('handshake.start', { remote: name, with: 'peer' });
         try {
-          const client = await within(this.dial(5000), 6000, `${name} handshake`);
+          const client = await within(this.dial(5000, config), 6000, `${name} handshake`);
           this.connected = true;
           ctx.log.log('handshake.ok', { remote: name, with: 'peer' });
           return client.connection;
@@ -185,8 +191,8 @@ export class PathLayer {
   private connecting: Promise<QUICConnection | null> | null = null;
 
   /** The answerer's server for the P2P connection (the layer is connected from its first one). */
-  serve(onConnection: (conn: QUICConnection) => void): Promise<QUICServer> {
-    return this.ps.serve((conn) => { this.connected = true; onConnection(conn); }, PathLayer.innerConfig, this.vs.socket);
+  serve(onConnection: (conn: QUICConnection) => void, config = {}): Promise<QUICServer> {
+    return this.ps.serve((conn) => { this.connected = true; onConnection(conn); }, { ...PathLayer.innerConfig, ...config }, this.vs.socket);
   }
 
   async close(): Promise<void> {

@@ -17,19 +17,22 @@ import { endpointKey, type Endpoint } from '../shared/signalling.ts';
 import { AudioReceiver } from '../shared/streaming.ts';
 import { decodeProbe, encodeProbe, PROBE_TAG } from './probe.ts';
 import { osPolicy, type MobilePolicy } from './policy.ts';
-import { DEAD_MS, PUNCH_INTERVAL_MS, REFLECT_RETRY_MS, SUSPECT_MS, SUSPECT_WINDOW_MS, type StandbySignals } from './shared.ts';
+import { DEAD_MS, PUNCH_INTERVAL_MS, REFLECT_RETRY_MS, SUSPECT_MS, type StandbySignals } from './shared.ts';
 
-/** One mobile uplink's direct path. `up` from its first pong until it is lost: no pong for
- *  DEAD_MS, its uplink gone (netlink), or silence on it while primary (liveness). A path that is
- *  not up is punched every PUNCH_INTERVAL_MS, and after DEAD_MS down its reflexive address is
- *  learned again and sent to the answerer (its NAT may have moved it). */
+/** One mobile uplink's direct path. `up` from its first pong until it is lost: no pong for 2.5 of
+ *  its ping intervals (at least DEAD_MS), its uplink gone (netlink), or silence on it while primary
+ *  (liveness). A path that is not up is punched as often as the policy says, and after DEAD_MS down
+ *  its reflexive address is learned again and sent to the answerer (its NAT may have moved it). */
 class UplinkPath {
   readonly sock = dgram.createSocket('udp4');
   reflexive: Endpoint | null = null;
   answerer: Endpoint | null = null;   // where the answerer's pongs came from
   up = false;
-  downSince = 0;
+  downSince = now();
   rtt: number | null = null;
+  lastPing = -Infinity;
+  routeLost = false;
+  retryAt = now();
   lastPong = 0;
   lastPongSeq = -1;
   lastReflect = 0;
@@ -43,6 +46,11 @@ class UplinkPath {
     this.up = false;
     this.downSince = t;
     this.log.logOther('standby.path', { path: this.uplink.name, state, why });
+  }
+  /** Something may have opened it (a new address, a route back). */
+  retry(t: number): void {
+    this.routeLost = false;
+    this.retryAt = t;
   }
 }
 
@@ -75,6 +83,7 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
   const reselect = (why: string, avoid: UplinkPath | null = null) => {
     const t = now();
     const s = layer.reselect(policy, candidates(), { avoid: avoid?.id ?? null, suspect: t < suspectUntil });
+    if (!policy.copiesOwnPackets) layer.setCopy(null);
     if (s.primaryChanged) {
       const next = s.primary === null ? null : paths[s.primary]!;
       primary = next;
@@ -82,18 +91,22 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
       if (!next) signals.send('standby-relay', {});   // no direct path left
       if (next) for (let i = 0; i < 2; i++) next.sock.send(encodeProbe(secret, { kind: 'switch', path: next.id, seq: lastSeq, sentAt: t }), next.answerer!.port, next.answerer!.addr);
       if (why === 'netlink') suspect('netlink');
+      // a policy that watches its paths moved on what it saw: the silence until the answerer follows is
+      // that move's, not the new primary's (one change, one detection, as ChangeDetector)
+      if (policy.watch) watchdog.quiet();
     }
     return s;
   };
-  /** redundancy=suspect: for SUSPECT_WINDOW_MS the policy copies this side's packets (QUIC acks)
-   *  onto the best standby, and the answerer is asked (on that path itself) to copy onto it too. */
+  /** redundancy=suspect: for the policy's suspect window the answerer is asked (on the best standby
+   *  itself) to copy onto that path, and this side's packets (QUIC acks) are copied too if the policy
+   *  says so. The request carries the last frame heard: a seamless answerer re-sends what came after. */
   const suspect = (why: string) => {
     if (redundancy !== 'suspect') return;
     const t = now();
-    suspectUntil = t + SUSPECT_WINDOW_MS;
+    suspectUntil = t + policy.suspectWindowMs;
     const s = reselect(`suspect: ${why}`);
     const standby = s.copy === null ? null : paths[s.copy]!;
-    if (!standby?.answerer) return;
+    if (!standby?.answerer) { ctx.log.logOther('standby.suspect', { primary: primary?.uplink.name ?? 'relay', copyOn: null, why }); return; }
     ctx.log.logOther('standby.suspect', { primary: primary?.uplink.name ?? 'relay', copyOn: standby.uplink.name, why });
     standby.sock.send(encodeProbe(secret, { kind: 'suspect', path: standby.id, seq: lastSeq, sentAt: t }), standby.answerer.port, standby.answerer.addr);
   };
@@ -106,6 +119,7 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
         const changed = !p.reflexive || endpointKey(seen) !== endpointKey(p.reflexive);
         if (changed) ctx.log.logOther('standby.reflexive', { path: p.uplink.name, reflexive: endpointKey(seen) });
         p.reflexive = seen;
+        if (changed) p.retry(now());
         if (changed || !p.up) tellAnswerer();   // a path that is down needs the answerer to punch again
         return;
       }
@@ -127,38 +141,39 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
         }
         return;
       }
-      layer.receiveDirect(msg, from);
+      layer.receiveDirect(msg, from, p.id);
     });
   }
 
-  // Pings: every PUNCH_INTERVAL_MS toward every answerer candidate while a path is not up, every
-  // KEEPALIVE_MS toward the answerer once it is; reflexive addresses re-learned while it is not.
-  let tick = 0;
+  // Pings, as often as the policy says: toward every answerer candidate while a path is not up,
+  // toward the answerer once it is; reflexive addresses re-learned while it is not.
   const pinger = setInterval(() => {
     const t = now();
-    tick++;
     const targets = control.peer ? targetsOf(control.peer) : [];
     for (const p of paths) {
-      if (p.up && t - p.lastPong >= DEAD_MS) {
+      const pingEvery = policy.pingEveryMs({ id: p.id, up: p.up, primary: p === primary, retryForMs: t - p.retryAt, routeLost: p.routeLost }, t);
+      if (p.up && t - p.lastPong >= Math.max(DEAD_MS, 2.5 * pingEvery)) {
         p.lose(t, 'down', 'no pong');
         if (p === primary) reselect('keepalive lost', p);
       }
       // learn the reflexive address: until known, and again every DEAD_MS while down
-      const every = p.reflexive ? (p.up || t - p.downSince < DEAD_MS ? Infinity : DEAD_MS) : REFLECT_RETRY_MS;
-      if (t - p.lastReflect >= every) {
+      const reflectEvery = p.reflexive ? (p.up || t - p.downSince < DEAD_MS ? Infinity : DEAD_MS) : REFLECT_RETRY_MS;
+      if (t - p.lastReflect >= reflectEvery) {
         p.lastReflect = t;
         overhead.keepalive += REFLECT_MAGIC.length + 8;
         p.sock.send(Buffer.concat([REFLECT_MAGIC, Buffer.alloc(8)]), reflector.port, reflector.addr);
       }
-      if (p.up && tick % (policy.pingEveryMs / PUNCH_INTERVAL_MS) !== 0) continue;
-      const ping = encodeProbe(secret, { kind: 'ping', path: p.id, seq: ++p.seq, sentAt: t });
-      policy.pinged?.(p.id, p.seq, t);
+      if (t - p.lastPing < pingEvery - PUNCH_INTERVAL_MS / 2) continue;
+      p.lastPing = t;
+      const upkeep = policy.reportsUpkeep && p.up ? overhead.keepalive + overhead.duplicate : undefined;
+      const ping = encodeProbe(secret, { kind: 'ping', path: p.id, seq: ++p.seq, sentAt: t, upkeep });
+      if (p.up) policy.pinged?.(p.id, p.seq, t);   // a probe; a punch toward every candidate is not
       for (const to of p.up && p.answerer ? [p.answerer] : targets) { p.sock.send(ping, to.port, to.addr); overhead.keepalive += ping.length; }
     }
     if (suspectUntil && t > suspectUntil) { suspectUntil = 0; reselect('suspect over'); }
     const watched = policy.watch?.(t);
     // while the policy finds the primary suspect, the answerer's copies are asked for again before they lapse
-    if (watched?.suspect && redundancy === 'suspect' && suspectUntil - t < SUSPECT_WINDOW_MS / 2) suspect(watched.why);
+    if (watched?.suspect && redundancy === 'suspect' && suspectUntil - t < policy.suspectWindowMs / 2) suspect(watched.why);
     else if (watched) reselect(watched.why);
   }, PUNCH_INTERVAL_MS);
 
@@ -172,8 +187,10 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
   await netlink.start(ctx.intermediate.addrs[0], (from, to) => {
     preferredDev = to?.dev;
     ctx.log.log('netchange.detected', { via: 'netlink', detail: routeChange(from, to) });
+    paths.find((p) => p.uplink.dev === to?.dev)?.retry(now());
     const lost = paths.find((p) => p.uplink.dev === from?.dev && p.uplink.dev !== to?.dev);
     lost?.lose(now(), 'down', 'netlink');
+    if (lost) lost.routeLost = true;
     reselect('netlink', lost ?? null);
     watchdog.quiet();
   });
@@ -187,16 +204,17 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
   let dialled = false;
   const connect = async () => {
     dialled = true;
-    conn = await layer.connect(ctx, 'standby');
+    conn = await layer.connect(ctx, 'standby', policy.quicPings ? {} : PathLayer.noQuicPings);
     if (conn) {
       attachDatagrams(conn, (d) => {
         const f = decodeFrame(Buffer.from(d));
         if (f && f.seq > lastSeq) lastSeq = f.seq;
+        if (f) policy.heard?.(layer.arrivedVia === 'relay' ? null : layer.arrivedOn, f.seq, f.sentAt, now());
         audio.accept(d, layer.arrivedVia);
       });
     }
   };
-  const onPeer = (_info: PeerInfo) => { if (!dialled) void connect(); tellAnswerer(); };
+  const onPeer = (_info: PeerInfo) => { if (!dialled) void connect(); tellAnswerer(); for (const p of paths) p.retry(now()); };
   control.on('peer', onPeer);
   if (control.peer) onPeer(control.peer);
   await holdPeer(ctx, peer, {
