@@ -13,7 +13,7 @@ import { runIntermediate } from '../shared/intermediate.ts';
 import { LIVENESS_OPTION } from '../shared/netwatch.ts';
 import { warmPathsAnswerer } from '../standby/answerer.ts';
 import { warmPathsMobile } from '../standby/mobile.ts';
-import { CALM_PROBE_MS, COPY_WINDOW_MS, PROBE_MS, qualityPolicy } from './policy.ts';
+import { CALM_PROBE_MS, COPY_WINDOW_MS, PROBE_MS, PUNCH_BURST_MS, qualityPolicy } from './policy.ts';
 
 const strategy: Strategy = {
   name: 'seamless',
@@ -36,7 +36,7 @@ const strategy: Strategy = {
   ],
   intermediate: runIntermediate,
   answerer: (ctx) => warmPathsAnswerer(ctx, {
-    punchEveryMs: PROBE_MS, quietMs: 2.5 * CALM_PROBE_MS, quicPings: false, copyWindowMs: COPY_WINDOW_MS, repairOnSuspect: true, budgetPct: Number(ctx.option('budget')),
+    punchEveryMs: PROBE_MS, punchForMs: PUNCH_BURST_MS, quietMs: 2.5 * CALM_PROBE_MS, quicPings: false, copyWindowMs: COPY_WINDOW_MS, repairOnSuspect: true, budgetPct: Number(ctx.option('budget')),
   }),
   mobile: (ctx) => warmPathsMobile(ctx, qualityPolicy(ctx.option('redundancy') as Redundancy,
     (mode, why) => ctx.log.logOther('seamless.probing', { mode, why }))),

@@ -11,6 +11,7 @@ import { QualityPathSelector, type CandidatePath, type Health, type QualityPath,
 import { now } from '../shared/peer.ts';
 import { FRAME_MS } from '../../core/playout.ts';
 import type { MobilePolicy, PathState } from '../standby/policy.ts';
+import { DEAD_MS } from '../standby/shared.ts';
 
 /** Alert probing; what QUALITY_RULES' silence thresholds assume (2.5 intervals). */
 export const PROBE_MS = 100;
@@ -71,6 +72,8 @@ export function qualityPolicy(redundancy: Redundancy, logMode: (mode: 'calm' | '
       if (p.primary) return media?.quality(t) ? PRIMARY_PROBE_MS : PROBE_MS;
       return alert(t) ? PROBE_MS : CALM_PROBE_MS;
     },
+    // a path that stays down (a symmetric NAT in the way) is re-learned and re-punched ever less often
+    relearnEveryMs: (p) => Math.max(DEAD_MS, p.downForMs),
     pinged: (path, seq, t) => probed(path).sent(seq, t),
     ponged: (path, seq, t) => probed(path).answered(seq, t),
     heard(path, seq, sentAt, t) { if (path !== null && path === primary) media!.heard(seq, sentAt, t); },

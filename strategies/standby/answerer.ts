@@ -14,16 +14,18 @@ import { directRoute, streamAudio, type AudioRoute } from '../shared/streaming.t
 import { decodeProbe, encodeProbe, PROBE_LEN, PROBE_TAG, type Probe } from './probe.ts';
 import { DEAD_MS, PUNCH_INTERVAL_MS, SUSPECT_WINDOW_MS, type StandbySignals } from './shared.ts';
 
-/** How the answerer keeps its side and copies: how often it punches a mobile path (signalled within
- *  5 s) not heard from for `quietMs`, whether the P2P connection sends QUIC PINGs, for how long it
- *  copies after one `suspect`, whether a `suspect` also brings a re-send of what the mobile missed,
- *  and the most it may send beyond the media (% of it; null: no cap). */
+/** How the answerer keeps its side and copies: how often and for how long after a signal it punches
+ *  a mobile path not heard from for `quietMs`, whether the P2P connection sends QUIC PINGs, for how
+ *  long it copies after one `suspect`, whether a `suspect` also brings a re-send of what the mobile
+ *  missed, and the most it may send beyond the media (% of it; null: no cap). */
 export interface AnswererRules {
-  punchEveryMs: number; quietMs: number; quicPings: boolean; copyWindowMs: number; repairOnSuspect: boolean; budgetPct: number | null;
+  punchEveryMs: number; punchForMs: number; quietMs: number; quicPings: boolean;
+  copyWindowMs: number; repairOnSuspect: boolean; budgetPct: number | null;
 }
 
 export const answerer = (ctx: RoleContext): Promise<void> => warmPathsAnswerer(ctx, {
-  punchEveryMs: PUNCH_INTERVAL_MS, quietMs: DEAD_MS, quicPings: true, copyWindowMs: SUSPECT_WINDOW_MS, repairOnSuspect: false, budgetPct: null,
+  punchEveryMs: PUNCH_INTERVAL_MS, punchForMs: 5000, quietMs: DEAD_MS, quicPings: true,
+  copyWindowMs: SUSPECT_WINDOW_MS, repairOnSuspect: false, budgetPct: null,
 });
 
 export async function warmPathsAnswerer(ctx: RoleContext, rules: AnswererRules): Promise<void> {
@@ -56,7 +58,7 @@ export async function warmPathsAnswerer(ctx: RoleContext, rules: AnswererRules):
       const known = mobilePaths.get(p.id);
       const to = { addr: p.addr, port: p.port };
       if (known && endpointKey(known.to) === endpointKey(to) && now() - known.heard < rules.quietMs) continue;
-      mobilePaths.set(p.id, { name: p.name, to, heard: known?.heard ?? 0, punchUntil: now() + 5000 });
+      mobilePaths.set(p.id, { name: p.name, to, heard: known?.heard ?? 0, punchUntil: now() + rules.punchForMs });
       ctx.log.log('punch.start', { remote: `${p.name} ${endpointKey(to)}` });
     }
   });

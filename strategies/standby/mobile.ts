@@ -151,13 +151,14 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
     const t = now();
     const targets = control.peer ? targetsOf(control.peer) : [];
     for (const p of paths) {
-      const pingEvery = policy.pingEveryMs({ id: p.id, up: p.up, primary: p === primary, retryForMs: t - p.retryAt, routeLost: p.routeLost }, t);
+      const state = { id: p.id, up: p.up, primary: p === primary, retryForMs: t - p.retryAt, downForMs: t - p.downSince, routeLost: p.routeLost };
+      const pingEvery = policy.pingEveryMs(state, t);
       if (p.up && t - p.lastPong >= Math.max(DEAD_MS, 2.5 * pingEvery)) {
         p.lose(t, 'down', 'no pong');
         if (p === primary) reselect('keepalive lost', p);
       }
-      // learn the reflexive address: until known, and again every DEAD_MS while down
-      const reflectEvery = p.reflexive ? (p.up || t - p.downSince < DEAD_MS ? Infinity : DEAD_MS) : REFLECT_RETRY_MS;
+      // learn the reflexive address: until known, and again as the policy says once down DEAD_MS
+      const reflectEvery = p.reflexive ? (p.up || t - p.downSince < DEAD_MS ? Infinity : policy.relearnEveryMs(state)) : REFLECT_RETRY_MS;
       if (t - p.lastReflect >= reflectEvery) {
         p.lastReflect = t;
         overhead.keepalive += REFLECT_MAGIC.length + 8;

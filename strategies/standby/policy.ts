@@ -3,13 +3,15 @@
 // path is pinged, and whether the choice is made again on every ping tick (a policy that watches a
 // path's quality) or only when something happens (a path up or lost, a change, suspect on or over).
 import { PathSelector, type PathPolicy, type Redundancy } from '../shared/path-selector.ts';
-import { KEEPALIVE_MS, PUNCH_INTERVAL_MS, SUSPECT_WINDOW_MS } from './shared.ts';
+import { DEAD_MS, KEEPALIVE_MS, PUNCH_INTERVAL_MS, SUSPECT_WINDOW_MS } from './shared.ts';
 
 /** A path as the ping schedule sees it. */
 export interface PathState {
   id: number; up: boolean; primary: boolean;
   /** Since the last thing that may open it: the start, a new address, its route back. */
   retryForMs: number;
+  /** Since it was lost (or since the start, if never up). */
+  downForMs: number;
   /** The OS moved the route away from its uplink (netlink), and nothing has brought it back. */
   routeLost: boolean;
 }
@@ -19,6 +21,9 @@ export interface MobilePolicy extends PathPolicy {
    *  sees of it), a path not up's punching. A path unanswered for 2.5 of its intervals (at least
    *  DEAD_MS) is lost. */
   pingEveryMs(p: PathState, t: number): number;
+  /** How often a path down for DEAD_MS or more learns its reflexive address again and tells the
+   *  answerer, which punches toward it again (its NAT may have moved it). */
+  relearnEveryMs(p: PathState): number;
   /** A ping sent on path `path` / its pong back, for a policy that reads them. */
   pinged?(path: number, seq: number, t: number): void;
   ponged?(path: number, seq: number, t: number): void;
@@ -46,6 +51,7 @@ export function osPolicy(redundancy: Redundancy): MobilePolicy {
   const selector = new PathSelector(redundancy);
   return {
     pingEveryMs: (p) => (p.up ? KEEPALIVE_MS : PUNCH_INTERVAL_MS),
+    relearnEveryMs: () => DEAD_MS,
     select: (paths, hints) => selector.select(paths, hints),
     suspectWindowMs: SUSPECT_WINDOW_MS,
     copiesOwnPackets: true,
