@@ -23,7 +23,7 @@ export const PRIMARY_PROBE_MS = 5000;
 /** A path not up is punched every PROBE_MS for PUNCH_BURST_MS after something that may open it (the
  *  start, a new address, the route back), else once a calm interval: a lost path's old addresses are
  *  not worth fifty punches a second (standby's), a gone Wi-Fi's even less. */
-export const PUNCH_BURST_MS = 1000;
+export const PUNCH_BURST_MS = 500;
 /** A path's RTT for a new primary's first audio when its probes have none. */
 const UNKNOWN_RTT_MS = 200;
 /** How long one `suspect` makes the answerer copy; asked again while the primary stays not good. */
@@ -107,5 +107,6 @@ export function qualityPolicy(redundancy: Redundancy, logMode: (mode: 'calm' | '
     copiesOwnPackets: false,
     quicPings: false,
     reportsUpkeep: true,
+    steersRelay: true,
   };
 }

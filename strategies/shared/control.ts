@@ -11,6 +11,8 @@ import { overhead } from './overhead.ts';
 import type { PeerSocket } from './peer.ts';
 
 export type PeerInfo = Messages['peer'];
+/** Sends one UDP packet (a socket of the strategy's own: ControlClient.relayVia). */
+export type RelaySend = (packet: Buffer, port: number, addr: string) => void;
 export interface ControlOptions { timeoutMs?: number; relay?: boolean }
 
 /** The authenticated control connection to the intermediate. Emits 'peer' (PeerInfo),
@@ -29,14 +31,7 @@ export class ControlClient extends EventEmitter {
     super();
     // Relayed packets arrive on the shared socket from the intermediate's relay port (relay.ts);
     // they are taken out before js-quic would parse them as QUIC.
-    this.offRelay = divertPackets(ps.socket, (data, from) => {
-      const r = this.session?.relay;
-      if (!r || data[0] !== RELAY_UDP_TAG || from.port !== r.grant.port || from.address !== ctx.intermediate.addrs[0]) return false;
-      const h = relayHeader(data);
-      const payload = h && h.session === r.grant.session ? openRelay(r.key, data) : null;
-      if (payload && r.window.accept(h!.counter)) this.emit('relay', Buffer.from(payload));
-      return true;
-    });
+    this.offRelay = divertPackets(ps.socket, (data, from) => this.acceptRelay(data, from));
     if (relaying) this.binder = setInterval(() => this.bind(), RELAY_BIND_MS);
   }
 
@@ -142,6 +137,27 @@ export class ControlClient extends EventEmitter {
     if (msg.type === 'address-change') this.bind();
   }
 
+  /** A packet from the intermediate's relay port: opened and emitted as 'relay' (true; dropped if it
+   *  fails authentication or is a replay), or not one (false). Called for the shared socket, and by a
+   *  strategy for sockets of its own that it sends relay packets from (relayVia). */
+  acceptRelay(data: Buffer, from: { address: string; port: number }): boolean {
+    const r = this.session?.relay;
+    if (!r || data[0] !== RELAY_UDP_TAG || from.port !== r.grant.port || from.address !== this.ctx.intermediate.addrs[0]) return false;
+    const h = relayHeader(data);
+    const payload = h && h.session === r.grant.session ? openRelay(r.key, data) : null;
+    if (payload && r.window.accept(h!.counter)) this.emit('relay', Buffer.from(payload));
+    return true;
+  }
+
+  /** Where relay packets (binds and payloads) leave from from now on: the shared socket (null: the
+   *  OS's route), or a socket of the strategy's own on one uplink — the relay follows the strategy's
+   *  choice of uplink (seamless). Binds at once from there, so the relay latches on it now. */
+  relayVia(send: RelaySend | null): void {
+    this.sendVia = send;
+    this.bind();
+  }
+  private sendVia: RelaySend | null = null;
+
   /** Sends a payload through the intermediate's relay to the paired peer (false: no grant yet). */
   relay(payload: Uint8Array): boolean { return this.sendRelay(this.session, payload); }
 
@@ -152,7 +168,8 @@ export class ControlClient extends EventEmitter {
     if (!r) return false;
     const packet = sealRelay(r.key, r.grant.session, ++r.sent, payload);
     if (!payload.length) overhead.keepalive += packet.length;   // a bind
-    rawSend(this.ps.socket, packet, r.grant.port, this.ctx.intermediate.addrs[0]);
+    if (this.sendVia) this.sendVia(packet, r.grant.port, this.ctx.intermediate.addrs[0]);
+    else rawSend(this.ps.socket, packet, r.grant.port, this.ctx.intermediate.addrs[0]);
     return true;
   }
 

@@ -19,6 +19,9 @@ import { decodeProbe, encodeProbe, PROBE_TAG } from './probe.ts';
 import { osPolicy, type MobilePolicy } from './policy.ts';
 import { DEAD_MS, PUNCH_INTERVAL_MS, REFLECT_RETRY_MS, SUSPECT_MS, type StandbySignals } from './shared.ts';
 
+/** A steered relay (MobilePolicy.steersRelay) stays on an uplink at least this long before moving on. */
+const RELAY_HOLD_MS = 300;
+
 /** One mobile uplink's direct path. `up` from its first pong until it is lost: no pong for 2.5 of
  *  its ping intervals (at least DEAD_MS), its uplink gone (netlink), or silence on it while primary
  *  (liveness). A path that is not up is punched as often as the policy says, and after DEAD_MS down
@@ -78,6 +81,26 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
   // the answerer when the primary changed, and asks it to copy while suspect.
   const candidates = () => paths.map((p) => ({ id: p.id, up: p.up, rttMs: p.rtt, osPreferred: p.uplink.dev === preferredDev, direct: p.direct }));
   let suspectUntil = 0;
+  // With no direct path the audio goes through the relay. A policy that steers it (seamless) sends the
+  // relay's packets from one uplink's own socket, and moves them to another uplink when the OS moves
+  // its route or the audio stops there: the relay latches where its packets come from.
+  const pathOn = (dev: string | undefined) => paths.find((p) => p.uplink.dev === dev) ?? null;
+  let relayOn: UplinkPath | null = null;   // null: the shared socket, the OS's route
+  let relayMovedAt = -Infinity;
+  let heardAt = -Infinity;
+  const steerRelay = (to: UplinkPath | null, why: string) => {
+    if (!policy.steersRelay || to === relayOn) return;
+    relayOn = to;
+    relayMovedAt = now();
+    control.relayVia(to ? (packet, port, addr) => to.sock.send(packet, port, addr) : null);
+    ctx.log.logOther('standby.relay', { via: to?.uplink.name ?? 'route', why });
+  };
+  /** The audio is on the relay and has stopped: its packets go out of the next uplink still routed. */
+  const relaySilent = (why: string) => {
+    if (primary || now() - relayMovedAt < RELAY_HOLD_MS) return;
+    const from = relayOn ?? pathOn(preferredDev);
+    steerRelay(paths.find((p) => p !== from && !p.routeLost) ?? null, why);
+  };
   /** Re-applies the policy after anything that can change it (a path up or lost, a change, suspect
    *  on or over); when the primary changed, tells the answerer with a `switch` on that path. */
   const reselect = (why: string, avoid: UplinkPath | null = null) => {
@@ -89,6 +112,7 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
       primary = next;
       ctx.log.logOther('standby.switch', { to: next?.uplink.name ?? 'relay', why: policy.reason?.() ?? why, rtt: next?.rtt ?? null });
       if (!next) signals.send('standby-relay', {});   // no direct path left
+      steerRelay(next ? null : pathOn(preferredDev), next ? 'a direct path' : 'no direct path');
       if (next) for (let i = 0; i < 2; i++) next.sock.send(encodeProbe(secret, { kind: 'switch', path: next.id, seq: lastSeq, sentAt: t }), next.answerer!.port, next.answerer!.addr);
       if (why === 'netlink') suspect('netlink');
       // a policy that watches its paths moved on what it saw: the silence until the answerer follows is
@@ -114,6 +138,7 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
   for (const p of paths) {
     await new Promise<void>((r) => p.sock.bind(0, p.uplink.addr, () => r()));
     p.sock.on('message', (msg, from) => {
+      if (control.acceptRelay(msg, from)) return;   // the relay, when steered onto this uplink
       if (msg.subarray(0, REFLECT_MAGIC.length).equals(REFLECT_MAGIC)) {
         const seen = JSON.parse(msg.subarray(REFLECT_MAGIC.length + 8).toString()) as Endpoint;
         const changed = !p.reflexive || endpointKey(seen) !== endpointKey(p.reflexive);
@@ -172,6 +197,7 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
       for (const to of p.up && p.answerer ? [p.answerer] : targets) { p.sock.send(ping, to.port, to.addr); overhead.keepalive += ping.length; }
     }
     if (suspectUntil && t > suspectUntil) { suspectUntil = 0; reselect('suspect over'); }
+    if (heardAt > 0 && t - heardAt > RELAY_HOLD_MS) relaySilent('still silent');
     const watched = policy.watch?.(t);
     // while the policy finds the primary suspect, the answerer's copies are asked for again before they lapse
     if (watched?.suspect && redundancy === 'suspect' && suspectUntil - t < policy.suspectWindowMs / 2) suspect(watched.why);
@@ -193,13 +219,14 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
     lost?.lose(now(), 'down', 'netlink');
     if (lost) lost.routeLost = true;
     reselect('netlink', lost ?? null);
+    if (!primary) steerRelay(pathOn(to?.dev), 'netlink');
     watchdog.quiet();
   });
 
-  const overdue = new LivenessWatchdog(SUSPECT_MS, () => suspect('frame overdue'));
+  const overdue = new LivenessWatchdog(SUSPECT_MS, () => { suspect('frame overdue'); relaySilent('frame overdue'); });
   const audio = new AudioReceiver(ctx, {
     first: () => { watchdog.start(); overdue.start(); },
-    alive: () => { watchdog.alive(); overdue.alive(); },
+    alive: () => { heardAt = now(); watchdog.alive(); overdue.alive(); },
   });
   let conn: QUICConnection | null = null;
   let dialled = false;

@@ -43,6 +43,9 @@ export interface MobilePolicy extends PathPolicy {
   quicPings: boolean;
   /** Whether pings carry this side's bytes beyond the media so far (for a budgeted answerer). */
   reportsUpkeep: boolean;
+  /** Whether, with no direct path, the relay's packets leave from the uplink this side chooses (the
+   *  OS's route, then the next uplink when the audio stops) rather than always the OS's route. */
+  steersRelay: boolean;
 }
 
 /** standby's: the OS's preferred uplink while its path answers at all (PathSelector), pings every
@@ -57,5 +60,6 @@ export function osPolicy(redundancy: Redundancy): MobilePolicy {
     copiesOwnPackets: true,
     quicPings: true,
     reportsUpkeep: false,
+    steersRelay: false,
   };
 }

@@ -1,7 +1,8 @@
 // seamless: standby's warm paths chosen by quality. Under a fading Wi-Fi it leaves Wi-Fi before the OS
 // drops it and conceals less than standby on the same seed; under an Android-like handover it leaves
 // the silent Wi-Fi before the OS moves the route; an instant Wi-Fi → cellular costs no audible gap;
-// its price is in extra_pct, from the run's counters, and within its default budget.
+// with no direct path (a symmetric answerer NAT) it steers the relay onto the uplink that still carries
+// audio; its price is in extra_pct, from the run's counters, and within its default budget.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -65,10 +66,27 @@ test('seamless, handover:2000: leaves the silent Wi-Fi before the OS moves the r
 // The answerer re-sends what the change lost on cellular once the mobile's switch reaches it: inaudible
 // when cellular's round trip leaves the first frame sent on the lost Wi-Fi playable (this link's
 // ≈ 65 ms under the 80 ms jitter buffer; docs/strategies.md "seamless" gives the bound).
-test('seamless, wifi-to-cellular: no audible gap, within the default budget', async () => {
+test('seamless, wifi-to-cellular: no audible gap, within the default budget; with budget=0 nothing is re-sent', async () => {
   const r = await runJudged(spec({ event: 'wifi-to-cellular', observeS: 4 }), bench);
   assertCleanBeforeEvent(r.metrics);
   assert.equal(r.metrics.success, true);
   assert.equal(r.metrics.audible_ms, 0, `gap ${r.metrics.gap_ms} ms, concealed ${r.metrics.concealed_ms} ms`);
+  assert.ok(r.metrics.dup_bytes > 0, 'the answerer re-sent what the change lost');
   assertWithinBudget(r.metrics);
+  const none = await runJudged(spec({ event: 'wifi-to-cellular', observeS: 4, options: { budget: '0' } }), bench);
+  assert.equal(none.metrics.success, true);
+  assert.equal(none.metrics.dup_bytes, 0, 'a budget of 0 leaves nothing for re-sends or copies');
+});
+
+// A symmetric answerer NAT leaves no direct path: the audio goes through the relay, which seamless steers
+// onto the uplink whose audio still flows (docs/strategies.md "seamless": "The relay, steered").
+test('seamless, symmetric answerer NAT, blackout:2 on Wi-Fi: the relay moves to cellular, far within the blackout', async () => {
+  const r = await runJudged(spec({ event: 'blackout:2', observeS: 5, nat: { answerer: 'symmetric', wifi: 'port-restricted', cellular: 'port-restricted' } }), bench);
+  assertCleanBeforeEvent(r.metrics);
+  assert.equal(r.metrics.success, true);
+  const events = mergeLogs(r.dir);
+  const eventAt = events.find((e) => e.type === 'event.fired')!.t;
+  const moved = events.find((e) => e.type === 'standby.relay' && e.via === 'cellular' && e.t > eventAt);
+  assert.ok(moved, 'the relay was steered onto cellular');
+  assert.ok(r.metrics.gap_ms! < 1000, `gap ${r.metrics.gap_ms} ms in a 2 s blackout`);
 });
