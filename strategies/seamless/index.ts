@@ -25,8 +25,8 @@ const strategy: Strategy = {
         'overdue, or just after a change), always, or off', default: 'suspect', values: ['suspect', 'always', 'off'],
     },
     budget: {
-      describe: 'the most the answerer sends beyond the media, in % of the media bytes sent so far: its probes\' answers ' +
-        'counted twice (the mobile\'s probes are as big) plus its copies and re-sends; copies stop at it', default: '10',
+      describe: 'the most both ends send beyond the media, in % of the media bytes sent so far (the mobile\'s share from ' +
+        'its pings): copies stop and re-sends are skipped at it; upkeep is not capped', default: '10',
     },
     ...LIVENESS_OPTION,
   },
