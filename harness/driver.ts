@@ -1,5 +1,6 @@
 // Typed client of the topology driver (topologies/driver.py): one Python process that holds one
 // Mininet network and speaks JSON lines on stdio. Protocol: docs/testbed.md.
+import type { IpPlan } from './ip-plan.ts';
 import type { TestbedHandlers } from './network-events.ts';
 import { checkHost } from './preflight.ts';
 import { PYTHON, REPO } from './paths.ts';
@@ -33,10 +34,13 @@ export interface BuildOptions {
   udpTimeout?: number;                               // NAT UDP mapping timeout, s
   sourceRouting?: boolean;                           // per-uplink routing tables on the mobile (default true)
   startOn?: StartOn;                                 // default wifi; cellular: Wi-Fi down until cellular-to-wifi
+  ip?: IpPlan;                                       // address families (harness/ip-plan.ts); default IPv4 everywhere
 }
 
 export interface Uplink {
   name: string; dev: string; addr: string; gateway: string; table: number; nats: string[]; slot: string;
+  /** topologies/ipv6.py: an IPv6-only uplink's `dev`/`addr` are its CLAT's (IPv4), `link` its own device. */
+  family: 'ipv4' | 'dual-stack' | 'ipv6-only'; addr6: string; gateway6: string; link: string; nat_src: string;
 }
 export interface ResolvedDirection {
   delay: number; jitter: number; loss: number; burst_p: number; burst_r: number; rate: number; queue: number;
@@ -45,6 +49,10 @@ export interface ResolvedDirection {
 export interface BuildInfo {
   shape: string;
   intermediate: [string, string];
+  /** The intermediate's IPv6 addresses when any site has IPv6, else empty. */
+  intermediate6: string[];
+  /** The sites' families as built (topologies/ipv6.py AddressPlan.describe). */
+  ip: { families: Record<string, string>; firewall: Record<string, string>; clat: boolean; nat64Prefix: string | null };
   hosts: Record<string, Uplink[]>;
   nat: Record<string, string>;
   links: Record<string, { name: string; up: ResolvedDirection; down: ResolvedDirection }>;

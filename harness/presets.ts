@@ -8,6 +8,7 @@ interface PresetsFile {
   nat: Record<string, NatBehaviourSpec & { carrier?: NatBehaviourSpec }>;
   natUdpTimeoutS: number;
   link: Record<string, unknown>;
+  ipv6: { families: Record<'answerer' | 'wifi' | 'cellular', string[]>; firewalls: string[]; firewallUdpTimeoutS: number; nat64Prefix: string };
 }
 
 export const PRESETS: PresetsFile = JSON.parse(readFileSync(path.join(REPO, 'topologies/presets.json'), 'utf8'));

@@ -9,6 +9,7 @@ import { stringify } from 'csv-stringify/sync';
 import { codecLabel, PCM, type Codec } from '../core/codec.ts';
 import type { Playout } from '../core/playout.ts';
 import type { LinkProfile, LinkSlot } from './driver.ts';
+import { ipLabel, parseIpPlan } from './ip-plan.ts';
 import { METRIC_ORDER, type RunMetrics } from './metrics.ts';
 import type { RunSpec } from './run/spec.ts';
 import type { CaptureCheck } from './run/capture-checks.ts';
@@ -40,7 +41,7 @@ export interface RunRecord {
 const SCALAR_METRICS = METRIC_ORDER.filter((k) => k !== 'cpu_s');
 const ROLES = ['intermediate', 'answerer', 'mobile'];
 export const CSV_COLUMNS = [
-  'id', 'label', 'strategy', 'options', 'nat_answerer', 'nat_wifi', 'nat_cellular',
+  'id', 'label', 'strategy', 'options', 'nat_answerer', 'nat_wifi', 'nat_cellular', 'ip',
   'link_intermediate', 'link_answerer', 'link_wifi', 'link_cellular', 'event', 'rep', 'seed', 'codec', 'status', 'error',
   'emulation', ...SCALAR_METRICS, ...ROLES.map((r) => `cpu_${r}_s`),
   'pairs', 'pairs_gap_median_ms', 'pairs_gap_max_ms', 'pairs_success', 'per_event_concealed_ms', 'noisy',
@@ -61,7 +62,7 @@ export function csvRow(r: RunRecord): unknown[] {
   const m = r.metrics;
   return [
     r.id, r.label, r.spec.strategy, Object.entries(r.spec.options).map(([k, v]) => `${k}=${v}`).join(';'),
-    r.spec.nat.answerer, r.spec.nat.wifi, r.spec.nat.cellular,
+    r.spec.nat.answerer, r.spec.nat.wifi, r.spec.nat.cellular, ipLabel(r.spec.ip),
     ...(['intermediate', 'answerer', 'wifi', 'cellular'] as const).map((s) => linkName(r.spec.links[s])),
     r.spec.event, r.spec.rep, r.spec.seed, codecLabel(r.spec.codec ?? PCM), r.status, r.error ?? '', r.emulation ?? '',
     ...SCALAR_METRICS.map((k) => (m ? m[k] ?? '' : '')), ...ROLES.map((role) => m?.cpu_s[role] ?? ''),
@@ -133,6 +134,7 @@ export function recordsFromCsv(text: string, config: ConfigPart): RunRecord[] {
       ...(config.playout === 'adaptive' ? { playout: config.playout } : {}),
       warmupS: config.warmupS ?? 4, observeS: config.observeS ?? 8,
       ...(pairs > 1 ? { pairs, staggerMs: config.staggerMs ?? 200 } : {}),
+      ...(parseIpPlan(r.ip) ? { ip: parseIpPlan(r.ip) } : {}),   // a snapshot from before IPv6 has no column: IPv4
     };
     return {
       id: r.id!, label: r.label!, spec, status: r.status as RunRecord['status'], ...(r.error ? { error: r.error } : {}),

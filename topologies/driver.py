@@ -35,6 +35,7 @@ from mininet.cli import CLI
 from mininet.log import lg
 
 from .links import resolve
+from .ipv6 import parse_address_plan
 from .nat import parse_preset
 from .events import HANDLERS
 from .stamps import now_ms
@@ -65,7 +66,8 @@ class Driver:
 
     def build(self, topology: str = 'mobile', nat: dict[str, str] | None = None,
               links: dict[str, Any] | None = None, seed: int = 1, udpTimeout: int | None = None,
-              sourceRouting: bool = True, startOn: str = 'wifi') -> dict[str, Any]:
+              sourceRouting: bool = True, startOn: str = 'wifi',
+              ip: dict[str, Any] | None = None) -> dict[str, Any]:
         if self.bed:
             raise ValueError('already built: one topology per driver')
         nat = {'answerer': 'port-restricted', 'wifi': 'port-restricted', 'cellular': 'port-restricted', **(nat or {})}
@@ -74,7 +76,7 @@ class Driver:
             raise ValueError(f'unknown NAT slot {", ".join(sorted(unknown))} (answerer, wifi, cellular)')
         presets = {k: parse_preset(v) for k, v in nat.items()}
         settings = {k: resolve(v) for k, v in (links or {}).items()}
-        p = plan(topology, presets, settings, seed, udpTimeout, bool(sourceRouting), startOn)
+        p = plan(topology, presets, settings, seed, udpTimeout, bool(sourceRouting), startOn, parse_address_plan(ip))
         self.bed = Testbed(p, seed, self.run_dir, emit)
         priority.serve_run()
         return {**p.describe(), 'emulation': self.bed.emulation, 'buildMs': self.bed.build_ms,

@@ -147,8 +147,8 @@ class NetworkEvents:
         """Drops every packet on `up`'s device both ways (nftables netdev chains, counted) with the
         link, its address and its routes untouched: the host is not told. Stamped."""
         t0, t1, _ = run_stamped(node, f"nft -f - <<'EOF'\ntable netdev {table} {{\n"
-                                      f"  chain rx {{ type filter hook ingress device \"{up.dev}\" priority -500; policy drop;\n    counter\n  }}\n"
-                                      f"  chain tx {{ type filter hook egress device \"{up.dev}\" priority -500; policy drop;\n    counter\n  }}\n"
+                                      f"  chain rx {{ type filter hook ingress device \"{up.link_dev}\" priority -500; policy drop;\n    counter\n  }}\n"
+                                      f"  chain tx {{ type filter hook egress device \"{up.link_dev}\" priority -500; policy drop;\n    counter\n  }}\n"
                                       f"}}\nEOF")
         return t0, t1
 
@@ -239,7 +239,7 @@ class NetworkEvents:
         inner NAT, which carries only this site's hosts)."""
         out: dict[str, int] = {}
         for u in self.bed.uplinks(host):
-            src = u.addr
+            src = u.nat_src or u.addr
             for n in u.nats:
                 node = self.bed.host(n)
                 out[n] = parse_set_counts(node.run(f'nft -j list set ip {COUNT_TABLE} out')).get(src, 0)

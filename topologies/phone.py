@@ -45,18 +45,21 @@ def handover(ev: NetworkEvents, full: str, host: str, _up: Uplink | None) -> Eve
 def cellular_default(wifi: Uplink) -> str:
     """Makes cellular the default route (its metric-200 route) by deleting Wi-Fi's metric-100 one;
     Wi-Fi's own table stays, so what is bound to its address still leaves over it."""
-    return f'ip route del default via {wifi.gateway} dev {wifi.dev} metric 100'
+    v6 = f' && ip -6 route del default via {wifi.gateway6} dev {wifi.dev} metric 100' if wifi.gateway6 else ''
+    return f'ip route del default via {wifi.gateway} dev {wifi.dev} metric 100{v6}'
 
 
 def wifi_link(wifi: Uplink) -> str:
     """Brings the Wi-Fi link up with its own routing table (what is bound to its address leaves over
     it), not yet the default route."""
-    return f'ip link set {wifi.dev} up && ip route replace default via {wifi.gateway} dev {wifi.dev} table {wifi.table}'
+    v6 = f' && ip -6 route replace default via {wifi.gateway6} dev {wifi.dev} table {wifi.table}' if wifi.gateway6 else ''
+    return f'ip link set {wifi.dev} up && ip route replace default via {wifi.gateway} dev {wifi.dev} table {wifi.table}{v6}'
 
 
 def wifi_default(wifi: Uplink) -> str:
     """Makes Wi-Fi the default route (metric 100, before cellular's 200)."""
-    return f'ip route replace default via {wifi.gateway} dev {wifi.dev} metric 100'
+    v6 = f' && ip -6 route replace default via {wifi.gateway6} dev {wifi.dev} metric 100' if wifi.gateway6 else ''
+    return f'ip route replace default via {wifi.gateway} dev {wifi.dev} metric 100{v6}'
 
 
 # arrive-home: how long cellular lingers once Wi-Fi is the default route (Android's ConnectivityService

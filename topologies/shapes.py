@@ -10,7 +10,9 @@ plan and node kinds, so that one place says what a topology is.
 """
 from __future__ import annotations
 
+import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from mininet.node import Node
 from mininet.topo import Topo
 
 from .emulators import NetemLink, WireLink
+from .ipv6 import INTERMEDIATE6, AddressPlan, add_ipv6
 from .links import LinkSetting, resolve
 from .nat import Nat, NatBehaviour, NatPreset, PRESETS
 
@@ -38,7 +41,10 @@ class NodeSpec:
     sysctls: dict[str, str] = field(default_factory=dict)
     bridge: list[str] = field(default_factory=list)      # ports of a LAN bridge `br0` (gets addrs)
     nat: dict[str, Any] | None = None                    # behaviour, wan, wan_ip, seed, timeout
-    warm: list[str] = field(default_factory=list)        # addresses to ping once (ARP) after build
+    warm: list[str] = field(default_factory=list)        # addresses to ping once (ARP/NDP) after build
+    forward6: bool = False
+    tayga: list[tuple[str, str]] = field(default_factory=list)   # (tun device, tayga.conf): topologies/ipv6.py
+    setup: list[str] = field(default_factory=list)       # scripts after the routes and tayga's tun: IPv6, firewall
 
 
 @dataclass
@@ -61,6 +67,15 @@ class Uplink:
     table: int
     nats: list[str]  # NAT nodes from the inside out; the last one owns the public mapping
     slot: str        # the emulated link slot it crosses to reach the core
+    family: str = 'ipv4'   # ipv4 | dual-stack | ipv6-only (topologies/ipv6.py)
+    addr6: str = ''
+    gateway6: str = ''
+    link: str = ''         # the link's own device when `dev` is not it (an IPv6-only uplink's CLAT)
+    nat_src: str = ''      # the source its NAT sees when not `addr` (the NAT64's address for the CLAT)
+
+    @property
+    def link_dev(self) -> str:
+        return self.link or self.dev
 
 
 @dataclass
@@ -72,6 +87,7 @@ class Plan:
     slots: dict[str, LinkSetting] = field(default_factory=dict)
     presets: dict[str, str] = field(default_factory=dict)           # NAT slot -> preset name
     start_on: str = 'wifi'   # the dual-homed hosts' uplink at the start: cellular = Wi-Fi link down
+    ip: AddressPlan = field(default_factory=AddressPlan)
 
     def node(self, name: str) -> NodeSpec:
         return next(n for n in self.nodes if n.name == name)
@@ -79,12 +95,13 @@ class Plan:
     def describe(self) -> dict[str, Any]:
         return {'shape': self.shape,
                 'intermediate': list(INTERMEDIATE),
+                'intermediate6': list(INTERMEDIATE6) if self.ip.any_ipv6() else [],
                 'hosts': {h: [u.__dict__ for u in ups] for h, ups in self.uplinks.items()},
                 'nat': self.presets,
                 'links': {k: v.as_dict() for k, v in self.slots.items()},
                 # every link's host-side end: where a capture of it listens (harness/run/capture.ts)
                 'linkEnds': [{'node': l.a, 'dev': l.ifa, 'peer': l.b, 'slot': l.slot} for l in self.links],
-                'startOn': self.start_on}
+                'startOn': self.start_on, 'ip': self.ip.describe()}
 
 
 class _Builder:
@@ -166,10 +183,12 @@ class _Builder:
 
 
 def plan(shape: str, nat: dict[str, NatPreset], slots: dict[str, LinkSetting], seed: int = 1,
-         udp_timeout: int | None = None, source_routing: bool = True, start_on: str = 'wifi') -> Plan:
+         udp_timeout: int | None = None, source_routing: bool = True, start_on: str = 'wifi',
+         ip: AddressPlan | None = None) -> Plan:
     """shape: `mobile`, `same-nat` or `pairs:N`; nat: answerer/wifi/cellular -> preset;
     slots: intermediate/answerer/wifi/cellular -> link setting; start_on: wifi, or cellular (the
-    dual-homed hosts start with their Wi-Fi link down: the arrive-home case of cellular-to-wifi)."""
+    dual-homed hosts start with their Wi-Fi link down: the arrive-home case of cellular-to-wifi);
+    ip: the sites' address families (topologies/ipv6.py; default IPv4 everywhere)."""
     timeout = udp_timeout or PRESETS['natUdpTimeoutS']
     b = _Builder(shape, seed, timeout, source_routing)
     if shape == 'mobile':
@@ -206,6 +225,8 @@ def plan(shape: str, nat: dict[str, NatPreset], slots: dict[str, LinkSetting], s
     if start_on == 'cellular' and not any(u.name == 'wifi' for ups in b.plan.uplinks.values() for u in ups):
         raise ValueError(f'startOn cellular needs a dual-homed host (mobile, pairs:N), not {shape}')
     b.plan.start_on = start_on
+    b.plan.ip = ip or AddressPlan()
+    add_ipv6(b.plan, b.plan.ip)
     return b.plan
 
 
@@ -222,6 +243,8 @@ def _pair_count(shape: str) -> int:
 class TestbedNode(Node):
     """Any box of a plan; `config` applies its NodeSpec once its links exist."""
     nat: Nat | None = None
+    daemons: list[subprocess.Popen[bytes]]
+    conf_dir: str | None = None
 
     def run(self, script: str, timeout: float = 30, shell: str = 'sh') -> str:
         """Run a shell script in this node's namespaces; stdout, or an error naming the script.
@@ -240,6 +263,8 @@ class TestbedNode(Node):
         settings = dict(spec.sysctls)
         if spec.forward:
             settings['net.ipv4.ip_forward'] = '1'
+        if spec.forward6:
+            settings['net.ipv6.conf.all.forwarding'] = '1'
         if settings:
             self.cmd('sysctl -qw ' + ' '.join(f'{k}={v}' for k, v in settings.items()))
         if spec.bridge:
@@ -251,13 +276,49 @@ class TestbedNode(Node):
             out = self.cmd(f'{cmd}; echo rc=$?')
             if 'rc=0' not in out:
                 raise RuntimeError(f'{self.name}: `{cmd}` failed: {out.strip()}')
+        confs = self._tayga_confs(spec.tayga)
+        for conf in confs:
+            self.run(f'tayga -c {conf} --mktun >/dev/null')
+        for script in spec.setup:
+            self.run(script)
         if spec.nat:
             n = spec.nat
             self.nat = Nat(self.run, n['behaviour'], n['wan'], n['wan_ip'], n['seed'], n['timeout'])
             self.nat.apply()
+        self.daemons = [self._daemon(['tayga', '-c', conf, '--nodetach']) for conf in confs]
         for addr in spec.warm:   # first packets must not pay for ARP (docs/research.md "The ARP race")
             self.cmd(f'ping -c1 -W1 {addr} >/dev/null')
         return r
+
+    def _tayga_confs(self, tayga: list[tuple[str, str]]) -> list[str]:
+        if not tayga:
+            return []
+        self.conf_dir = tempfile.mkdtemp(prefix=f'migbench-{self.name}-')
+        paths = [f'{self.conf_dir}/{tun}.conf' for tun, _ in tayga]
+        for path, (_, text) in zip(paths, tayga):
+            Path(path).write_text(text)
+        return paths
+
+    def _daemon(self, argv: list[str]) -> subprocess.Popen[bytes]:
+        """A process that lives as long as the topology (stop_daemons); a failure at start is raised
+        with what it said. From the building thread: its PR_SET_PDEATHSIG needs it."""
+        assert self.conf_dir is not None
+        log = Path(self.conf_dir) / f'{Path(argv[0]).name}.log'
+        with log.open('wb') as out:
+            p = subprocess.Popen(['mnexec', '-a', str(self.pid), 'setpriv', '--pdeathsig', 'KILL', *argv],
+                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            p.wait(timeout=0.2)
+        except subprocess.TimeoutExpired:
+            return p
+        raise RuntimeError(f'{self.name}: `{" ".join(argv)}` exited {p.returncode}: {log.read_text().strip()}')
+
+    def stop_daemons(self) -> None:
+        for p in getattr(self, 'daemons', []):
+            p.kill()
+            p.wait()
+        if self.conf_dir:
+            shutil.rmtree(self.conf_dir, ignore_errors=True)
 
 
 class PlanTopo(Topo):

@@ -158,4 +158,8 @@ class Testbed:
 
     def stop(self) -> None:
         self.events.stop()
+        for name in self.net.nameToNode:
+            node = self.net.nameToNode[name]
+            if isinstance(node, TestbedNode):
+                node.stop_daemons()
         self.net.stop()

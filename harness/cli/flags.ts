@@ -4,6 +4,7 @@ import type { ParseArgsConfig } from 'node:util';
 import { DEFAULT_CODEC, PCM, type Codec } from '../../core/codec.ts';
 import type { Playout } from '../../core/playout.ts';
 import { DEFAULT_SETTLE_S, DEFAULT_SPEC, DEFAULT_START_S, type RunSpec } from '../run/spec.ts';
+import { parseIpPlan } from '../ip-plan.ts';
 import { linkOptions, SLOTS } from '../testbed/commands.ts';
 import { strategyNames } from '../../strategies/registry.ts';
 
@@ -23,7 +24,7 @@ export const specFlags: Command['options'] = {
   'nat-cellular': { type: 'string' }, ...linkFlags, event: { type: 'string' }, warmup: { type: 'string' },
   observe: { type: 'string' }, settle: { type: 'string' }, start: { type: 'string' }, seed: { type: 'string' }, rep: { type: 'string' }, audio: { type: 'string' },
   'jitter-buffer': { type: 'string' }, codec: { type: 'string' }, 'opus-bitrate': { type: 'string' }, 'opus-fec': { type: 'string' },
-  'opus-loss': { type: 'string' }, playout: { type: 'string' }, opt: { type: 'string', multiple: true },
+  'opus-loss': { type: 'string' }, playout: { type: 'string' }, opt: { type: 'string', multiple: true }, ip: { type: 'string' },
 };
 
 function parseOpts(list: unknown): Record<string, string> {
@@ -75,5 +76,6 @@ export function specFromFlags(v: Record<string, unknown>): RunSpec {
     warmupS: num('warmup', DEFAULT_SPEC.warmupS), observeS: num('observe', DEFAULT_SPEC.observeS), options: parseOpts(v.opt),
     ...(num('settle', DEFAULT_SETTLE_S) > 0 ? { settleS: num('settle', DEFAULT_SETTLE_S) } : {}),   // absent: the whole window
     ...(num('start', DEFAULT_START_S) !== DEFAULT_START_S ? { startS: num('start', DEFAULT_START_S) } : {}),
+    ...(parseIpPlan(v.ip as string | undefined) ? { ip: parseIpPlan(v.ip as string | undefined) } : {}),   // absent: IPv4, ids unchanged
   };
 }

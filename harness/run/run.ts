@@ -81,7 +81,7 @@ export function rttsFor(cal: Calibration[], event: string): { mobileIntermediate
 
 /** The topology a run needs: a bench builds the next one ahead (harness/run/drivers.ts). */
 export function topologyOf(spec: RunSpec): BuildOptions {
-  return { topology: (spec.pairs ?? 1) > 1 ? `pairs:${spec.pairs}` : 'mobile', nat: spec.nat, links: spec.links, seed: spec.seed, startOn: startOnFor(eventNames(spec.event)) };
+  return { topology: (spec.pairs ?? 1) > 1 ? `pairs:${spec.pairs}` : 'mobile', nat: spec.nat, links: spec.links, seed: spec.seed, startOn: startOnFor(eventNames(spec.event)), ...(spec.ip ? { ip: spec.ip } : {}) };
 }
 
 /** `t0`: when the run asked for its topology (phases.build; a bench has it built ahead). */

@@ -6,6 +6,7 @@ import { DEFAULT_JITTER_BUFFER_MS, type Playout } from '../../core/playout.ts';
 import { optionProblem } from '../../strategies/contract.ts';
 import { loadStrategy } from '../../strategies/registry.ts';
 import type { LinkProfile, LinkSlot, NatSlot } from '../driver.ts';
+import { ipPlanProblem, type IpPlan } from '../ip-plan.ts';
 import { parseEvent, scheduleProblem } from '../network-events.ts';
 import { checkLinkProfile, natBehaviour } from '../presets.ts';
 import { eventNames } from '../schedule.ts';
@@ -35,6 +36,8 @@ export interface RunSpec {
   staggerMs?: number;
   /** The most a run waits for its first audio before it fails; absent = DEFAULT_START_S. */
   startS?: number;
+  /** The sites' address families (harness/ip-plan.ts); absent = IPv4 everywhere, as every run before it. */
+  ip?: IpPlan;
 }
 /** Each pair is two role processes (~80 MB, a few % of a core each): more would measure the machine. */
 export const MAX_PAIRS = 32;
@@ -94,6 +97,8 @@ export async function validateSpec(spec: RunSpec): Promise<void> {
     const problem = limitProblem(field, spec[field]);
     if (problem) throw new Error(problem);
   }
+  const ip = ipPlanProblem(spec.ip);
+  if (ip) throw new Error(ip);
   const codec = spec.codec === undefined ? null : codecProblem(spec.codec);
   if (codec) throw new Error(codec);
   if (spec.playout !== undefined && spec.playout !== 'fixed' && spec.playout !== 'adaptive') throw new Error(`playout: 'fixed' or 'adaptive', got ${String(spec.playout)}`);

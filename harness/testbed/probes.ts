@@ -37,7 +37,7 @@ export function untilReady(p: HostProcess, what: string, timeoutMs = 10000): Pro
 }
 
 export async function startProbeServer(d: TopologyDriver, info: BuildInfo): Promise<HostProcess> {
-  const p = await d.start('intermediate', nodeArgv(PROBE, ['server', '--addrs', info.intermediate.join(','),
+  const p = await d.start('intermediate', nodeArgv(PROBE, ['server', '--addrs', [...info.intermediate, ...info.intermediate6].join(','),
     '--ports', PROBE_PORTS.join(',')]), { cwd: REPO });
   await untilReady(p, 'probe server');
   return p;
@@ -45,9 +45,11 @@ export async function startProbeServer(d: TopologyDriver, info: BuildInfo): Prom
 
 export interface Behaviour { mapping: string; filtering: string; mapped?: string[] }
 
-/** RFC 5780 behaviour of the NAT(s) between `host` and the intermediate; `local` picks an uplink. */
-export function classifyHost(d: TopologyDriver, info: BuildInfo, host: string, local?: string): Promise<Behaviour> {
-  return probeOnce(d, host, ['classify', '--server-addrs', info.intermediate.join(','),
+/** RFC 5780 behaviour of the NAT(s) or firewall between `host` and the intermediate; `local` picks an
+ *  uplink (and its family); `server` the intermediate's addresses as `host` reaches them. */
+export function classifyHost(d: TopologyDriver, info: BuildInfo, host: string, local?: string,
+  server: string[] = info.intermediate): Promise<Behaviour> {
+  return probeOnce(d, host, ['classify', '--server-addrs', server.join(','),
     '--ports', PROBE_PORTS.join(','), ...(local ? ['--local', local] : [])]);
 }
 

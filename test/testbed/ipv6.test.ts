@@ -1,0 +1,91 @@
+// Issue 30's must-hold checks of the IPv6 testbed (topologies/ipv6.py, docs/testbed.md "IPv6"), seen
+// from outside every strategy: where the packets of an IPv6-only uplink arrive from, what the home
+// router's firewall lets in, and how the firewalls and the NAT64 classify.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withTestbed, type HostProcess, type TopologyDriver } from '../../harness/driver.ts';
+import { synthesize } from '../../harness/ip-plan.ts';
+import { classifyIpv6, IPV6_CLASSIFY } from '../../harness/testbed/commands.ts';
+import { nodeArgv, PROBE_PORTS, startProbeServer, untilReady } from '../../harness/testbed/probes.ts';
+import { REPO } from '../../harness/paths.ts';
+import { collectFlow, sleep, type FlowLine } from './helpers.ts';
+
+const PROBE = `${REPO}/harness/testbed/probe.ts`;
+const v6 = (addr: string, port: number) => `[${addr}]:${port}`;
+
+async function globalAddr(d: TopologyDriver, host: string, dev: string, family: 4 | 6): Promise<string> {
+  const r = await d.exec(host, `ip -j -${family} addr show dev ${dev} scope global`);
+  const addr = JSON.parse(r.stdout)[0]?.addr_info?.[0]?.local as string | undefined;
+  assert.ok(addr, `${host} ${dev} has no global IPv${family} address: ${r.stdout}`);
+  return addr;
+}
+
+/** A flow of `ms` from `host` to the probe server, `--local` as given; the server's log lines of it. */
+async function flowFrom(d: TopologyDriver, log: FlowLine[], host: string, to: string, local?: string, ms = 300): Promise<FlowLine[]> {
+  const before = log.length;
+  const r = await d.exec(host, nodeArgv(PROBE, ['flow', '--server', to, '--interval', '20', '--duration', String(ms),
+    ...(local ? ['--local', local] : [])]).join(' '), 30);
+  assert.equal(r.code, 0, `flow from ${host} to ${to}: ${r.stderr}`);
+  await sleep(200);
+  return log.slice(before);
+}
+
+test('an IPv6-only uplink reaches IPv4 only through its NAT64: every packet arrives from the NAT64\'s IPv4 address', async () => {
+  await withTestbed(IPV6_CLASSIFY, async (d, info) => {
+    const server = await startProbeServer(d, info);
+    const log = collectFlow(server);
+    const cell = info.hosts.mobile!.find((u) => u.name === 'cellular')!;
+    assert.equal(cell.family, 'ipv6-only');
+    assert.equal((await d.exec('mobile', `ip -4 addr show dev ${cell.link}`)).stdout.trim(), '', 'the cellular link has no IPv4 address');
+    const pool = await globalAddr(d, 'natC', 'natC-wan', 4);
+    const target = `${info.intermediate[0]}:${PROBE_PORTS[0]}`;
+    const viaNat64 = await flowFrom(d, log, 'mobile', v6(synthesize(info.intermediate[0], info.ip.nat64Prefix!), PROBE_PORTS[0]), cell.addr6);
+    const viaClat = await flowFrom(d, log, 'mobile', target, cell.addr);
+    await d.exec('mobile', 'ip link set mobile-wifi down');
+    const unbound = await flowFrom(d, log, 'mobile', target);
+    for (const [what, lines] of [['an IPv6 socket to the synthesized address', viaNat64], ['an IPv4 socket on the CLAT', viaClat],
+      ['an unbound IPv4 socket with Wi-Fi down', unbound]] as const) {
+      assert.ok(lines.length >= 5, `${what}: ${lines.length} packets arrived`);
+      assert.deepEqual([...new Set(lines.map((l) => l.from.split(':')[0]))], [pool], `${what}: arrived from ${lines.map((l) => l.from).join(' ')}`);
+    }
+    await server.signal('TERM');
+  });
+});
+
+test('inbound IPv6 to the mobile is dropped by its router\'s firewall until the mobile has sent to that peer', async () => {
+  await withTestbed(IPV6_CLASSIFY, async (d, info) => {
+    const stranger = await globalAddr(d, 'stranger', 'stranger-e0', 6);
+    for (const up of info.hosts.mobile!) {
+      const router = up.nats[0]!;
+      const dropped = async () => JSON.parse((await d.exec(router, 'nft -j list counter ip6 migbench_fw6 dropped')).stdout)
+        .nftables.find((o: { counter?: { packets: number } }) => o.counter)!.counter.packets as number;
+      const droppedBefore = await dropped();
+      const listener: HostProcess = await d.start('mobile', nodeArgv(PROBE, ['listen', '--local', v6(up.addr6, 5000), '--duration', '3000',
+        '--reply-after', '1500', '--to', v6(stranger, 4000)]), { cwd: REPO });
+      const lines: { t?: number; from?: string; sent?: string }[] = [];
+      listener.on('stdout', (l: string) => lines.push(JSON.parse(l)));
+      await untilReady(listener, 'listener');
+      const sender = await d.exec('stranger', nodeArgv(PROBE, ['flow', '--server', v6(up.addr6, 5000), '--local', v6(stranger, 4000),
+        '--interval', '50', '--duration', '2800']).join(' '), 30);
+      assert.equal(sender.code, 0, sender.stderr);
+      await listener.exited;
+      const sent = lines.find((l) => l.sent)?.t;
+      const arrived = lines.filter((l) => l.from);
+      assert.ok(sent, `${up.name}: the mobile never sent`);
+      assert.deepEqual(arrived.filter((l) => l.t! < sent), [], `${up.name}: packets got in before the mobile sent to the stranger`);
+      assert.ok(arrived.length >= 10, `${up.name}: ${arrived.length} packets got in after the mobile sent`);
+      assert.ok(await dropped() - droppedBefore >= 10, `${up.name}: ${router}'s firewall counted no drops`);
+    }
+  });
+});
+
+test('testbed classify --ipv6: the firewalls and the NAT64 behave as their presets say', async () => {
+  const rows = await classifyIpv6();
+  assert.equal(rows.length, 5);
+  for (const r of rows) {
+    assert.deepEqual({ preset: r.preset, mapping: r.mapping, filtering: r.filtering }, { preset: r.preset, ...r.expected }, `${r.preset}: mapped ${r.mapped?.join(' ')}`);
+  }
+  for (const r of rows.filter((x) => x.preset.startsWith('firewall'))) {
+    assert.ok(r.mapped?.every((m) => m.startsWith('[2001:2:')), `${r.preset}: a firewall translates nothing, mapped ${r.mapped?.join(' ')}`);
+  }
+});
