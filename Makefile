@@ -1,7 +1,7 @@
 # p2p-quic-migration bench. `make bench` and `make test` install what they need on first run.
 SHELL := /bin/bash
 APT_PACKAGES := mininet nftables conntrack ethtool iproute2 iputils-ping procps util-linux gcc make tcpdump tshark \
-                espeak-ng sox chromium coturn librsvg2-bin libopus-dev nebula \
+                espeak-ng sox chromium coturn librsvg2-bin libopus-dev nebula tayga \
                 slurmctld slurmd slurm-client munge
 STAMP := .stamps
 WIRE := topologies/build/wire

@@ -8,7 +8,7 @@ export interface Probe { what: string; fix: string; script: string }
 
 const TOOLS: Probe[] = [
   ['ip', 'iproute2'], ['nft', 'nftables'], ['conntrack', 'conntrack'], ['tc', 'iproute2'], ['mnexec', 'mininet'],
-  ['setpriv', 'util-linux'], ['unshare', 'util-linux'],
+  ['setpriv', 'util-linux'], ['unshare', 'util-linux'], ['tayga', 'tayga'],
 ].map(([tool, pkg]) => ({ what: `the ${tool} command`, fix: `apt install ${pkg} (make setup)`, script: `command -v ${tool} >/dev/null` }));
 
 /** Each runs in the same private namespace, in order; later probes may use what earlier ones made. */
@@ -20,6 +20,8 @@ export const KERNEL_PROBES: Probe[] = [
   { what: 'connection tracking', fix: 'CONFIG_NF_CONNTRACK, CONFIG_NFT_CT', script: 'nft add rule ip mbp post ct state established accept' },
   { what: 'nftables netdev ingress/egress hooks (blackout)', fix: 'CONFIG_NETFILTER_INGRESS, CONFIG_NETFILTER_EGRESS',
     script: "nft add table netdev mbd && nft add chain netdev mbd rx '{ type filter hook ingress device mbv0 priority 0; }' && nft add chain netdev mbd tx '{ type filter hook egress device mbv0 priority 0; }'" },
+  { what: 'TUN devices and IPv6 prefix NAT (NAT64, CLAT: topologies/ipv6.py)', fix: 'CONFIG_TUN, CONFIG_NF_NAT (IPv6), CONFIG_NFT_NAT',
+    script: "ip tuntap add mbt0 mode tun && nft add table ip6 mb6 && nft add chain ip6 mb6 pre '{ type nat hook prerouting priority -100; }' && nft add rule ip6 mb6 pre ip6 daddr 64:ff9b::/96 dnat ip6 prefix to 2001:2:0:64::/96" },
   { what: 'HTB and TBF qdiscs (link rates)', fix: 'CONFIG_NET_SCH_HTB, CONFIG_NET_SCH_TBF',
     script: 'tc qdisc add dev mbv0 root handle 1: htb && tc qdisc add dev mbv1 root tbf rate 1mbit burst 32kbit latency 400ms' },
 ];

@@ -20,7 +20,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(inspect.curre
 from topologies.emulators import emulation_mode  # noqa: E402
 from topologies.links import resolve  # noqa: E402
 from topologies.nat import parse_preset  # noqa: E402
-from topologies.shapes import PlanTopo, plan  # noqa: E402
+from topologies.nodes import PlanTopo  # noqa: E402
+from topologies.shapes import plan  # noqa: E402
 
 
 def _topo(shape: str, answerer: str = 'port-restricted', wifi: str = 'port-restricted',

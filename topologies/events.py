@@ -19,12 +19,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from .fade import verify_wifi_fade, wifi_fade
+from .ipv6 import synthesize
 from .nat import COUNT_TABLE, EXPIRE_SCRIPT
 from .phone import (arrive_home, handover, soft_handover, verify_arrive_home, verify_handover, verify_soft_handover,
                     wifi_default, wifi_link)
 from .scenario import (PROBE_DST, PROBE_PORT, Hop, Verdict, judge_blackout, judge_rebind, judge_switch,
                        judge_timeout, parse_drop_counts, parse_flows, parse_set_counts, verdict, walk)
-from .shapes import TestbedNode, Uplink
+from .nodes import TestbedNode
+from .shapes import Uplink
 from .stamps import EventResult, duration, parse_stamped, run_stamped, sleep_until, stamped
 
 if TYPE_CHECKING:
@@ -228,8 +230,12 @@ class NetworkEvents:
     def _switch_state(self, host: str) -> dict[str, Any]:
         """The default route's uplink and the NAT counters, right after a probe along that route:
         whatever the strategy sends, the path the host's traffic takes now shows in the counters."""
-        out = self.bed.host(host).run(f'{{ echo probe > /dev/udp/{PROBE_DST}/{PROBE_PORT}; }} 2>/dev/null; '
-                                  f'ip -j route get {PROBE_DST} 2>/dev/null || echo "[]"', shell='bash')
+        script = f'{{ echo probe > /dev/udp/{PROBE_DST}/{PROBE_PORT}; }} 2>/dev/null; ip -j route get {PROBE_DST} 2>/dev/null'
+        if any(u.family == 'ipv6-only' and u.link_dev == u.dev for u in self.bed.uplinks(host)):
+            # an IPv6-only uplink without a CLAT: the host reaches the probe's IPv4 only at its synthesized address
+            dst6 = synthesize(PROBE_DST)
+            script = f'{{ echo probe > /dev/udp/{dst6}/{PROBE_PORT}; }} 2>/dev/null; {script} || ip -j -6 route get {dst6} 2>/dev/null'
+        out = self.bed.host(host).run(f'{script} || echo "[]"', shell='bash')
         dev = next((r['dev'] for r in json.loads(out)), None)
         route = next((u.name for u in self.bed.uplinks(host) if u.dev == dev), 'none')
         return {'route': route, 'counts': self._counts(host)}

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 SPEC: dict[str, Any] = PRESETS['ipv6']
 FAMILIES: dict[str, list[str]] = SPEC['families']          # site -> what it may be
 FILTERINGS: list[str] = SPEC['firewalls']                   # EIF | ADF | APDF, as RFC 4787 names them
-FIREWALL_UDP_TIMEOUT_S: int = SPEC['firewallUdpTimeoutS']   # RFC 6092 REC-14: ≥ 2 min, default 5 min
+FIREWALL_UDP_TIMEOUT_S: int = SPEC['firewallUdpTimeoutS']   # RFC 6092 §3.2.3: UDP state ≥ 2 min idle, 5 min by default
 NAT64_PREFIX: str = SPEC['nat64Prefix']                     # RFC 6052 §2.1 well-known prefix, on the wire
 # tayga 0.9.2 (Debian 12) refuses, under the well-known prefix, every IPv4 address RFC 6052 §3.1 calls
 # private — 198.18.0.0/15, the whole testbed internet, among them. It translates with this prefix

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .shapes import TestbedNode
+from .nodes import TestbedNode
 
 STAMPED = re.compile(r'^T([01]) (\d+)\.(\d+)$', re.M)
 

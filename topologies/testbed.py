@@ -20,7 +20,8 @@ from mininet.net import Mininet
 from .emulators import EmulatedLink, WireLink, emulation_mode
 from .events import NetworkEvents, wifi_up
 from .links import LinkSetting, resolve
-from .shapes import ANSWERER_NAT_WAN, INTERMEDIATE, Plan, PlanTopo, TestbedNode, Uplink
+from .nodes import PlanTopo, TestbedNode
+from .shapes import ANSWERER_NAT_WAN, INTERMEDIATE, Plan, Uplink
 from .stamps import now_ms
 from .trace_calibration import calibrate_traces
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .emulators import WireLink
 from .links import Direction
-from .shapes import TestbedNode
+from .nodes import TestbedNode
 from .trace_files import OPP_BYTES, opportunities, read_schedule, read_trace, schedule_at
 
 if TYPE_CHECKING:

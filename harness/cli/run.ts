@@ -16,6 +16,8 @@ export const runCommand: Command = {
   --strategy NAME        ${'one of: ' + strategyNames().join(', ')}
   --nat PRESET           all three NATs (default port-restricted); --nat-answerer / --nat-wifi / --nat-cellular override
   --link PROFILE         answerer, wifi and cellular slots (default lan); --link-<slot> overrides (${SLOTS.join(', ')})
+  --ip SITE=FAMILY,…     address families (default ipv4 everywhere; docs/testbed.md "IPv6"): answerer|wifi=dual-stack,
+                         cellular=dual-stack|ipv6-only (NAT64 to IPv4), clat=off (no CLAT on the phone), firewall-SITE=EIF|ADF|APDF
   --event EVENT          default wifi-to-cellular; one of
 ${eventsHelp().map((l) => `                           ${l}`).join('\n')}
                          every event is checked from the testbed; a run whose event did not happen is status=invalid, never scored

@@ -1,24 +1,27 @@
 // `migbench testbed classify|calibrate`: the NAT presets' behaviour, the links' RTTs.
 import { withTestbed } from '../driver.ts';
-import { classifyPresets, DEFAULT_CLASSIFY, linkOptions, SLOTS } from '../testbed/commands.ts';
+import { classifyIpv6, classifyPresets, DEFAULT_CLASSIFY, linkOptions, SLOTS } from '../testbed/commands.ts';
 import { linkFlags, type Command } from './flags.ts';
 
 export const classifyCommand: Command = {
   summary: 'measure each NAT preset\'s mapping and filtering (RFC 5780 probe)',
-  usage: `migbench testbed classify [--presets a,b,…] [--json]
+  usage: `migbench testbed classify [--presets a,b,…] [--ipv6] [--json]
   Builds the mobile topology with the presets in its three NAT slots and probes each from the host
-  behind it, using the intermediate's two addresses. Prints: preset  mapping  filtering  (configured).`,
-  options: { presets: { type: 'string' }, seed: { type: 'string', default: '1' }, json: { type: 'boolean' } },
+  behind it, using the intermediate's two addresses. Prints: preset  mapping  filtering  (configured).
+  --ipv6: instead, one dual-stack build with an IPv6-only cellular (docs/testbed.md "IPv6"): the three
+  IPv6 firewalls (a firewall translates nothing: EIM) and the NAT64, from an IPv6 socket and through the CLAT.`,
+  options: { presets: { type: 'string' }, seed: { type: 'string', default: '1' }, ipv6: { type: 'boolean' }, json: { type: 'boolean' } },
   async run(v) {
+    if (v.ipv6 && v.presets !== undefined) throw new Error('--ipv6 classifies its own presets: drop --presets');
     const presets = typeof v.presets === 'string' ? v.presets.split(',') : DEFAULT_CLASSIFY;
-    const rows = await classifyPresets(presets, Number(v.seed));
+    const rows = v.ipv6 ? await classifyIpv6(Number(v.seed)) : await classifyPresets(presets, Number(v.seed));
     if (v.json) console.log(JSON.stringify(rows));
     let bad = 0;
     for (const r of rows) {
       const same = r.mapping === r.expected.mapping && r.filtering === r.expected.filtering;
       if (!same) bad++;
       if (!v.json) {
-        console.log(`${r.preset.padEnd(16)} ${r.mapping.padEnd(5)} ${r.filtering.padEnd(5)}` +
+        console.log(`${r.preset.padEnd(v.ipv6 ? 44 : 16)} ${r.mapping.padEnd(5)} ${r.filtering.padEnd(5)}` +
           (same ? '' : `  (configured ${r.expected.mapping} ${r.expected.filtering})`));
       }
     }
