@@ -6,6 +6,7 @@ import type { Playout } from '../core/playout.ts';
 import type { LinkProfile, LinkSlot, NatSlot } from './driver.ts';
 import { checkEvent, DEFAULT_SETTLE_S, DEFAULT_SPEC, DEFAULT_START_S, limitProblem, MAX_PAIRS, runId, type RunSpec } from './run/spec.ts';
 import { optionProblem } from '../strategies/contract.ts';
+import { ipLabel, ipPlanProblem, parseIpPlan, type IpPlan } from './ip-plan.ts';
 import { checkLinkProfile, natBehaviour } from './presets.ts';
 import { scheduleString } from './schedule.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
@@ -41,12 +42,15 @@ export interface BenchConfig {
   staggerMs?: number;      // with N pairs: pair k's event fires (k - 1) · staggerMs after pair 1's
   /** Packet captures and TLS key logs in every run's folder (harness/run/capture.ts). */
   capture?: boolean;
+  /** Address families (harness/ip-plan.ts): 'ipv4' (the default: every site), the --ip form
+   *  ('wifi=dual-stack,cellular=ipv6-only'), or the plan as an object. */
+  ip?: (string | IpPlan)[];
 }
 
 const DEFAULTS: Omit<BenchConfig, 'name'> = {
   strategies: 'all', nat: ['port-restricted'], links: ['broadband'], events: ['wifi-to-cellular'], reps: 5, seed: 1,
   warmupS: DEFAULT_SPEC.warmupS, observeS: DEFAULT_SPEC.observeS, settleS: DEFAULT_SETTLE_S, startS: DEFAULT_START_S, jitterBufferMs: DEFAULT_SPEC.jitterBufferMs,
-  codec: DEFAULT_CODEC, playout: 'fixed', audio: DEFAULT_SPEC.audio, parallel: 1, deadlineS: 90, pairs: [1], staggerMs: 200, capture: false,
+  codec: DEFAULT_CODEC, playout: 'fixed', audio: DEFAULT_SPEC.audio, parallel: 1, deadlineS: 90, pairs: [1], staggerMs: 200, capture: false, ip: ['ipv4'],
 };
 
 export class ConfigError extends Error {
@@ -113,6 +117,10 @@ export async function validateConfig(raw: unknown, source = 'config'): Promise<B
     if (typeof e === 'string' || (Array.isArray(e) && e.length > 0 && e.every((x) => typeof x === 'string'))) guard(`events[${i}]`, () => checkEvent(scheduleString(e)));
     else bad(`events[${i}]`, 'an event, or a schedule: a non-empty list of "<event>@<seconds>"');
   }
+  for (const [i, p] of list('ip').entries()) {
+    if (typeof p === 'string') guard(`ip[${i}]`, () => ipOf(p));
+    else { const problem = ipPlanProblem(p); if (problem) bad(`ip[${i}]`, problem); }
+  }
   for (const [i, n] of list('pairs').entries()) if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > MAX_PAIRS) bad(`pairs[${i}]`, `an integer from 1 to ${MAX_PAIRS}`);
   const int = (field: string, lo: number, hi: number) => {
     const v = c[field];
@@ -153,6 +161,12 @@ export async function loadConfig(file: string): Promise<BenchConfig> {
   return validateConfig(raw, file);
 }
 
+/** A config's `ip` entry as a run's plan; undefined = IPv4 everywhere. Throws on a bad one. */
+function ipOf(p: string | IpPlan): IpPlan | undefined {
+  if (typeof p !== 'string') return ipLabel(p) ? p : undefined;
+  return p === 'ipv4' ? undefined : parseIpPlan(p);
+}
+
 export interface PlannedRun { id: string; spec: RunSpec; label: string }
 
 /** Every run of the matrix, in a fixed order; ids depend on parameters only. */
@@ -160,7 +174,7 @@ export function expand(c: BenchConfig): PlannedRun[] {
   const strategies: StrategyEntry[] = (c.strategies === 'all' ? strategyNames().filter((n) => !c.except?.includes(n)) : c.strategies)
     .map((s) => (typeof s === 'string' ? { name: s } : s));
   const runs: PlannedRun[] = [];
-  for (const s of strategies) for (const n of c.nat) for (const l of c.links) for (const event of c.events) for (const pairs of c.pairs ?? [1]) {
+  for (const s of strategies) for (const n of c.nat) for (const ip of c.ip ?? ['ipv4']) for (const l of c.links) for (const event of c.events) for (const pairs of c.pairs ?? [1]) {
     for (let rep = 0; rep < c.reps; rep++) {
       const nat = typeof n === 'string' ? { answerer: n, wifi: n, cellular: n } : { ...DEFAULT_SPEC.nat, ...n };
       const links = typeof l === 'string' ? { answerer: l, wifi: l, cellular: l } : l;
@@ -171,6 +185,7 @@ export function expand(c: BenchConfig): PlannedRun[] {
         ...(pairs > 1 ? { pairs, staggerMs: c.staggerMs ?? DEFAULTS.staggerMs } : {}),   // absent for one pair: ids unchanged
         ...(c.settleS > 0 ? { settleS: c.settleS } : {}),   // absent: the whole window, as every run before early stop
         ...(c.startS !== DEFAULT_START_S ? { startS: c.startS } : {}),   // absent: the default, ids unchanged
+        ...(ipOf(ip) ? { ip: ipOf(ip) } : {}),   // absent: IPv4 everywhere, ids unchanged
       };
       runs.push({ id: runId(spec), spec, label: s.label ?? s.name });
     }

@@ -71,3 +71,10 @@ export function synthesize(v4: string, prefix: string): string {
   if (len !== '96' || !net?.endsWith('::')) throw new Error(`${prefix}: only /96 prefixes ending in :: are supported`);
   return `${net}${v4}`;
 }
+
+/** Why a run that ended unrecovered on `route` failed by its strategy's design (`needsIpv4`,
+ *  strategies/contract.ts): that uplink had no IPv4 (IPv6-only without a CLAT). Null otherwise. */
+export function ipv4Failure(needsIpv4: string | undefined, ip: IpPlan | undefined, route: IpSite, recovered: boolean): string | null {
+  if (recovered || !needsIpv4 || familyOf(ip, route) !== 'ipv6-only' || ip?.clat !== false) return null;
+  return `cannot run without IPv4: ${route} is IPv6-only without a CLAT, and ${needsIpv4}`;
+}

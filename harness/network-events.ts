@@ -120,6 +120,13 @@ export function eventProblem(event: string, on: Uplink = startOnFor([event])): s
   return null;
 }
 
+/** The uplink the mobile's default route uses after a schedule (names in firing order). */
+export function routeAfter(events: readonly string[]): Uplink {
+  let on = startOnFor(events);
+  for (const e of events) on = switchOf(e) ?? on;
+  return on;
+}
+
 /** The first event of a schedule (names in firing order) that would change nothing, following the
  *  mobile's uplink from where startOnFor starts it; null if none. */
 export function scheduleProblem(events: readonly string[]): string | null {

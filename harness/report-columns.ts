@@ -7,7 +7,7 @@ import { formatValue, median } from './stats.ts';
 
 /** Columns shown in whole units (ms, bytes, counts); the rest (CPU seconds) with two decimals. */
 const WHOLE = /(_ms|_bytes|_bps)$|^(frames_|handshakes|signal_msgs|pre_event)/;
-const KEYS = ['label', 'nat_answerer', 'nat_wifi', 'nat_cellular', 'link_intermediate', 'link_answerer', 'link_wifi', 'link_cellular', 'event', 'pairs'];
+const KEYS = ['label', 'nat_answerer', 'nat_wifi', 'nat_cellular', 'ip', 'link_intermediate', 'link_answerer', 'link_wifi', 'link_cellular', 'event', 'pairs'];
 
 /** Rows: one per group of ok and failed runs (invalid runs are never scored); a cell is the median
  *  over the runs that have the value, with how many had it when some did not, or for a column that

@@ -5,7 +5,7 @@
 // it, and its mos_pre, if it measured none, its cell's median) and what the call cost beyond its
 // media (extra_pct). Every scored run in N; invalid runs are counted beside it, never scored (docs/report.md "Every run counted").
 import type { RunRecord } from './records.ts';
-import { byEvent, chartRows, groupBy, mosOutcome, natName } from './report-rows.ts';
+import { byEvent, chartRows, groupBy, mosOutcome, networkName } from './report-rows.ts';
 import { eventLabel } from './schedule.ts';
 import { formatValue, measuredMedian } from './stats.ts';
 
@@ -30,7 +30,7 @@ export function inaudibleMarkdown(records: RunRecord[]): string {
       const drop = measuredMedian(drops);
       const met = rs.filter((r, i) => r.success && r.audible_ms === 0 && drops[i] !== null && drops[i]! <= GOAL_MOS_DROP + 1e-9).length;
       const extra = measuredMedian(rs.map((r) => byId.get(r.id)?.extra_pct ?? null));
-      const bad = invalid.filter((r) => r.label === label && natName(r.spec.nat) === natLabel && eventLabel(r.spec.event) === event).length;
+      const bad = invalid.filter((r) => r.label === label && networkName(r.spec) === natLabel && eventLabel(r.spec.event) === event).length;
       return `| ${[label, natLabel, String(rs.length), `${heard}/${rs.length}`, `${met}/${rs.length}`, formatValue(drop, 2), formatValue(extra, 1), String(bad)].join(' | ')} |`;
     }), ''].join('\n')).join('\n');
 }

@@ -1,6 +1,7 @@
 // A bench's runs as the report scores them: one row per ok or failed run (invalid runs listed
 // apart, never scored), each time metric as a censored outcome (docs/report.md "Every run counted").
 import type { RunRecord } from './records.ts';
+import { ipLabel } from './ip-plan.ts';
 import { EVENT_KINDS } from './network-events.ts';
 import { eventLabel } from './schedule.ts';
 import { censoredMedian, measuredMedian, type Censored } from './stats.ts';
@@ -8,6 +9,7 @@ import { censoredMedian, measuredMedian, type Censored } from './stats.ts';
 /** One scored run: ok or failed (invalid runs are never scored). A failed run is never a success
  *  and may have no metrics (its metric fields are then null). */
 export interface ChartRow {
+  /** nat: the network (networkName): its NAT presets and, when a site has IPv6, its address families. */
   id: string; label: string; nat: string; event: string; link: string; rep: number;
   status: 'ok' | 'failed'; error: string | null;
   /** Recovered inside the window, and not failed; otherwise its times are censored at window_ms. */
@@ -25,8 +27,10 @@ export interface ChartRow {
 export interface InvalidRun { id: string; label: string; event: string; reason: string }
 
 /** How tables name a run's NATs: one preset, or answerer / wifi / cellular. */
-export const natName = (n: RunRecord['spec']['nat']) =>
+const natName = (n: RunRecord['spec']['nat']) =>
   (n.answerer === n.wifi && n.wifi === n.cellular ? n.answerer : `${n.answerer} / ${n.wifi} / ${n.cellular}`);
+/** How tables name a run's network: its NATs, and its address families when not IPv4 everywhere. */
+export const networkName = (spec: RunRecord['spec']) => natName(spec.nat) + (ipLabel(spec.ip) ? ` · ${ipLabel(spec.ip)}` : '');
 /** How tables name a run's links: one profile, or answerer / wifi / cellular. */
 export const linkName = (l: RunRecord['spec']['links']) => {
   const v = [l.answerer, l.wifi, l.cellular].map((x) => (x === undefined ? 'lan' : typeof x === 'string' ? x : 'custom'));
@@ -39,7 +43,7 @@ export function chartRows(records: RunRecord[]): ChartRow[] {
     if (r.status === 'invalid') return [];
     const m = r.metrics;
     return [{
-      id: r.id, label: r.label, nat: natName(r.spec.nat), event: eventLabel(r.spec.event), link: linkName(r.spec.links), rep: r.spec.rep,
+      id: r.id, label: r.label, nat: networkName(r.spec), event: eventLabel(r.spec.event), link: linkName(r.spec.links), rep: r.spec.rep,
       status: r.status, error: r.error ?? null,
       success: r.status === 'ok' && m?.success === true, window_ms: r.spec.observeS * 1000,
       gap_ms: m?.gap_ms ?? null, recovery_ms: m?.recovery_ms ?? null, direct_ms: m?.direct_ms ?? null, switch_ms: m?.switch_ms ?? null, limit_ms: m?.limit_ms ?? null, added_delay_ms: m?.added_delay_ms ?? null,

@@ -7,7 +7,7 @@ import type { RunRecord } from './records.ts';
 import { esc } from './html.ts';
 import { formatValue } from './stats.ts';
 import { eventLabel } from './schedule.ts';
-import { linkName, natName } from './report-rows.ts';
+import { linkName, networkName } from './report-rows.ts';
 import { runView, type RunView } from './run-view.ts';
 import { timelineSpec, waveformSpec, type Spec } from './report-charts.ts';
 
@@ -29,7 +29,7 @@ export function runsTable(records: readonly RunRecord[], views: Readonly<Record<
   const head = ['run', 'strategy', 'NAT', 'link', 'event', 'rep', 'status', 'gap_ms', 'recovery_ms', 'direct_ms', 'noisy', 'capture checks'];
   const rows = records.map((r) => [
     views[r.id] ? `<a href="#run=${encodeURIComponent(r.id)}">${esc(r.id)}</a>` : esc(r.id),
-    ...[r.label, natName(r.spec.nat), linkName(r.spec.links), eventLabel(r.spec.event), r.spec.rep, r.status,
+    ...[r.label, networkName(r.spec), linkName(r.spec.links), eventLabel(r.spec.event), r.spec.rep, r.status,
       formatValue(r.metrics?.gap_ms ?? null), formatValue(r.metrics?.recovery_ms ?? null), formatValue(r.metrics?.direct_ms ?? null),
       r.noisy ? 'yes' : '', verdicts(r)].map(esc)]);
   return `<table id="runs"><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr>${rows.map((c) => `<tr>${c.map((x) => `<td>${x}</td>`).join('')}</tr>`).join('')}</table>`;

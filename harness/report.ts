@@ -9,7 +9,7 @@ import { computeFrames } from './timeline.ts';
 import { EVENT_WINDOW_NOTE, METRIC_GLOSSARY } from './metric-glossary.ts';
 import { mergeLogs } from './run/logs.ts';
 import { bootstrapCi, censoredMedian, formatValue, measuredMedian, type Censored } from './stats.ts';
-import { byEvent, chartRows, groupBy, heardMedians, invalidRuns, linkName, natName, outcome, type ChartRow } from './report-rows.ts';
+import { byEvent, chartRows, groupBy, heardMedians, invalidRuns, linkName, networkName, outcome, type ChartRow } from './report-rows.ts';
 import { eventLabel } from './schedule.ts';
 import { boxSpec, gapCdfSpec, successSpec, timelineSpec, type Spec } from './report-charts.ts';
 import { captureSection, runPageScript, runsTable, runViews } from './report-runs.ts';
@@ -79,7 +79,7 @@ export function pivotMarkdown(records: RunRecord[]): string {
   const col = (nat: string, link: string, event: string) => (links ? `${nat}\0${link}\0${event}` : `${nat}\0${event}`);
   const columns = [...new Set(rows.map((r) => col(r.nat, r.link, r.event)))].sort();
   const labels = [...new Set(rows.map((r) => r.label))].sort();
-  const invalid = records.filter((r) => r.status === 'invalid').map((r) => `${r.label}\0${col(natName(r.spec.nat), linkName(r.spec.links), eventLabel(r.spec.event))}`);
+  const invalid = records.filter((r) => r.status === 'invalid').map((r) => `${r.label}\0${col(networkName(r.spec), linkName(r.spec.links), eventLabel(r.spec.event))}`);
   const cell = (label: string, column: string) => {
     const rs = rows.filter((r) => r.label === label && col(r.nat, r.link, r.event) === column);
     const medians = (['gap_ms', 'recovery_ms', 'switch_ms', 'direct_ms'] as const).map((m) => formatValue(censoredMedian(rs.map((r) => outcome(r, m)))));

@@ -12,7 +12,7 @@ import type { RunRecord } from './records.ts';
 import { computeFrames, type FrameRow } from './timeline.ts';
 import { esc } from './html.ts';
 import { markRows } from './report-charts.ts';
-import { linkName, natName } from './report-rows.ts';
+import { linkName, networkName } from './report-rows.ts';
 
 /** A run's page: the frames packed by column (a bench of 480 runs stays a few MB; the page unpacks
  *  them into the datasets of harness/report-charts.ts timelineSpec and waveformSpec), its marks,
@@ -93,7 +93,7 @@ export function runView(record: RunRecord & { observeEnd?: number }, dir: string
   const checks = record.captureChecks ?? [];
   const title = `${record.label}, ${record.spec.event}, run ${record.id}`;
   const html = `<p><a href="#">← back to the report</a></p><h2>Run ${esc(record.id)}</h2>
-<p><b>${esc(record.status)}</b>${record.error ? `: ${esc(record.error)}` : ''}${record.noisy ? ` · noisy: ${esc(record.noisy)}` : ''} · strategy ${esc(record.label)} · NAT ${esc(natName(record.spec.nat))} · links ${esc(linkName(record.spec.links))} · event ${esc(record.spec.event)} · rep ${record.spec.rep} · seed ${record.spec.seed}</p>
+<p><b>${esc(record.status)}</b>${record.error ? `: ${esc(record.error)}` : ''}${record.noisy ? ` · noisy: ${esc(record.noisy)}` : ''} · strategy ${esc(record.label)} · network ${esc(networkName(record.spec))} · links ${esc(linkName(record.spec.links))} · event ${esc(record.spec.event)} · rep ${record.spec.rep} · seed ${record.spec.seed}</p>
 <h3>Received audio</h3>${wav ? `<audio controls preload="metadata" src="${href(path.join(fromReport, 'received.wav'))}"></audio>
 <p>The waveform below is received.wav, the receiver model's playout (docs/audio.md "Receiver"), one bar per frame; red: late or lost, as the metrics count them (with Opus the file holds libopus' concealment there, or the frame rebuilt from the next one's FEC; with PCM, silence). Click a bar to play from there.</p>` : '<p>No readable received.wav in the run folder.</p>'}
 <div id="run-waveform" class="chart"></div><h3>Timeline</h3><div id="run-timeline" class="chart"></div>

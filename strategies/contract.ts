@@ -47,6 +47,10 @@ export interface Strategy {
   /** What a reader of a report with this strategy's runs should know (a limit of its stack, what it
    *  cannot do); the report lists them under Notes. Cite docs/ for the sources. */
   notes?: string[];
+  /** Why it cannot use an uplink without IPv4 — an IPv6-only network without the phone's CLAT
+   *  (docs/testbed.md "IPv6") — if it cannot: a run that ends on such an uplink unrecovered is then
+   *  `failed` with this reason, its design and not its luck. Absent: every outcome is a result. */
+  needsIpv4?: string;
   intermediate(ctx: RoleContext): Promise<void>;
   answerer(ctx: RoleContext): Promise<void>;
   mobile(ctx: RoleContext): Promise<void>;

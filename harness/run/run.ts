@@ -10,7 +10,9 @@ import { keylogFile, startCaptures } from './capture.ts';
 import { captureChecks } from './capture-checks.ts';
 import { writeQlogs } from '../qlog.ts';
 import type { RunMetrics } from '../metrics.ts';
-import { checkHandlers, parseEvent, startOnFor, uplinksAfter } from '../network-events.ts';
+import { checkHandlers, parseEvent, routeAfter, startOnFor, uplinksAfter } from '../network-events.ts';
+import { ipv4Failure } from '../ip-plan.ts';
+import { loadStrategy } from '../../strategies/registry.ts';
 import { checkHost } from '../preflight.ts';
 import { invalidReason, verifyScenario } from '../scenario.ts';
 import { eventNames } from '../schedule.ts';
@@ -172,8 +174,9 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, info:
   const rtts = rttsFor(calibration, eventNames(spec.event)[0]!);
   const { metrics, perEvent, pairs: perPair } = scoreRun(dir, spec, observeEnd, rtts, fired.length > pairs.length);
   const fidelity = fidelityOf(mergeLogs(dir), t0 + phases.audio!, observeEnd, wires);
-  const status = invalid ? 'invalid' : died.length ? 'failed' : 'ok';
-  const error = invalid ? `scenario did not happen: ${invalid}` : died.length ? `role ${died.map((x) => `${x.name} exited at ${((x.exitedAt - (eventT ?? observeEnd)) / 1000).toFixed(1)} s after the event`).join(', ')}, before the observe window ended` : undefined;
+  const cannot = ipv4Failure((await loadStrategy(spec.strategy)).needsIpv4, spec.ip, routeAfter(eventNames(spec.event)), metrics.success);
+  const status = invalid ? 'invalid' : died.length || cannot ? 'failed' : 'ok';
+  const error = invalid ? `scenario did not happen: ${invalid}` : died.length ? `role ${died.map((x) => `${x.name} exited at ${((x.exitedAt - (eventT ?? observeEnd)) / 1000).toFixed(1)} s after the event`).join(', ')}, before the observe window ended` : cannot ?? undefined;
   // settledAt: observation stopped early, the outcome settled (null: observed to the maximum)
   const meta = { id, label: spec.strategy, status, ...(error ? { error } : {}), spec, eventT, observeEnd, ...(spec.settleS ? { settledAt } : {}), fidelity, ...(fidelity.noisy ? { noisy: fidelity.noisy } : {}), phases, checks, perEvent, emulation: info.emulation,
     buildMs: info.buildMs, calibration, rtts, topology: info, pairs: perPair,

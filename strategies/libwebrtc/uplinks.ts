@@ -5,7 +5,10 @@
 // never on Wi-Fi (docs/strategies.md "libwebrtc"). So, as the other strategies' unbound sockets do,
 // only the default route's source address may send; libwebrtc's packets from the others are dropped
 // in the mobile's own namespace (nftables, gone with the namespace), and the set follows the default
-// route. libwebrtc's sockets are told apart by their ports (`PORT_RANGE`, RTCConfiguration.portRange):
+// route. A network is both its address families (docs/testbed.md "IPv6"): the IPv6 source allowed is
+// the IPv6 default route's, which the testbed's events move with the IPv4 one — without it,
+// libwebrtc's IPv6 candidates on the other uplink would keep a pair warm that no app on a phone has.
+// libwebrtc's sockets are told apart by their ports (`PORT_RANGE`, RTCConfiguration.portRange):
 // the testbed's own probes from that namespace must pass, or a libwebrtc that hangs would make the
 // scenario look as if it had not happened.
 import { execFile } from 'node:child_process';
@@ -18,10 +21,15 @@ const TABLE = 'migbench_uplinks';
  *  other socket of the namespace uses them. */
 export const PORT_RANGE = { min: 20000, max: 20999 };
 
-async function ipv4Addresses(): Promise<string[]> {
-  const { stdout } = await run('ip', ['-j', '-4', 'addr', 'show']);
-  type Link = { ifname: string; addr_info?: { local: string }[] };
-  return (JSON.parse(stdout) as Link[]).filter((l) => l.ifname !== 'lo').flatMap((l) => (l.addr_info ?? []).map((a) => a.local));
+/** Any global IPv6 destination: where the IPv6 default route leads. */
+const ANY_IPV6 = '2000::1';
+
+/** The host's global addresses but loopback's, by family. */
+async function hostAddresses(): Promise<{ v4: string[]; v6: string[] }> {
+  const { stdout } = await run('ip', ['-j', 'addr', 'show', 'scope', 'global']);
+  type Link = { ifname: string; addr_info?: { local: string; family: string }[] };
+  const all = (JSON.parse(stdout) as Link[]).filter((l) => l.ifname !== 'lo').flatMap((l) => l.addr_info ?? []);
+  return { v4: all.filter((a) => a.family === 'inet').map((a) => a.local), v6: all.filter((a) => a.family === 'inet6').map((a) => a.local) };
 }
 
 export class DefaultUplinkOnly {
@@ -37,16 +45,19 @@ export class DefaultUplinkOnly {
     await this.sync();
     await this.watcher.start(this.dst, () => void this.sync());
   }
-  /** Lets only the default route's source address send; resolves once the rule says so. */
+  /** Lets only the default routes' source addresses send; resolves once the rules say so. */
   sync(): Promise<void> {
     this.syncing = this.syncing.then(async () => {
-      const src = (await routeTo(this.dst))?.src;
-      const blocked = (await ipv4Addresses()).filter((a) => a !== src);
+      const [src4, src6, addrs] = [(await routeTo(this.dst))?.src, (await routeTo(ANY_IPV6))?.src, await hostAddresses()];
+      const v4 = addrs.v4.filter((a) => a !== src4), v6 = addrs.v6.filter((a) => a !== src6);
+      const blocked = [...v4, ...v6];
       if (blocked.join(',') === this.blocked) return;
       this.blocked = blocked.join(',');
       await run('nft', ['flush', 'chain', 'inet', TABLE, 'out']);
-      if (blocked.length) await run('nft', ['add', 'rule', 'inet', TABLE, 'out', 'ip', 'saddr', `{ ${blocked.join(', ')} }`,
-        'meta', 'l4proto', '{ udp, tcp }', 'th', 'sport', `${PORT_RANGE.min}-${PORT_RANGE.max}`, 'drop']);
+      for (const [family, list] of [['ip', v4], ['ip6', v6]] as const) {
+        if (list.length) await run('nft', ['add', 'rule', 'inet', TABLE, 'out', family, 'saddr', `{ ${list.join(', ')} }`,
+          'meta', 'l4proto', '{ udp, tcp }', 'th', 'sport', `${PORT_RANGE.min}-${PORT_RANGE.max}`, 'drop']);
+      }
       this.onBlock(blocked);
     }).catch(this.onError);
     return this.syncing;

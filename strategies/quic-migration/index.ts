@@ -10,9 +10,11 @@
 import type { Strategy } from '../contract.ts';
 import { runIntermediate } from '../shared/intermediate.ts';
 import { repunchRoles } from '../shared/repunch.ts';
+import { CONTROL_NEEDS_IPV4 } from '../shared/control.ts';
 
 const strategy: Strategy = {
   name: 'quic-migration',
+  needsIpv4: CONTROL_NEEDS_IPV4,
   describe: 'Plain QUIC connection migration: no signalling; the answerer follows the mobile\'s new ' +
     'address passively where its NAT lets it in, else the connection idles out (5 s) and reconnects.',
   options: {

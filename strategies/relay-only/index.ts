@@ -7,6 +7,7 @@ import { runIntermediate } from '../shared/intermediate.ts';
 import { ChangeDetector, LIVENESS_OPTION } from '../shared/netwatch.ts';
 import { holdPeer, openPeer } from '../shared/peer-role.ts';
 import { AudioReceiver, relayRoute, streamAudio, twoWay } from '../shared/streaming.ts';
+import { CONTROL_NEEDS_IPV4 } from '../shared/control.ts';
 
 async function answerer(ctx: RoleContext): Promise<void> {
   const peer = await openPeer(ctx, 'answerer');
@@ -34,6 +35,7 @@ async function mobile(ctx: RoleContext): Promise<void> {
 
 const strategy: Strategy = {
   name: 'relay-only',
+  needsIpv4: CONTROL_NEEDS_IPV4,
   describe: 'Baseline: audio always through the intermediate\'s relay (TURN-like), never direct; ' +
     'shows the latency and relay cost of never going direct.',
   options: LIVENESS_OPTION,

@@ -11,9 +11,11 @@ import { runIntermediate } from '../shared/intermediate.ts';
 import { MEDIA_OPTION } from '../shared/media.ts';
 import { DETECT_OPTION, LIVENESS_OPTION } from '../shared/netwatch.ts';
 import { repunchRoles } from '../shared/repunch.ts';
+import { CONTROL_NEEDS_IPV4 } from '../shared/control.ts';
 
 const strategy: Strategy = {
   name: 'relay-repunch',
+  needsIpv4: CONTROL_NEEDS_IPV4,
   describe: 'The original system: on a change the mobile signals the intermediate, the answerer ' +
     'relays audio through it at once while both re-punch, then a new P2P QUIC connection takes over.',
   options: {

@@ -10,6 +10,11 @@ import { openRelay, RELAY_BIND_MS, RELAY_UDP_TAG, relayHeader, ReplayWindow, sea
 import { overhead } from './overhead.ts';
 import type { PeerSocket } from './peer.ts';
 
+/** Why a strategy whose peers talk to the intermediate through a ControlClient cannot use an uplink
+ *  without IPv4 (Strategy.needsIpv4): the client dials the intermediate's IPv4 address from an IPv4
+ *  socket (docs/strategies.md "IPv6"). */
+export const CONTROL_NEEDS_IPV4 = 'its peers reach the intermediate only at its IPv4 address, from IPv4 sockets (strategies/shared/control.ts)';
+
 export type PeerInfo = Messages['peer'];
 /** Sends one UDP packet (a socket of the strategy's own: ControlClient.relayVia). */
 export type RelaySend = (packet: Buffer, port: number, addr: string) => void;

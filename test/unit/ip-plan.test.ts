@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ipLabel, ipPlanProblem, parseIpPlan, synthesize } from '../../harness/ip-plan.ts';
+import { ipLabel, ipPlanProblem, ipv4Failure, parseIpPlan, synthesize } from '../../harness/ip-plan.ts';
+import { routeAfter } from '../../harness/network-events.ts';
 import { CSV_COLUMNS, csvRow, recordsFromCsv, type RunRecord } from '../../harness/records.ts';
 import { DEFAULT_SPEC } from '../../harness/run/spec.ts';
 import { stringify } from 'csv-stringify/sync';
@@ -37,4 +38,18 @@ test('a run\'s plan survives runs.csv; a snapshot without the column is IPv4', (
   assert.deepEqual(recordsFromCsv(csv, {})[0]!.spec.ip, { cellular: 'ipv6-only' });
   const old = stringify([CSV_COLUMNS.filter((c) => c !== 'ip'), csvRow({ ...rec, spec: DEFAULT_SPEC as never }).filter((_, i) => CSV_COLUMNS[i] !== 'ip')]);
   assert.equal(recordsFromCsv(old, {})[0]!.spec.ip, undefined);
+});
+
+test('an unrecovered run on an uplink without IPv4 failed by design only when its strategy says it needs IPv4', () => {
+  const noClat = { cellular: 'ipv6-only', clat: false };
+  assert.match(ipv4Failure('its sockets are IPv4', noClat, 'cellular', false)!, /cellular is IPv6-only without a CLAT, and its sockets are IPv4/);
+  assert.equal(ipv4Failure('its sockets are IPv4', noClat, 'cellular', true), null);            // it recovered: a result
+  assert.equal(ipv4Failure(undefined, noClat, 'cellular', false), null);                         // a deployed stack's outcome is a result
+  assert.equal(ipv4Failure('x', { cellular: 'ipv6-only' }, 'cellular', false), null);           // the CLAT gives it IPv4
+  assert.equal(ipv4Failure('x', noClat, 'wifi', false), null);                                   // it never left IPv4 Wi-Fi
+  assert.equal(ipv4Failure('x', undefined, 'cellular', false), null);
+  assert.equal(routeAfter(['wifi-to-cellular']), 'cellular');
+  assert.equal(routeAfter(['wifi-to-cellular', 'cellular-to-wifi']), 'wifi');
+  assert.equal(routeAfter(['arrive-home:2000']), 'wifi');
+  assert.equal(routeAfter(['nat-rebind']), 'wifi');
 });
