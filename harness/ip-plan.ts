@@ -72,9 +72,20 @@ export function synthesize(v4: string, prefix: string): string {
   return `${net}${v4}`;
 }
 
+/** The sites without IPv4: IPv6-only without a CLAT. */
+export const sitesWithoutIpv4 = (ip: IpPlan | undefined): IpSite[] =>
+  IP_SITES.filter((s) => familyOf(ip, s) === 'ipv6-only' && ip?.clat === false);
+
 /** Why a run that ended unrecovered on `route` failed by its strategy's design (`needsIpv4`,
- *  strategies/contract.ts): that uplink had no IPv4 (IPv6-only without a CLAT). Null otherwise. */
+ *  strategies/contract.ts): that uplink had no IPv4. Null otherwise. */
 export function ipv4Failure(needsIpv4: string | undefined, ip: IpPlan | undefined, route: IpSite, recovered: boolean): string | null {
-  if (recovered || !needsIpv4 || familyOf(ip, route) !== 'ipv6-only' || ip?.clat !== false) return null;
+  if (recovered || !needsIpv4 || !sitesWithoutIpv4(ip).includes(route)) return null;
   return `cannot run without IPv4: ${route} is IPv6-only without a CLAT, and ${needsIpv4}`;
+}
+
+/** A run's start failure with what a strategy that needs IPv4 met (the mobile has an uplink without
+ *  it from the start): the facts beside the error, not a diagnosis. */
+export function withIpv4Context(e: Error, needsIpv4: string | undefined, ip: IpPlan | undefined): Error {
+  const sites = sitesWithoutIpv4(ip);
+  return needsIpv4 && sites.length ? new Error(`${e.message}; ${sites.join(', ')} has no IPv4 (IPv6-only without a CLAT), and ${needsIpv4}`) : e;
 }

@@ -19,6 +19,7 @@ from mininet.net import Mininet
 
 from .emulators import EmulatedLink, WireLink, emulation_mode
 from .events import NetworkEvents, wifi_up
+from .ipv6 import synthesize
 from .links import LinkSetting, resolve
 from .nodes import PlanTopo, TestbedNode
 from .shapes import ANSWERER_NAT_WAN, INTERMEDIATE, Plan, Uplink
@@ -67,8 +68,10 @@ class Testbed:
         return self.plan.uplinks[host]
 
     def current_uplink(self, host: str) -> Uplink:
-        """The uplink the host's default route uses now."""
-        route = json.loads(self.host(host).run(f'ip -j route get {INTERMEDIATE[0]}'))[0]
+        """The uplink the host's default route uses now: toward the intermediate's IPv4 address, or with
+        no IPv4 route (an IPv6-only uplink without a CLAT) toward its synthesized IPv6 one."""
+        route = json.loads(self.host(host).run(f'ip -j route get {INTERMEDIATE[0]} 2>/dev/null || '
+                                               f'ip -j -6 route get {synthesize(INTERMEDIATE[0])}'))[0]
         return next(u for u in self.uplinks(host) if u.dev == route['dev'])
 
     def _uplink(self, host: str, name: str) -> Uplink:

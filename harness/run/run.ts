@@ -11,7 +11,7 @@ import { captureChecks } from './capture-checks.ts';
 import { writeQlogs } from '../qlog.ts';
 import type { RunMetrics } from '../metrics.ts';
 import { checkHandlers, parseEvent, routeAfter, startOnFor, uplinksAfter } from '../network-events.ts';
-import { ipv4Failure } from '../ip-plan.ts';
+import { ipv4Failure, withIpv4Context } from '../ip-plan.ts';
 import { loadStrategy } from '../../strategies/registry.ts';
 import { checkHost } from '../preflight.ts';
 import { invalidReason, verifyScenario } from '../scenario.ts';
@@ -118,7 +118,11 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, info:
   }
   await milestone(intermediate, 'ready', 20000);
   await Promise.all(peers.map((p) => roles.go(p)));
-  for (const p of pairs) await milestone(roles.byName.get(p.key('mobile'))!, 'audio', (spec.startS ?? DEFAULT_START_S) * 1000, 'startS');
+  const needsIpv4 = (await loadStrategy(spec.strategy)).needsIpv4;
+  for (const p of pairs) {
+    await milestone(roles.byName.get(p.key('mobile'))!, 'audio', (spec.startS ?? DEFAULT_START_S) * 1000, 'startS')
+      .catch((e: Error) => { throw withIpv4Context(e, needsIpv4, spec.ip); });
+  }
   const calibration = await calibrating;
   phase('audio', 'audio flowing');
   await driver.lateness();   // the link emulators' lateness window starts with the audio
@@ -174,7 +178,7 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, info:
   const rtts = rttsFor(calibration, eventNames(spec.event)[0]!);
   const { metrics, perEvent, pairs: perPair } = scoreRun(dir, spec, observeEnd, rtts, fired.length > pairs.length);
   const fidelity = fidelityOf(mergeLogs(dir), t0 + phases.audio!, observeEnd, wires);
-  const cannot = ipv4Failure((await loadStrategy(spec.strategy)).needsIpv4, spec.ip, routeAfter(eventNames(spec.event)), metrics.success);
+  const cannot = ipv4Failure(needsIpv4, spec.ip, routeAfter(eventNames(spec.event)), metrics.success);
   const status = invalid ? 'invalid' : died.length || cannot ? 'failed' : 'ok';
   const error = invalid ? `scenario did not happen: ${invalid}` : died.length ? `role ${died.map((x) => `${x.name} exited at ${((x.exitedAt - (eventT ?? observeEnd)) / 1000).toFixed(1)} s after the event`).join(', ')}, before the observe window ended` : cannot ?? undefined;
   // settledAt: observation stopped early, the outcome settled (null: observed to the maximum)

@@ -31,7 +31,8 @@ export async function bindEndpoint(ctx: RoleContext, role: PeerRole): Promise<ir
   return b.bind();
 }
 
-/** iroh's UDP port (IPv4). */
+/** iroh's IPv4 UDP port. `bindAddr` sets only the IPv4 socket: iroh binds an IPv6 one too, as by
+ *  default, and uses it where the network has IPv6 (docs/strategies.md "IPv6"). */
 export function udpPort(ep: iroh.Endpoint): number {
   const v4 = ep.boundSockets().find((s) => !s.startsWith('['));
   if (!v4) throw new Error(`iroh bound no IPv4 socket (${ep.boundSockets().join(', ')})`);

@@ -11,7 +11,6 @@ import { WEBRTC_OPTIONS } from '../shared/webrtc.ts';
 import { triggerOption, webrtcRoles, type OpenedPc, type WebRtcStack } from './roles.ts';
 import { TrackReceiver, TrackSender } from './track.ts';
 import { DefaultUplinkOnly, PORT_RANGE } from './uplinks.ts';
-import { CONTROL_NEEDS_IPV4 } from '../shared/control.ts';
 
 /** libwebrtc in the role's own process; the mobile's uplinks as `uplinks` says (uplinks.ts), its
  *  local ports in PORT_RANGE then (`portRange`: node-webrtc's extension to RTCConfiguration). */
@@ -37,7 +36,6 @@ const stack: WebRtcStack = {
 
 const strategy: Strategy = {
   name: 'libwebrtc',
-  needsIpv4: CONTROL_NEEDS_IPV4,
   describe: "Chrome's WebRTC (libwebrtc M106 through @roamhq/wrtc), one PeerConnection for the run: on a change " +
     'the mobile restarts ICE (restartIce) and re-negotiates through the intermediate, when the app hears the OS, ' +
     "when libwebrtc's ICE state says so, or never; DTLS and the data channel survive.",

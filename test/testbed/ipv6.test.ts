@@ -9,6 +9,7 @@ import { classifyIpv6, IPV6_CLASSIFY } from '../../harness/testbed/commands.ts';
 import { nodeArgv, PROBE_PORTS, startProbeServer, untilReady } from '../../harness/testbed/probes.ts';
 import { REPO } from '../../harness/paths.ts';
 import { DEFAULT_SPEC, type RunSpec } from '../../harness/run/spec.ts';
+import { mergeLogs } from '../../harness/run/logs.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -117,3 +118,16 @@ for (const clat of [true, false]) {
     }
   });
 }
+
+// libwebrtc's `uplinks=default` (a phone's app gets the default network) must hold for both families:
+// its IPv6 candidates on the other uplink would keep a pair warm that no app on a phone has, and
+// Wi-Fi -> cellular would cost it nothing (strategies/libwebrtc/uplinks.ts).
+test('libwebrtc on dual-stack networks: only the default network sends, IPv6 included, before and after the switch', async () => {
+  const spec: RunSpec = { ...DEFAULT_SPEC, strategy: 'libwebrtc', links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' },
+    warmupS: 3.5, observeS: 6, settleS: 2, ip: { answerer: 'dual-stack', wifi: 'dual-stack', cellular: 'ipv6-only' } };
+  const r = await runJudged(spec, bench);
+  assert.equal(r.meta.status, 'ok', String(r.meta.error));
+  const blocked = mergeLogs(r.dir).filter((e) => e.type === 'uplinks.blocked').map((e) => e.blocked as string[]);
+  assert.deepEqual(blocked[0]?.slice().sort(), ['192.0.0.4', '2001:2:0:300::2'], 'on Wi-Fi: the cellular network blocked, both families');
+  assert.deepEqual(blocked.at(-1)?.slice().sort(), ['10.2.0.2', '2001:2:0:200::2'], 'on cellular: the Wi-Fi network blocked, both families');
+});
