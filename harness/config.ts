@@ -6,9 +6,9 @@ import type { Playout } from '../core/playout.ts';
 import type { LinkProfile, LinkSlot, NatSlot } from './driver.ts';
 import { checkEvent, DEFAULT_SETTLE_S, DEFAULT_SPEC, DEFAULT_START_S, limitProblem, MAX_PAIRS, runId, type RunSpec } from './run/spec.ts';
 import { optionProblem } from '../strategies/contract.ts';
-import { ipLabel, ipPlanProblem, parseIpPlan, type IpPlan } from './ip-plan.ts';
+import { ipEventProblem, ipLabel, ipPlanProblem, parseIpPlan, type IpPlan } from './ip-plan.ts';
 import { checkLinkProfile, natBehaviour } from './presets.ts';
-import { scheduleString } from './schedule.ts';
+import { eventNames, scheduleString } from './schedule.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
 
 export interface StrategyEntry { name: string; options?: Record<string, string>; label?: string }
@@ -120,6 +120,11 @@ export async function validateConfig(raw: unknown, source = 'config'): Promise<B
   for (const [i, p] of list('ip').entries()) {
     if (typeof p === 'string') guard(`ip[${i}]`, () => ipOf(p));
     else { const problem = ipPlanProblem(p); if (problem) bad(`ip[${i}]`, problem); }
+    for (const e of Array.isArray(c.events) ? c.events : []) {   // every event on every plan (a bad event is reported once, above)
+      let problem: string | null = null;
+      try { checkEvent(scheduleString(e as string | string[])); problem = ipEventProblem(eventNames(scheduleString(e as string | string[])), ipOf(p as string | IpPlan)); } catch { /* events[k] says it */ }
+      if (problem) bad(`ip[${i}]`, problem);
+    }
   }
   for (const [i, n] of list('pairs').entries()) if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > MAX_PAIRS) bad(`pairs[${i}]`, `an integer from 1 to ${MAX_PAIRS}`);
   const int = (field: string, lo: number, hi: number) => {

@@ -2,6 +2,7 @@
 // dual-stack or, for cellular, IPv6-only behind a NAT64, and their IPv6 firewalls. Built by
 // topologies/ipv6.py; the allowed values come from topologies/presets.json, as the NAT presets do.
 // Written as a flag and a runs.csv cell the same way: `wifi=dual-stack,cellular=ipv6-only,clat=off,firewall-wifi=EIF`.
+import { parseEvent, routesAtEvents } from './network-events.ts';
 import { PRESETS } from './presets.ts';
 
 export const IP_SITES = ['answerer', 'wifi', 'cellular'] as const;
@@ -88,4 +89,17 @@ export function ipv4Failure(needsIpv4: string | undefined, ip: IpPlan | undefine
 export function withIpv4Context(e: Error, needsIpv4: string | undefined, ip: IpPlan | undefined): Error {
   const sites = sitesWithoutIpv4(ip);
   return needsIpv4 && sites.length ? new Error(`${e.message}; ${sites.join(', ')} has no IPv4 (IPv6-only without a CLAT), and ${needsIpv4}`) : e;
+}
+
+/** Why a schedule cannot run on these networks, or null: a `renumber` needs IPv6 on the uplink it acts
+ *  on (its target, else the one the mobile is on then). */
+export function ipEventProblem(events: readonly string[], ip: IpPlan | undefined): string | null {
+  const on = routesAtEvents(events);
+  for (const [i, e] of events.entries()) {
+    if (e === 'none') continue;
+    const { kind, target } = parseEvent(e);
+    const site = target ?? on[i]!;
+    if (kind.name === 'renumber' && familyOf(ip, site) === 'ipv4') return `'${e}' needs IPv6 on ${site}: give it with --ip ${site}=dual-stack${site === 'cellular' ? ' or ipv6-only' : ''}`;
+  }
+  return null;
 }

@@ -51,6 +51,8 @@ export const EVENT_KINDS: readonly EventKind[] = [
     help: 'Wi-Fi fades: its loss ramps 0 → 100 % and its delay grows over <s> seconds with nothing changing on the host; then the OS drops the Wi-Fi link (needs the wifi slot emulated)' },
   { name: 'arrive-home', seconds: true, unit: 'ms', targeted: false, by: 'testbed', host: 'mobile', switchTo: 'wifi', key: 'o',
     help: 'the mobile, on cellular, meets Wi-Fi: its link and address come up, it becomes the default route <ms> later (the OS validating it), cellular lingers 30 s then goes down' },
+  { name: 'renumber', targeted: true, seconds: false, by: 'testbed', host: 'mobile', key: 'n',
+    help: 'the mobile\'s uplink gets the next IPv6 /64 at once and loses the old one (RFC 8978 flash renumbering); IPv4 untouched; needs an IPv6 uplink (--ip)' },
   { name: 'intermediate-down', seconds: true, targeted: false, by: 'harness', host: 'intermediate',
     help: 'the intermediate is killed (SIGKILL) and started again <s> seconds later' },
 ];
@@ -118,6 +120,12 @@ export function eventProblem(event: string, on: Uplink = startOnFor([event])): s
   if (kind.switchTo === on) return `'${event}' would change nothing: the mobile is already on ${on === 'wifi' ? 'Wi-Fi' : 'cellular'}`;
   if (target === 'wifi' && on === 'cellular') return `'${event}' would change nothing: the mobile's Wi-Fi is down then`;
   return null;
+}
+
+/** The uplink the mobile's default route uses when each event of a schedule (names in firing order) fires. */
+export function routesAtEvents(events: readonly string[]): Uplink[] {
+  let on = startOnFor(events);
+  return events.map((e) => { const at = on; on = switchOf(e) ?? on; return at; });
 }
 
 /** The uplink the mobile's default route uses after a schedule (names in firing order). */

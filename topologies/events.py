@@ -23,6 +23,7 @@ from .ipv6 import synthesize
 from .nat import COUNT_TABLE, EXPIRE_SCRIPT
 from .phone import (arrive_home, handover, soft_handover, verify_arrive_home, verify_handover, verify_soft_handover,
                     wifi_default, wifi_link)
+from .renumber import renumber, verify_renumber
 from .scenario import (PROBE_DST, PROBE_PORT, Hop, Verdict, judge_blackout, judge_rebind, judge_switch,
                        judge_timeout, parse_drop_counts, parse_flows, parse_set_counts, verdict, walk)
 from .nodes import TestbedNode
@@ -212,6 +213,8 @@ class NetworkEvents:
             return verify_arrive_home(self, ev)
         if ev['kind'] == 'wifi-fade':
             return verify_wifi_fade(self, ev)
+        if ev['kind'] == 'renumber':
+            return verify_renumber(self, ev)
         with self.drop_lock:
             if ev['start'] is not None and 'end' not in ev:   # still on: it held until the check
                 try:
@@ -298,6 +301,7 @@ HANDLERS: dict[str, Handler] = {
     'soft-handover': Handler(soft_handover, False),
     'wifi-fade': Handler(wifi_fade, False),
     'arrive-home': Handler(arrive_home, False),
+    'renumber': Handler(renumber, True),
 }
 
 

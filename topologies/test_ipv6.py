@@ -4,6 +4,7 @@ import unittest
 from topologies.ipv6 import (CLAT_POOL, CLAT_V4, HOST_POOL, TAYGA_PREFIX, AddressPlan, firewall_ruleset,
                              parse_address_plan, synthesize)
 from topologies.nat import parse_preset
+from topologies.renumber import judge_renumber, next_prefix
 from topologies.shapes import plan
 
 
@@ -78,6 +79,24 @@ class Firewalls(unittest.TestCase):
             self.assertIn('timeout 300s', rules)
             self.assertIn('iifname "wan0" counter name dropped drop', rules)
             self.assertIn('packet-too-big', rules)   # RFC 4890: never filtered
+
+
+class Renumbering(unittest.TestCase):
+    def test_next_prefix(self):
+        self.assertEqual(next_prefix('2001:2:0:300::2'), '2001:2:0:301::')
+        self.assertEqual(next_prefix('2001:2:0:301::2'), '2001:2:0:302::')
+
+    def test_judge(self):
+        old, new = '2001:2:0:300::2', '2001:2:0:301::2'
+        ok = judge_renumber(old, new, [new], ['2001:2:0:301::1'], new)
+        self.assertTrue(ok['ok'], ok)
+        for host, router, src, words in (([old], ['2001:2:0:300::1'], old, 'still has its old address'),
+                                         ([], ['2001:2:0:301::1'], None, 'no address'),
+                                         ([new], ['2001:2:0:300::1', '2001:2:0:301::1'], new, 'did not move'),
+                                         ([new], ['2001:2:0:301::1'], '2001:2:0:200::2', 'leaves from')):
+            v = judge_renumber(old, new, host, router, src)
+            self.assertFalse(v['ok'], v)
+            self.assertIn(words, v['reason'])
 
 
 if __name__ == '__main__':

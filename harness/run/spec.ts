@@ -6,7 +6,7 @@ import { DEFAULT_JITTER_BUFFER_MS, type Playout } from '../../core/playout.ts';
 import { optionProblem } from '../../strategies/contract.ts';
 import { loadStrategy } from '../../strategies/registry.ts';
 import type { LinkProfile, LinkSlot, NatSlot } from '../driver.ts';
-import { ipPlanProblem, type IpPlan } from '../ip-plan.ts';
+import { ipEventProblem, ipPlanProblem, type IpPlan } from '../ip-plan.ts';
 import { parseEvent, scheduleProblem } from '../network-events.ts';
 import { checkLinkProfile, natBehaviour } from '../presets.ts';
 import { eventNames } from '../schedule.ts';
@@ -97,7 +97,7 @@ export async function validateSpec(spec: RunSpec): Promise<void> {
     const problem = limitProblem(field, spec[field]);
     if (problem) throw new Error(problem);
   }
-  const ip = ipPlanProblem(spec.ip);
+  const ip = ipPlanProblem(spec.ip) ?? ipEventProblem(eventNames(spec.event), spec.ip);
   if (ip) throw new Error(ip);
   const codec = spec.codec === undefined ? null : codecProblem(spec.codec);
   if (codec) throw new Error(codec);

@@ -87,6 +87,32 @@ test('inbound IPv6 to the mobile is dropped by its router\'s firewall until the 
   });
 });
 
+test('renumber@cellular moves the mobile to the next /64 (checked from the network); with the no-op hook the check fails', async () => {
+  await withTestbed(IPV6_CLASSIFY, async (d, info) => {
+    const server = await startProbeServer(d, info);
+    const log = collectFlow(server);
+    const fired = await d.fire('renumber@cellular');
+    const check = await d.verify(fired);
+    assert.ok(check.ok, check.reason);
+    assert.match(check.reason, /2001:2:0:300::2 -> 2001:2:0:301::2/);
+    const cell = info.hosts.mobile!.find((u) => u.name === 'cellular')!;
+    const pool = await globalAddr(d, 'natC', 'natC-wan', 4);
+    const viaClat = await flowFrom(d, log, 'mobile', `${info.intermediate[0]}:${PROBE_PORTS[0]}`, cell.addr);
+    assert.ok(viaClat.length >= 5 && viaClat.every((l) => l.from.startsWith(`${pool}:`)), 'the CLAT keeps working after the renumbering');
+    const native = await flowFrom(d, log, 'mobile', v6(info.intermediate6[0]!, PROBE_PORTS[0]), '2001:2:0:301::2');
+    assert.ok(native.length >= 5 && native.every((l) => l.from.startsWith('[2001:2:0:301::2]:')), 'native IPv6 from the new address');
+    await server.signal('TERM');
+  });
+  process.env.MIGBENCH_TEST_NOOP_EVENTS = '1';
+  try {
+    await withTestbed(IPV6_CLASSIFY, async (d) => {
+      const check = await d.verify(await d.fire('renumber@cellular'));
+      assert.equal(check.ok, false);
+      assert.match(check.reason, /still has its old address/);
+    });
+  } finally { delete process.env.MIGBENCH_TEST_NOOP_EVENTS; }
+});
+
 test('testbed classify --ipv6: the firewalls and the NAT64 behave as their presets say', async () => {
   const rows = await classifyIpv6();
   assert.equal(rows.length, 5);

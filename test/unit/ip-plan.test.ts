@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ipLabel, ipPlanProblem, ipv4Failure, parseIpPlan, synthesize } from '../../harness/ip-plan.ts';
+import { ipEventProblem, ipLabel, ipPlanProblem, ipv4Failure, parseIpPlan, synthesize } from '../../harness/ip-plan.ts';
 import { routeAfter } from '../../harness/network-events.ts';
 import { CSV_COLUMNS, csvRow, recordsFromCsv, type RunRecord } from '../../harness/records.ts';
 import { DEFAULT_SPEC } from '../../harness/run/spec.ts';
@@ -52,4 +52,13 @@ test('an unrecovered run on an uplink without IPv4 failed by design only when it
   assert.equal(routeAfter(['wifi-to-cellular', 'cellular-to-wifi']), 'wifi');
   assert.equal(routeAfter(['arrive-home:2000']), 'wifi');
   assert.equal(routeAfter(['nat-rebind']), 'wifi');
+});
+
+test('a renumbering needs IPv6 on the uplink it acts on: its target, else the one the mobile is on then', () => {
+  const v6cell = { cellular: 'ipv6-only' };
+  assert.equal(ipEventProblem(['renumber@cellular'], v6cell), null);
+  assert.match(ipEventProblem(['renumber'], v6cell)!, /needs IPv6 on wifi/);                       // the mobile starts on Wi-Fi
+  assert.equal(ipEventProblem(['wifi-to-cellular', 'renumber'], v6cell), null);                   // on cellular by then
+  assert.match(ipEventProblem(['renumber@wifi'], undefined)!, /--ip wifi=dual-stack/);
+  assert.equal(ipEventProblem(['wifi-to-cellular', 'nat-rebind'], undefined), null);
 });
