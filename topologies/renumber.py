@@ -2,7 +2,7 @@
 as its prefix at once — a flash renumbering, as when a home router or a mobile network hands out a new
 prefix (RFC 8978) — and takes the old one away: the router's and the host's addresses move to it, the
 core routes it, the old ones are deleted (the host is told: netlink). IPv4 is untouched. A CLAT keeps its
-own /128, routed to the host's new address. E is the host's change. The check reads the addresses and the
+own /128, routed to the host's new address. All of it is one script (E: when it has run, tens of ms). The check reads the addresses and the
 route a packet to the core would take, from the network."""
 from __future__ import annotations
 
@@ -34,14 +34,21 @@ def renumber(ev: NetworkEvents, full: str, host: str, up: Uplink | None) -> Even
     dev, router, table = up.link_dev, ev.bed.host(up.nats[0]), up.table
     lan = next(l.ifb for l in ev.bed.plan.links if l.a == host and l.ifa == dev)
     metric = 200 if up.name == 'cellular' else 100
-    if not ev.noop:   # the network first: the router's LAN and the core's route (the host cannot tell yet)
-        clat = [f'ip -6 route replace {r} via {new}2' for r in _clat_routes(router.run(f'ip -j -6 route show dev {lan}'), old)]
-        router.run('; '.join([f'ip addr add {new}1/64 dev {lan} nodad', f'ip addr del {old}1/64 dev {lan}', *clat]))
-        ev.bed.host('core').run(f'ip -6 route replace {new}/64 via 2001:2:0:{index}::2; ip -6 route del {old}/64')
-    rules = [f'ip -6 rule add from {new}2 table {table} pref {table + 900}', f'ip -6 rule del from {old}2 table {table}'] if table else []
-    tables = [f'ip -6 route replace default via {new}1 dev {dev} table {table}'] if table else []
-    script = '; '.join([f'ip addr add {new}2/64 dev {dev} nodad', f'ip addr del {old}2/64 dev {dev}',
-                        f'ip -6 route replace default via {new}1 dev {dev} metric {metric}', *tables, *rules])
+    clat = _clat_routes(router.run(f'ip -j -6 route show dev {lan}'), old)
+    in_router = lambda cmds: f"nsenter -t {router.pid} -n sh -ec '{'; '.join(cmds)}'"   # noqa: E731
+    in_core = lambda cmds: f"nsenter -t {ev.bed.host('core').pid} -n sh -ec '{'; '.join(cmds)}'"   # noqa: E731
+    # One script, so the change is one moment (E): the new prefix everywhere first, so no packet meets a
+    # half-moved network (a neighbour never resolved stays failed ~1 s), then the old one gone.
+    script = '\n'.join([
+        in_router([f'ip addr add {new}1/64 dev {lan} nodad']),
+        in_core([f'ip -6 route replace {new}/64 via 2001:2:0:{index}::2']),
+        f'ip addr add {new}2/64 dev {dev} nodad',
+        f'ip -6 route replace default via {new}1 dev {dev} metric {metric}',
+        *([f'ip -6 route replace default via {new}1 dev {dev} table {table}',
+           f'ip -6 rule add from {new}2 table {table} pref {table + 900}'] if table else []),
+        *([in_router([f'ip -6 route replace {r} via {new}2' for r in clat])] if clat else []),
+        f'ip addr del {old}2/64 dev {dev}', *([f'ip -6 rule del from {old}2 table {table}'] if table else []),
+        in_router([f'ip addr del {old}1/64 dev {lan}']), in_core([f'ip -6 route del {old}/64'])])
     t0, t1 = ev._change(ev.bed.host(host), script)
     before = up.addr6
     if not ev.noop:
