@@ -18,9 +18,16 @@ def build(ip: dict, nat: str = 'port-restricted'):
 
 class AddressPlans(unittest.TestCase):
     def test_ipv4_everywhere_leaves_the_plan_as_it_was(self):
+        # both plans pass through add_ipv6, so each is also checked for the absence of any IPv6 itself
         before, after = plan('mobile', presets(), {}), build({'wifi': 'ipv4'})
-        self.assertEqual([(n.name, n.addrs, n.routes, n.rules, n.setup, n.tayga) for n in before.nodes],
-                         [(n.name, n.addrs, n.routes, n.rules, n.setup, n.tayga) for n in after.nodes])
+        for p in (before, after):
+            self.assertFalse([n.name for n in p.nodes if n.setup or n.tayga or n.forward6 or
+                              any(':' in a for a in n.addrs + n.routes + n.rules)])
+            self.assertTrue(all(u.family == 'ipv4' and not u.addr6 and not u.link and not u.nat_src
+                                for ups in p.uplinks.values() for u in ups))
+            self.assertEqual(p.describe()['intermediate6'], [])
+        self.assertEqual([(n.name, n.addrs, n.routes, n.rules) for n in before.nodes],
+                         [(n.name, n.addrs, n.routes, n.rules) for n in after.nodes])
         self.assertEqual(before.describe()['hosts'], after.describe()['hosts'])
 
     def test_bad_plans_name_the_problem(self):
