@@ -46,7 +46,7 @@ export async function relayLoad(streams: number, seconds: number, say: (m: strin
   const controlPort = 30000 + Math.floor(Math.random() * 20000);
   const pairings = Array.from({ length: streams }, (_, i) => ({ id: `load-${i}`, secret: `secret-${i}-${controlPort}` }));
   const base: RoleConfig = {
-    strategy: 'relay-only', role: 'intermediate', runDir: dir, intermediate: { addrs: ['127.0.0.1', '127.0.0.1'], controlPort },
+    strategy: 'relay-only', role: 'intermediate', runDir: dir, intermediate: { addrs: ['127.0.0.1', '127.0.0.1'], addrs6: [], controlPort },
     pairings, uplinks: [], audio: { direction: 'answerer-to-mobile', sample: '', jitterBufferMs: DEFAULT_JITTER_BUFFER_MS, codec: DEFAULT_CODEC, playout: 'fixed' }, options: {}, seed: 1,
   };
   writeFileSync(path.join(dir, 'context.json'), JSON.stringify(base));

@@ -15,7 +15,8 @@ export interface RoleConfig {
   strategy: string;
   role: StrategyRole;
   runDir: string;                          // write events.<role>.jsonl (and received.wav) here
-  intermediate: { addrs: [string, string]; controlPort: number };
+  /** `addrs6`: its IPv6 addresses when the testbed has IPv6 (docs/testbed.md "IPv6"), else empty. */
+  intermediate: { addrs: [string, string]; addrs6: string[]; controlPort: number };
   pairings: { id: string; secret: string }[];  // the intermediate gets all; a peer gets its own
   uplinks: UplinkInfo[];                   // this host's addresses (empty on the intermediate)
   audio: { direction: 'answerer-to-mobile' | 'both'; sample: string; jitterBufferMs: number; codec: Codec; playout: Playout };
@@ -48,9 +49,10 @@ export interface Strategy {
    *  cannot do); the report lists them under Notes. Cite docs/ for the sources. */
   notes?: string[];
   /** Why it cannot use an uplink without IPv4 — an IPv6-only network without the phone's CLAT
-   *  (docs/testbed.md "IPv6") — if it cannot: a run that ends on such an uplink unrecovered is then
-   *  `failed` with this reason, its design and not its luck. Absent: every outcome is a result. */
-  needsIpv4?: string;
+   *  (docs/testbed.md "IPv6") — with these options (every declared one, resolved), if it cannot: a
+   *  run that ends on such an uplink unrecovered is then `failed` with this reason, its design and not
+   *  its luck. Absent or null: every outcome is a result. */
+  needsIpv4?(options: Record<string, string>): string | null;
   intermediate(ctx: RoleContext): Promise<void>;
   answerer(ctx: RoleContext): Promise<void>;
   mobile(ctx: RoleContext): Promise<void>;

@@ -144,7 +144,13 @@ def add_ipv6(plan: Plan, ap: AddressPlan) -> None:
     core, inter, stranger = plan.node('core'), plan.node('intermediate'), plan.node('stranger')
     core.forward6 = True
     core.setup += [f'ip addr add 2001:2::1/64 dev core-i nodad', 'ip addr add 2001:2:0:9::1/64 dev core-s nodad']
-    inter.setup += [f'ip addr add {a}/64 dev intermediate-e0 nodad' for a in INTERMEDIATE6] + ['ip -6 route add default via 2001:2::1']
+    # the second address deprecated (RFC 4862 §5.5.4): never a source the kernel picks (RFC 6724 rule 3),
+    # as IPv4's secondary .11: a socket on :: answers from the source the kernel picks, and a QUIC
+    # client dialling ::10 takes answers only from ::10
+    first, second = INTERMEDIATE6
+    inter.setup += [f'ip addr add {first}/64 dev intermediate-e0 nodad',
+                    f'ip addr add {second}/64 dev intermediate-e0 preferred_lft 0 nodad',
+                    'ip -6 route add default via 2001:2::1']
     stranger.setup += [f'ip addr add {STRANGER6}/64 dev stranger-e0 nodad', 'ip -6 route add default via 2001:2:0:9::1']
     for site, (index, letter) in SITES.items():
         family = ap.family(site)

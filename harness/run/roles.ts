@@ -63,7 +63,7 @@ export function roleConfig(spec: RunSpec, info: BuildInfo, role: StrategyRole, p
   dir: string, opts: { host?: string; pairings?: { id: string; secret: string }[] } = {}): RoleConfig {
   return {
     strategy: spec.strategy, role, runDir: dir,
-    intermediate: { addrs: info.intermediate, controlPort: CONTROL_PORT },
+    intermediate: { addrs: info.intermediate, addrs6: info.intermediate6, controlPort: CONTROL_PORT },
     pairings: opts.pairings ?? [pairing],
     uplinks: role === 'intermediate' ? [] : info.hosts[opts.host ?? role]!.map((u) => ({ name: u.name, dev: u.dev, addr: u.addr, gateway: u.gateway })),
     audio: { direction: spec.audio, sample: SAMPLE, jitterBufferMs: spec.jitterBufferMs, codec: spec.codec ?? PCM, playout: spec.playout ?? 'fixed' },

@@ -13,6 +13,7 @@ import type { RunMetrics } from '../metrics.ts';
 import { checkHandlers, parseEvent, routeAfter, startOnFor, uplinksAfter } from '../network-events.ts';
 import { ipv4Failure, withIpv4Context } from '../ip-plan.ts';
 import { loadStrategy } from '../../strategies/registry.ts';
+import { resolveOptions } from '../../strategies/contract.ts';
 import { checkHost } from '../preflight.ts';
 import { invalidReason, verifyScenario } from '../scenario.ts';
 import { eventNames } from '../schedule.ts';
@@ -118,7 +119,8 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, info:
   }
   await milestone(intermediate, 'ready', 20000);
   await Promise.all(peers.map((p) => roles.go(p)));
-  const needsIpv4 = (await loadStrategy(spec.strategy)).needsIpv4;
+  const strategy = await loadStrategy(spec.strategy);
+  const needsIpv4 = strategy.needsIpv4?.(resolveOptions(strategy, spec.options)) ?? undefined;
   for (const p of pairs) {
     await milestone(roles.byName.get(p.key('mobile'))!, 'audio', (spec.startS ?? DEFAULT_START_S) * 1000, 'startS')
       .catch((e: Error) => { throw withIpv4Context(e, needsIpv4, spec.ip); });

@@ -15,7 +15,8 @@
 import { RTCPeerConnection, type RTCDataChannel } from 'werift';
 import type { RoleContext, Strategy } from '../contract.ts';
 import type { PathKind } from '../../core/events.ts';
-import { CONTROL_NEEDS_IPV4, Signals } from '../shared/control.ts';
+import { Signals } from '../shared/control.ts';
+import { controlNeedsIpv4 } from '../shared/family.ts';
 import { holdPeer, openPeer } from '../shared/peer-role.ts';
 import { AudioReceiver, streamAudio, type AudioRoute } from '../shared/streaming.ts';
 import { TURN_PORT } from '../shared/turn.ts';
@@ -133,7 +134,7 @@ async function mobile(ctx: RoleContext): Promise<void> {
 
 const strategy: Strategy = {
   name: 'ice-restart-werift',
-  needsIpv4: CONTROL_NEEDS_IPV4,
+  needsIpv4: controlNeedsIpv4,
   describe: 'WebRTC with werift (pure TypeScript), which restarts ICE for real: on a change the ' +
     'mobile re-negotiates new ICE credentials through the intermediate; DTLS and the data channel survive.',
   options: WEBRTC_OPTIONS,

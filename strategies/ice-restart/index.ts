@@ -10,7 +10,8 @@
 import nodeDataChannel, { type DataChannel, type PeerConnection } from 'node-datachannel';
 import type { RoleContext, Strategy } from '../contract.ts';
 import type { PathKind } from '../../core/events.ts';
-import { CONTROL_NEEDS_IPV4, Signals } from '../shared/control.ts';
+import { Signals } from '../shared/control.ts';
+import { controlNeedsIpv4 } from '../shared/family.ts';
 import { holdPeer, openPeer } from '../shared/peer-role.ts';
 import { AudioReceiver, streamAudio, type AudioRoute } from '../shared/streaming.ts';
 import { TURN_PORT } from '../shared/turn.ts';
@@ -139,7 +140,7 @@ async function mobile(ctx: RoleContext): Promise<void> {
 
 const strategy: Strategy = {
   name: 'ice-restart',
-  needsIpv4: CONTROL_NEEDS_IPV4,
+  needsIpv4: controlNeedsIpv4,
   describe: 'WebRTC (node-datachannel/libdatachannel, coturn for STUN+TURN). libdatachannel cannot ' +
     'restart ICE, so a change brings a new PeerConnection negotiated through the intermediate.',
   options: {

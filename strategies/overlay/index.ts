@@ -10,7 +10,7 @@ import { runIntermediate } from '../shared/intermediate.ts';
 import { ChangeDetector, LIVENESS_OPTION } from '../shared/netwatch.ts';
 import { PathLayer } from '../shared/paths.ts';
 import type { PeerInfo } from '../shared/control.ts';
-import { CONTROL_NEEDS_IPV4 } from '../shared/control.ts';
+import { controlNeedsIpv4, FAMILY_OPTION } from '../shared/family.ts';
 import { holdPeer, openPeer } from '../shared/peer-role.ts';
 import { attachDatagrams, type Datagrams } from '../shared/quic.ts';
 import { targetsOf } from '../shared/repunch.ts';
@@ -90,10 +90,10 @@ async function mobile(ctx: RoleContext): Promise<void> {
 
 const strategy: Strategy = {
   name: 'overlay',
-  needsIpv4: CONTROL_NEEDS_IPV4,
+  needsIpv4: controlNeedsIpv4,
   describe: 'One QUIC connection for the whole run on a path layer (direct or relayed packets): on a ' +
     'change it moves to the relay at once, re-punches and returns to direct — no new handshake.',
-  options: LIVENESS_OPTION,
+  options: { ...LIVENESS_OPTION, ...FAMILY_OPTION },
   intermediate: runIntermediate,
   answerer,
   mobile,

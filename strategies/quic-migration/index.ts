@@ -10,15 +10,16 @@
 import type { Strategy } from '../contract.ts';
 import { runIntermediate } from '../shared/intermediate.ts';
 import { repunchRoles } from '../shared/repunch.ts';
-import { CONTROL_NEEDS_IPV4 } from '../shared/control.ts';
+import { controlNeedsIpv4, FAMILY_OPTION } from '../shared/family.ts';
 
 const strategy: Strategy = {
   name: 'quic-migration',
-  needsIpv4: CONTROL_NEEDS_IPV4,
+  needsIpv4: controlNeedsIpv4,
   describe: 'Plain QUIC connection migration: no signalling; the answerer follows the mobile\'s new ' +
     'address passively where its NAT lets it in, else the connection idles out (5 s) and reconnects.',
   options: {
     nudge: { describe: 'on a netlink change, send a PING from the new address at once (on) or wait for the 1 s keepalive (off)', default: 'on', values: ['on', 'off'] },
+    ...FAMILY_OPTION,
   },
   intermediate: runIntermediate,
   ...repunchRoles({ relayWhilePunching: false, detectChanges: false, nudge: (ctx) => ctx.option('nudge') === 'on' }),

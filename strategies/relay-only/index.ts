@@ -7,7 +7,7 @@ import { runIntermediate } from '../shared/intermediate.ts';
 import { ChangeDetector, LIVENESS_OPTION } from '../shared/netwatch.ts';
 import { holdPeer, openPeer } from '../shared/peer-role.ts';
 import { AudioReceiver, relayRoute, streamAudio, twoWay } from '../shared/streaming.ts';
-import { CONTROL_NEEDS_IPV4 } from '../shared/control.ts';
+import { controlNeedsIpv4, FAMILY_OPTION } from '../shared/family.ts';
 
 async function answerer(ctx: RoleContext): Promise<void> {
   const peer = await openPeer(ctx, 'answerer');
@@ -35,10 +35,10 @@ async function mobile(ctx: RoleContext): Promise<void> {
 
 const strategy: Strategy = {
   name: 'relay-only',
-  needsIpv4: CONTROL_NEEDS_IPV4,
+  needsIpv4: controlNeedsIpv4,
   describe: 'Baseline: audio always through the intermediate\'s relay (TURN-like), never direct; ' +
     'shows the latency and relay cost of never going direct.',
-  options: LIVENESS_OPTION,
+  options: { ...LIVENESS_OPTION, ...FAMILY_OPTION },
   intermediate: runIntermediate,
   answerer,
   mobile,

@@ -11,11 +11,11 @@ import { runIntermediate } from '../shared/intermediate.ts';
 import { MEDIA_OPTION } from '../shared/media.ts';
 import { DETECT_OPTION, LIVENESS_OPTION } from '../shared/netwatch.ts';
 import { repunchRoles } from '../shared/repunch.ts';
-import { CONTROL_NEEDS_IPV4 } from '../shared/control.ts';
+import { controlNeedsIpv4, FAMILY_OPTION } from '../shared/family.ts';
 
 const strategy: Strategy = {
   name: 'relay-repunch',
-  needsIpv4: CONTROL_NEEDS_IPV4,
+  needsIpv4: controlNeedsIpv4,
   describe: 'The original system: on a change the mobile signals the intermediate, the answerer ' +
     'relays audio through it at once while both re-punch, then a new P2P QUIC connection takes over.',
   options: {
@@ -23,6 +23,7 @@ const strategy: Strategy = {
     ...DETECT_OPTION,
     settleMs: { describe: 'a fixed wait after a detection before signalling (the original waited 200 ms after netlink before its latest version)', default: '0' },
     ...MEDIA_OPTION,
+    ...FAMILY_OPTION,
   },
   intermediate: runIntermediate,
   ...repunchRoles({ relayWhilePunching: true, detectChanges: true, detectOption: true, originalOptions: true }),

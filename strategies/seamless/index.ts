@@ -14,11 +14,11 @@ import { LIVENESS_OPTION } from '../shared/netwatch.ts';
 import { warmPathsAnswerer } from '../standby/answerer.ts';
 import { warmPathsMobile } from '../standby/mobile.ts';
 import { CALM_PROBE_MS, COPY_WINDOW_MS, PROBE_MS, PUNCH_BURST_MS, qualityPolicy } from './policy.ts';
-import { CONTROL_NEEDS_IPV4 } from '../shared/control.ts';
+import { controlNeedsIpv4 } from '../shared/family.ts';
 
 const strategy: Strategy = {
   name: 'seamless',
-  needsIpv4: CONTROL_NEEDS_IPV4,
+  needsIpv4: controlNeedsIpv4,
   describe: "Standby's warm path on every uplink, chosen by quality (the primary judged by its audio, the others by probes); a " +
     'degrading primary is left before the OS acts, with short copies and re-sends on the best other path within a byte budget; no handshake.',
   options: {

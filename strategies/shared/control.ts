@@ -4,16 +4,13 @@
 import { EventEmitter } from 'node:events';
 import { QUICClient } from '@matrixai/quic';
 import type { RoleContext } from '../contract.ts';
-import { encode, helloProof, MessageReader, type Message, type Messages, type PeerRole } from './signalling.ts';
+import { encode, endpointKey, helloProof, MessageReader, type Message, type Messages, type PeerRole } from './signalling.ts';
 import { clientCrypto, divertPackets, loadCert, pinTo, rawSend, baseConfig } from './quic.ts';
 import { openRelay, RELAY_BIND_MS, RELAY_UDP_TAG, relayHeader, ReplayWindow, sealRelay, type RelayGrant } from './relay.ts';
 import { overhead } from './overhead.ts';
 import type { PeerSocket } from './peer.ts';
-
-/** Why a strategy whose peers talk to the intermediate through a ControlClient cannot use an uplink
- *  without IPv4 (Strategy.needsIpv4): the client dials the intermediate's IPv4 address from an IPv4
- *  socket (docs/strategies.md "IPv6"). */
-export const CONTROL_NEEDS_IPV4 = 'its peers reach the intermediate only at its IPv4 address, from IPv4 sockets (strategies/shared/control.ts)';
+import { familyOf, intermediateAddresses } from './family.ts';
+import { routeTo } from './netwatch.ts';
 
 export type PeerInfo = Messages['peer'];
 /** Sends one UDP packet (a socket of the strategy's own: ControlClient.relayVia). */
@@ -46,7 +43,7 @@ export class ControlClient extends EventEmitter {
     { timeoutMs = 5000, relay = true }: ControlOptions = {}): Promise<ControlClient> {
     const control = new ControlClient(ctx, ps, role, relay);
     try {
-      control.session = await control.open(timeoutMs);
+      control.session = await control.open(timeoutMs, await intermediateAddress(ctx));
     } catch (e) {
       control.stopRelay();
       throw e;
@@ -54,19 +51,20 @@ export class ControlClient extends EventEmitter {
     return control;
   }
 
-  /** Dials, authenticates, and resolves once welcomed; a session that ends later is 'lost'. */
-  private async open(timeoutMs: number): Promise<ControlSession> {
+  /** Dials the intermediate at `host`, authenticates, and resolves once welcomed; a session that
+   *  ends later is 'lost'. */
+  private async open(timeoutMs: number, host: string): Promise<ControlSession> {
     const { ctx, ps } = this;
     const inter = loadCert('intermediate');
-    const remote = `${ctx.intermediate.addrs[0]}:${ctx.intermediate.controlPort}`;
+    const remote = endpointKey({ addr: host, port: ctx.intermediate.controlPort });
     ctx.log.log('handshake.start', { remote, with: 'intermediate' });
     const client = await QUICClient.createQUICClient({
-      host: ctx.intermediate.addrs[0], port: ctx.intermediate.controlPort, socket: ps.socket, crypto: clientCrypto,
+      host, port: ctx.intermediate.controlPort, socket: ps.socket, crypto: clientCrypto,
       logger: ps.logger, config: baseConfig({ verifyPeer: true, verifyCallback: pinTo(inter.fingerprint) }),
     }, { timer: timeoutMs });
     ctx.log.log('handshake.ok', { remote, with: 'intermediate' });
     const stream = client.connection.newStream('bidi');
-    const session: ControlSession = { client, writer: stream.writable.getWriter(), relay: null };
+    const session: ControlSession = { client, host, writer: stream.writable.getWriter(), relay: null };
     let ended!: () => void;
     const end = new Promise<void>((r) => { ended = r; });
     const welcomed = new Promise<void>((resolve, reject) => {
@@ -102,7 +100,7 @@ export class ControlClient extends EventEmitter {
       while (!this.closing && !this.ctx.signal.aborted) {
         await new Promise((r) => setTimeout(r, RECONNECT_MS));
         try {
-          this.session = await this.open(REDIAL_TIMEOUT_MS);
+          this.session = await this.open(REDIAL_TIMEOUT_MS, await intermediateAddress(this.ctx));
           this.ctx.log.logOther('control.restored', {});
           return;
         } catch { /* still away: try again */ }
@@ -136,10 +134,39 @@ export class ControlClient extends EventEmitter {
   }
 
   /** Sends a control message (lost while the intermediate is away: strategies re-signal on 'peer').
-   *  An address change also re-binds the relay at once, so relayed packets follow without waiting. */
+   *  An address change also re-binds the relay at once, so relayed packets follow without waiting.
+   *  With family=dual it first follows the change (redials where there is no route to the
+   *  intermediate's address any more) and carries the peer's host candidates now (a renumbered
+   *  IPv6 prefix); later messages wait for it, so that they go on the new connection. */
   send(msg: Message): void {
-    this.write(this.session, msg);
-    if (msg.type === 'address-change') this.bind();
+    if (familyOf(this.ctx) === 'ipv4') {
+      this.write(this.session, msg);
+      if (msg.type === 'address-change') this.bind();
+      return;
+    }
+    if (msg.type === 'address-change') this.following = this.following.then(() => this.follow());
+    void this.following.then(() => {
+      this.write(this.session, msg.type === 'address-change' ? { ...msg, host: this.ps.hostCandidates(this.ctx) } : msg);
+      if (msg.type === 'address-change') this.bind();
+    });
+  }
+  private following = Promise.resolve();
+
+  /** A QUIC client cannot move its connection to another server address, and the one it uses is
+   *  gone with its family's route (IPv4 Wi-Fi → IPv6-only cellular): a new connection, at the
+   *  intermediate's address in the family the route has now, becomes this peer's registration. */
+  private async follow(): Promise<void> {
+    const was = this.session;
+    if (this.closing || !was || await routeTo(was.host)) return;
+    const host = await intermediateAddress(this.ctx);
+    if (host === was.host) return;
+    try {
+      this.session = await this.open(REDIAL_TIMEOUT_MS, host);
+      this.ctx.log.logOther('control.redialled', { from: was.host, to: host });
+      void was.client.destroy({ force: true }).catch(() => {});
+    } catch (e) {
+      this.ctx.log.logOther('control.redial-failed', { to: host, message: (e as Error).message });
+    }
   }
 
   /** A packet from the intermediate's relay port: opened and emitted as 'relay' (true; dropped if it
@@ -147,7 +174,7 @@ export class ControlClient extends EventEmitter {
    *  strategy for sockets of its own that it sends relay packets from (relayVia). */
   acceptRelay(data: Buffer, from: { address: string; port: number }): boolean {
     const r = this.session?.relay;
-    if (!r || data[0] !== RELAY_UDP_TAG || from.port !== r.grant.port || from.address !== this.ctx.intermediate.addrs[0]) return false;
+    if (!r || data[0] !== RELAY_UDP_TAG || from.port !== r.grant.port || !intermediateAddresses(this.ctx).includes(from.address)) return false;
     const h = relayHeader(data);
     const payload = h && h.session === r.grant.session ? openRelay(r.key, data) : null;
     if (payload && r.window.accept(h!.counter)) this.emit('relay', Buffer.from(payload));
@@ -173,8 +200,8 @@ export class ControlClient extends EventEmitter {
     if (!r) return false;
     const packet = sealRelay(r.key, r.grant.session, ++r.sent, payload);
     if (!payload.length) overhead.keepalive += packet.length;   // a bind
-    if (this.sendVia) this.sendVia(packet, r.grant.port, this.ctx.intermediate.addrs[0]);
-    else rawSend(this.ps.socket, packet, r.grant.port, this.ctx.intermediate.addrs[0]);
+    if (this.sendVia) this.sendVia(packet, r.grant.port, session.host);
+    else rawSend(this.ps.socket, packet, r.grant.port, session.host);
     return true;
   }
 
@@ -192,9 +219,19 @@ export class ControlClient extends EventEmitter {
 
 interface ControlSession {
   client: QUICClient;
+  host: string;   // the intermediate's address it dialled (and relays through)
   writer: WritableStreamDefaultWriter<Uint8Array>;
   relay: { grant: RelayGrant; key: Buffer; sent: number; window: ReplayWindow } | null;
 }
+/** Where the control connection dials the intermediate: its IPv4 address while there is a route to
+ *  it (as family=ipv4 does, so the two stay comparable where both work), else its IPv6 address. */
+async function intermediateAddress(ctx: RoleContext): Promise<string> {
+  const [v4] = ctx.intermediate.addrs;
+  const v6 = ctx.intermediate.addrs6[0];
+  if (familyOf(ctx) === 'ipv4' || !v6 || await routeTo(v4)) return v4;
+  return v6;
+}
+
 /** A peer redials an intermediate that went away every RECONNECT_MS, each attempt short (a long
  *  one would sit in QUIC's handshake backoff after the intermediate is back). */
 const RECONNECT_MS = 500;

@@ -5,9 +5,10 @@ import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { events, QUICServer, QUICSocket, type QUICConnection, type QUICStream } from '@matrixai/quic';
 import type { RoleContext } from '../contract.ts';
-import { checkProof, encode, MessageReader, ProtocolError, type Endpoint, type Message, type PeerRole } from './signalling.ts';
+import { checkProof, encode, endpointKey, MessageReader, ProtocolError, type Endpoint, type Message, type PeerRole } from './signalling.ts';
 import { baseConfig, loadCert, quietLogger, serverCrypto } from './quic.ts';
 import { openRelay, relayHeader, ReplayWindow, RELAY_PORT_OFFSET, sealRelay, type RelayGrant } from './relay.ts';
+import { canonical, familyOf, onDualSocket } from './family.ts';
 
 interface Session {
   pairing: string;
@@ -27,14 +28,16 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
   const cert = loadCert('intermediate');
   const logger = quietLogger();
   const socket = new QUICSocket({ logger });
-  await socket.start({ host: '0.0.0.0', port: ctx.intermediate.controlPort });
+  // family=dual: every socket dual-stack, so peers reach it in either family (strategies/shared/family.ts)
+  const dual = familyOf(ctx) === 'dual' && ctx.intermediate.addrs6.length > 0;
+  await socket.start({ host: dual ? '::' : '0.0.0.0', port: ctx.intermediate.controlPort });
   const server = new QUICServer({
     crypto: serverCrypto(), socket, logger,
     // no keepalive of its own: every peer sends one each second, and with hundreds of peers the
     // intermediate's PINGs would cost more CPU than the relayed audio
     config: baseConfig({ key: cert.key, cert: cert.cert, verifyPeer: false, keepAliveIntervalTime: undefined }),
   });
-  const reflexive = (s: Session): Endpoint => ({ addr: s.conn.remoteHost, port: s.conn.remotePort });
+  const reflexive = (s: Session): Endpoint => ({ addr: canonical(s.conn.remoteHost), port: s.conn.remotePort });
   const other = (s: Session) => pairs.get(s.pairing)?.[s.role === 'answerer' ? 'mobile' : 'answerer'];
   const tell = (s: Session, about: Session, changed: boolean) =>
     s.send({ type: 'peer', role: about.role, reflexive: reflexive(about), host: about.host, changed });
@@ -43,7 +46,7 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
   const grant = (r: RelaySession): RelayGrant => ({ port: relayPort, session: r.id, key: r.key.toString('hex') });
   const reject = (conn: QUICConnection, why: string) => {
     stats.rejected++;
-    ctx.log.logOther('signal.rejected', { why, from: `${conn.remoteHost}:${conn.remotePort}` });
+    ctx.log.logOther('signal.rejected', { why, from: endpointKey({ addr: canonical(conn.remoteHost), port: conn.remotePort }) });
     void conn.stop({ isApp: true, errorCode: 1, reason: new TextEncoder().encode(why.slice(0, 100)), force: true }).catch(() => {});
   };
 
@@ -98,7 +101,9 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
           const peer = other(session);
           if (peer) { tell(session, peer, false); tell(peer, session, false); }
         } else if (msg.type === 'address-change') {
-          // The new address is what this authenticated connection is seen from now, never a claim.
+          // The new address is what this authenticated connection is seen from now, never a claim;
+          // host candidates are the peer's own (its IPv6 addresses after a renumbering: family=dual).
+          if (msg.host) session.host = msg.host;
           const peer = other(session);
           send({ type: 'welcome', self: reflexive(session), relay: grant(session.relay) });
           if (peer) { tell(peer, session, true); tell(session, peer, false); }   // both get fresh addresses
@@ -114,10 +119,10 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
   server.addEventListener(events.EventQUICServerConnection.name, (evt) =>
     onConnection((evt as events.EventQUICServerConnection).detail));
   await server.start();
-  const reflector = await startReflector(ctx.intermediate.controlPort + REFLECTOR_PORT_OFFSET);
+  const reflector = await startReflector(ctx.intermediate.controlPort + REFLECTOR_PORT_OFFSET, dual);
   // The relay data path: authenticate, latch (only on a counter above all seen), forward to the
   // other peer of the same pairing at its latched address, re-sealed under that peer's key.
-  const relaySocket: dgram.Socket = await bindUdp(relayPort, (msg, from) => {
+  const relaySocket: dgram.Socket = await bindUdp(relayPort, dual, (msg, from) => {
     const h = relayHeader(msg);
     const r = h && relays.get(h.session);
     const payload = r && openRelay(r.key, msg);
@@ -130,7 +135,7 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
     if (!to?.at) return;
     stats.relayBytes += payload.length;
     stats.relayPackets++;
-    relaySocket.send(sealRelay(to.key, to.id, ++to.sent, payload), to.at.port, to.at.addr);
+    relaySocket.send(sealRelay(to.key, to.id, ++to.sent, payload), to.at.port, dual ? onDualSocket(to.at.addr) : to.at.addr);
   });
   // Hundreds of streams arrive at 10k+ packets/s: a GC pause of a few ms must not overflow the
   // default 208 kB buffer (each packet costs ~2 kB of it). The kernel caps this at rmem_max.
@@ -159,20 +164,21 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
 export const REFLECTOR_PORT_OFFSET = 1;
 export const REFLECT_MAGIC = Buffer.from('MBREFL1');
 
-async function startReflector(port: number): Promise<dgram.Socket> {
-  const sock: dgram.Socket = await bindUdp(port, (msg, from) => {
+async function startReflector(port: number, dual: boolean): Promise<dgram.Socket> {
+  const sock: dgram.Socket = await bindUdp(port, dual, (msg, from) => {
     if (msg.length !== REFLECT_MAGIC.length + 8 || !msg.subarray(0, REFLECT_MAGIC.length).equals(REFLECT_MAGIC)) return;
-    sock.send(Buffer.concat([msg, Buffer.from(JSON.stringify({ addr: from.address, port: from.port }))]), from.port, from.address);
+    sock.send(Buffer.concat([msg, Buffer.from(JSON.stringify({ addr: from.address, port: from.port }))]), from.port, dual ? onDualSocket(from.address) : from.address);
   });
   return sock;
 }
 
 const RELAY_RCVBUF = 8 << 20;
 
-async function bindUdp(port: number, onMessage: (msg: Buffer, from: dgram.RemoteInfo) => void): Promise<dgram.Socket> {
-  const sock = dgram.createSocket('udp4');
-  sock.on('message', onMessage);
-  await new Promise<void>((resolve, reject) => { sock.once('error', reject); sock.bind(port, '0.0.0.0', () => resolve()); });
+/** A UDP socket on `port`, dual-stack if asked; it reports IPv4 senders by their plain address. */
+async function bindUdp(port: number, dual: boolean, onMessage: (msg: Buffer, from: dgram.RemoteInfo) => void): Promise<dgram.Socket> {
+  const sock = dgram.createSocket({ type: dual ? 'udp6' : 'udp4', ipv6Only: false });
+  sock.on('message', dual ? (msg, from) => onMessage(msg, { ...from, address: canonical(from.address) }) : onMessage);
+  await new Promise<void>((resolve, reject) => { sock.once('error', reject); sock.bind(port, dual ? '::' : '0.0.0.0', () => resolve()); });
   sock.on('error', () => {});   // e.g. ICMP unreachable for a peer that left: nothing to do
   return sock;
 }

@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import type { RoleContext, UplinkInfo } from '../contract.ts';
 import { UplinkProber } from './uplink-probe.ts';
+import { familyOf } from './family.ts';
 
 const run = promisify(execFile);
 
@@ -28,21 +29,25 @@ export async function routeTo(dst: string): Promise<RouteState | null> {
 
 export class NetlinkWatcher {
   private proc?: ChildProcess;
-  private current: RouteState | null = null;
+  private current: (RouteState | null)[] = [];
   private checking = Promise.resolve();
 
-  /** Calls onChange(from, to) whenever the route toward `dst` changes device or source. */
-  async start(dst: string, onChange: (from: RouteState | null, to: RouteState | null, line: string) => void): Promise<void> {
-    this.current = await routeTo(dst);
+  /** Calls onChange(from, to) whenever the route toward `dst` changes device or source — toward
+   *  any of several destinations (one per family: family=dual), once per netlink message, with the
+   *  first one's that changed. */
+  async start(dst: string | readonly string[], onChange: (from: RouteState | null, to: RouteState | null, line: string) => void): Promise<void> {
+    const dsts = typeof dst === 'string' ? [dst] : dst;
+    const routes = () => Promise.all(dsts.map(routeTo));
+    this.current = await routes();
     this.proc = spawn('ip', ['monitor', 'link', 'address', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
     createInterface({ input: this.proc.stdout! }).on('line', (line) => {
       this.checking = this.checking.then(async () => {
-        const next = await routeTo(dst);
-        if (next?.dev !== this.current?.dev || next?.src !== this.current?.src) {
-          const from = this.current;
-          this.current = next;
-          onChange(from, next, line);
-        }
+        const next = await routes();
+        const i = next.findIndex((r, k) => r?.dev !== this.current[k]?.dev || r?.src !== this.current[k]?.src);
+        if (i < 0) return;
+        const from = this.current[i]!;
+        this.current = next;
+        onChange(from, next[i]!, line);
       });
     });
   }
@@ -108,7 +113,9 @@ export class ChangeDetector {
   }
   async start(): Promise<void> {
     const dst = this.ctx.intermediate.addrs[0];
-    await this.netlink?.start(dst, (from, to) => this.detected('netlink', routeChange(from, to)));
+    // family=dual: a change of the IPv6 route alone (a renumbered prefix) is a change too
+    const dsts = familyOf(this.ctx) === 'dual' ? [dst, ...this.ctx.intermediate.addrs6.slice(0, 1)] : [dst];
+    await this.netlink?.start(dsts, (from, to) => this.detected('netlink', routeChange(from, to)));
     await this.prober?.start((await routeTo(dst))?.dev);
   }
   /** Silence only means something once audio has flowed. */

@@ -5,6 +5,7 @@ import type { RoleContext } from '../contract.ts';
 import { ControlClient, type ControlOptions } from './control.ts';
 import { aborted, PeerSocket } from './peer.ts';
 import type { PeerRole } from './signalling.ts';
+import { familyOf } from './family.ts';
 
 export interface Peer { ps: PeerSocket; control: ControlClient }
 
@@ -14,7 +15,7 @@ export interface Peer { ps: PeerSocket; control: ControlClient }
 export async function openPeer(ctx: RoleContext, role: PeerRole, opts?: ControlOptions,
   beforeControl?: (ps: PeerSocket) => Promise<void>): Promise<Peer> {
   const ps = new PeerSocket();
-  await ps.start();
+  await ps.start(familyOf(ctx) === 'dual' ? '::' : undefined);
   await beforeControl?.(ps);
   return { ps, control: await ControlClient.connect(ctx, ps, role, opts) };
 }

@@ -7,6 +7,7 @@ import type { RoleContext } from '../contract.ts';
 import { endpointKey, type Endpoint } from './signalling.ts';
 import { baseConfig, clientCrypto, loadCert, onRawPacket, pinTo, quietLogger, serverCrypto, withoutRetry } from './quic.ts';
 import { now } from '../../core/events.ts';
+import { globalIpv6 } from './family.ts';
 import { countQuicKeepalives, overhead } from './overhead.ts';
 
 export class PeerSocket {
@@ -14,14 +15,16 @@ export class PeerSocket {
   readonly socket = new QUICSocket({ logger: this.logger });
   readonly cert = loadCert('peer');
   get port(): number { return this.socket.port; }
-  /** On every address, or on one uplink's (its traffic then leaves over that uplink: the
-   *  testbed routes by source address, docs/testbed.md). */
+  /** On every IPv4 address, or on one uplink's (its traffic then leaves over that uplink: the
+   *  testbed routes by source address, docs/testbed.md), or `::` for both families (family=dual). */
   async start(host = '0.0.0.0'): Promise<void> { await this.socket.start({ host, port: 0 }); }
   async stop(): Promise<void> { await this.socket.stop({ force: true }).catch(() => {}); }
 
-  /** Host candidates: this host's addresses with the shared port. */
+  /** Host candidates: this host's addresses with the shared port — on a dual-stack socket its
+   *  global IPv6 addresses too (strategies/shared/family.ts). */
   hostCandidates(ctx: RoleContext): Endpoint[] {
-    return ctx.uplinks.map((u) => ({ addr: u.addr, port: this.port }));
+    const v6 = this.socket.type === 'ipv4&ipv6' ? globalIpv6() : [];
+    return dedupe([...ctx.uplinks.map((u) => u.addr), ...v6].map((addr) => ({ addr, port: this.port })));
   }
 
   /** Dials a QUIC connection (on the shared socket unless another is given); the remote must hold the peers' pinned cert. */

@@ -10,6 +10,7 @@ import type dgram from 'node:dgram';
 import { native, QUICConnection, QUICConnectionId, QUICServer, QUICSocket } from '@matrixai/quic';
 import type { QUICConfig } from '@matrixai/quic';
 import Logger, { LogLevel } from '@matrixai/logger';
+import { canonical, onDualSocket } from './family.ts';
 
 export const QUIC_VERSION = '2.0.9';
 // the repository: two folders up, or the folder above .build/ when this runs from the roles' bundle (Makefile)
@@ -288,15 +289,16 @@ export function withoutRetry(server: QUICServer): QUICServer {
  *  non-QUIC packets are dropped by it silently). Returns an unsubscribe function. */
 export function onRawPacket(socket: QUICSocket, fn: (data: Buffer, from: { address: string; port: number }) => void): () => void {
   const udp = (socket as unknown as { socket: dgram.Socket }).socket;
-  const listener = (data: Buffer, rinfo: dgram.RemoteInfo) => fn(data, { address: rinfo.address, port: rinfo.port });
+  const listener = (data: Buffer, rinfo: dgram.RemoteInfo) => fn(data, { address: canonical(rinfo.address), port: rinfo.port });
   udp.on('message', listener);
   return () => udp.off('message', listener);
 }
 
 /** Sends a UDP packet on a QUICSocket's own dgram socket, skipping js-quic's async send path
- *  (host resolution, validation, a promisified send: its per-packet cost at relay rates). */
+ *  (host resolution, validation, a promisified send: its per-packet cost at relay rates); an IPv4
+ *  `host` is mapped on a dual-stack socket, as js-quic's own send does. */
 export function rawSend(socket: QUICSocket, data: Uint8Array, port: number, host: string): void {
-  (socket as unknown as { socket: dgram.Socket }).socket.send(data, port, host);
+  (socket as unknown as { socket: dgram.Socket }).socket.send(data, port, socket.type === 'ipv4&ipv6' ? onDualSocket(host) : host);
 }
 
 /** Packets `take` returns true for are consumed before js-quic sees them: js-quic parses every
@@ -312,7 +314,7 @@ export function divertPackets(socket: QUICSocket, take: (data: Buffer, from: { a
     const quic = s.handleSocketMessage;
     s.socket.off('message', quic);
     s.socket.on('message', (data: Buffer, rinfo: dgram.RemoteInfo) => {
-      const from = { address: rinfo.address, port: rinfo.port };
+      const from = { address: canonical(rinfo.address), port: rinfo.port };
       for (const t of takers_) if (t(data, from)) return;
       void quic(data, rinfo);
     });

@@ -12,6 +12,7 @@ import { ControlClient, type PeerInfo } from './control.ts';
 import { holdPeer, openPeer } from './peer-role.ts';
 import { p2pAudio, type Media } from './media.ts';
 import { nudge } from './quic.ts';
+import { canonical } from './family.ts';
 import { endpointKey, type Endpoint } from './signalling.ts';
 import { AudioReceiver, relayRoute, streamAudio, twoWay, type AudioRoute } from './streaming.ts';
 
@@ -45,7 +46,7 @@ export function repunchRoles(opts: RepunchOptions): Pick<Strategy, 'answerer' | 
     const back = twoWay(ctx) ? new AudioReceiver(ctx, {}, 'received.answerer.wav') : null;
 
     const onConnection = (conn: QUICConnection) => {
-      ctx.log.log('handshake.ok', { remote: `${conn.remoteHost}:${conn.remotePort}`, with: 'peer' });
+      ctx.log.log('handshake.ok', { remote: endpointKey({ addr: canonical(conn.remoteHost), port: conn.remotePort }), with: 'peer' });
       const previous = direct;
       direct = { conn, route: p2pAudio(conn, mediaOf(ctx), (d) => back?.accept(d, 'direct')) };
       stopPunch();

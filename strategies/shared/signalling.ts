@@ -18,7 +18,7 @@ export interface Messages {
   hello: { pairing: string; role: PeerRole; proof: string; host: Endpoint[] };   // peer → intermediate
   welcome: { self: Endpoint; relay: RelayGrant };                        // the peer's reflexive address, its relay grant
   peer: { role: PeerRole; reflexive: Endpoint; host: Endpoint[]; changed: boolean };
-  'address-change': { reason: string };                                  // mobile → intermediate
+  'address-change': { reason: string; host?: Endpoint[] };              // mobile → intermediate (host: its candidates now, family=dual)
   signal: { kind: string; body?: unknown };                              // forwarded to the paired peer
   error: { message: string };
 }
@@ -46,7 +46,7 @@ const VALID: { [K in MessageType]: (m: Record<string, unknown>) => boolean } = {
   hello: (m) => isStr(m.pairing, 64) && isRole(m.role) && isStr(m.proof, 128) && isEndpoints(m.host),
   welcome: (m) => isEndpoint(m.self) && isGrant(m.relay),
   peer: (m) => isRole(m.role) && isEndpoint(m.reflexive) && isEndpoints(m.host) && typeof m.changed === 'boolean',
-  'address-change': (m) => typeof m.reason === 'string' && m.reason.length <= 64,
+  'address-change': (m) => typeof m.reason === 'string' && m.reason.length <= 64 && (m.host === undefined || isEndpoints(m.host)),
   signal: (m) => isStr(m.kind, 64),
   error: (m) => typeof m.message === 'string' && m.message.length <= 512,
 };

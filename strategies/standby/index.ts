@@ -21,11 +21,11 @@ import { runIntermediate } from '../shared/intermediate.ts';
 import { LIVENESS_OPTION } from '../shared/netwatch.ts';
 import { answerer } from './answerer.ts';
 import { mobile } from './mobile.ts';
-import { CONTROL_NEEDS_IPV4 } from '../shared/control.ts';
+import { controlNeedsIpv4 } from '../shared/family.ts';
 
 const strategy: Strategy = {
   name: 'standby',
-  needsIpv4: CONTROL_NEEDS_IPV4,
+  needsIpv4: controlNeedsIpv4,
   describe: 'Make-before-break: one QUIC connection over a warm direct path on every mobile uplink plus ' +
     'the relay; on a change or a liveness miss it switches at once to the best standby, no handshake.',
   options: {

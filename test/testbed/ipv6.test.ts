@@ -145,6 +145,22 @@ for (const clat of [true, false]) {
   });
 }
 
+// The same change without the CLAT, with `--opt family=dual` (strategies/shared/family.ts): the mobile
+// redials the intermediate at its IPv6 address, the relay bridges, and the new P2P connection is IPv6
+// from the mobile's cellular address to the answerer's own (dual-stack answerer, APDF firewalls).
+test('relay-repunch family=dual, Wi-Fi (IPv4) -> IPv6-only cellular without a CLAT: redial over IPv6, relay, then direct over IPv6', async () => {
+  const spec: RunSpec = { ...DEFAULT_SPEC, strategy: 'relay-repunch', links: { answerer: 'broadband', wifi: 'broadband', cellular: 'broadband' },
+    warmupS: 3.5, observeS: 4, settleS: 2, options: { family: 'dual' }, ip: { answerer: 'dual-stack', cellular: 'ipv6-only', clat: false } };
+  const r = await runJudged(spec, bench);
+  assert.equal(r.meta.status, 'ok', String(r.meta.error));
+  assertCleanBeforeEvent(r.metrics);
+  assert.ok(r.metrics.success && r.metrics.direct_ms !== null, `recovered ${r.metrics.success}, direct after ${r.metrics.direct_ms} ms`);
+  const events = mergeLogs(r.dir);
+  assert.ok(events.some((e) => e.type === 'control.redialled' && e.to === '2001:2::10'), 'the control connection moved to the intermediate\'s IPv6 address');
+  const last = events.filter((e) => e.role === 'answerer' && e.type === 'handshake.ok' && e.with === 'peer').at(-1);
+  assert.match(String(last?.remote), /^2001:2:0:300::2:\d+$/, 'the last P2P connection comes from the mobile\'s cellular IPv6 address');
+});
+
 // libwebrtc's `uplinks=default` (a phone's app gets the default network) must hold for both families:
 // its IPv6 candidates on the other uplink would keep a pair warm that no app on a phone has, and
 // Wi-Fi -> cellular would cost it nothing (strategies/libwebrtc/uplinks.ts).

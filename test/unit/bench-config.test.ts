@@ -84,7 +84,7 @@ test('strategy options: unknown names, values outside the list and non-numbers a
   await assert.rejects(validateSpec(spec('standby', { redundancy: 'sometimes' })), /option redundancy of standby: 'sometimes' is not one of off, always, suspect/);
   await assert.rejects(validateSpec(spec('relay-repunch', { livenessMs: 'soon' })), /option livenessMs of relay-repunch: 'soon' is not a non-negative number/);
   await assert.rejects(validateSpec(spec('relay-repunch', { livenessMs: '' })), /not a non-negative number/);
-  await assert.rejects(validateSpec(spec('relay-repunch', { foo: '1' })), /has no option 'foo' \(livenessMs, detect, settleMs, media\)/);
+  await assert.rejects(validateSpec(spec('relay-repunch', { foo: '1' })), /has no option 'foo' \(livenessMs, detect, settleMs, media, family\)/);
   await assert.rejects(validateSpec(spec('relay-repunch', { detect: 'psychic' })), /'psychic' is not one of netlink, probe/);
   await assert.rejects(validateSpec(spec('nope', {})), /unknown strategy 'nope'/);
 });

@@ -10,6 +10,7 @@ const msgs: Message[] = [
   { type: 'welcome', self: { addr: '198.18.1.2', port: 4000 }, relay: { port: 4435, session: 4294967295, key: '00112233445566778899aabbccddeeff' } },
   { type: 'peer', role: 'answerer', reflexive: { addr: '198.18.1.2', port: 4000 }, host: [], changed: true },
   { type: 'address-change', reason: 'netlink' },
+  { type: 'address-change', reason: 'netlink', host: [{ addr: '2001:2:0:201::2', port: 5000 }] },
   { type: 'signal', kind: 'offer', body: { sdp: 'v=0' } },
 ];
 
@@ -36,6 +37,8 @@ test('malformed input is a ProtocolError naming the problem', () => {
     [frame(4, '[]'), /welcome: invalid fields/],
     [frame(4, '{"self":{"addr":"1.2.3.4","port":5},"relay":{"port":5,"session":-1,"key":"00112233445566778899aabbccddeeff"}}'), /welcome: invalid fields/],
     [frame(4, '{"self":{"addr":"1.2.3.4","port":5},"relay":{"port":5,"session":1,"key":"short"}}'), /welcome: invalid fields/],
+    [frame(6, '{"reason":"x","host":[{"addr":"2001:2::2","port":0}]}'), /address-change: invalid fields/],
+    [frame(6, '{"reason":"x","host":"2001:2::2"}'), /address-change: invalid fields/],
     [Buffer.from([2, 0xff, 0xff]), new RegExp(`exceeds ${MAX_PAYLOAD}`)],
   ];
   for (const [bytes, re] of cases) assert.throws(() => new MessageReader().push(bytes), (e: Error) => e instanceof ProtocolError && re.test(e.message));

@@ -1,0 +1,35 @@
+// strategies/shared/family.ts: the address forms a dual-stack socket reports and takes, and the one
+// reason a strategy of ours gives for needing IPv4 — lifted by family=dual only.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { NetworkInterfaceInfo } from 'node:os';
+import { canonical, controlNeedsIpv4, familyOf, globalIpv6, onDualSocket } from '../../strategies/shared/family.ts';
+
+test('IPv4 peers seen on a dual-stack socket are named by their plain address, and mapped back to send', () => {
+  assert.equal(canonical('::ffff:198.18.2.2'), '198.18.2.2');
+  assert.equal(canonical('198.18.2.2'), '198.18.2.2');
+  assert.equal(canonical('2001:2:0:200::2'), '2001:2:0:200::2');
+  assert.equal(canonical('::ffff:7f00:1'), '::ffff:7f00:1', 'only the dotted form js-quic and Node report is unwrapped');
+  assert.equal(onDualSocket('198.18.0.10'), '::ffff:198.18.0.10');
+  assert.equal(onDualSocket('2001:2::10'), '2001:2::10');
+  for (const a of ['198.18.0.10', '2001:2::10']) assert.equal(canonical(onDualSocket(a)), a);
+});
+
+test('family=dual lifts the IPv4 need; a strategy without the option stays IPv4', () => {
+  assert.match(controlNeedsIpv4({}) ?? '', /only at its IPv4 address/);
+  assert.match(controlNeedsIpv4({ family: 'ipv4' }) ?? '', /only at its IPv4 address/);
+  assert.equal(controlNeedsIpv4({ family: 'dual' }), null);
+  assert.equal(familyOf({ options: {} }), 'ipv4');
+  assert.equal(familyOf({ options: { family: 'dual' } }), 'dual');
+});
+
+test('host candidates offer global IPv6 addresses only (never loopback, link-local or IPv4)', () => {
+  const info = (address: string, family: 'IPv4' | 'IPv6', internal = false) =>
+    ({ address, family, internal, netmask: '', mac: '', cidr: null, ...(family === 'IPv6' ? { scopeid: 0 } : {}) }) as NetworkInterfaceInfo;
+  const ifaces = {
+    lo: [info('127.0.0.1', 'IPv4', true), info('::1', 'IPv6', true)],
+    'mobile-wifi': [info('10.2.0.2', 'IPv4'), info('2001:2:0:201::2', 'IPv6'), info('fe80::1', 'IPv6')],
+    'mobile-cell': [info('2001:2:0:300::2', 'IPv6'), info('fd00::2', 'IPv6')],
+  };
+  assert.deepEqual(globalIpv6(ifaces), ['2001:2:0:201::2', '2001:2:0:300::2']);
+});
