@@ -16,7 +16,7 @@ import { RTCPeerConnection, type RTCDataChannel } from 'werift';
 import type { RoleContext, Strategy } from '../contract.ts';
 import type { PathKind } from '../../core/events.ts';
 import { Signals } from '../shared/control.ts';
-import { controlNeedsIpv4 } from '../shared/family.ts';
+import { controlNeedsIpv4, familyOf } from '../shared/family.ts';
 import { holdPeer, openPeer } from '../shared/peer-role.ts';
 import { AudioReceiver, streamAudio, type AudioRoute } from '../shared/streaming.ts';
 import { TURN_PORT } from '../shared/turn.ts';
@@ -40,7 +40,7 @@ class Peer {
     this.pc = new RTCPeerConnection({
       iceServers: [{ urls: `stun:${host}:${TURN_PORT}` },
         { urls: `turn:${host}:${TURN_PORT}?transport=udp`, username: p.id, credential: p.secret }],
-      iceUseIpv6: false, iceTransportPolicy: icePolicy(ctx),
+      iceUseIpv6: familyOf(ctx) === 'dual', iceTransportPolicy: icePolicy(ctx),
     });
     this.channel = this.pc.createDataChannel('audio', { ordered: false, maxRetransmits: 1, negotiated: true, id: 0 });
     logDtlsKeys(this.pc);

@@ -14,7 +14,7 @@ import { LIVENESS_OPTION } from '../shared/netwatch.ts';
 import { warmPathsAnswerer } from '../standby/answerer.ts';
 import { warmPathsMobile } from '../standby/mobile.ts';
 import { CALM_PROBE_MS, COPY_WINDOW_MS, PROBE_MS, PUNCH_BURST_MS, qualityPolicy } from './policy.ts';
-import { controlNeedsIpv4 } from '../shared/family.ts';
+import { controlNeedsIpv4, FAMILY_OPTION } from '../shared/family.ts';
 
 const strategy: Strategy = {
   name: 'seamless',
@@ -31,6 +31,7 @@ const strategy: Strategy = {
         'its pings): copies stop and re-sends are skipped at it; upkeep is not capped', default: '10',
     },
     ...LIVENESS_OPTION,
+    ...FAMILY_OPTION,
   },
   notes: [
     'Its probes and their answers are upkeep, in keepalive_pct; its copies and re-sends are in dup_pct; both together are ' +

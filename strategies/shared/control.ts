@@ -96,7 +96,7 @@ export class ControlClient extends EventEmitter {
     if (this.closing || this.ctx.signal.aborted) return;
     this.ctx.log.logOther('control.lost', { why: 'the control connection to the intermediate ended' });
     void this.session.client.destroy({ force: true }).catch(() => {});
-    void (async () => {
+    this.redialling = (async () => {
       while (!this.closing && !this.ctx.signal.aborted) {
         await new Promise((r) => setTimeout(r, RECONNECT_MS));
         try {
@@ -105,8 +105,10 @@ export class ControlClient extends EventEmitter {
           return;
         } catch { /* still away: try again */ }
       }
-    })();
+    })().finally(() => { this.redialling = null; });
   }
+  /** While set, the connection is lost and being redialled (family=dual's sends wait for it). */
+  private redialling: Promise<void> | null = null;
 
   private onMessage(session: ControlSession, msg: Message): void {
     const pairing = this.ctx.pairings[0]!;
@@ -135,27 +137,30 @@ export class ControlClient extends EventEmitter {
 
   /** Sends a control message (lost while the intermediate is away: strategies re-signal on 'peer').
    *  An address change also re-binds the relay at once, so relayed packets follow without waiting.
-   *  With family=dual it first follows the change (redials where there is no route to the
-   *  intermediate's address any more) and carries the peer's host candidates now (a renumbered
-   *  IPv6 prefix); later messages wait for it, so that they go on the new connection. */
+   *  With family=dual every message first follows the network (redials where there is no route to
+   *  the intermediate's address any more: one check for the messages sent while it runs), in order;
+   *  an address change carries the peer's host candidates now (a renumbered IPv6 prefix). */
   send(msg: Message): void {
     if (familyOf(this.ctx) === 'ipv4') {
       this.write(this.session, msg);
       if (msg.type === 'address-change') this.bind();
       return;
     }
-    if (msg.type === 'address-change') this.following = this.following.then(() => this.follow());
-    void this.following.then(() => {
+    this.checking ??= this.follow().finally(() => { this.checking = null; });
+    const followed = this.checking;
+    this.queue = this.queue.then(() => followed).then(() => {
       this.write(this.session, msg.type === 'address-change' ? { ...msg, host: this.ps.hostCandidates(this.ctx) } : msg);
       if (msg.type === 'address-change') this.bind();
     });
   }
-  private following = Promise.resolve();
+  private checking: Promise<void> | null = null;
+  private queue = Promise.resolve();
 
   /** A QUIC client cannot move its connection to another server address, and the one it uses is
    *  gone with its family's route (IPv4 Wi-Fi → IPv6-only cellular): a new connection, at the
    *  intermediate's address in the family the route has now, becomes this peer's registration. */
   private async follow(): Promise<void> {
+    if (this.redialling) return this.redialling;
     const was = this.session;
     if (this.closing || !was || await routeTo(was.host)) return;
     const host = await intermediateAddress(this.ctx);

@@ -32,9 +32,11 @@ export class NetlinkWatcher {
   private current: (RouteState | null)[] = [];
   private checking = Promise.resolve();
 
-  /** Calls onChange(from, to) whenever the route toward `dst` changes device or source — toward
-   *  any of several destinations (one per family: family=dual), once per netlink message, with the
-   *  first one's that changed. */
+  /** Calls onChange(from, to) whenever the route toward `dst` changes device or source. Given
+   *  several destinations (one per family, IPv4 first: family=dual), it watches them all, once per
+   *  netlink message: from/to are the route the host uses (the first that exists) before and after,
+   *  or, where that stayed the same (a renumbered IPv6 prefix under an unchanged IPv4 route), the
+   *  first route that changed. */
   async start(dst: string | readonly string[], onChange: (from: RouteState | null, to: RouteState | null, line: string) => void): Promise<void> {
     const dsts = typeof dst === 'string' ? [dst] : dst;
     const routes = () => Promise.all(dsts.map(routeTo));
@@ -43,17 +45,20 @@ export class NetlinkWatcher {
     createInterface({ input: this.proc.stdout! }).on('line', (line) => {
       this.checking = this.checking.then(async () => {
         const next = await routes();
-        const i = next.findIndex((r, k) => r?.dev !== this.current[k]?.dev || r?.src !== this.current[k]?.src);
+        const i = next.findIndex((r, k) => !sameRoute(r, this.current[k]!));
         if (i < 0) return;
-        const from = this.current[i]!;
+        const used = (rs: (RouteState | null)[]) => rs.find((r) => r) ?? null;
+        const [from, to] = sameRoute(used(this.current), used(next)) ? [this.current[i]!, next[i]!] : [used(this.current), used(next)];
         this.current = next;
-        onChange(from, next[i]!, line);
+        onChange(from, to, line);
       });
     });
   }
 
   stop(): void { this.proc?.kill(); }
 }
+
+const sameRoute = (a: RouteState | null, b: RouteState | null) => a?.dev === b?.dev && a?.src === b?.src;
 
 /** How every netchange.detected {via: netlink} describes the change. */
 export const routeChange = (from: RouteState | null, to: RouteState | null) => `${from?.dev}/${from?.src} -> ${to?.dev}/${to?.src}`;

@@ -7,6 +7,7 @@ import { runIntermediate } from './intermediate.ts';
 import { ChangeDetector, LIVENESS_OPTION } from './netwatch.ts';
 import { startTurn } from './turn.ts';
 import { countingUpkeep } from './nftcount.ts';
+import { FAMILY_OPTION } from './family.ts';
 
 export const WEBRTC_OPTIONS: Record<string, StrategyOption> = {
   trigger: {
@@ -18,6 +19,8 @@ export const WEBRTC_OPTIONS: Record<string, StrategyOption> = {
       'side of the path: none, mobile, answerer or both', default: 'none', values: ['none', 'mobile', 'answerer', 'both'],
   },
   ...LIVENESS_OPTION,
+  // the signalling connection's family (shared/family.ts); werift gathers IPv6 candidates only with it
+  ...FAMILY_OPTION,
 };
 
 /** A connection attempt (a new PeerConnection, an ICE restart) not connected this long after its offer

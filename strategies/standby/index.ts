@@ -21,7 +21,7 @@ import { runIntermediate } from '../shared/intermediate.ts';
 import { LIVENESS_OPTION } from '../shared/netwatch.ts';
 import { answerer } from './answerer.ts';
 import { mobile } from './mobile.ts';
-import { controlNeedsIpv4 } from '../shared/family.ts';
+import { controlNeedsIpv4, FAMILY_OPTION } from '../shared/family.ts';
 
 const strategy: Strategy = {
   name: 'standby',
@@ -34,6 +34,7 @@ const strategy: Strategy = {
       default: 'off', values: ['off', 'always', 'suspect'],
     },
     ...LIVENESS_OPTION,
+    ...FAMILY_OPTION,
   },
   intermediate: runIntermediate,
   answerer,

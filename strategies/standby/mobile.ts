@@ -1,5 +1,6 @@
 // standby's mobile: a warm direct path on every uplink, the policy's primary, switches and loss-repair requests.
 import dgram from 'node:dgram';
+import { isIPv6 } from 'node:net';
 import type { QUICConnection } from '@matrixai/quic';
 import type { RoleContext, UplinkInfo } from '../contract.ts';
 import { decodeFrame } from '../shared/audio.ts';
@@ -11,6 +12,7 @@ import { overhead } from '../shared/overhead.ts';
 import { now } from '../shared/peer.ts';
 import { Signals, type PeerInfo } from '../shared/control.ts';
 import { holdPeer, openPeer } from '../shared/peer-role.ts';
+import { familyOf } from '../shared/family.ts';
 import { attachDatagrams } from '../shared/quic.ts';
 import { targetsOf } from '../shared/repunch.ts';
 import { endpointKey, type Endpoint } from '../shared/signalling.ts';
@@ -27,7 +29,7 @@ const RELAY_HOLD_MS = 300;
  *  (liveness). A path that is not up is punched as often as the policy says, and after DEAD_MS down
  *  its reflexive address is learned again and sent to the answerer (its NAT may have moved it). */
 class UplinkPath {
-  readonly sock = dgram.createSocket('udp4');
+  readonly sock: dgram.Socket;
   reflexive: Endpoint | null = null;
   answerer: Endpoint | null = null;   // where the answerer's pongs came from
   up = false;
@@ -40,9 +42,14 @@ class UplinkPath {
   lastPongSeq = -1;
   lastReflect = 0;
   seq = 0;
-  constructor(readonly id: number, readonly uplink: UplinkInfo, private readonly log: RoleContext['log']) {
+  /** `ipv6`: the uplink has no IPv4 (an IPv6-only network without a CLAT) and family=dual: the
+   *  path is IPv6, to the intermediate's and the answerer's IPv6 addresses. */
+  constructor(readonly id: number, readonly uplink: UplinkInfo, readonly ipv6: boolean, private readonly log: RoleContext['log']) {
+    this.sock = dgram.createSocket(ipv6 ? 'udp6' : 'udp4');
     this.sock.on('error', () => {});   // ENETUNREACH while the uplink is down: the path just looks dead
   }
+  /** Whether `to` is in this path's family. */
+  reaches(to: Endpoint): boolean { return isIPv6(to.addr) === this.ipv6; }
   get direct(): DirectPath | null { return this.up && this.answerer ? { to: this.answerer, via: this.sock } : null; }
   lose(t: number, state: 'down' | 'suspect', why: string): void {
     if (!this.up) return;
@@ -66,11 +73,15 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
   const peer = await openPeer(ctx, 'mobile');
   const { ps, control } = peer;
   const layer = await PathLayer.open(ctx, ps, control);
-  const paths = ctx.uplinks.map((u, i) => new UplinkPath(i, u, ctx.log));
+  // family=dual: an uplink without IPv4 gets an IPv6 path, and the route the host uses is the IPv4
+  // one while there is one, else the IPv6 one (strategies/shared/family.ts)
+  const dual = familyOf(ctx) === 'dual';
+  const paths = ctx.uplinks.map((u, i) => new UplinkPath(i, u, dual && isIPv6(u.addr), ctx.log));
+  const routeDsts = dual ? [ctx.intermediate.addrs[0], ...ctx.intermediate.addrs6.slice(0, 1)] : [ctx.intermediate.addrs[0]];
   let primary: UplinkPath | null = null;
-  let preferredDev = (await routeTo(ctx.intermediate.addrs[0]))?.dev;
+  let preferredDev = (await Promise.all(routeDsts.map(routeTo))).find((r) => r)?.dev;
   let lastSeq = 0;
-  const reflector = { addr: ctx.intermediate.addrs[0], port: ctx.intermediate.controlPort + REFLECTOR_PORT_OFFSET };
+  const reflectorOf = (p: UplinkPath) => ({ addr: p.ipv6 ? ctx.intermediate.addrs6[0]! : ctx.intermediate.addrs[0], port: ctx.intermediate.controlPort + REFLECTOR_PORT_OFFSET });
 
   const signals = new Signals<StandbySignals>(control);
   const tellAnswerer = () => signals.send('standby', {
@@ -187,6 +198,7 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
       if (t - p.lastReflect >= reflectEvery) {
         p.lastReflect = t;
         overhead.keepalive += REFLECT_MAGIC.length + 8;
+        const reflector = reflectorOf(p);
         p.sock.send(Buffer.concat([REFLECT_MAGIC, Buffer.alloc(8)]), reflector.port, reflector.addr);
       }
       if (t - p.lastPing < pingEvery - PUNCH_INTERVAL_MS / 2) continue;
@@ -194,7 +206,7 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
       const upkeep = policy.reportsUpkeep && p.up ? overhead.keepalive + overhead.duplicate : undefined;
       const ping = encodeProbe(secret, { kind: 'ping', path: p.id, seq: ++p.seq, sentAt: t, upkeep });
       if (p.up) policy.pinged?.(p.id, p.seq, t);   // a probe; a punch toward every candidate is not
-      for (const to of p.up && p.answerer ? [p.answerer] : targets) { p.sock.send(ping, to.port, to.addr); overhead.keepalive += ping.length; }
+      for (const to of p.up && p.answerer ? [p.answerer] : targets.filter((x) => p.reaches(x))) { p.sock.send(ping, to.port, to.addr); overhead.keepalive += ping.length; }
     }
     if (suspectUntil && t > suspectUntil) { suspectUntil = 0; reselect('suspect over'); }
     if (heardAt > 0 && t - heardAt > RELAY_HOLD_MS) relaySilent('still silent');
@@ -211,7 +223,7 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
     reselect('liveness', primary);
   });
   const netlink = new NetlinkWatcher();
-  await netlink.start(ctx.intermediate.addrs[0], (from, to) => {
+  await netlink.start(routeDsts, (from, to) => {
     preferredDev = to?.dev;
     ctx.log.log('netchange.detected', { via: 'netlink', detail: routeChange(from, to) });
     paths.find((p) => p.uplink.dev === to?.dev)?.retry(now());
