@@ -9,8 +9,7 @@ import { clientCrypto, divertPackets, loadCert, pinTo, rawSend, baseConfig } fro
 import { openRelay, RELAY_BIND_MS, RELAY_UDP_TAG, relayHeader, ReplayWindow, sealRelay, type RelayGrant } from './relay.ts';
 import { overhead } from './overhead.ts';
 import type { PeerSocket } from './peer.ts';
-import { familyOf, intermediateAddresses } from './family.ts';
-import { routeTo } from './netwatch.ts';
+import { familyOf, hasRoute, intermediateAddresses } from './family.ts';
 
 export type PeerInfo = Messages['peer'];
 /** Sends one UDP packet (a socket of the strategy's own: ControlClient.relayVia). */
@@ -162,7 +161,7 @@ export class ControlClient extends EventEmitter {
   private async follow(): Promise<void> {
     if (this.redialling) return this.redialling;
     const was = this.session;
-    if (this.closing || !was || await routeTo(was.host)) return;
+    if (this.closing || !was || await hasRoute(was.host)) return;
     const host = await intermediateAddress(this.ctx);
     if (host === was.host) return;
     try {
@@ -233,7 +232,7 @@ interface ControlSession {
 async function intermediateAddress(ctx: RoleContext): Promise<string> {
   const [v4] = ctx.intermediate.addrs;
   const v6 = ctx.intermediate.addrs6[0];
-  if (familyOf(ctx) === 'ipv4' || !v6 || await routeTo(v4)) return v4;
+  if (familyOf(ctx) === 'ipv4' || !v6 || await hasRoute(v4)) return v4;
   return v6;
 }
 

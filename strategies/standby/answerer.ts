@@ -57,8 +57,10 @@ export async function warmPathsAnswerer(ctx: RoleContext, rules: AnswererRules):
     for (const p of body.paths ?? []) {
       const known = mobilePaths.get(p.id);
       const to = { addr: p.addr, port: p.port };
-      if (known && endpointKey(known.to) === endpointKey(to) && now() - known.heard < rules.quietMs) continue;
-      mobilePaths.set(p.id, { name: p.name, to, heard: known?.heard ?? 0, punchUntil: now() + rules.punchForMs });
+      const same = known && endpointKey(known.to) === endpointKey(to);
+      if (same && now() - known.heard < rules.quietMs) continue;
+      // a new address has not been heard from: punched at once, not after the old one went quiet
+      mobilePaths.set(p.id, { name: p.name, to, heard: same ? known.heard : 0, punchUntil: now() + rules.punchForMs });
       ctx.log.log('punch.start', { remote: `${p.name} ${endpointKey(to)}` });
     }
   });

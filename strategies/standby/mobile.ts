@@ -1,18 +1,18 @@
 // standby's mobile: a warm direct path on every uplink, the policy's primary, switches and loss-repair requests.
-import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { QUICConnection } from '@matrixai/quic';
-import type { RoleContext, UplinkInfo } from '../contract.ts';
+import type { RoleContext } from '../contract.ts';
 import { decodeFrame } from '../shared/audio.ts';
 import { REFLECT_MAGIC, REFLECTOR_PORT_OFFSET } from '../shared/intermediate.ts';
 import { LivenessWatchdog, livenessMs, NetlinkWatcher, routeChange, routeTo } from '../shared/netwatch.ts';
-import { PathLayer, type DirectPath } from '../shared/paths.ts';
+import { PathLayer } from '../shared/paths.ts';
 import type { Redundancy } from '../shared/path-selector.ts';
 import { overhead } from '../shared/overhead.ts';
 import { now } from '../shared/peer.ts';
 import { Signals, type PeerInfo } from '../shared/control.ts';
 import { holdPeer, openPeer } from '../shared/peer-role.ts';
-import { familyOf } from '../shared/family.ts';
+import { familyOf, globalIpv6Of } from '../shared/family.ts';
+import { UplinkPath } from './uplink-path.ts';
 import { attachDatagrams } from '../shared/quic.ts';
 import { targetsOf } from '../shared/repunch.ts';
 import { endpointKey, type Endpoint } from '../shared/signalling.ts';
@@ -23,46 +23,8 @@ import { DEAD_MS, PUNCH_INTERVAL_MS, REFLECT_RETRY_MS, SUSPECT_MS, type StandbyS
 
 /** A steered relay (MobilePolicy.steersRelay) stays on an uplink at least this long before moving on. */
 const RELAY_HOLD_MS = 300;
-
-/** One mobile uplink's direct path. `up` from its first pong until it is lost: no pong for 2.5 of
- *  its ping intervals (at least DEAD_MS), its uplink gone (netlink), or silence on it while primary
- *  (liveness). A path that is not up is punched as often as the policy says, and after DEAD_MS down
- *  its reflexive address is learned again and sent to the answerer (its NAT may have moved it). */
-class UplinkPath {
-  readonly sock: dgram.Socket;
-  reflexive: Endpoint | null = null;
-  answerer: Endpoint | null = null;   // where the answerer's pongs came from
-  up = false;
-  downSince = now();
-  rtt: number | null = null;
-  lastPing = -Infinity;
-  routeLost = false;
-  retryAt = now();
-  lastPong = 0;
-  lastPongSeq = -1;
-  lastReflect = 0;
-  seq = 0;
-  /** `ipv6`: the uplink has no IPv4 (an IPv6-only network without a CLAT) and family=dual: the
-   *  path is IPv6, to the intermediate's and the answerer's IPv6 addresses. */
-  constructor(readonly id: number, readonly uplink: UplinkInfo, readonly ipv6: boolean, private readonly log: RoleContext['log']) {
-    this.sock = dgram.createSocket(ipv6 ? 'udp6' : 'udp4');
-    this.sock.on('error', () => {});   // ENETUNREACH while the uplink is down: the path just looks dead
-  }
-  /** Whether `to` is in this path's family. */
-  reaches(to: Endpoint): boolean { return isIPv6(to.addr) === this.ipv6; }
-  get direct(): DirectPath | null { return this.up && this.answerer ? { to: this.answerer, via: this.sock } : null; }
-  lose(t: number, state: 'down' | 'suspect', why: string): void {
-    if (!this.up) return;
-    this.up = false;
-    this.downSince = t;
-    this.log.logOther('standby.path', { path: this.uplink.name, state, why });
-  }
-  /** Something may have opened it (a new address, a route back). */
-  retry(t: number): void {
-    this.routeLost = false;
-    this.retryAt = t;
-  }
-}
+/** How often an IPv6 path checks that its address is still there (family=dual). */
+const RENUMBER_CHECK_MS = 250;
 
 export const mobile = (ctx: RoleContext): Promise<void> => warmPathsMobile(ctx, osPolicy(ctx.option('redundancy') as Redundancy));
 
@@ -146,9 +108,7 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
     standby.sock.send(encodeProbe(secret, { kind: 'suspect', path: standby.id, seq: lastSeq, sentAt: t }), standby.answerer.port, standby.answerer.addr);
   };
 
-  for (const p of paths) {
-    await new Promise<void>((r) => p.sock.bind(0, p.uplink.addr, () => r()));
-    p.sock.on('message', (msg, from) => {
+  const receive = (p: UplinkPath) => (msg: Buffer, from: { address: string; port: number }) => {
       if (control.acceptRelay(msg, from)) return;   // the relay, when steered onto this uplink
       if (msg.subarray(0, REFLECT_MAGIC.length).equals(REFLECT_MAGIC)) {
         const seen = JSON.parse(msg.subarray(REFLECT_MAGIC.length + 8).toString()) as Endpoint;
@@ -178,8 +138,25 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
         return;
       }
       layer.receiveDirect(msg, from, p.id);
-    });
-  }
+  };
+  for (const p of paths) await p.open(p.uplink.addr, receive(p));
+  /** family=dual: an IPv6 path whose address the network took away (renumbering) opens again on the
+   *  uplink's new address, learns its reflexive address anew and is punched again. */
+  let renumbering = Promise.resolve();
+  const followRenumbering = () => { renumbering = renumbering.then(rebindRenumbered); };
+  const rebindRenumbered = async () => {
+    for (const p of paths.filter((x) => x.ipv6)) {
+      const addrs = globalIpv6Of(p.uplink.dev);
+      if (!addrs.length || addrs.includes(p.bound)) continue;
+      await p.open(addrs[0]!, receive(p));
+      ctx.log.logOther('standby.path', { path: p.uplink.name, state: 'rebound', addr: p.bound });
+      p.reflexive = null;
+      p.lastReflect = -Infinity;
+      p.lose(now(), 'down', 'renumbered');
+      p.retry(now());
+      if (p === primary) reselect('renumbered', p);
+    }
+  };
 
   // Pings, as often as the policy says: toward every answerer candidate while a path is not up,
   // toward the answerer once it is; reflexive addresses re-learned while it is not.
@@ -224,6 +201,7 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
   });
   const netlink = new NetlinkWatcher();
   await netlink.start(routeDsts, (from, to) => {
+    if (dual) followRenumbering();
     preferredDev = to?.dev;
     ctx.log.log('netchange.detected', { via: 'netlink', detail: routeChange(from, to) });
     paths.find((p) => p.uplink.dev === to?.dev)?.retry(now());
@@ -235,6 +213,8 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
     watchdog.quiet();
   });
 
+  // and every RENUMBER_CHECK_MS: the old address may go only after the route moved to the new one
+  const renumberCheck = paths.some((p) => p.ipv6) ? setInterval(followRenumbering, RENUMBER_CHECK_MS) : undefined;
   const overdue = new LivenessWatchdog(SUSPECT_MS, () => { suspect('frame overdue'); relaySilent('frame overdue'); });
   const audio = new AudioReceiver(ctx, {
     first: () => { watchdog.start(); overdue.start(); },
@@ -258,7 +238,7 @@ export async function warmPathsMobile(ctx: RoleContext, policy: MobilePolicy): P
   control.on('peer', onPeer);
   if (control.peer) onPeer(control.peer);
   await holdPeer(ctx, peer, {
-    stop: [() => clearInterval(pinger), watchdog, overdue, netlink], audio,
+    stop: [() => clearInterval(pinger), () => clearInterval(renumberCheck), watchdog, overdue, netlink], audio,
     close: async () => {
       await (conn as QUICConnection | null)?.stop({ force: true }).catch(() => {});
       for (const p of paths) p.sock.close();
