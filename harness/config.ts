@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { codecProblem, DEFAULT_CODEC, PCM, type Codec } from '../core/codec.ts';
 import type { Playout } from '../core/playout.ts';
 import type { LinkProfile, LinkSlot, NatSlot } from './driver.ts';
-import { checkEvent, DEFAULT_SETTLE_S, DEFAULT_SPEC, DEFAULT_START_S, limitProblem, MAX_PAIRS, runId, type RunSpec } from './run/spec.ts';
+import { checkEvent, DEFAULT_SETTLE_S, DEFAULT_SPEC, DEFAULT_START_S, limitProblem, MAX_PAIRS, runId, type RunSpec } from './spec.ts';
 import { optionProblem } from '../strategies/contract.ts';
 import { ipEventProblem, ipLabel, ipPlanProblem, parseIpPlan, type IpPlan } from './ip-plan.ts';
 import { checkLinkProfile, natBehaviour } from './presets.ts';
@@ -27,7 +27,7 @@ export interface BenchConfig {
   observeS: number;
   /** Early stop after the outcome held this long; 0 = observe the whole observeS. */
   settleS: number;
-  /** The most a run waits for its first audio (harness/run/spec.ts DEFAULT_START_S). */
+  /** The most a run waits for its first audio (harness/spec.ts DEFAULT_START_S). */
   startS: number;
   jitterBufferMs: number;
   /** What frames carry: 'pcm', 'opus' (the defaults) or { name: 'opus', bitrateKbps, fec, lossPct } (core/codec.ts). */
@@ -138,7 +138,7 @@ export async function validateConfig(raw: unknown, source = 'config'): Promise<B
   int('reps', 1, 1000); int('seed', 0, 2 ** 31);
   if (c.parallel !== 'auto' && (!Number.isInteger(c.parallel) || (c.parallel as number) < 1 || (c.parallel as number) > 16)) bad('parallel', 'an integer from 1 to 16, or "auto"');
   num('deadlineS', 10, 3600);
-  for (const field of ['warmupS', 'observeS', 'settleS', 'startS', 'jitterBufferMs', 'staggerMs'] as const) {   // a run's own limits (harness/run/spec.ts)
+  for (const field of ['warmupS', 'observeS', 'settleS', 'startS', 'jitterBufferMs', 'staggerMs'] as const) {   // a run's own limits (harness/spec.ts)
     const problem = limitProblem(field, c[field]);
     if (problem) bad(field, problem.slice(field.length + 2));
   }

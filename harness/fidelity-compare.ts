@@ -4,7 +4,7 @@
 // the report's rule (every ok and failed run in N, censored at the window: harness/stats.ts).
 import { FRAME_MS } from '../core/playout.ts';
 import type { RunRecord } from './records.ts';
-import { chartRows, groupBy, outcome, type ChartRow, type TimeMetric } from './report-rows.ts';
+import { chartRows, groupBy, outcome, type ChartRow, type TimeMetric } from './scored-rows.ts';
 import { censoredMedian, formatValue, type Censored } from './stats.ts';
 
 export const COMPARED: TimeMetric[] = ['gap_ms', 'recovery_ms', 'direct_ms'];

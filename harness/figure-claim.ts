@@ -6,7 +6,7 @@
 // measuring (docs/report.md "Figure 4").
 import { ciLayers, figureConfig, markShape, MAX_WIDTH, medianCi, RUN_MARK, SPLIT_AXIS, strategyColour, title, wrap, type FigureInput, type Layout } from './figure-marks.ts';
 import { FAITHFUL } from './figure-field.ts';
-import { outcome, type InvalidRun } from './report-rows.ts';
+import { outcome, type InvalidRun } from './scored-rows.ts';
 import { SCHEMA, type Spec } from './report-charts.ts';
 import { censoredMedian, formatValue, type Censored } from './stats.ts';
 

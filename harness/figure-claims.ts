@@ -7,7 +7,7 @@
 //     new connection: quic-migration (EIF answerer NAT) vs reconnect against RTT and loss.
 import { strategyDashes } from './colours.ts';
 import { ciLayers, figureConfig, strategyColour, markShape, medianCi, RUN_MARK, SPLIT_AXIS, title, wrap, type FigureInput, type Layout } from './figure-marks.ts';
-import { outcome } from './report-rows.ts';
+import { outcome } from './scored-rows.ts';
 import { SCHEMA, type Spec } from './report-charts.ts';
 import { censoredMedian, type Censored } from './stats.ts';
 

@@ -4,7 +4,7 @@
 // after Wi-Fi → cellular (docs/research.md "The original system"). A run's interruption is its
 // recovery_ms: from the loss of Wi-Fi (E) until the audio plays steadily again.
 import { ciLayers, figureConfig, markShape, MAX_WIDTH, medianCi, RUN_MARK, SPLIT_AXIS, strategyColour, title, wrap, type FigureInput, type Layout } from './figure-marks.ts';
-import { outcome } from './report-rows.ts';
+import { outcome } from './scored-rows.ts';
 import { SCHEMA, type Spec } from './report-charts.ts';
 import { censoredMedian, formatValue, type Censored } from './stats.ts';
 

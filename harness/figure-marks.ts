@@ -2,7 +2,7 @@
 // its 95 % CI. A censored median or CI bound (a lower bound, `> W`) is drawn at the window W with an
 // arrow pointing past it, never as a plain number.
 import { strategyScale } from './colours.ts';
-import { NOT_RECOVERED, type ChartRow } from './report-rows.ts';
+import { NOT_RECOVERED, type ChartRow } from './scored-rows.ts';
 import { WHOLE_LABELS } from './report-charts.ts';
 import { bootstrapCi, censoredMedian, type Censored } from './stats.ts';
 

@@ -13,7 +13,7 @@ import { compile } from 'vega-lite';
 import { readRecords } from './records.ts';
 import { REPO } from './paths.ts';
 import { REPORTS } from './report.ts';
-import { chartRows, heardMedians, invalidRuns, type InvalidRun } from './report-rows.ts';
+import { chartRows, heardMedians, invalidRuns, type InvalidRun } from './scored-rows.ts';
 import type { Spec } from './report-charts.ts';
 import { censoredMedian, formatValue, type Censored } from './stats.ts';
 import { asCensored, fig1Rows, fig1Spec, fig2Rows, fig2Spec, savings } from './figure-claims.ts';

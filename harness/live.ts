@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { LogEvent } from '../core/events.ts';
 import { BASE_DELAY_WINDOW_MS, baseDelay, isOnTime, playoutDeadline } from '../core/playout.ts';
 import type { Drive } from './run/drive.ts';
-import { LogTail } from './run/logs.ts';
+import { LogTail } from './event-logs.ts';
 import { eventNames } from './schedule.ts';
 import { eventKeys } from './network-events.ts';
 import { offerCli } from './mininet-cli.ts';

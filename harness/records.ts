@@ -11,9 +11,11 @@ import type { Playout } from '../core/playout.ts';
 import type { LinkProfile, LinkSlot } from './driver.ts';
 import { ipLabel, parseIpPlan } from './ip-plan.ts';
 import { METRIC_ORDER, type RunMetrics } from './metrics.ts';
-import type { RunSpec } from './run/spec.ts';
-import type { CaptureCheck } from './run/capture-checks.ts';
+import type { RunSpec } from './spec.ts';
 import { median } from './stats.ts';
+
+/** What a captured run's packets say about one of its metrics (harness/run/capture-checks.ts). */
+export interface CaptureCheck { name: string; verdict: 'agree' | 'disagree' | 'n/a'; detail: string }
 
 export interface RunRecord {
   id: string;

@@ -1,6 +1,6 @@
 // The report's charts as vega-lite specs (the HTML report and make figures draw them).
 import type { FrameRow } from './timeline.ts';
-import { cdfPoints, NOT_RECOVERED, outcome, type ChartRow } from './report-rows.ts';
+import { cdfPoints, NOT_RECOVERED, outcome, type ChartRow } from './scored-rows.ts';
 import { strategyScale } from './colours.ts';
 
 export type Spec = Record<string, unknown>;

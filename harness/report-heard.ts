@@ -2,7 +2,7 @@
 // cell, the gap beside audible_ms and the MOS before and through the event, and what the call cost
 // against its own bytes. Every scored run counted, as in the summary (docs/report.md "Every run counted").
 import type { RunRecord } from './records.ts';
-import { byEvent, chartRows, groupBy, heardMedians, outcome, type ChartRow } from './report-rows.ts';
+import { byEvent, chartRows, groupBy, heardMedians, outcome, type ChartRow } from './scored-rows.ts';
 import { censoredMedian, formatValue, measuredMedian } from './stats.ts';
 
 const HEAD = ['strategy', 'NAT', 'runs', 'ok', 'gap_ms', 'audible_ms', 'mos_pre', 'mos_event', 'media kB', 'relay %', 'dup %', 'keepalive %'];

@@ -5,7 +5,7 @@
 // it, and its mos_pre, if it measured none, its cell's median) and what the call cost beyond its
 // media (extra_pct). Every scored run in N; invalid runs are counted beside it, never scored (docs/report.md "Every run counted").
 import type { RunRecord } from './records.ts';
-import { byEvent, chartRows, groupBy, mosOutcome, networkName } from './report-rows.ts';
+import { byEvent, chartRows, groupBy, mosOutcome, networkName } from './scored-rows.ts';
 import { eventLabel } from './schedule.ts';
 import { formatValue, measuredMedian } from './stats.ts';
 

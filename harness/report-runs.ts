@@ -7,7 +7,7 @@ import type { RunRecord } from './records.ts';
 import { esc } from './html.ts';
 import { formatValue } from './stats.ts';
 import { eventLabel } from './schedule.ts';
-import { linkName, networkName } from './report-rows.ts';
+import { linkName, networkName } from './scored-rows.ts';
 import { runView, type RunView } from './run-view.ts';
 import { timelineSpec, waveformSpec, type Spec } from './report-charts.ts';
 

@@ -8,8 +8,8 @@ import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from
 import path from 'node:path';
 import { commitOf } from './paths.ts';
 import { readRecords, writeCsv } from './records.ts';
-import { scoreRun, type Rtts } from './run/score.ts';
-import type { RunSpec } from './run/spec.ts';
+import { scoreRun, type Rtts } from './score.ts';
+import type { RunSpec } from './spec.ts';
 
 interface Meta {
   status: string; spec: RunSpec; observeEnd: number; rtts?: Rtts; perEvent?: unknown;

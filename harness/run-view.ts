@@ -7,12 +7,12 @@ import path from 'node:path';
 import { BOOKKEEPING_TYPES } from '../core/events.ts';
 import { FRAME_MS } from '../core/playout.ts';
 import { readWav } from '../core/wav.ts';
-import { mergeLogs } from './run/logs.ts';
+import { mergeLogs } from './event-logs.ts';
 import type { RunRecord } from './records.ts';
 import { computeFrames, type FrameRow } from './timeline.ts';
 import { esc } from './html.ts';
 import { markRows } from './report-charts.ts';
-import { linkName, networkName } from './report-rows.ts';
+import { linkName, networkName } from './scored-rows.ts';
 
 /** A run's page: the frames packed by column (a bench of 480 runs stays a few MB; the page unpacks
  *  them into the datasets of harness/report-charts.ts timelineSpec and waveformSpec), its marks,

@@ -19,6 +19,10 @@ export function computeFrames(events: LogEvent[], jitterBufferMs: number, observ
   if (detected) marks.push({ t: +(detected.t - E).toFixed(1), what: `detected (${detected.via as string})` });
   for (const e of events) if (e.type === 'event.restored') marks.push({ t: +(e.t - E).toFixed(1), what: 'restored' });
   for (const e of events) if (e.type === 'event.step') marks.push({ t: +(e.t - E).toFixed(1), what: String(e['step']) });
+  // a peer finding the intermediate gone (its relay silent), and its control connection back
+  for (const e of events) {
+    if (e.type === 'control.unreachable' || e.type === 'control.restored') marks.push({ t: +(e.t - E).toFixed(1), what: `${e.role}: intermediate ${e.type === 'control.restored' ? 'back' : 'unreachable'}` });
+  }
   // what a strategy marks itself (e.g. libwebrtc's own concealment starting and ending)
   for (const e of events) if (e.type === 'timeline.mark') marks.push({ t: +(e.t - E).toFixed(1), what: `${e.role}: ${String(e['what'])}` });
   return { frames, marks, E };

@@ -1,9 +1,9 @@
 // What every command shares: the Command shape, and the one flags -> RunSpec parser (the spec's
-// limits are checked once, by validateSpec in harness/run/spec.ts, for flags and configs alike).
+// limits are checked once, by validateSpec in harness/spec.ts, for flags and configs alike).
 import type { ParseArgsConfig } from 'node:util';
 import { DEFAULT_CODEC, PCM, type Codec } from '../../core/codec.ts';
 import type { Playout } from '../../core/playout.ts';
-import { DEFAULT_SETTLE_S, DEFAULT_SPEC, DEFAULT_START_S, type RunSpec } from '../run/spec.ts';
+import { DEFAULT_SETTLE_S, DEFAULT_SPEC, DEFAULT_START_S, type RunSpec } from '../spec.ts';
 import { parseIpPlan } from '../ip-plan.ts';
 import { linkOptions, SLOTS } from '../testbed/commands.ts';
 import { strategyNames } from '../../strategies/registry.ts';

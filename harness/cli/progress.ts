@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { runBench, type BenchOptions } from '../bench.ts';
 import type { BenchConfig } from '../config.ts';
-import { chartRows, invalidRuns, outcome, type ChartRow } from '../report-rows.ts';
+import { chartRows, invalidRuns, outcome, type ChartRow } from '../scored-rows.ts';
 import type { RunRecord } from '../records.ts';
 import { censoredMedian, formatValue, measuredMedian } from '../stats.ts';
 

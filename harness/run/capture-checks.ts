@@ -6,9 +6,8 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { BuildInfo } from '../driver.ts';
 import type { RunMetrics } from '../metrics.ts';
-import { mergeLogs } from './logs.ts';
-
-export interface CaptureCheck { name: string; verdict: 'agree' | 'disagree' | 'n/a'; detail: string }
+import { mergeLogs } from '../event-logs.ts';
+import type { CaptureCheck } from '../records.ts';
 
 /** tshark's fields, one packet a line, tab-separated (nothing if tshark cannot read the file). */
 function fields(pcap: string, filter: string, names: string[]): string[][] {

@@ -2,7 +2,7 @@
 // or a person at the keyboard (harness/live.ts).
 import type { BuildInfo, Calibration, EventResult, TopologyDriver } from '../driver.ts';
 import { parseSchedule } from '../schedule.ts';
-import type { RunSpec } from './spec.ts';
+import type { RunSpec } from '../spec.ts';
 
 /** `fire` logs event.fired; the first one is the run's E. */
 export interface DriveContext {

@@ -1,23 +1,8 @@
-// A run folder's event logs (docs/events.md), merged into one time-ordered list.
-import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+// The harness's own event log of a run, written while the run goes (reading a run's logs:
+// harness/event-logs.ts).
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { LogEvent } from '../../core/events.ts';
 import type { HarnessLine } from '../scenario.ts';
-
-const LOGS = ['harness', 'intermediate', 'answerer', 'mobile'];
-
-export function mergeLogs(dir: string): LogEvent[] {
-  const events: LogEvent[] = [];
-  for (const role of LOGS) {
-    const file = path.join(dir, `events.${role}.jsonl`);
-    if (!existsSync(file)) continue;
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      if (!line) continue;
-      try { events.push(JSON.parse(line) as LogEvent); } catch { /* a line cut by a kill: skip it */ }
-    }
-  }
-  return events.sort((a, b) => a.t - b.t);
-}
 
 /** The harness's own event log in a run folder, written line by line as things happen. */
 export class HarnessLog {
@@ -31,28 +16,5 @@ export class HarnessLog {
   }
   read(): HarnessLine[] {
     return readFileSync(this.file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as HarnessLine);
-  }
-}
-
-/** Reads the lines appended to a file since the last call. */
-export class LogTail {
-  private offset = 0;
-  private rest = '';
-  constructor(private readonly file: string) {}
-  read(): LogEvent[] {
-    if (!existsSync(this.file)) return [];
-    const fd = openSync(this.file, 'r');
-    try {
-      const size = fstatSync(fd).size;
-      if (size <= this.offset) return [];
-      const buf = Buffer.alloc(size - this.offset);
-      readSync(fd, buf, 0, buf.length, this.offset);
-      this.offset = size;
-      const lines = (this.rest + buf.toString('utf8')).split('\n');
-      this.rest = lines.pop() ?? '';
-      return lines.flatMap((l) => { try { return [JSON.parse(l) as LogEvent]; } catch { return []; } });
-    } finally {
-      closeSync(fd);
-    }
   }
 }

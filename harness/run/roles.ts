@@ -6,7 +6,7 @@ import { PCM } from '../../core/codec.ts';
 import type { RoleConfig, StrategyRole } from '../../strategies/contract.ts';
 import type { BuildInfo, HostProcess, TopologyDriver } from '../driver.ts';
 import { REPO } from '../paths.ts';
-import type { RunSpec } from './spec.ts';
+import type { RunSpec } from '../spec.ts';
 
 export const SAMPLE = path.join(REPO, 'static/sample.wav');
 const BUILD = path.join(REPO, '.build');

@@ -20,12 +20,13 @@ import { eventNames } from '../schedule.ts';
 import { scheduled, sleep, type Drive } from './drive.ts';
 import { IntermediateFault } from './faults.ts';
 import { fidelityOf } from './fidelity.ts';
-import { HarnessLog, mergeLogs } from './logs.ts';
-import { planPairs } from './pairs.ts';
-import { scoreRun } from './score.ts';
+import { HarnessLog } from './logs.ts';
+import { mergeLogs } from '../event-logs.ts';
+import { planPairs } from '../pairs.ts';
+import { scoreRun } from '../score.ts';
 import { settleWatch } from './settle.ts';
 import { milestone, RoleProcesses, roleConfig, SAMPLE } from './roles.ts';
-import { DEFAULT_START_S, runId, validateSpec, type RunSpec } from './spec.ts';
+import { DEFAULT_START_S, runId, validateSpec, type RunSpec } from '../spec.ts';
 
 export interface RunResult { id: string; dir: string; metrics: RunMetrics; meta: Record<string, unknown> }
 

@@ -9,7 +9,7 @@ import { BOOKKEEPING_TYPES, type LogEvent } from '../../core/events.ts';
 import { FRAME_MS } from '../../core/playout.ts';
 import { frameTable } from '../frames.ts';
 import { DEFAULT_PARAMS } from '../metrics.ts';
-import { LogTail } from './logs.ts';
+import { LogTail } from '../event-logs.ts';
 
 /** A punch or handshake with no outcome logged counts as under way for this long (the longest any
  *  strategy here waits for a punch before it tries again). */

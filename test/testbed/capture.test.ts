@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_SPEC, type RunSpec } from '../../harness/run/spec.ts';
+import { DEFAULT_SPEC, type RunSpec } from '../../harness/spec.ts';
 import { runOnce, type RunResult } from '../../harness/run/run.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-capture-'));

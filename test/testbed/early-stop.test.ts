@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { computeMetrics, type RunMetrics } from '../../harness/metrics.ts';
 import { scheduled, sleep, type Drive } from '../../harness/run/drive.ts';
-import { mergeLogs } from '../../harness/run/logs.ts';
+import { mergeLogs } from '../../harness/event-logs.ts';
 import { runOnce } from '../../harness/run/run.ts';
 import { unsettled } from '../../harness/run/settle.ts';
-import { DEFAULT_SPEC, type RunSpec } from '../../harness/run/spec.ts';
+import { DEFAULT_SPEC, type RunSpec } from '../../harness/spec.ts';
 import { SCHEDULING_NOISE_FRAMES } from './helpers.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));

@@ -8,7 +8,7 @@ import type { RunMetrics } from '../../harness/metrics.ts';
 import { FRAME_MS } from '../../core/playout.ts';
 import { rerunWhileNoisy, type Fidelity } from '../../harness/run/fidelity.ts';
 import { runOnce, type RunResult } from '../../harness/run/run.ts';
-import type { RunSpec } from '../../harness/run/spec.ts';
+import type { RunSpec } from '../../harness/spec.ts';
 
 /** Processes outside the root network namespace, named netns, Mininet shells and wire emulators. */
 export function leftovers(): string[] {

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_SPEC } from '../../harness/run/spec.ts';
-import { mergeLogs } from '../../harness/run/logs.ts';
+import { DEFAULT_SPEC } from '../../harness/spec.ts';
+import { mergeLogs } from '../../harness/event-logs.ts';
 import { assertCleanBeforeEvent, runJudged } from './helpers.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));

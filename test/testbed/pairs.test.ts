@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunMetrics } from '../../harness/metrics.ts';
-import { DEFAULT_SPEC } from '../../harness/run/spec.ts';
-import { mergeLogs } from '../../harness/run/logs.ts';
+import { DEFAULT_SPEC } from '../../harness/spec.ts';
+import { mergeLogs } from '../../harness/event-logs.ts';
 import { runJudged } from './helpers.ts';
 
 const bench = mkdtempSync(path.join(tmpdir(), 'migbench-test-'));

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_SPEC } from '../../harness/run/spec.ts';
-import { mergeLogs } from '../../harness/run/logs.ts';
+import { DEFAULT_SPEC } from '../../harness/spec.ts';
+import { mergeLogs } from '../../harness/event-logs.ts';
 import { FRAME_HEADER_BYTES } from '../../strategies/shared/audio.ts';
 import { runJudged } from './helpers.ts';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, expand, loadConfig, validateConfig, withCodec } from '../../harness/config.ts';
 import { CSV_COLUMNS, csvRow } from '../../harness/records.ts';
-import { runId, DEFAULT_SPEC, DEFAULT_START_S, checkEvent, validateSpec } from '../../harness/run/spec.ts';
+import { runId, DEFAULT_SPEC, DEFAULT_START_S, checkEvent, validateSpec } from '../../harness/spec.ts';
 
 test('a bad config reports every bad field by name', async () => {
   const err = await validateConfig({

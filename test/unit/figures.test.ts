@@ -13,7 +13,7 @@ import { MAX_WIDTH } from '../../harness/figure-marks.ts';
 import { beats, claimVerdict, type ClaimRow } from '../../harness/figure-claim.ts';
 import { STRATEGY_COLOURS, strategyScale } from '../../harness/colours.ts';
 import { strategyNames } from '../../strategies/registry.ts';
-import { DEFAULT_SPEC, runId, type RunSpec } from '../../harness/run/spec.ts';
+import { DEFAULT_SPEC, runId, type RunSpec } from '../../harness/spec.ts';
 
 /** recovery null: the run never recovered; m null: a failed run without metrics. */
 function fakeRun(results: string, bench: string, spec: RunSpec, label: string, m: { gap: number; recovery: number | null } | null): void {

@@ -67,3 +67,34 @@ test('harness/ reaches strategies/ only through the contract and the registry; c
   const outward = sources('core').flatMap((f) => imports(f, read(f), true).filter((t) => !t.startsWith('core/')).map((t) => `${f} -> ${t}`));
   assert.deepEqual(outward, []);
 });
+
+/** Every module `from` reaches, following value imports (and type-only ones with `types`). */
+function reach(from: string, types: boolean): Set<string> {
+  const seen = new Set<string>();
+  const go = (f: string) => { for (const t of imports(f, read(f), types)) if (!seen.has(t) && t.endsWith('.ts')) { seen.add(t); go(t); } };
+  go(from);
+  return seen;
+}
+
+// Reading a bench never depends on making one: reports and figures take merged logs, event kinds and
+// scored rows from their own homes (harness/event-logs.ts, harness/network-events.ts,
+// harness/scored-rows.ts); records and scores (logs to numbers) not even a type from harness/run/; and
+// the bench and its fidelity comparison load no report.
+test('report ↛ run, records/metrics ↛ run, bench ↛ report', () => {
+  const harness = sources('harness');
+  const report = harness.filter((f) => /^harness\/(report[^/]*|run-view|figure[^/]*)\.ts$/.test(f));
+  assert.ok(report.length >= 8, `report modules: ${report.join(', ')}`);
+  const rules: [string, string[], boolean, (t: string) => boolean][] = [
+    ['report ↛ run', report, false, (t) => t.startsWith('harness/run/')],
+    ['records/metrics ↛ run', ['harness/records.ts', 'harness/metrics.ts', 'harness/score.ts', 'harness/rescore.ts'], true, (t) => t.startsWith('harness/run/')],
+    ['bench ↛ report', ['harness/bench.ts', 'harness/cli/bench.ts', 'harness/fidelity-compare.ts', 'harness/cli/progress.ts'], false, (t) => report.includes(t)],
+  ];
+  const broken = rules.flatMap(([rule, from, types, banned]) =>
+    from.flatMap((f) => [...reach(f, types)].filter(banned).map((t) => `${rule}: ${f} reaches ${t}`)));
+  assert.deepEqual(broken, []);
+});
+
+test('reach follows imports transitively: the run command reaches the run module, the report command a report', () => {
+  assert.ok(reach('harness/cli/run.ts', false).has('harness/run/run.ts'));
+  assert.ok(reach('harness/cli/report.ts', false).has('harness/report-charts.ts'));
+});

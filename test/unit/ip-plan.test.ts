@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ipEventProblem, ipLabel, ipPlanProblem, ipv4Failure, parseIpPlan, synthesize } from '../../harness/ip-plan.ts';
 import { routeAfter } from '../../harness/network-events.ts';
 import { CSV_COLUMNS, csvRow, recordsFromCsv, type RunRecord } from '../../harness/records.ts';
-import { DEFAULT_SPEC } from '../../harness/run/spec.ts';
+import { DEFAULT_SPEC } from '../../harness/spec.ts';
 import { stringify } from 'csv-stringify/sync';
 
 test('--ip and the runs.csv cell read and write the same plan; IPv4 everywhere is no plan at all', () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { computeMetrics, type RunMetrics } from '../../harness/metrics.ts';
 import { pivotMarkdown, strategyNotes, summaryMarkdown, writeReport } from '../../harness/report.ts';
-import { cdfPoints, chartRows, NOT_RECOVERED } from '../../harness/report-rows.ts';
+import { cdfPoints, chartRows, NOT_RECOVERED } from '../../harness/scored-rows.ts';
 import { boxSpec, gapCdfSpec } from '../../harness/report-charts.ts';
 import { bootstrapCi, censoredMedian, censoredQuantile, formatValue, median } from '../../harness/stats.ts';
 import { benchRecords, CSV_COLUMNS, csvRow, readRecords, writeCsv, type RunRecord } from '../../harness/records.ts';
@@ -16,7 +16,7 @@ import { columnsMarkdown } from '../../harness/report-columns.ts';
 import { captureSection, runsTable, runViews } from '../../harness/report-runs.ts';
 import { stringify } from 'csv-stringify/sync';
 import { toSvg } from '../../harness/figures.ts';
-import { DEFAULT_SPEC, runId, type RunSpec } from '../../harness/run/spec.ts';
+import { DEFAULT_SPEC, runId, type RunSpec } from '../../harness/spec.ts';
 import { REPO } from '../../harness/paths.ts';
 import { writeWav } from '../../core/wav.ts';
 

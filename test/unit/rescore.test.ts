@@ -7,7 +7,7 @@ import path from 'node:path';
 import { computeMetrics } from '../../harness/metrics.ts';
 import { rescoreBench } from '../../harness/rescore.ts';
 import { readRecords } from '../../harness/records.ts';
-import { DEFAULT_SPEC, runId } from '../../harness/run/spec.ts';
+import { DEFAULT_SPEC, runId } from '../../harness/spec.ts';
 
 test('rescore recomputes a run\'s metrics from its logs, keeps the earlier ones, rewrites runs.csv, and is idempotent', () => {
   const bench = mkdtempSync(path.join(tmpdir(), 'migbench-rescore-'));

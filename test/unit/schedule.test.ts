@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventNames, parseSchedule, scheduleString } from '../../harness/schedule.ts';
-import { checkEvent } from '../../harness/run/spec.ts';
+import { checkEvent } from '../../harness/spec.ts';
 import { eventSegments } from '../../harness/metrics.ts';
 import type { LogEvent } from '../../core/events.ts';
 

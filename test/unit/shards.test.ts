@@ -9,7 +9,7 @@ import { parse } from 'csv-parse/sync';
 import { expand, type BenchConfig } from '../../harness/config.ts';
 import { MergeError, mergeBenches, parseShard, shardDir, shardOf, type Shard } from '../../harness/shards.ts';
 import { arrayScript, mergeScript } from '../../harness/slurm.ts';
-import { DEFAULT_SPEC, DEFAULT_START_S } from '../../harness/run/spec.ts';
+import { DEFAULT_SPEC, DEFAULT_START_S } from '../../harness/spec.ts';
 
 const base: BenchConfig = {
   name: 'tiny', strategies: ['relay-only', 'relay-repunch'], nat: ['full-cone', 'symmetric'], links: ['broadband'],

@@ -2,9 +2,9 @@
 // logs into the run folder as always, pair k > 1 into pair-k/; each pair is measured on its own event.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { StrategyRole } from '../../strategies/contract.ts';
-import { computeMetrics, type MetricParams, type RunMetrics } from '../metrics.ts';
-import { mergeLogs } from './logs.ts';
+import type { StrategyRole } from '../strategies/contract.ts';
+import { computeMetrics, type MetricParams, type RunMetrics } from './metrics.ts';
+import { mergeLogs } from './event-logs.ts';
 import type { RunSpec } from './spec.ts';
 
 export interface Pair {

@@ -1,5 +1,6 @@
-// A bench's runs as the report scores them: one row per ok or failed run (invalid runs listed
-// apart, never scored), each time metric as a censored outcome (docs/report.md "Every run counted").
+// The scored rows of a bench: one row per ok or failed run (invalid runs listed apart, never
+// scored), each time metric as a censored outcome (docs/report.md "Every run counted"). Reports,
+// figures, the progress line and the fidelity comparison all take them from here.
 import type { RunRecord } from './records.ts';
 import { ipLabel } from './ip-plan.ts';
 import { EVENT_KINDS } from './network-events.ts';

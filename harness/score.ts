@@ -1,9 +1,9 @@
 // A run's metrics from its run folder: the merged event logs and the parameters the run recorded (its
 // J, the end of its observe window, the RTTs behind the floors). The run computes them once it has
 // stopped; `migbench rescore` computes them again after a metric definition changed.
-import { computeMetrics, eventSegments, type EventSegment, type MetricParams, type RunMetrics } from '../metrics.ts';
-import { PCM } from '../../core/codec.ts';
-import { mergeLogs } from './logs.ts';
+import { computeMetrics, eventSegments, type EventSegment, type MetricParams, type RunMetrics } from './metrics.ts';
+import { PCM } from '../core/codec.ts';
+import { mergeLogs } from './event-logs.ts';
 import { pairMetrics, planPairs } from './pairs.ts';
 import type { RunSpec } from './spec.ts';
 

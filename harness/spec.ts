@@ -1,15 +1,15 @@
 // A run's parameters (RunSpec), their defaults and limits, the stable run id, and the one
 // validation both `migbench run` and bench configs use: everything checked before a network is built.
 import { createHash } from 'node:crypto';
-import { codecProblem, DEFAULT_CODEC, type Codec } from '../../core/codec.ts';
-import { DEFAULT_JITTER_BUFFER_MS, type Playout } from '../../core/playout.ts';
-import { optionProblem } from '../../strategies/contract.ts';
-import { loadStrategy } from '../../strategies/registry.ts';
-import type { LinkProfile, LinkSlot, NatSlot } from '../driver.ts';
-import { ipEventProblem, ipPlanProblem, type IpPlan } from '../ip-plan.ts';
-import { parseEvent, scheduleProblem } from '../network-events.ts';
-import { checkLinkProfile, natBehaviour } from '../presets.ts';
-import { eventNames } from '../schedule.ts';
+import { codecProblem, DEFAULT_CODEC, type Codec } from '../core/codec.ts';
+import { DEFAULT_JITTER_BUFFER_MS, type Playout } from '../core/playout.ts';
+import { optionProblem } from '../strategies/contract.ts';
+import { loadStrategy } from '../strategies/registry.ts';
+import type { LinkProfile, LinkSlot, NatSlot } from './driver.ts';
+import { ipEventProblem, ipPlanProblem, type IpPlan } from './ip-plan.ts';
+import { parseEvent, scheduleProblem } from './network-events.ts';
+import { checkLinkProfile, natBehaviour } from './presets.ts';
+import { eventNames } from './schedule.ts';
 
 export interface RunSpec {
   strategy: string;
