@@ -58,7 +58,7 @@ export interface Strategy {
   mobile(ctx: RoleContext): Promise<void>;
 }
 
-/** What is wrong with option k=v of `strategy`, or null (harness/run/spec.ts checks before a run,
+/** What is wrong with option k=v of `strategy`, or null (harness/spec.ts checks before a run,
  *  run-role again in the role's process). */
 export function optionProblem(strategy: Strategy, k: string, v: unknown): string | null {
   const opt = strategy.options?.[k];

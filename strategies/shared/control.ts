@@ -6,19 +6,17 @@ import { QUICClient } from '@matrixai/quic';
 import type { RoleContext } from '../contract.ts';
 import { encode, endpointKey, helloProof, MessageReader, type Message, type Messages, type PeerRole } from './signalling.ts';
 import { clientCrypto, divertPackets, loadCert, pinTo, rawSend, baseConfig } from './quic.ts';
-import { openRelay, RELAY_BIND_MS, RELAY_UDP_TAG, relayHeader, ReplayWindow, sealRelay, type RelayGrant } from './relay.ts';
-import { overhead } from './overhead.ts';
+import { RelayEnd, type RelaySend } from './relay-end.ts';
 import type { PeerSocket } from './peer.ts';
-import { familyOf, hasRoute, intermediateAddresses } from './family.ts';
+import { familyOf, hasRoute } from './family.ts';
 
 export type PeerInfo = Messages['peer'];
-/** Sends one UDP packet (a socket of the strategy's own: ControlClient.relayVia). */
-export type RelaySend = (packet: Buffer, port: number, addr: string) => void;
 export interface ControlOptions { timeoutMs?: number; relay?: boolean }
 
 /** The authenticated control connection to the intermediate. Emits 'peer' (PeerInfo),
  *  'welcome' (own reflexive Endpoint), 'signal' ({kind, body}), 'relay' (payload). When the
- *  connection dies (the intermediate went away: idle timeout) it logs control.lost and redials every
+ *  intermediate went away — its relay stopped answering while this peer relayed (≈ 1 s,
+ *  relay-end.ts), or the connection died (QUIC's 5 s idle timeout: control.lost) — it redials every
  *  RECONNECT_MS until welcomed again (control.restored); the intermediate pairs the peers again and
  *  sends 'peer' anew, so strategies need nothing special to recover. */
 export class ControlClient extends EventEmitter {
@@ -26,14 +24,15 @@ export class ControlClient extends EventEmitter {
   private session!: ControlSession;
   private closing = false;
   private readonly offRelay: () => void;
-  private readonly binder?: NodeJS.Timeout;
+  private readonly relayEnd: RelayEnd;
   private constructor(private readonly ctx: RoleContext, private readonly ps: PeerSocket, private readonly role: PeerRole,
-    private readonly relaying: boolean) {
+    relaying: boolean) {
     super();
+    this.relayEnd = new RelayEnd(ctx, (packet, port, addr) => rawSend(ps.socket, packet, port, addr),
+      (payload) => this.emit('relay', payload), () => this.redial(true), relaying);
     // Relayed packets arrive on the shared socket from the intermediate's relay port (relay.ts);
     // they are taken out before js-quic would parse them as QUIC.
     this.offRelay = divertPackets(ps.socket, (data, from) => this.acceptRelay(data, from));
-    if (relaying) this.binder = setInterval(() => this.bind(), RELAY_BIND_MS);
   }
 
   /** `relay: false` for strategies that never use the intermediate's relay (WebRTC has TURN):
@@ -63,7 +62,7 @@ export class ControlClient extends EventEmitter {
     }, { timer: timeoutMs });
     ctx.log.log('handshake.ok', { remote, with: 'intermediate' });
     const stream = client.connection.newStream('bidi');
-    const session: ControlSession = { client, host, writer: stream.writable.getWriter(), relay: null };
+    const session: ControlSession = { client, host, writer: stream.writable.getWriter() };
     let ended!: () => void;
     const end = new Promise<void>((r) => { ended = r; });
     const welcomed = new Promise<void>((resolve, reject) => {
@@ -91,15 +90,26 @@ export class ControlClient extends EventEmitter {
     return session;
   }
 
-  private lost(): void {
-    if (this.closing || this.ctx.signal.aborted) return;
-    this.ctx.log.logOther('control.lost', { why: 'the control connection to the intermediate ended' });
-    void this.session.client.destroy({ force: true }).catch(() => {});
+  private lost(): void { this.redial(false); }
+
+  /** Redials every RECONNECT_MS until welcomed: after the connection ended (QUIC's idle timeout,
+   *  logged as control.lost), or, `silent`, once the relay stopped answering (relay-end.ts logged
+   *  control.unreachable) — then the old connection is kept, and the redial given up if the relay
+   *  answers again before an attempt (this peer's own path was down, not the intermediate). */
+  private redial(silent: boolean): void {
+    if (this.closing || this.ctx.signal.aborted || this.redialling) return;
+    const old = this.session;
+    if (!silent) {
+      this.ctx.log.logOther('control.lost', { why: 'the control connection to the intermediate ended' });
+      void old.client.destroy({ force: true }).catch(() => {});
+    }
     this.redialling = (async () => {
       while (!this.closing && !this.ctx.signal.aborted) {
         await new Promise((r) => setTimeout(r, RECONNECT_MS));
+        if (silent && this.relayEnd.answering) return;
         try {
           this.session = await this.open(REDIAL_TIMEOUT_MS, await intermediateAddress(this.ctx));
+          if (silent) void old.client.destroy({ force: true }).catch(() => {});
           this.ctx.log.logOther('control.restored', {});
           return;
         } catch { /* still away: try again */ }
@@ -116,10 +126,7 @@ export class ControlClient extends EventEmitter {
       this.write(session, { type: 'hello', pairing: pairing.id, role: this.role, host: this.ps.hostCandidates(this.ctx),
         proof: helloProof(pairing.secret, pairing.id, this.role, msg.nonce) });
     } else if (msg.type === 'welcome') {
-      if (session.relay?.grant.session !== msg.relay.session) {
-        session.relay = { grant: msg.relay, key: Buffer.from(msg.relay.key, 'hex'), sent: 0, window: new ReplayWindow() };
-      }
-      if (this.relaying) this.sendRelay(session, Buffer.alloc(0));   // bind: the relay latches where this comes from
+      this.relayEnd.granted(msg.relay, session.host);   // binds: the relay latches where this comes from
       this.emit('welcome', msg.self);
     } else if (msg.type === 'peer') {
       this.peer = msg;
@@ -142,14 +149,14 @@ export class ControlClient extends EventEmitter {
   send(msg: Message): void {
     if (familyOf(this.ctx) === 'ipv4') {
       this.write(this.session, msg);
-      if (msg.type === 'address-change') this.bind();
+      if (msg.type === 'address-change') this.relayEnd.bind();
       return;
     }
     this.checking ??= this.follow().finally(() => { this.checking = null; });
     const followed = this.checking;
     this.queue = this.queue.then(() => followed).then(() => {
       this.write(this.session, msg.type === 'address-change' ? { ...msg, host: this.ps.hostCandidates(this.ctx) } : msg);
-      if (msg.type === 'address-change') this.bind();
+      if (msg.type === 'address-change') this.relayEnd.bind();
     });
   }
   private checking: Promise<void> | null = null;
@@ -173,45 +180,23 @@ export class ControlClient extends EventEmitter {
     }
   }
 
-  /** A packet from the intermediate's relay port: opened and emitted as 'relay' (true; dropped if it
-   *  fails authentication or is a replay), or not one (false). Called for the shared socket, and by a
-   *  strategy for sockets of its own that it sends relay packets from (relayVia). */
-  acceptRelay(data: Buffer, from: { address: string; port: number }): boolean {
-    const r = this.session?.relay;
-    if (!r || data[0] !== RELAY_UDP_TAG || from.port !== r.grant.port || !intermediateAddresses(this.ctx).includes(from.address)) return false;
-    const h = relayHeader(data);
-    const payload = h && h.session === r.grant.session ? openRelay(r.key, data) : null;
-    if (payload && r.window.accept(h!.counter)) this.emit('relay', Buffer.from(payload));
-    return true;
-  }
+  /** A packet from the intermediate's relay port: a payload is emitted as 'relay' (true; dropped if
+   *  it fails authentication or is a replay), or not one (false). Called for the shared socket, and by
+   *  a strategy for sockets of its own that it sends relay packets from (relayVia). */
+  acceptRelay(data: Buffer, from: { address: string; port: number }): boolean { return this.relayEnd.accept(data, from); }
 
   /** Where relay packets (binds and payloads) leave from from now on: the shared socket (null: the
    *  OS's route), or a socket of the strategy's own on one uplink — the relay follows the strategy's
    *  choice of uplink (seamless). Binds at once from there, so the relay latches on it now. */
-  relayVia(send: RelaySend | null): void {
-    this.sendVia = send;
-    this.bind();
-  }
-  private sendVia: RelaySend | null = null;
+  relayVia(send: RelaySend | null): void { this.relayEnd.via(send); }
 
-  /** Sends a payload through the intermediate's relay to the paired peer (false: no grant yet). */
-  relay(payload: Uint8Array): boolean { return this.sendRelay(this.session, payload); }
-
-  private bind(): void { if (this.session && this.relaying) this.sendRelay(this.session, Buffer.alloc(0)); }
-
-  private sendRelay(session: ControlSession, payload: Uint8Array): boolean {
-    const r = session.relay;
-    if (!r) return false;
-    const packet = sealRelay(r.key, r.grant.session, ++r.sent, payload);
-    if (!payload.length) overhead.keepalive += packet.length;   // a bind
-    if (this.sendVia) this.sendVia(packet, r.grant.port, session.host);
-    else rawSend(this.ps.socket, packet, r.grant.port, session.host);
-    return true;
-  }
+  /** Sends a payload through the intermediate's relay to the paired peer (false: no grant yet, or
+   *  the relay does not answer: strategies/shared/relay-end.ts). */
+  relay(payload: Uint8Array): boolean { return this.relayEnd.send(payload); }
 
   private stopRelay(): void {
     this.offRelay();
-    clearInterval(this.binder);
+    this.relayEnd.stop();
   }
 
   async close(): Promise<void> {
@@ -225,7 +210,6 @@ interface ControlSession {
   client: QUICClient;
   host: string;   // the intermediate's address it dialled (and relays through)
   writer: WritableStreamDefaultWriter<Uint8Array>;
-  relay: { grant: RelayGrant; key: Buffer; sent: number; window: ReplayWindow } | null;
 }
 /** Where the control connection dials the intermediate: its IPv4 address while there is a route to
  *  it (as family=ipv4 does, so the two stay comparable where both work), else its IPv6 address. */

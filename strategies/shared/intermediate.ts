@@ -130,7 +130,8 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
     const fresh = h.counter > r.window.highest;
     if (!r.window.accept(h.counter)) { stats.relayRejected++; return; }   // a replay
     if (fresh) r.at = { addr: from.address, port: from.port };
-    if (!payload.length) return;   // a bind
+    // a bind: answered, so that a peer relaying through a dead intermediate notices (relay-end.ts)
+    if (!payload.length) { relaySocket.send(sealRelay(r.key, r.id, ++r.sent, payload), from.port, dual ? onDualSocket(from.address) : from.address); return; }
     const to = other(r.owner)?.relay;
     if (!to?.at) return;
     stats.relayBytes += payload.length;

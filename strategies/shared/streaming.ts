@@ -10,8 +10,9 @@ import type { Datagrams } from './quic.ts';
 
 const STALE_MS = 200;   // queued audio older than this is useless to a jitter buffer: purge it
 
-/** Where one frame goes: its path (for the log) and how to send it. */
-export interface AudioRoute { path: PathKind; send(frame: Buffer, sentAt: number): void }
+/** Where one frame goes: its path (for the log) and how to send it; `send` returns false when the
+ *  frame could not go (the relay not answering: strategies/shared/relay-end.ts). */
+export interface AudioRoute { path: PathKind; send(frame: Buffer, sentAt: number): boolean | void }
 
 /** QUIC DATAGRAMs on a P2P connection; queued frames too old to play are purged first. */
 export const directRoute = (datagrams: Datagrams): AudioRoute => ({
@@ -22,7 +23,7 @@ export const directRoute = (datagrams: Datagrams): AudioRoute => ({
   },
 });
 /** Through the intermediate's relay, on the control connection. */
-export const relayRoute = (control: ControlClient): AudioRoute => ({ path: 'relay', send: (frame) => void control.relay(frame) });
+export const relayRoute = (control: ControlClient): AudioRoute => ({ path: 'relay', send: (frame) => control.relay(frame) });
 
 /** Sends frame after frame on `route()`'s answer at that moment. Before the first route exists
  *  nothing is logged (the stream has not begun); after it, a frame with no route is logged with
@@ -36,8 +37,8 @@ export function streamAudio(ctx: RoleContext, route: () => AudioRoute | null): {
       return;
     }
     begun = true;
-    r.send(frame, sentAt);
-    ctx.log.log('audio.sent', { seq, path: r.path, bytes: frame.length }, sentAt);
+    if (r.send(frame, sentAt) === false) ctx.log.log('audio.sent', { seq, path: 'none' }, sentAt);
+    else ctx.log.log('audio.sent', { seq, path: r.path, bytes: frame.length }, sentAt);
   }, ctx.audio.codec);
   sender.start();
   return { stop: () => sender.stop() };
