@@ -265,9 +265,10 @@ class NetworkEvents:
                             f'{PROBE_PORT} {count} 2>/dev/null || true')
 
     def _trace(self, host: str, up: Uplink) -> list[Hop]:
-        """Sends the probe over `up` and follows its mapping through the NAT chain."""
+        """Sends the probe over `up` and follows its mapping through the NAT chain (behind a NAT64 from
+        the address the NAT64 gives the CLAT: tayga keeps ports, topologies/ipv6.py)."""
         self.bound_probe(host, up)
-        return walk(f'{up.addr}:{PROBE_PORT}', up.nats, [self._flows(n) for n in up.nats])
+        return walk(f'{up.nat_src or up.addr}:{PROBE_PORT}', up.nats, [self._flows(n) for n in up.nats])
 
     def _drop_probe_script(self, up: Uplink, table: str) -> str:
         """One probe each way across a blacked-out uplink (from its gateway NAT in, to it out), then

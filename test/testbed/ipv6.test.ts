@@ -87,7 +87,7 @@ test('inbound IPv6 to the mobile is dropped by its router\'s firewall until the 
   });
 });
 
-test('renumber@cellular moves the mobile to the next /64 (checked from the network); with the no-op hook the check fails', async () => {
+test('renumber@cellular moves the mobile to the next /64, nat-rebind@cellular rebinds the NAT64\'s NAT (both checked from the network); with the no-op hook the checks fail', async () => {
   await withTestbed(IPV6_CLASSIFY, async (d, info) => {
     const server = await startProbeServer(d, info);
     const log = collectFlow(server);
@@ -101,14 +101,25 @@ test('renumber@cellular moves the mobile to the next /64 (checked from the netwo
     assert.ok(viaClat.length >= 5 && viaClat.every((l) => l.from.startsWith(`${pool}:`)), 'the CLAT keeps working after the renumbering');
     const native = await flowFrom(d, log, 'mobile', v6(info.intermediate6[0]!, PROBE_PORTS[0]), '2001:2:0:301::2');
     assert.ok(native.length >= 5 && native.every((l) => l.from.startsWith('[2001:2:0:301::2]:')), 'native IPv6 from the new address');
+    // the NAT44 behind the NAT64 rebinds, and its check follows the probe through tayga's static map
+    const rebind = await d.verify(await d.fire('nat-rebind@cellular'));
+    assert.ok(rebind.ok, rebind.reason);
     await server.signal('TERM');
   });
   process.env.MIGBENCH_TEST_NOOP_EVENTS = '1';
   try {
-    await withTestbed(IPV6_CLASSIFY, async (d) => {
+    await withTestbed(IPV6_CLASSIFY, async (d, info) => {
       const check = await d.verify(await d.fire('renumber@cellular'));
       assert.equal(check.ok, false);
       assert.match(check.reason, /still has its old address/);
+      // traffic through the CLAT first, as a call makes (a cold CLAT path gives the check no mapping at all)
+      const server = await startProbeServer(d, info);
+      const cell = info.hosts.mobile!.find((u) => u.name === 'cellular')!;
+      await flowFrom(d, collectFlow(server), 'mobile', `${info.intermediate[0]}:${PROBE_PORTS[0]}`, cell.addr);
+      const rebind = await d.verify(await d.fire('nat-rebind@cellular'));
+      assert.equal(rebind.ok, false);
+      assert.match(rebind.reason, /did not change/);
+      await server.signal('TERM');
     });
   } finally { delete process.env.MIGBENCH_TEST_NOOP_EVENTS; }
 });
