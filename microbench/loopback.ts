@@ -1,7 +1,9 @@
 // A QUIC server on loopback that echoes every datagram: shared by the micro-benchmarks and the
 // shim tests (nothing here crosses a network namespace).
 import { QUICServer, QUICSocket, events, type QUICConnection } from '@matrixai/quic';
-import { attachDatagrams, baseConfig, loadCert, quietLogger, serverCrypto } from '../strategies/shared/quic.ts';
+import { baseConfig } from '../strategies/shared/quic.ts';
+import { loadCert, quietLogger, serverCrypto } from '../strategies/shared/quic-tls.ts';
+import { attachDatagrams } from '../strategies/shared/quic-datagrams.ts';
 
 export interface EchoServer { socket: QUICSocket; port: number; connections: QUICConnection[]; stop(): Promise<void> }
 

@@ -12,7 +12,7 @@ import { PathLayer } from '../shared/paths.ts';
 import type { PeerInfo } from '../shared/control.ts';
 import { controlNeedsIpv4, FAMILY_OPTION } from '../shared/family.ts';
 import { holdPeer, openPeer } from '../shared/peer-role.ts';
-import { attachDatagrams, type Datagrams } from '../shared/quic.ts';
+import { attachDatagrams, type Datagrams } from '../shared/quic-datagrams.ts';
 import { targetsOf } from '../shared/repunch.ts';
 import { AudioReceiver, directRoute, streamAudio, twoWay, type AudioRoute } from '../shared/streaming.ts';
 

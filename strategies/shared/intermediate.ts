@@ -6,7 +6,8 @@ import dgram from 'node:dgram';
 import { events, QUICServer, QUICSocket, type QUICConnection, type QUICStream } from '@matrixai/quic';
 import type { RoleContext } from '../contract.ts';
 import { checkProof, encode, endpointKey, MessageReader, ProtocolError, type Endpoint, type Message, type PeerRole } from './signalling.ts';
-import { baseConfig, loadCert, quietLogger, serverCrypto } from './quic.ts';
+import { baseConfig } from './quic.ts';
+import { loadCert, quietLogger, serverCrypto } from './quic-tls.ts';
 import { openRelay, relayHeader, ReplayWindow, RELAY_PORT_OFFSET, sealRelay, type RelayGrant } from './relay.ts';
 import { canonical, familyOf, onDualSocket } from './family.ts';
 

@@ -4,7 +4,7 @@
 // connection dies, but a lost packet holds back every frame behind it until it is retransmitted
 // (head-of-line blocking), and nothing queued can be purged.
 import { events, type QUICConnection } from '@matrixai/quic';
-import { attachDatagrams } from './quic.ts';
+import { attachDatagrams } from './quic-datagrams.ts';
 import { directRoute, type AudioRoute } from './streaming.ts';
 
 export type Media = 'datagram' | 'stream';

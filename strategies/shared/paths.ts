@@ -14,7 +14,7 @@ import type { PathKind } from '../../core/events.ts';
 import { overhead } from './overhead.ts';
 import { Puncher, within, type PeerSocket } from './peer.ts';
 import { type ControlClient } from './control.ts';
-import { onRawPacket, VIRTUAL_PEER, virtualSocket, type VirtualSocket } from './quic.ts';
+import { onRawPacket, VIRTUAL_PEER, virtualSocket, type VirtualSocket } from './quic-sockets.ts';
 import { endpointKey, type Endpoint } from './signalling.ts';
 import type { CandidatePath, PathPolicy, Selection, SelectionHints } from './path-selector.ts';
 

@@ -11,7 +11,7 @@ import { dedupe, PeerSocket, Puncher, within } from './peer.ts';
 import { ControlClient, type PeerInfo } from './control.ts';
 import { holdPeer, openPeer } from './peer-role.ts';
 import { p2pAudio, type Media } from './media.ts';
-import { nudge } from './quic.ts';
+import { nudge } from './quic-datagrams.ts';
 import { canonical } from './family.ts';
 import { endpointKey, type Endpoint } from './signalling.ts';
 import { AudioReceiver, relayRoute, streamAudio, twoWay, type AudioRoute } from './streaming.ts';

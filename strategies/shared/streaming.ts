@@ -6,7 +6,7 @@ import { AudioSink } from './audio-sink.ts';
 import type { PathKind } from '../../core/events.ts';
 import { now } from './peer.ts';
 import { type ControlClient } from './control.ts';
-import type { Datagrams } from './quic.ts';
+import type { Datagrams } from './quic-datagrams.ts';
 
 const STALE_MS = 200;   // queued audio older than this is useless to a jitter buffer: purge it
 

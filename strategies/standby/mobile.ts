@@ -13,7 +13,7 @@ import { Signals, type PeerInfo } from '../shared/control.ts';
 import { holdPeer, openPeer } from '../shared/peer-role.ts';
 import { familyOf, globalIpv6Of } from '../shared/family.ts';
 import { UplinkPath } from './uplink-path.ts';
-import { attachDatagrams } from '../shared/quic.ts';
+import { attachDatagrams } from '../shared/quic-datagrams.ts';
 import { targetsOf } from '../shared/repunch.ts';
 import { endpointKey, type Endpoint } from '../shared/signalling.ts';
 import { AudioReceiver } from '../shared/streaming.ts';

@@ -6,7 +6,8 @@
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { QUICClient } from '@matrixai/quic';
-import { baseConfig, clientCrypto, installQuicShims, quietLogger } from '../../strategies/shared/quic.ts';
+import { baseConfig, installQuicShims } from '../../strategies/shared/quic.ts';
+import { clientCrypto, quietLogger } from '../../strategies/shared/quic-tls.ts';
 import { encode, MAX_PAYLOAD, MessageReader, type Message } from '../../strategies/shared/signalling.ts';
 import { RELAY_UDP_TAG } from '../../strategies/shared/relay.ts';
 

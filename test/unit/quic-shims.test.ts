@@ -1,4 +1,4 @@
-// Fails loudly if @matrixai/quic moves an internal the shims in strategies/shared/quic.ts use.
+// Fails loudly if @matrixai/quic moves an internal the shims use (strategies/shared/quic.ts, quic-datagrams.ts, quic-sockets.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -7,10 +7,10 @@ import path from 'node:path';
 import { REPO } from '../../harness/paths.ts';
 import { startEchoServer } from '../../microbench/loopback.ts';
 import { events, QUICClient, QUICServer, QUICSocket } from '@matrixai/quic';
-import {
-  ACTIVE_CID_LIMIT, QUIC_VERSION, attachDatagrams, baseConfig, clientCrypto, divertPackets, installQuicShims, loadCert, nudge, onRawPacket, pinTo, rawSend,
-  quietLogger, serverCrypto, shimHooks, cheapLockIn, ChainLock, VIRTUAL_PEER, virtualSocket, withoutRetry, type VirtualSocket,
-} from '../../strategies/shared/quic.ts';
+import { ACTIVE_CID_LIMIT, QUIC_VERSION, baseConfig, installQuicShims, shimHooks, cheapLockIn, ChainLock, withoutRetry } from '../../strategies/shared/quic.ts';
+import { clientCrypto, loadCert, pinTo, quietLogger, serverCrypto } from '../../strategies/shared/quic-tls.ts';
+import { attachDatagrams, nudge } from '../../strategies/shared/quic-datagrams.ts';
+import { divertPackets, onRawPacket, rawSend, VIRTUAL_PEER, virtualSocket, type VirtualSocket } from '../../strategies/shared/quic-sockets.ts';
 
 test('before installQuicShims() the helpers refuse to make a connection; after it they work (run-role installs them)', () => {
   assert.throws(() => baseConfig({}), /installQuicShims\(\) must run first/);
