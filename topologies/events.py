@@ -31,7 +31,7 @@ from .shapes import Uplink
 from .stamps import EventResult, duration, parse_stamped, run_stamped, sleep_until, stamped
 
 if TYPE_CHECKING:
-    from .testbed import Testbed
+    from .interfaces import Bed
 
 # Test hook only: events are stamped but change nothing, so that their scenario checks must fail.
 NOOP_ENV = 'MIGBENCH_TEST_NOOP_EVENTS'
@@ -50,7 +50,7 @@ RESTORE_LEAD_MS = 5
 
 
 class NetworkEvents:
-    def __init__(self, bed: Testbed, notify: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(self, bed: Bed, notify: Callable[[dict[str, Any]], None]) -> None:
         self.bed, self.notify = bed, notify
         self.lock = threading.Lock()
         self.drop_lock = threading.Lock()   # a blackout's restore vs. its check

@@ -18,7 +18,7 @@ from .shapes import Uplink
 from .stamps import EventResult, duration, now_ms
 
 if TYPE_CHECKING:
-    from .events import NetworkEvents
+    from .interfaces import Events
 
 # One step of the ramp this often: the wire takes a new setting at once (SIGHUP), netem's tc in ~5 ms.
 FADE_STEP_MS = 100
@@ -37,7 +37,7 @@ def faded(base: LinkSetting, level: float) -> LinkSetting:
     return replace(base, up=direction(base.up), down=direction(base.down), name=f'{base.name}, faded to {level:.0%}')
 
 
-def wifi_fade(ev: NetworkEvents, full: str, host: str, _up: Uplink | None) -> EventResult:
+def wifi_fade(ev: Events, full: str, host: str, _up: Uplink | None) -> EventResult:
     """E is the first step of the ramp (steps every FADE_STEP_MS, the last one at 100 % loss); the
     OS drops the link at E + s (event.step {step: 'wifi-down'}), and the slot gets its profile back."""
     seconds = duration(full, 600, 'wifi-fade:4 (s)')
@@ -60,7 +60,7 @@ def wifi_fade(ev: NetworkEvents, full: str, host: str, _up: Uplink | None) -> Ev
     return EventResult(full, host, t1, t0, {'uplink': 'cellular', 'downAt': down_at})
 
 
-def _ramp(ev: NetworkEvents, rec: dict[str, Any], links: list, base: LinkSetting) -> None:
+def _ramp(ev: Events, rec: dict[str, Any], links: list, base: LinkSetting) -> None:
     """Steps 2..N of the fade at their due times; half way, what the host sees (it must see nothing);
     from 90 % loss, probes bound to Wi-Fi; after the OS drop, the slot's profile back."""
     host, wifi, steps = rec['host'], rec['uplink'], rec['steps']
@@ -90,7 +90,7 @@ def _ramp(ev: NetworkEvents, rec: dict[str, Any], links: list, base: LinkSetting
         ev.notify({'event': 'error', 'message': f'the ramp of {rec["name"]}: {e}'})
 
 
-def _aside(ev: NetworkEvents, rec: dict[str, Any], observe: Callable[[], object]) -> None:
+def _aside(ev: Events, rec: dict[str, Any], observe: Callable[[], object]) -> None:
     def run() -> None:
         try:
             observe()
@@ -99,7 +99,7 @@ def _aside(ev: NetworkEvents, rec: dict[str, Any], observe: Callable[[], object]
     threading.Thread(target=run, daemon=True).start()
 
 
-def _host_view(ev: NetworkEvents, host: str, wifi: Uplink) -> dict[str, Any]:
+def _host_view(ev: Events, host: str, wifi: Uplink) -> dict[str, Any]:
     link = json.loads(ev.bed.host(host).run(f'ip -j link show dev {wifi.dev}'))[0]
     return {'route': ev._switch_state(host)['route'], 'wifiLinkUp': 'UP' in link.get('flags', [])}
 
@@ -112,7 +112,7 @@ def _lost(links: list) -> int | None:
     return sum(int(d.get('lost', 0)) for c in counts for d in c.values())   # type: ignore[union-attr]
 
 
-def verify_wifi_fade(ev: NetworkEvents, rec: dict[str, Any]) -> Verdict:
+def verify_wifi_fade(ev: Events, rec: dict[str, Any]) -> Verdict:
     """Waits for the OS drop if it is due, then reads the Wi-Fi link."""
     if not ev.noop:
         wait_step(ev, rec, 'downT', rec['downAt'])

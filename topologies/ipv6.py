@@ -11,12 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address, IPv6Network
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .nat import PRESETS
-
-if TYPE_CHECKING:
-    from .shapes import Plan
 
 SPEC: dict[str, Any] = PRESETS['ipv6']
 FAMILIES: dict[str, list[str]] = SPEC['families']          # site -> what it may be
@@ -37,6 +34,18 @@ POOL, DYNAMIC_POOL = '192.168.252.0/24', '192.168.252.128/25'
 TAYGA_V4, HOST_POOL, CLAT_POOL = '192.168.252.1', '192.168.252.2', '192.168.252.3'
 CLAT_V4 = '192.0.0.4'   # RFC 7335: the IPv4 service continuity prefix, as Android's clatd uses it
 CLAT_GW = '192.0.0.1'
+
+
+class PlanParts(Protocol):
+    """What add_ipv6 decorates of a shapes.py Plan (its node specs, links and uplinks as they are),
+    structurally: shapes.py imports this module, so this one does not import shapes.py."""
+    shape: str
+    presets: dict[str, Any]
+    nodes: list[Any]
+    links: list[Any]
+    uplinks: dict[str, list[Any]]
+
+    def node(self, name: str) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -134,7 +143,7 @@ def prefix_nat(match: str, to: str) -> str:
             f'    {match} dnat ip6 prefix to {to}\n  }}\n}}\nEOF')
 
 
-def add_ipv6(plan: Plan, ap: AddressPlan) -> None:
+def add_ipv6(plan: PlanParts, ap: AddressPlan) -> None:
     """Gives `plan` (the `mobile` shape) the IPv6 of `ap`: the core, the intermediate and the stranger
     dual-stack, and each non-`ipv4` site its IPv6 LAN, firewall and, if IPv6-only, its NAT64 and CLAT."""
     if not ap.any_ipv6():
@@ -161,11 +170,11 @@ def add_ipv6(plan: Plan, ap: AddressPlan) -> None:
         _site(plan, site, index, letter, family, ap)
 
 
-def _carrier(plan: Plan, letter: str) -> bool:
+def _carrier(plan: PlanParts, letter: str) -> bool:
     return any(n.name == f'cgn{letter}' for n in plan.nodes)
 
 
-def _site(plan: Plan, site: str, index: int, letter: str, family: str, ap: AddressPlan) -> None:
+def _site(plan: PlanParts, site: str, index: int, letter: str, family: str, ap: AddressPlan) -> None:
     wan_net, lan_net = f'2001:2:0:{index}::', f'2001:2:0:{index}00::'
     edge, core = plan.node(f'nat{letter}'), plan.node('core')
     link = next(l for l in plan.links if l.b == edge.name and l.ifb == f'{edge.name}-lan')
@@ -188,7 +197,7 @@ def _site(plan: Plan, site: str, index: int, letter: str, family: str, ap: Addre
         _ipv6_only(plan, edge, host, link, up, ap.clat)
 
 
-def _ipv6_only(plan: Plan, edge: Any, host: Any, link: Any, up: Any, clat: bool) -> None:
+def _ipv6_only(plan: PlanParts, edge: Any, host: Any, link: Any, up: Any, clat: bool) -> None:
     """The LAN loses IPv4; the edge translates (NAT64: tayga, then its NAT44 out of the WAN); the host
     reaches IPv4 through its CLAT, or (clat off) only at synthesized addresses."""
     link.ipa = link.ipb = None

@@ -1,6 +1,6 @@
 """Events that look like a phone's (issue 17; docs/testbed.md "Phone-like events"): the network
 changes first and the OS says so later. Each handler records the evidence its check (verify_*)
-judges with scenario.py; the NetworkEvents it gets fires, records and schedules."""
+judges with scenario.py; the Events it gets fires, records and schedules."""
 from __future__ import annotations
 
 import json
@@ -13,7 +13,7 @@ from .shapes import Uplink
 from .stamps import EventResult, duration, sleep_until, stamped
 
 if TYPE_CHECKING:
-    from .events import NetworkEvents
+    from .interfaces import Events
 
 # a later step wakes this long before it is due: one `ip` process, ~5 ms
 STEP_LEAD_MS = 5
@@ -21,7 +21,7 @@ STEP_LEAD_MS = 5
 STEP_WAIT_MS = 2000
 
 
-def handover(ev: NetworkEvents, full: str, host: str, _up: Uplink | None) -> EventResult:
+def handover(ev: Events, full: str, host: str, _up: Uplink | None) -> EventResult:
     """handover:<ms>, Android-like: Wi-Fi stops carrying traffic both ways with its link, address and
     routes in place (the OS does not know yet), and <ms> later the OS makes cellular the default route
     (it validates a network before that); Wi-Fi then lingers, up and without connectivity. E is the
@@ -67,7 +67,7 @@ def wifi_default(wifi: Uplink) -> str:
 LINGER_S = 30
 
 
-def arrive_home(ev: NetworkEvents, full: str, host: str, _up: Uplink | None) -> EventResult:
+def arrive_home(ev: Events, full: str, host: str, _up: Uplink | None) -> EventResult:
     """arrive-home:<ms>: the mobile, on cellular, meets Wi-Fi. E: the Wi-Fi link comes up with its
     address (the host is told) while cellular stays the default route; <ms> later the OS has
     validated Wi-Fi and makes it the default (event.step {step: 'route'}); cellular lingers
@@ -87,7 +87,7 @@ def arrive_home(ev: NetworkEvents, full: str, host: str, _up: Uplink | None) -> 
                                            'evidence': {'route': route}})
 
 
-def verify_arrive_home(ev: NetworkEvents, rec: dict) -> Verdict:
+def verify_arrive_home(ev: Events, rec: dict) -> Verdict:
     """Waits for the route change if it is due (and for the drop, if that is due), then reads the
     default route and the cellular link."""
     if not ev.noop:
@@ -100,7 +100,7 @@ def verify_arrive_home(ev: NetworkEvents, rec: dict) -> Verdict:
                              'UP' in link.get('flags', []), rec['dropAt'], rec.get('droppedT'), time.time() * 1000)
 
 
-def schedule_step(ev: NetworkEvents, rec: dict, at_ms: float, script: str, step: str, field: str) -> None:
+def schedule_step(ev: Events, rec: dict, at_ms: float, script: str, step: str, field: str) -> None:
     """A later step of the event `rec`: `script` runs in its host at `at_ms` (a shell that starts
     now and sleeps until just before, so its start-up does not move it); its stamp goes in
     rec[field] and to the harness as event.step."""
@@ -118,13 +118,13 @@ def schedule_step(ev: NetworkEvents, rec: dict, at_ms: float, script: str, step:
     threading.Thread(target=later, daemon=True).start()
 
 
-def wait_step(ev: NetworkEvents, rec: dict, field: str, due: float) -> None:
+def wait_step(ev: Events, rec: dict, field: str, due: float) -> None:
     """Waits for a step that is due (up to STEP_WAIT_MS past its time) before a check reads it."""
     while field not in rec and time.time() * 1000 < due + STEP_WAIT_MS and not ev.stopping:
         time.sleep(0.05)
 
 
-def soft_handover(ev: NetworkEvents, full: str, host: str, _up: Uplink | None) -> EventResult:
+def soft_handover(ev: Events, full: str, host: str, _up: Uplink | None) -> EventResult:
     """soft-handover:<s>: the OS prefers cellular while Wi-Fi still works — E: cellular becomes the
     default route, and what is bound to Wi-Fi's address still gets through — and Wi-Fi goes away s
     seconds later (its link goes down: event.step {step: 'wifi-down'})."""
@@ -144,7 +144,7 @@ def soft_handover(ev: NetworkEvents, full: str, host: str, _up: Uplink | None) -
     return EventResult(full, host, t1, t0, {'uplink': 'cellular', 'downAt': down_at, 'evidence': {'route': route, 'wifiWorks': works}})
 
 
-def verify_soft_handover(ev: NetworkEvents, rec: dict) -> Verdict:
+def verify_soft_handover(ev: Events, rec: dict) -> Verdict:
     """Reads the Wi-Fi link once its drop is due."""
     if not ev.noop:
         wait_step(ev, rec, 'downT', rec['downAt'])
@@ -152,7 +152,7 @@ def verify_soft_handover(ev: NetworkEvents, rec: dict) -> Verdict:
     return judge_soft_handover(rec['seconds'], rec['t'], rec['route'], rec['works'], rec.get('downT'), 'UP' in link.get('flags', []))
 
 
-def verify_handover(ev: NetworkEvents, rec: dict) -> Verdict:
+def verify_handover(ev: Events, rec: dict) -> Verdict:
     """Waits for the route change if it is due, then reads the drops, the default route and the
     Wi-Fi link from the host."""
     if rec['start'] is not None:

@@ -16,7 +16,7 @@ from .shapes import Uplink
 from .stamps import EventResult
 
 if TYPE_CHECKING:
-    from .events import NetworkEvents
+    from .interfaces import Events
 
 
 def next_prefix(addr6: str) -> str:
@@ -25,7 +25,7 @@ def next_prefix(addr6: str) -> str:
     return str(IPv6Address(int(net.network_address) + (1 << 64)))
 
 
-def renumber(ev: NetworkEvents, full: str, host: str, up: Uplink | None) -> EventResult:
+def renumber(ev: Events, full: str, host: str, up: Uplink | None) -> EventResult:
     assert up is not None
     if not up.addr6:
         raise ValueError(f'{full}: {host}\'s {up.name} uplink has no IPv6 (build it dual-stack or ipv6-only: --ip)')
@@ -64,7 +64,7 @@ def _clat_routes(routes_json: str, old: str) -> list[str]:
     return [r['dst'] for r in json.loads(routes_json or '[]') if r.get('gateway') and r.get('dst', '').startswith(old)]
 
 
-def verify_renumber(ev: NetworkEvents, rec: dict[str, Any]) -> Verdict:
+def verify_renumber(ev: Events, rec: dict[str, Any]) -> Verdict:
     host, router = ev.bed.host(rec['host']), ev.bed.host(rec['router'])
     host_addrs = _globals(host.run(f'ip -j -6 addr show dev {rec["dev"]} scope global'))
     router_addrs = _globals(router.run(f'ip -j -6 addr show dev {rec["lan"]} scope global'))

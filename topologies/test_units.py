@@ -1,4 +1,5 @@
 """Unit tests of the pure parts: NAT rulesets, link profiles, topology plans (no root needed)."""
+import re
 import subprocess
 import sys
 import tempfile
@@ -273,3 +274,57 @@ class ScenarioChecks(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+def import_graph(folder: Path) -> dict[str, set[str]]:
+    """Each module of the package -> the package modules it imports, TYPE_CHECKING imports included
+    (a circle through type hints is a circle of the design all the same)."""
+    graph: dict[str, set[str]] = {}
+    for f in folder.glob('*.py'):
+        text = f.read_text()
+        graph[f.stem] = set(re.findall(r'^\s*from \.(\w+) import', text, re.M)) | {
+            m.strip() for names in re.findall(r'^\s*from \. import ([\w, ]+)', text, re.M) for m in names.split(',')}
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every set of modules that reach one another (strongly connected, more than one, or a self-import)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp: list[str] = []
+            while True:
+                w = stack.pop()
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1 or v in graph.get(v, ()):
+                found.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+class Layers(unittest.TestCase):
+    def test_the_finder_sees_a_circle(self) -> None:
+        self.assertEqual(circles({'a': {'b'}, 'b': {'c'}, 'c': {'a'}, 'd': {'a'}}), [['a', 'b', 'c']])
+        self.assertEqual(circles({'a': {'b'}, 'b': set()}), [])
+
+    def test_topologies_has_no_import_circle(self) -> None:
+        graph = import_graph(Path(__file__).parent)
+        self.assertIn('events', graph['testbed'])
+        self.assertEqual(circles(graph), [])

@@ -17,7 +17,7 @@ from .nodes import TestbedNode
 from .trace_files import OPP_BYTES, opportunities, read_schedule, read_trace, schedule_at
 
 if TYPE_CHECKING:
-    from .testbed import Testbed
+    from .interfaces import Bed
 
 
 # A UDP flood of 1500-byte IP packets (1472 payload) at argv[2] packets/s for argv[3] s to argv[1]:9.
@@ -47,7 +47,7 @@ class _Traced:
     pps: float
 
 
-def calibrate_traces(bed: Testbed, seconds: float = 5.0, warmup: float = 1.0) -> list[dict[str, Any]]:
+def calibrate_traces(bed: Bed, seconds: float = 5.0, warmup: float = 1.0) -> list[dict[str, Any]]:
     """Every wire direction that replays a trace: the rate it delivered against the trace's over
     the same `seconds`, under a UDP flood above the trace's peak (1500-byte IP packets, so each
     opportunity carries exactly one) started `warmup` s before to fill its queue. The window is
