@@ -74,7 +74,8 @@ export interface EventResult {
   [k: string]: unknown;
 }
 /** Did the event do to the network what it claims (docs/testbed.md, "Scenario checks")? */
-export interface ScenarioCheck { ok: boolean; reason: string; evidence: Record<string, unknown> }
+/** `late`: the event happened, only not on time (topologies/scenario.py verdict). */
+export interface ScenarioCheck { ok: boolean; reason: string; evidence: Record<string, unknown>; late?: boolean }
 export interface RttResult {
   host: string; dst: string; source?: string | null; count: number; received: number; loss: number;
   min?: number; avg?: number; max?: number; mdev?: number; median?: number; p90?: number;

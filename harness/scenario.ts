@@ -28,6 +28,14 @@ export function invalidReason(checks: readonly EventCheck[]): string | null {
   return bad.length ? bad.map((c) => `${c.name} (${c.host}): ${c.reason}`).join('; ') : null;
 }
 
+/** Why an invalid run is noisy, when every check it failed found its event late, not missing (a
+ *  blackout too long under load): the host's doing, as for a noisy run, so a bench makes it again
+ *  (harness/run/fidelity.ts rerunWhileNoisy); null otherwise. */
+export function lateOnly(checks: readonly EventCheck[]): string | null {
+  const bad = checks.filter((c) => !c.ok);
+  return bad.length && bad.every((c) => c.late) ? `the scenario ran late: ${invalidReason(bad)}` : null;
+}
+
 /** intermediate-down:<s>: the intermediate exited after the kill, and a new one reported ready
  *  (or the window ended before its restart was due). From the harness's log, not a strategy's. */
 export function checkIntermediateDown(fired: EventResult, harness: readonly HarnessLine[], observeEnd: number): ScenarioCheck {

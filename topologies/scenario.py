@@ -24,8 +24,10 @@ Hop = dict[str, Any]       # {'nat': name, 'src': 'ip:port' as the NAT sees it, 
 _FLOW = re.compile(r'src=(\S+) dst=\S+ sport=(\d+) dport=\d+.*?src=\S+ dst=(\S+) sport=\d+ dport=(\d+)')
 
 
-def verdict(ok: bool, reason: str, **evidence: Any) -> Verdict:
-    return {'ok': ok, 'reason': reason, 'evidence': evidence}
+def verdict(ok: bool, reason: str, late: bool = False, **evidence: Any) -> Verdict:
+    """`late`: the event happened, only not on time (a blackout too long, a fade's step late): the host
+    was too busy, as for a noisy run, and a bench makes the run again (harness/scenario.ts lateOnly)."""
+    return {'ok': ok, 'reason': reason, 'evidence': evidence, **({'late': True} if late else {})}
 
 
 def parse_flows(conntrack_text: str) -> dict[str, str]:
@@ -175,7 +177,7 @@ def judge_blackout(seconds: float, fired_t: float, start: dict[str, int] | None,
     if weak:
         return verdict(False, f'nothing dropped {"/".join(weak)} at the start or the end of the blackout', **ev)
     if restored_t is not None and abs(restored_t - fired_t - seconds * 1000) > BLACKOUT_SLACK_MS:
-        return verdict(False, f'the blackout lasted {restored_t - fired_t:.0f} ms, not {seconds * 1000:.0f}', **ev)
+        return verdict(False, f'the blackout lasted {restored_t - fired_t:.0f} ms, not {seconds * 1000:.0f}', late=True, **ev)
     return verdict(True, f'dropped rx {end["rx"]}, tx {end["tx"]} packets (probes included) '
                          + ('until the restore' if restored_t is not None else 'until the check'), **ev)
 
@@ -197,7 +199,7 @@ def judge_wifi_fade(seconds: float, fired_t: float, steps: int, applied: int, la
     if applied < steps:
         return verdict(False, f'the fade applied {applied} of its {steps} steps', **ev)
     if late_ms > FADE_STEP_SLACK_MS:
-        return verdict(False, f'a step of the fade came {late_ms:.0f} ms late', **ev)
+        return verdict(False, f'a step of the fade came {late_ms:.0f} ms late', late=True, **ev)
     if middle is None or middle['route'] != 'wifi' or not middle['wifiLinkUp']:
         return verdict(False, f'half way through the fade the host saw a change: {middle}', **ev)
     if lost == 0:

@@ -268,7 +268,9 @@ class ScenarioChecks(unittest.TestCase):
         self.assertTrue(judge_blackout(2, 1000, start, end, 3010)['ok'])
         self.assertTrue(judge_blackout(2, 1000, start, end, None)['ok'], 'still on at the check')
         self.assertRegex(judge_blackout(2, 1000, start, end, 2500)['reason'], 'lasted 1500 ms, not 2000')
+        self.assertTrue(judge_blackout(2, 1000, start, end, 3300).get('late'), 'a blackout too long is late: the run goes again')
         self.assertRegex(judge_blackout(2, 1000, start, {'rx': 40, 'tx': 1}, 3000)['reason'], 'nothing dropped tx')
+        self.assertFalse(judge_blackout(2, 1000, start, {'rx': 40, 'tx': 1}, 3000).get('late'), 'a drop that did not hold is no lateness')
         self.assertRegex(judge_blackout(2, 1000, None, None, None)['reason'], 'never installed')
 
 

@@ -15,7 +15,7 @@ import { ipv4Failure, withIpv4Context } from '../ip-plan.ts';
 import { loadStrategy } from '../../strategies/registry.ts';
 import { resolveOptions } from '../../strategies/contract.ts';
 import { checkHost } from '../preflight.ts';
-import { invalidReason, verifyScenario } from '../scenario.ts';
+import { invalidReason, lateOnly, verifyScenario } from '../scenario.ts';
 import { eventNames } from '../schedule.ts';
 import { scheduled, sleep, type Drive } from './drive.ts';
 import { IntermediateFault } from './faults.ts';
@@ -183,11 +183,12 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, info:
   const rtts = rttsFor(calibration, eventNames(spec.event)[0]!);
   const { metrics, perEvent, pairs: perPair } = scoreRun(dir, spec, observeEnd, rtts, fired.length > pairs.length);
   const fidelity = fidelityOf(mergeLogs(dir), t0 + phases.audio!, observeEnd, wires);
+  const noisy = [fidelity.noisy, lateOnly(checks)].filter(Boolean).join('; ') || null;
   const cannot = ipv4Failure(needsIpv4, spec.ip, routeAfter(eventNames(spec.event)), metrics.success);
   const status = invalid ? 'invalid' : died.length || cannot ? 'failed' : 'ok';
   const error = invalid ? `scenario did not happen: ${invalid}` : died.length ? `role ${died.map((x) => `${x.name} exited at ${((x.exitedAt - (eventT ?? observeEnd)) / 1000).toFixed(1)} s after the event`).join(', ')}, before the observe window ended` : cannot ?? undefined;
   // settledAt: observation stopped early, the outcome settled (null: observed to the maximum)
-  const meta = { id, label: spec.strategy, status, ...(error ? { error } : {}), spec, eventT, observeEnd, ...(spec.settleS ? { settledAt } : {}), fidelity, ...(fidelity.noisy ? { noisy: fidelity.noisy } : {}), phases, checks, perEvent, emulation: info.emulation,
+  const meta = { id, label: spec.strategy, status, ...(error ? { error } : {}), spec, eventT, observeEnd, ...(spec.settleS ? { settledAt } : {}), fidelity, ...(noisy ? { noisy } : {}), phases, checks, perEvent, emulation: info.emulation,
     buildMs: info.buildMs, calibration, rtts, topology: info, pairs: perPair,
     ...(captured ? { capture: captured, captureChecks: captureChecks(dir, info, metrics, eventT, newEndpoint(spec.event)) } : {}) };
   writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ ...meta, metrics }, null, 2));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkIntermediateDown, invalidReason, type HarnessLine } from '../../harness/scenario.ts';
+import { checkIntermediateDown, invalidReason, lateOnly, type HarnessLine } from '../../harness/scenario.ts';
 import { eventProblem, scheduleProblem, startOnFor } from '../../harness/network-events.ts';
 
 test('startOnFor: cellular only when the first uplink switch brings Wi-Fi up', () => {
@@ -35,4 +35,11 @@ test('checkIntermediateDown: exited, then ready again (or still down at the end)
   assert.equal(invalidReason([{ name: 'intermediate-down:2', host: 'intermediate', t: 1010, ...never }]),
     'intermediate-down:2 (intermediate): the intermediate never exited after the kill');
   assert.equal(invalidReason([]), null);
+});
+
+test('an invalid run is noisy (made again by a bench) only when every failed check found its event late, not missing', () => {
+  const check = (ok: boolean, late?: boolean) => ({ name: 'blackout:2', host: 'mobile', t: 1, ok, reason: ok ? 'fine' : 'the blackout lasted 2316 ms, not 2000', evidence: {}, ...(late ? { late } : {}) });
+  assert.match(lateOnly([check(true), check(false, true)]) ?? '', /^the scenario ran late: blackout:2 \(mobile\): the blackout lasted 2316 ms/);
+  assert.equal(lateOnly([check(false, true), check(false)]), null, 'one event that did not happen: invalid, not noisy');
+  assert.equal(lateOnly([check(true)]), null);
 });
