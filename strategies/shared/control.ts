@@ -10,7 +10,8 @@ import { clientCrypto, loadCert, pinTo } from './quic-tls.ts';
 import { divertPackets, rawSend } from './quic-sockets.ts';
 import { RelayEnd, type RelaySend } from './relay-end.ts';
 import type { PeerSocket } from './peer.ts';
-import { familyOf, hasRoute } from './family.ts';
+import { familyOf } from './family.ts';
+import { hasRoute } from './netwatch.ts';
 
 export type PeerInfo = Messages['peer'];
 export interface ControlOptions { timeoutMs?: number; relay?: boolean }

@@ -5,8 +5,7 @@
 // has is the one its peer reaches, through the peer's firewall once both have sent), the control
 // connection dialled at the intermediate's IPv4 address when there is a route to it, else at its IPv6
 // one, and redialled when a change leaves no route to the address it uses.
-import dgram from 'node:dgram';
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4 } from 'node:net';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import type { RoleContext } from '../contract.ts';
 
@@ -48,15 +47,3 @@ export const globalIpv6Of = (dev: string): string[] => globalIpv6({ [dev]: netwo
 /** Every address of the intermediate a peer may hear it from. */
 export const intermediateAddresses = (ctx: Pick<RoleContext, 'intermediate'>): string[] =>
   [...ctx.intermediate.addrs, ...ctx.intermediate.addrs6];
-
-/** Whether the host has a route to `addr` now: a UDP connect() looks the route up in the kernel
- *  (ENETUNREACH without one) — in-process, well under a millisecond, where `ip route get` costs a
- *  process start on every control message of family=dual. */
-export function hasRoute(addr: string): Promise<boolean> {
-  const sock = dgram.createSocket(isIPv6(addr) ? 'udp6' : 'udp4');
-  return new Promise<boolean>((resolve) => {
-    sock.on('error', () => { sock.close(); resolve(false); });
-    sock.connect(9, addr, (err?: Error) => { sock.close(); resolve(!err); });
-  });
-}
-

@@ -6,26 +6,36 @@
 //   longer than `silenceMs` is reported once per silence (NAT rebinding, blackout: the host's own
 //   addresses do not change). Every strategy that watches audio silence takes its threshold from
 //   livenessMs() below: one rule, one default (docs/strategies.md, "Fair baselines").
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
 import type { RoleContext, UplinkInfo } from '../contract.ts';
 import { UplinkProber } from './uplink-probe.ts';
 import { familyOf } from './family.ts';
 
-const run = promisify(execFile);
-
 export interface RouteState { dev: string; src: string }
 
+/** The route toward `dst` now: the kernel's own lookup for an unbound UDP socket connect()ed there
+ *  (the source it picks; the device holding that source), or null when there is none. In-process:
+ *  `ip route get` cost a process start per netlink message, 2.5 ms at rest and tens under load, paid
+ *  several times over the messages of one change before its detection (docs/strategies.md "Shared
+ *  pieces", netwatch.ts). */
 export async function routeTo(dst: string): Promise<RouteState | null> {
-  try {
-    const { stdout } = await run('ip', ['-j', 'route', 'get', dst]);
-    const r = (JSON.parse(stdout) as { dev: string; prefsrc: string }[])[0];
-    return r ? { dev: r.dev, src: r.prefsrc } : null;
-  } catch {
-    return null;   // unreachable right now
-  }
+  const sock = dgram.createSocket(isIPv6(dst) ? 'udp6' : 'udp4');
+  const src = await new Promise<string | null>((resolve) => {
+    sock.once('error', () => resolve(null));
+    sock.connect(9, dst, (err?: Error) => resolve(err ? null : sock.address().address));
+  });
+  try { sock.close(); } catch { /* closed by its error */ }
+  const dev = src && Object.entries(networkInterfaces()).find(([, as]) => as?.some((a) => a.address === src))?.[0];
+  return src && dev ? { dev, src } : null;
 }
+
+/** Whether the host has a route to `addr` now (family=dual's control connection checks before each
+ *  message: strategies/shared/control.ts). */
+export const hasRoute = async (addr: string): Promise<boolean> => (await routeTo(addr)) !== null;
 
 export class NetlinkWatcher {
   private proc?: ChildProcess;

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NetworkInterfaceInfo } from 'node:os';
-import { canonical, controlNeedsIpv4, familyOf, globalIpv6, hasRoute, onDualSocket } from '../../strategies/shared/family.ts';
+import { canonical, controlNeedsIpv4, familyOf, globalIpv6, onDualSocket } from '../../strategies/shared/family.ts';
+import { hasRoute, routeTo } from '../../strategies/shared/netwatch.ts';
 
 test('IPv4 peers seen on a dual-stack socket are named by their plain address, and mapped back to send', () => {
   assert.equal(canonical('::ffff:198.18.2.2'), '198.18.2.2');
@@ -34,6 +35,7 @@ test('host candidates offer global IPv6 addresses only (never loopback, link-loc
   assert.deepEqual(globalIpv6(ifaces), ['2001:2:0:201::2', '2001:2:0:300::2']);
 });
 
-test('a route check answers from the kernel: loopback is routed (the unrouted case: test/testbed/ipv6.test.ts, the redial)', async () => {
+test('a route lookup answers from the kernel: loopback is routed, from its own address and device (the unrouted case: test/testbed/ipv6.test.ts, the redial)', async () => {
   assert.equal(await hasRoute('127.0.0.1'), true);
+  assert.deepEqual(await routeTo('127.0.0.1'), { dev: 'lo', src: '127.0.0.1' });
 });
