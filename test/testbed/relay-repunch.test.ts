@@ -110,7 +110,8 @@ test('relay-repunch, media=stream and settleMs=200, 3 % loss on Wi-Fi: every fra
   assert.equal(r.metrics.success, true);
   assert.ok(r.metrics.direct_ms !== null, 'the direct path never came back');
   const events = mergeLogs(r.dir);
-  const E = events.find((e) => e.type === 'event.fired')!.t;
+  const fired = events.find((e) => e.type === 'event.fired')!;
+  const E = fired.t;
   const recv = events.filter((e) => e.type === 'audio.recv' && e.role === 'mobile' && e.t < E);
   // from the first frame on the P2P connection (the relay carries the first ones, as datagrams)
   const first = recv.find((e) => e['path'] === 'direct')!.seq as number;
@@ -118,7 +119,8 @@ test('relay-repunch, media=stream and settleMs=200, 3 % loss on Wi-Fi: every fra
   const span = Math.max(...before) - first + 1;
   // as DATAGRAMs, 3 % loss would leave all of ≈ 150 frames with a chance of 1 %
   assert.equal(before.size, span, `${span - before.size} of ${span} frames never arrived before the event`);
-  const mobile = events.filter((e) => e.role === 'mobile' && e.t > E);
+  // from the event's issue: the netlink detection may come before E, stamped once the command returned
+  const mobile = events.filter((e) => e.role === 'mobile' && e.t > (fired['tIssued'] as number));
   const detected = mobile.find((e) => e.type === 'netchange.detected')!.t;
   const signalled = mobile.find((e) => e.type === 'signal.sent' && e['kind'] === 'address-change')!.t;
   // (a timer may fire a fraction of a ms early by this clock; without settleMs the signal follows within ms)
