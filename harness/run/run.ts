@@ -24,7 +24,7 @@ import { HarnessLog } from './logs.ts';
 import { mergeLogs } from '../event-logs.ts';
 import { planPairs } from '../pairs.ts';
 import { scoreRun } from '../score.ts';
-import { settleWatch } from './settle.ts';
+import { settleFrom, settleWatch } from './settle.ts';
 import { milestone, RoleProcesses, roleConfig, SAMPLE } from './roles.ts';
 import { DEFAULT_START_S, runId, validateSpec, type RunSpec } from '../spec.ts';
 
@@ -136,7 +136,6 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, info:
   const fault = new IntermediateFault(roles, interConfig, log);
   const fired: EventResult[] = [];   // every event of every pair, for the scenario checks
   let eventT: number | null = null;
-  let restoreDue = 0;   // a harness fault's restart: the run cannot settle before it (intermediate-down:<s>)
   const fire = async (name: string): Promise<EventResult> => {
     const ev = parseEvent(name);
     const byHarness = ev.kind.by === 'harness';
@@ -145,7 +144,6 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, info:
       if (p.k > 1) await sleep(spec.staggerMs ?? 0);
       const r = byHarness ? await fault.down(name, ev.seconds!)
         : await driver.fire(name, pairs.length > 1 ? (ev.kind.host === 'answerer' ? p.answerer : p.mobile) : undefined);
-      if (byHarness) restoreDue = Math.max(restoreDue, r.t + ev.seconds! * 1000);
       log.append({ t: r.t, type: 'event.fired', name, tIssued: r.tIssued, ...(pairs.length > 1 && !byHarness ? { host: r.host } : {}) });
       fired.push(r);
       first ??= r;
@@ -157,7 +155,7 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, info:
   const observe = async (maxMs: number): Promise<void> => {
     if (!spec.settleS) { await sleep(maxMs); return; }
     const done = new AbortController();
-    const settle = { settleMs: spec.settleS * 1000, jitterBufferMs: spec.jitterBufferMs, observeFrom: Math.max(Date.now(), restoreDue) };
+    const settle = { settleMs: spec.settleS * 1000, jitterBufferMs: spec.jitterBufferMs, observeFrom: settleFrom(Date.now(), fired) };
     let timer!: NodeJS.Timeout;
     const max = new Promise<null>((r) => { timer = setTimeout(() => r(null), maxMs); });
     settledAt = await Promise.race([settleWatch(pairs.map((p) => p.dir), settle, done.signal), max]);

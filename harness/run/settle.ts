@@ -10,6 +10,7 @@ import { FRAME_MS } from '../../core/playout.ts';
 import { frameTable } from '../frames.ts';
 import { DEFAULT_PARAMS } from '../metrics.ts';
 import { LogTail } from '../event-logs.ts';
+import { parseEvent } from '../network-events.ts';
 
 /** A punch or handshake with no outcome logged counts as under way for this long (the longest any
  *  strategy here waits for a punch before it tries again). */
@@ -29,6 +30,13 @@ export interface SettleParams {
   jitterBufferMs: number;
   /** When observation began (after the last scheduled event fired): nothing before it settles. */
   observeFrom: number;
+}
+
+/** When a run may begin to settle: not before `now` (the last scheduled event fired), nor before any
+ *  fired event's duration has passed — its later step (a blackout's end, a fade's link drop, a fault's
+ *  restart) is part of the scenario (docs/bench.md "Early stop"). */
+export function settleFrom(now: number, fired: readonly { name: string; t: number }[]): number {
+  return Math.max(now, ...fired.map((f) => f.t + (parseEvent(f.name).seconds ?? 0) * 1000));
 }
 
 /** Why the run is not settled at `now` given every event logged so far, or null if it is. */

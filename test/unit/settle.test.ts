@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LogEvent } from '../../core/events.ts';
 import { computeMetrics, type RunMetrics } from '../../harness/metrics.ts';
-import { ATTEMPT_MS, unsettled } from '../../harness/run/settle.ts';
+import { ATTEMPT_MS, settleFrom, unsettled } from '../../harness/run/settle.ts';
 import { build, E, ev } from './synthetic.ts';
 
 const SETTLE = { settleMs: 2000, jitterBufferMs: 80, observeFrom: E };
@@ -87,4 +87,14 @@ test('settle: any event but bookkeeping, a strategy\'s own type too, restarts th
   const stop = stopTime(undisturbed);
   assert.ok(stop !== null && stop >= E + 1500 + SETTLE.settleMs && stop <= E + 1500 + SETTLE.settleMs + 100, `stopped at E + ${stop === null ? null : stop - E}`);
   assertSameOutcome(undisturbed, stop);
+});
+
+test('settle: an event with a duration is part of the scenario, so nothing settles before it has passed', () => {
+  assert.equal(settleFrom(E + 10, [{ name: 'wifi-to-cellular', t: E }]), E + 10);
+  assert.equal(settleFrom(E + 10, [{ name: 'wifi-fade:4', t: E }]), E + 4000);
+  assert.equal(settleFrom(E + 10, [{ name: 'handover:800', t: E }]), E + 800);
+  assert.equal(settleFrom(E + 10, [{ name: 'blackout:2@cellular', t: E }, { name: 'intermediate-down:3', t: E + 500 }]), E + 3500);
+  // a run quiet since early on, settled at 3.5 s after an instant event, is not during a 4 s fade
+  assert.equal(unsettled(bridged, E + 3500, SETTLE), null);
+  assert.match(unsettled(bridged, E + 3500, { ...SETTLE, observeFrom: settleFrom(E, [{ name: 'wifi-fade:4', t: E }]) }) ?? '', /less than the settle time/);
 });
