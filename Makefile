@@ -12,7 +12,7 @@ CERTS := certs/intermediate.crt certs/peer.crt
 TSX := node_modules/.bin/tsx
 MIGBENCH := node harness/bin/migbench.js
 
-.PHONY: certs setup test microbench relay-load fidelity figures slurm report run test-unit test-testbed typecheck bench clean help
+.PHONY: certs setup test microbench relay-load soak fidelity figures slurm report run test-unit test-testbed typecheck bench clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -25,6 +25,7 @@ help:
 	@echo "make figures the paper figures: pinned configs, SVG + PDF (page and column) + CSV + README.md in reports/figures/ (ONLY=1|2|3|4)"
 	@echo "make microbench  per-packet and per-run costs (tinybench)"
 	@echo "make relay-load  concurrent 50 pkt/s streams the relay carries on one core [STREAMS=50,100,200,300]"
+	@echo "make soak    stamina: PAIRS=8 pairs, one intermediate, MINUTES=60 switching every 30 s; are RSS, descriptors, relay state flat? (docs/hardening.md)"
 	@echo "make fidelity    the same cells fast (early stop, parallel) and slow (whole window, one at a time), compared"
 	@echo "make clean   remove build products (not results/)"
 
@@ -110,6 +111,10 @@ microbench: setup
 
 relay-load: setup
 	$(MIGBENCH) relay-load $(if $(STREAMS),--streams $(STREAMS))
+
+# stamina (docs/hardening.md "Soak"): not in `make test`, which runs a 2-minute one (test/testbed/soak.test.ts)
+soak: setup
+	$(MIGBENCH) soak $(if $(PAIRS),--pairs $(PAIRS)) $(if $(MINUTES),--minutes $(MINUTES)) $(if $(SOAK_STRATEGY),--strategy $(SOAK_STRATEGY))
 
 # the fidelity check of fast benches: the same cells fast (early stop, parallel) and slow (docs/bench.md)
 fidelity: setup

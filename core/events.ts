@@ -39,8 +39,8 @@ export type EventType = keyof EventFields;
  *  early-stopping run waits for a quiet spell without any (docs/bench.md, "Early stop"). A strategy
  *  that adds a periodic type of its own names it here. */
 export const BOOKKEEPING_TYPES: ReadonlySet<string> = new Set([
-  'audio.sent', 'audio.recv', 'relay.bytes', 'overhead.bytes', 'intermediate.stats', 'rtc.log',
-  'role.start', 'role.stop', 'role.exit', 'loop.delay', 'loop.stall',
+  'audio.sent', 'audio.recv', 'relay.bytes', 'overhead.bytes', 'intermediate.stats', 'intermediate.state', 'rtc.log',
+  'role.start', 'role.stop', 'role.exit', 'role.memory', 'loop.delay', 'loop.stall',
   'rtc.audio',   // libwebrtc's audio counters every 100 ms (strategies/libwebrtc/track.ts)
 ]);
 

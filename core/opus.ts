@@ -12,6 +12,7 @@ interface Addon {
   encode(enc: object, pcm: Buffer): Buffer;
   createDecoder(sampleRate: number, channels: number): object;
   decode(dec: object, packet: Buffer | null, frameSamples: number, fec: boolean): Buffer;
+  resetDecoder(dec: object): void;
   version(): string;
 }
 
@@ -62,4 +63,6 @@ export class OpusDecoder {
   conceal(): Buffer { return load().decode(this.dec, null, this.samples, false); }
   /** The missing frame before `next`, from `next`'s in-band FEC (PLC where `next` carries none). */
   recover(next: Buffer): Buffer { return load().decode(this.dec, next, this.samples, true); }
+  /** Back to a fresh decoder's state (OPUS_RESET_STATE): what a per-packet check needs, without a new decoder each time. */
+  reset(): void { load().resetDecoder(this.dec); }
 }

@@ -55,11 +55,19 @@ export function renderPlayout(codec: Codec['name'], actions: readonly SlotAction
   return out;
 }
 
+const fecCheckers = new Map<string, OpusDecoder>();
+
 /** Whether an Opus packet carries in-band FEC (LBRR) for the frame before it. libopus 1.3.1 has no
  *  query for it, so: a fresh decoder asked for FEC conceals (silence) unless LBRR is there. Checked
- *  against PLC-vs-FEC output on the sample by test/unit/opus.test.ts (docs/audio.md "Opus"). */
+ *  against PLC-vs-FEC output on the sample by test/unit/opus.test.ts (docs/audio.md "Opus"). One
+ *  decoder per format, reset before each packet: a new one per packet (≈ 10 kB of native state
+ *  that V8 did not know of) grew a receiving role by ≈ 12 MB a minute (docs/hardening.md "Soak"). */
 export function carriesFec(packet: Buffer, sampleRate: number, frameMs = FRAME_MS): boolean {
-  const pcm = new OpusDecoder(sampleRate, frameMs).recover(packet);
+  const key = `${sampleRate}/${frameMs}`;
+  let dec = fecCheckers.get(key);
+  if (!dec) fecCheckers.set(key, dec = new OpusDecoder(sampleRate, frameMs));
+  dec.reset();
+  const pcm = dec.recover(packet);
   for (let k = 0; k < pcm.length; k += 2) if (pcm.readInt16LE(k) !== 0) return true;
   return false;
 }

@@ -45,6 +45,8 @@ export interface Progress {
   noisyReruns: number;
   /** Runs at once now (config.parallel, or where `auto` stands). */
   level: number;
+  /** The newest change of `auto`'s level and why (harness/parallel.ts). */
+  levelChange?: string;
 }
 
 export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Promise<{ dir: string; records: RunRecord[]; ran: number }> {
@@ -144,7 +146,8 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
       const atLevel = level.level;
       const noisy = await one(run);
       active--;
-      if (atLevel === level.level) level.finished(noisy);
+      const change = atLevel === level.level ? level.finished(noisy) : null;
+      if (change) progress.levelChange = change;
       progress.level = level.level;
     }
   });

@@ -46,3 +46,12 @@ export function formatValue(v: number | Censored | null, digits = 0, unit = ''):
   const c = asCensored(v);
   return `${c.censored ? '> ' : ''}${c.value.toFixed(digits)}${unit}`;
 }
+
+/** The least-squares slope of y over x; 0 for fewer than two points or a single x. */
+export function leastSquaresSlope(points: readonly { x: number; y: number }[]): number {
+  if (points.length < 2) return 0;
+  const mx = points.reduce((a, p) => a + p.x, 0) / points.length;
+  const my = points.reduce((a, p) => a + p.y, 0) / points.length;
+  const den = points.reduce((a, p) => a + (p.x - mx) ** 2, 0);
+  return den === 0 ? 0 : points.reduce((a, p) => a + (p.x - mx) * (p.y - my), 0) / den;
+}

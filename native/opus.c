@@ -19,8 +19,21 @@ static napi_value throw_opus(napi_env env, const char *what, int err) {
   return NULL;
 }
 
-static void free_encoder(napi_env env, void *data, void *hint) { (void)env; (void)hint; opus_encoder_destroy(data); }
-static void free_decoder(napi_env env, void *data, void *hint) { (void)env; (void)hint; opus_decoder_destroy(data); }
+// Each codec state's size is told to V8 (napi_adjust_external_memory) and taken back when it is
+// freed: a JS handle is a few bytes, so without it V8 feels no pressure to collect them and the
+// native states (≈ 10-20 kB each) pile up between major GCs (docs/hardening.md "Soak").
+static void free_encoder(napi_env env, void *data, void *hint) {
+  int64_t left; opus_encoder_destroy(data); napi_adjust_external_memory(env, -(int64_t)(intptr_t)hint, &left);
+}
+static void free_decoder(napi_env env, void *data, void *hint) {
+  int64_t left; opus_decoder_destroy(data); napi_adjust_external_memory(env, -(int64_t)(intptr_t)hint, &left);
+}
+static napi_value wrap_state(napi_env env, void *state, napi_finalize free_state, int size) {
+  napi_value out; int64_t total;
+  CALL(env, napi_create_external(env, state, free_state, (void *)(intptr_t)size, &out));
+  CALL(env, napi_adjust_external_memory(env, size, &total));
+  return out;
+}
 
 static int32_t arg_int(napi_env env, napi_value v) { int32_t x = 0; napi_get_value_int32(env, v, &x); return x; }
 
@@ -39,9 +52,7 @@ static napi_value create_encoder(napi_env env, napi_callback_info info) {
     err = opus_encoder_ctl(enc, ctls[i][0], ctls[i][1]);
     if (err != OPUS_OK) { opus_encoder_destroy(enc); return throw_opus(env, "opus_encoder_ctl", err); }
   }
-  napi_value out;
-  CALL(env, napi_create_external(env, enc, free_encoder, NULL, &out));
-  return out;
+  return wrap_state(env, enc, free_encoder, opus_encoder_get_size(arg_int(env, argv[1])));
 }
 
 // encode(encoder, pcm: Buffer of int16 LE, one frame) -> Buffer (one Opus packet)
@@ -66,9 +77,18 @@ static napi_value create_decoder(napi_env env, napi_callback_info info) {
   int err = 0;
   OpusDecoder *dec = opus_decoder_create(arg_int(env, argv[0]), arg_int(env, argv[1]), &err);
   if (err != OPUS_OK) return throw_opus(env, "opus_decoder_create", err);
-  napi_value out;
-  CALL(env, napi_create_external(env, dec, free_decoder, NULL, &out));
-  return out;
+  return wrap_state(env, dec, free_decoder, opus_decoder_get_size(arg_int(env, argv[1])));
+}
+
+// resetDecoder(decoder): back to the state of a fresh one (OPUS_RESET_STATE), without allocating one
+static napi_value reset_decoder(napi_env env, napi_callback_info info) {
+  size_t argc = 1; napi_value argv[1];
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *dec;
+  CALL(env, napi_get_value_external(env, argv[0], &dec));
+  int err = opus_decoder_ctl(dec, OPUS_RESET_STATE);
+  if (err != OPUS_OK) return throw_opus(env, "opus_decoder_ctl(OPUS_RESET_STATE)", err);
+  return NULL;
 }
 
 // decode(decoder, packet: Buffer | null, frameSamples, fec: boolean) -> Buffer of int16 LE.
@@ -106,6 +126,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "encode", NULL, encode, NULL, NULL, NULL, napi_default, NULL },
     { "createDecoder", NULL, create_decoder, NULL, NULL, NULL, napi_default, NULL },
     { "decode", NULL, decode, NULL, NULL, NULL, napi_default, NULL },
+    { "resetDecoder", NULL, reset_decoder, NULL, NULL, NULL, napi_default, NULL },
     { "version", NULL, version, NULL, NULL, NULL, napi_default, NULL },
   };
   CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));

@@ -13,6 +13,7 @@ import { logOverhead } from './shared/overhead.ts';
 import { loadStrategy } from './registry.ts';
 import { installQuicShims } from './shared/quic.ts';
 import { logLoopDelay } from './shared/loop-probe.ts';
+import { logMemory } from './shared/memory-log.ts';
 
 const [name, role, configFile] = process.argv.slice(2) as [string, StrategyRole, string];
 if (!name || !role || !configFile) {
@@ -42,6 +43,7 @@ if (process.env.MIGBENCH_HOLD) await held();
 log.log('role.start', { strategy: name });
 const stopOverhead = logOverhead(log);
 const stopLoopDelay = logLoopDelay(log);
+const stopMemory = logMemory(log);
 let code = 0;
 try {
   await strategy[role](ctx);
@@ -52,6 +54,7 @@ try {
 }
 stopOverhead();
 stopLoopDelay();
+stopMemory();
 const cpu = process.cpuUsage();
 const children = childrenCpuS();
 const s = (us: number, child: number) => Math.round(us + child * 1e6) / 1e6;

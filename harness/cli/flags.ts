@@ -27,7 +27,7 @@ export const specFlags: Command['options'] = {
   'opus-loss': { type: 'string' }, playout: { type: 'string' }, opt: { type: 'string', multiple: true }, ip: { type: 'string' },
 };
 
-function parseOpts(list: unknown): Record<string, string> {
+export function parseOpts(list: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of (list as string[] | undefined) ?? []) {
     const [k, ...v] = item.split('=');

@@ -12,12 +12,13 @@ import { reportCommand } from './report.ts';
 import { rescoreCommand } from './rescore.ts';
 import { runCommand } from './run.ts';
 import { slurmCommand } from './slurm.ts';
+import { soakCommand } from './soak.ts';
 import { strategiesCommand } from './strategies.ts';
 import { calibrateCommand, classifyCommand } from './testbed.ts';
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand, cli: cliCommand, 'relay-load': relayLoadCommand, bench: benchCommand, figures: figuresCommand,
-  merge: mergeCommand, slurm: slurmCommand, report: reportCommand, rescore: rescoreCommand, compare: compareCommand, strategies: strategiesCommand,
+  merge: mergeCommand, slurm: slurmCommand, report: reportCommand, rescore: rescoreCommand, compare: compareCommand, strategies: strategiesCommand, soak: soakCommand,
   'testbed classify': classifyCommand, 'testbed calibrate': calibrateCommand,
 };
 

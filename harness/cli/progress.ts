@@ -36,10 +36,12 @@ export async function benchWithProgress(config: BenchConfig, opts: Pick<BenchOpt
   const t0 = Date.now();
   const tty = process.stderr.isTTY;
   let shown = -1;   // without a terminal, one line per finished run
+  let change: string | undefined;   // auto's level changes, each on a line of its own
   const fmt = (s: number | null) => (s === null ? '?' : `${Math.floor(Math.round(s) / 60)}m${String(Math.round(s) % 60).padStart(2, '0')}s`);
   const r = await runBench(config, {
     ...opts, signal: stop.signal,
     onProgress: (p) => {
+      if (p.levelChange !== change) { change = p.levelChange; process.stderr.write(`${tty ? '\n' : ''}level ${change}\n`); }
       const line = `[${p.done}/${p.total}] ${p.total ? Math.round((100 * p.done) / p.total) : 100}% ${p.perMin === null ? '' : `${p.perMin.toFixed(1)} runs/min, `}ETA ${fmt(p.etaS)} ` +
         `failed ${p.failed}${p.skipped ? `, ${p.skipped} already done` : ''}, ${p.level} at once` +
         (p.noisyReruns ? `, ${p.noisyReruns} noisy run(s) made again` : '') +

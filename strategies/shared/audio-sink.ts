@@ -10,14 +10,17 @@ import { adaptivePlayout, BASE_DELAY_WINDOW_MS, baseDelay, DEFAULT_JITTER_BUFFER
 import { carriesFec, renderPlayout, slotActions, type Slot } from '../../core/receiver.ts';
 import { BYTES_PER_SAMPLE, frameBytesFor, writeWav, type WavInfo } from '../../core/wav.ts';
 import { decodeFrame, type AudioFrame } from './audio.ts';
+import { FrameSpool } from './frame-spool.ts';
 
 /** Longest span toWav() will render (1 h), so one bogus seq cannot allocate gigabytes. */
 const MAX_WAV_FRAMES = (3600 * 1000) / FRAME_MS;
 
+/** A copy is a duplicate when its seq arrived within this many frames (60 s) before the newest:
+ *  re-sends and copies on a second path come within seconds; the seqs kept for it stay bounded. */
+export const DUPLICATE_WINDOW_FRAMES = 3000;
+
 /** `fec`: the packet carries in-band FEC for the frame before it (Opus only). */
 export type OnFrame = (f: AudioFrame, arrivedAt: number, duplicate: boolean, via: PathKind, fec: boolean) => void;
-
-interface Arrival { frame: AudioFrame; arrivedAt: number; fec: boolean }
 
 export class AudioSink {
   readonly jitterBufferMs: number;
@@ -26,7 +29,9 @@ export class AudioSink {
   private readonly givenInfo: WavInfo | undefined;
   private readonly playout: Playout;
   private readonly onFrame: OnFrame | undefined;
-  private readonly frames = new Map<number, Arrival>();
+  private readonly spool: FrameSpool;
+  private readonly recent = new Set<number>();
+  private received = 0;
   private duplicates = 0;
   private malformed = 0;
   private firstSeq: number | null = null;
@@ -35,7 +40,9 @@ export class AudioSink {
   /** Without `info`, a PCM stream's format is learned from the first well-formed frame (its length
    *  gives the sample rate), an Opus stream is taken as the sample's 16 kHz; after the first frame,
    *  frames of another codec (or PCM of another size) are malformed. */
-  constructor(opts: { info?: WavInfo; jitterBufferMs?: number; onFrame?: OnFrame; playout?: Playout }) {
+  /** `spool`: a file the first arrivals are appended to until toWav (frame-spool.ts); without it, memory. */
+  constructor(opts: { info?: WavInfo; jitterBufferMs?: number; onFrame?: OnFrame; playout?: Playout; spool?: string }) {
+    this.spool = new FrameSpool(opts.spool);
     this.givenInfo = opts.info;
     this.playout = opts.playout ?? 'fixed';
     this.jitterBufferMs = opts.jitterBufferMs ?? DEFAULT_JITTER_BUFFER_MS;
@@ -70,12 +77,14 @@ export class AudioSink {
       this.malformed++;
       return null;
     }
-    const duplicate = this.frames.has(f.seq);
+    const duplicate = this.recent.has(f.seq);
     const fec = !duplicate && f.codec === 'opus' && carriesFec(f.payload, this.info.sampleRate);
     if (duplicate) {
       this.duplicates++;
     } else {
-      this.frames.set(f.seq, { frame: f, arrivedAt, fec });
+      this.remember(f.seq);
+      this.received++;
+      this.spool.append({ seq: f.seq, sentAt: f.sentAt, arrivedAt, fec, payload: f.payload });
       if (this.firstSeq === null || f.seq < this.firstSeq) this.firstSeq = f.seq;
       if (this.lastSeq === null || f.seq > this.lastSeq) this.lastSeq = f.seq;
     }
@@ -83,9 +92,16 @@ export class AudioSink {
     return f;
   }
 
+  private remember(seq: number): void {
+    this.recent.add(seq);
+    if (this.recent.size <= 2 * DUPLICATE_WINDOW_FRAMES) return;
+    const newest = Math.max(seq, this.lastSeq ?? seq);
+    for (const old of this.recent) if (old < newest - DUPLICATE_WINDOW_FRAMES) this.recent.delete(old);
+  }
+
   stats(): { received: number; duplicates: number; malformed: number; firstSeq: number | null; lastSeq: number | null } {
     return {
-      received: this.frames.size,
+      received: this.received,
       duplicates: this.duplicates,
       malformed: this.malformed,
       firstSeq: this.firstSeq,
@@ -103,20 +119,21 @@ export class AudioSink {
     if (this.firstSeq === null || this.lastSeq === null || !this.format) return writeWav(info, Buffer.alloc(0));
     const count = this.lastSeq - this.firstSeq + 1;
     if (count > MAX_WAV_FRAMES) throw new RangeError(`seq span ${count} frames exceeds ${MAX_WAV_FRAMES}`);
-    const arrivals = [...this.frames.values()].map(({ frame, arrivedAt }) => ({ sentAt: frame.sentAt, arrivedAt }));
+    const frames = this.spool.read();
+    const arrivals = [...frames.values()].map(({ sentAt, arrivedAt }) => ({ sentAt, arrivedAt }));
     const firstSent = arrivals.reduce((m, a) => Math.min(m, a.sentAt), Infinity);
     const d0 = baseDelay(arrivals, firstSent, firstSent + BASE_DELAY_WINDOW_MS) ?? 0;
     // A slot whose packet never came plays when its seq's schedule says (the sender's clock is FRAME_MS a frame).
-    const anchor = this.frames.get(this.firstSeq)!.frame;
+    const anchor = frames.get(this.firstSeq)!;
     const heard = Array.from({ length: count }, (_, k) => {
-      const a = this.frames.get(this.firstSeq! + k);
-      return { a, sentAt: a?.frame.sentAt ?? anchor.sentAt + (this.firstSeq! + k - anchor.seq) * FRAME_MS };
+      const a = frames.get(this.firstSeq! + k);
+      return { a, sentAt: a?.sentAt ?? anchor.sentAt + (this.firstSeq! + k - anchor.seq) * FRAME_MS };
     });
     const adaptive = this.playout === 'adaptive' ? adaptivePlayout(heard.map(({ a, sentAt }) => ({ sentAt, arrivedAt: a?.arrivedAt ?? null }))) : null;
     const slots: Slot[] = heard.map(({ a, sentAt }, k) => ({
       deadline: adaptive ? sentAt + adaptive[k]! : playoutDeadline(sentAt, d0, this.jitterBufferMs), arrival: a?.arrivedAt ?? null, fec: a?.fec ?? false,
     }));
-    const payloads = heard.map(({ a }) => a?.frame.payload ?? null);
+    const payloads = heard.map(({ a }) => a?.payload ?? null);
     return writeWav(info, renderPlayout(this.format.codec, slotActions(slots), payloads, info.sampleRate));
   }
 
@@ -125,5 +142,6 @@ export class AudioSink {
     const tmp = `${path}.${process.pid}.tmp`;
     await writeFile(tmp, this.toWav());
     await rename(tmp, path);
+    this.spool.dispose();
   }
 }

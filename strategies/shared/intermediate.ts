@@ -22,6 +22,9 @@ interface Session {
 /** A control session's relay state: its key, where its packets last came from, replay window. */
 interface RelaySession { id: number; key: Buffer; owner: Session; at: Endpoint | null; window: ReplayWindow; sent: number }
 
+/** How often the intermediate logs the size of its state (intermediate.state). */
+const STATE_EVERY_MS = 5000;
+
 export async function runIntermediate(ctx: RoleContext): Promise<void> {
   const secrets = new Map(ctx.pairings.map((p) => [p.id, p.secret]));
   const pairs = new Map<string, Partial<Record<PeerRole, Session>>>();
@@ -51,7 +54,9 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
     void conn.stop({ isApp: true, errorCode: 1, reason: new TextEncoder().encode(why.slice(0, 100)), force: true }).catch(() => {});
   };
 
+  let connections = 0;   // open control connections: with sessions and relays, what a soak watches (docs/hardening.md "Soak")
   function onConnection(conn: QUICConnection): void {
+    connections++;
     let session: Session | undefined;
     let streams = 0;
     conn.addEventListener(events.EventQUICConnectionStream.name, (evt) => {
@@ -62,6 +67,7 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
       });
     });
     conn.addEventListener(events.EventQUICConnectionStopped.name, () => {
+      connections--;
       const slot = session && pairs.get(session.pairing);
       if (session && slot?.[session.role] === session) delete slot[session.role];
       if (session) relays.delete(session.relay.id);
@@ -148,9 +154,14 @@ export async function runIntermediate(ctx: RoleContext): Promise<void> {
     stats.logged = stats.relayPackets;
     ctx.log.log('relay.bytes', { bytes: stats.relayBytes, packets: stats.relayPackets });
   }, 250);
+  const state = setInterval(() => ctx.log.logOther('intermediate.state', {
+    connections, relays: relays.size,
+    sessions: [...pairs.values()].reduce((n, slot) => n + Object.keys(slot).length, 0),
+  }), STATE_EVERY_MS);
   ctx.report('ready');
   await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
   clearInterval(ticker);
+  clearInterval(state);
   ctx.log.log('relay.bytes', { bytes: stats.relayBytes, packets: stats.relayPackets });
   ctx.log.logOther('intermediate.stats', { rejected: stats.rejected, relayRejected: stats.relayRejected });
   reflector.close();

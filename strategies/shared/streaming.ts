@@ -59,7 +59,7 @@ export class AudioReceiver {
   constructor(private readonly ctx: RoleContext, private readonly hooks: ReceiverHooks = {},
     private readonly wavName = 'received.wav') {
     this.sink = new AudioSink({
-      jitterBufferMs: ctx.audio.jitterBufferMs, playout: ctx.audio.playout,
+      jitterBufferMs: ctx.audio.jitterBufferMs, playout: ctx.audio.playout, spool: `${ctx.runDir}/${wavName}.frames`,
       onFrame: (f, arrivedAt, duplicate, via, fec) => {
         if (!duplicate) ctx.log.log('audio.recv', { seq: f.seq, path: via, sentAt: f.sentAt, ...(fec ? { fec } : {}) }, arrivedAt);
       },

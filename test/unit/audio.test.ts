@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AudioSender, AudioSource, FRAME_HEADER_BYTES, FRAME_MAGIC, decodeFrame, encodeFrame } from '../../strategies/shared/audio.ts';
-import { AudioSink } from '../../strategies/shared/audio-sink.ts';
+import { AudioSink, DUPLICATE_WINDOW_FRAMES } from '../../strategies/shared/audio-sink.ts';
 import type { AudioFrame } from '../../strategies/shared/audio.ts';
 import { readWav, writeWav, type WavInfo } from '../../core/wav.ts';
 import { now } from '../../core/events.ts';
@@ -216,6 +216,37 @@ test('AudioSink dedups by seq (first arrival wins) and counts malformed input', 
 
   const { pcm } = readWav(sink.toWav());
   assert.deepEqual(pcm.subarray(2 * FB), pattern(FB, 5), 'first copy of seq 5 wins, not the duplicate');
+});
+
+test('AudioSink with a spool file renders what it would from memory, keeps no frame in memory, and removes the file once written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'migbench-spool-'));
+  try {
+    const spool = join(dir, 'received.wav.frames');
+    const onDisk = new AudioSink({ info: INFO, jitterBufferMs: J, spool });
+    const inMemory = new AudioSink({ info: INFO, jitterBufferMs: J });
+    const arrivals: [number, number, number][] = [[10, 5, 10], [12, 90, 12], [11, 30, 11], [11, 40, 99], [14, 3, 14], [13, 200, 13]];
+    for (const [seq, late, salt] of arrivals) for (const sink of [onDisk, inMemory]) sink.accept(frameAt(seq, salt), T0 + seq * FRAME_MS + late);
+    assert.deepEqual(onDisk.stats(), inMemory.stats());
+    assert.equal(onDisk.stats().duplicates, 1);
+    assert.ok(readFileSync(spool).length > 5 * FB, 'the first arrivals are in the file');
+    assert.deepEqual(onDisk.toWav(), inMemory.toWav());
+    const out = join(dir, 'received.wav');
+    await onDisk.writeWav(out);
+    assert.deepEqual(readFileSync(out), inMemory.toWav());
+    assert.equal(existsSync(spool), false, 'the spool is removed once received.wav is written');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('AudioSink: a copy is a duplicate within DUPLICATE_WINDOW_FRAMES of the newest seq; the seqs remembered for it stay bounded', () => {
+  const sink = new AudioSink({ info: INFO });
+  const n = 3 * DUPLICATE_WINDOW_FRAMES;
+  for (let seq = 0; seq < n; seq++) sink.accept(frameAt(seq), T0 + seq * FRAME_MS);
+  sink.accept(frameAt(n - 10, 1), T0 + n * FRAME_MS);   // a copy seconds later
+  assert.equal(sink.stats().duplicates, 1);
+  assert.ok((sink as unknown as { recent: Set<number> }).recent.size <= 2 * DUPLICATE_WINDOW_FRAMES + 1);
+  assert.equal(sink.stats().received, n);
 });
 
 test('AudioSink.toWav: frames late by more than J and lost frames are silence at the right offsets', () => {

@@ -2,9 +2,12 @@
 // reason a strategy of ours gives for needing IPv4 — lifted by family=dual only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import type { NetworkInterfaceInfo } from 'node:os';
+import path from 'node:path';
 import { canonical, controlNeedsIpv4, familyOf, globalIpv6, onDualSocket } from '../../strategies/shared/family.ts';
 import { hasRoute, routeTo } from '../../strategies/shared/netwatch.ts';
+import { REPO } from '../../harness/paths.ts';
 
 test('IPv4 peers seen on a dual-stack socket are named by their plain address, and mapped back to send', () => {
   assert.equal(canonical('::ffff:198.18.2.2'), '198.18.2.2');
@@ -35,7 +38,12 @@ test('host candidates offer global IPv6 addresses only (never loopback, link-loc
   assert.deepEqual(globalIpv6(ifaces), ['2001:2:0:201::2', '2001:2:0:300::2']);
 });
 
-test('a route lookup answers from the kernel: loopback is routed, from its own address and device (the unrouted case: test/testbed/ipv6.test.ts, the redial)', async () => {
+test('a route lookup answers from the kernel: loopback is routed, from its own address and device; in a network namespace with no routes nothing is', async () => {
   assert.equal(await hasRoute('127.0.0.1'), true);
   assert.deepEqual(await routeTo('127.0.0.1'), { dev: 'lo', src: '127.0.0.1' });
+  const script = `import { hasRoute, routeTo } from ${JSON.stringify(path.join(REPO, 'strategies/shared/netwatch.ts'))};
+    console.log(JSON.stringify([await hasRoute('192.0.2.1'), await hasRoute('2001:db8::1'), await routeTo('192.0.2.1')]));`;
+  const r = spawnSync('unshare', ['--net', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), [false, false, null]);
 });

@@ -70,3 +70,14 @@ test('carriesFec says whether FEC would differ from PLC: never without FEC, for 
   assert.equal(agree, Math.ceil(280 / 7));
   assert.ok(has > 5, `LBRR in ${has} of 40 packets`);
 });
+
+test('carriesFec answers each packet as a fresh decoder would, packets with and without LBRR interleaved', () => {
+  // one decoder is reused, reset before each packet (core/receiver.ts): a state left over from a
+  // packet with LBRR would make the next check conceal from it, non-silent, and answer yes
+  const withFec = encodeAll(60), without = encodeAll(60, false);
+  const fresh = (p: Buffer) => new OpusDecoder(RATE, 20).recover(p).some((b) => b !== 0);
+  for (let k = 20; k < 60; k++) {
+    for (const p of [withFec[k]!, without[k]!]) assert.equal(carriesFec(p, RATE), fresh(p), `packet ${k}`);
+  }
+  assert.ok(withFec.slice(20).some((p) => carriesFec(p, RATE)), 'some packets carry LBRR');
+});

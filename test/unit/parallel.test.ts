@@ -1,57 +1,48 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NOISY_SHARE, ParallelLevel, WINDOW } from '../../harness/parallel.ts';
+import { overBreakEven, ParallelLevel, WINDOW } from '../../harness/parallel.ts';
 
-const feed = (l: ParallelLevel, runs: number, noisyEvery = 0) => {
-  for (let i = 1; i <= runs; i++) l.finished(noisyEvery > 0 && i % noisyEvery === 0);
+const feed = (l: ParallelLevel, runs: number, noisyEvery = 0): string[] => {
+  const changes: string[] = [];
+  for (let i = 1; i <= runs; i++) { const c = l.finished(noisyEvery > 0 && i % noisyEvery === 0); if (c) changes.push(c); }
+  return changes;
 };
-const TOO_NOISY = NOISY_SHARE * WINDOW;   // noisy runs in a window that make a level too noisy
 
-test('parallel auto: starts one above the core count and climbs while a window of runs is clean', () => {
-  const l = new ParallelLevel('auto', 2, 5);
-  assert.equal(l.level, 3);
-  feed(l, WINDOW);
-  assert.equal(l.level, 4);
-  feed(l, WINDOW, WINDOW);   // one noisy run in a window: fewer than 2 %
-  assert.equal(l.level, 5);
-  feed(l, 3 * WINDOW);
-  assert.equal(l.level, 5, 'never above its maximum');
-});
-
-test('parallel auto: 2 % of a window noisy steps one down at once; a clean window below tries it again', () => {
-  const l = new ParallelLevel('auto', 2, 8);
-  feed(l, WINDOW);                 // 3 is clean
-  feed(l, 20, 20 / TOO_NOISY);     // 4: too noisy within 20 runs
-  assert.equal(l.level, 3);
-  feed(l, WINDOW - 1);
-  assert.equal(l.level, 3, 'not before a whole clean window');
-  feed(l, 1);
-  assert.equal(l.level, 4, 'a clean window at 3 tries 4 again');
-  feed(l, WINDOW, WINDOW);         // 4 is clean now, but for one noisy run
-  assert.equal(l.level, 5);
-  feed(l, 10, 10 / TOO_NOISY);     // 5 too noisy
-  feed(l, 50, 50 / TOO_NOISY);     // and 4 too, this time
-  assert.equal(l.level, 3);
-  assert.deepEqual(l.summary().map((s) => [s.level, s.runs, s.noisy]),
-    [[3, WINDOW, 0], [4, 20, TOO_NOISY], [3, WINDOW, 0], [4, WINDOW, 1], [5, 10, TOO_NOISY], [4, 50, TOO_NOISY]]);
-});
-
-test('parallel auto: never above one over the core count unless told', () => {
+test('parallel auto: starts at one above the core count and stays there while its noisy runs cost less than it saves', () => {
   const l = new ParallelLevel('auto', 2);
   assert.deepEqual([l.level, l.max], [3, 3]);
-  feed(l, 3 * WINDOW);
+  assert.deepEqual(feed(l, 10 * WINDOW, 5), [], '20 % noisy: made again, still faster than two at once');
   assert.equal(l.level, 3);
-  feed(l, 20, 20 / TOO_NOISY);
-  assert.equal(l.level, 2);
-  feed(l, WINDOW);
-  assert.equal(l.level, 3, 'back to the top after a clean window');
+  assert.deepEqual(l.summary().map((s) => [s.level, s.runs, s.noisy]), [[3, 10 * WINDOW, 2 * WINDOW]]);
 });
 
-test('parallel auto: noisy at every level goes down to one at a time and stays; a number is kept', () => {
+test('parallel auto: the break-even share is 1/level of a window; over it steps down at once, a window below goes back up', () => {
+  assert.equal(overBreakEven(3, WINDOW / 3), false);
+  assert.equal(overBreakEven(3, WINDOW / 3 + 1), true);
+  assert.equal(overBreakEven(1, WINDOW), false, 'one at a time is the floor');
   const l = new ParallelLevel('auto', 2);
-  feed(l, 10 * WINDOW, 2);
+  const down = feed(l, 11, 1);   // every run noisy: 11 of 11 is over 10 of 30
+  assert.equal(l.level, 2);
+  assert.match(down[0]!, /^3 → 2 at once: 11 of 11 runs noisy at 3 at once: over 1\/3 of a window of 30/);
+  feed(l, WINDOW - 1);
+  assert.equal(l.level, 2, 'not before a whole window');
+  const up = feed(l, 1);
+  assert.equal(l.level, 3);
+  assert.match(up[0]!, /^2 → 3 at once: a window of 30 at 2 at once \(0 noisy\): 3 again/);
+  assert.deepEqual(l.summary().map((s) => [s.level, s.noisy]), [[3, 11], [2, 0]]);
+  assert.match(l.summary()[0]!.why, /the top/);
+  assert.match(l.summary()[1]!.why, /11 of 11 runs noisy/);
+});
+
+test('parallel auto: noisy at every level goes down to one at a time, and back up after a window (the noise is not the level\'s); a number is kept; a higher top is honoured', () => {
+  const l = new ParallelLevel('auto', 2);
+  feed(l, 11 + 16, 1);
   assert.equal(l.level, 1);
+  feed(l, WINDOW, 1);
+  assert.equal(l.level, 2);
   const fixed = new ParallelLevel(3, 2);
-  feed(fixed, 5 * WINDOW, 2);
+  feed(fixed, 5 * WINDOW, 1);
   assert.equal(fixed.level, 3);
+  const wide = new ParallelLevel('auto', 2, 5);
+  assert.equal(wide.level, 5);
 });
