@@ -14,6 +14,7 @@ import { DriverPool } from './run/drivers.ts';
 import { csvRow, readRecords, setAsideAttempt, writeCsv, type RunRecord } from './records.ts';
 import { shardDir, shardOf, type Shard } from './shards.ts';
 import { ParallelLevel } from './parallel.ts';
+import { measureHostLatency, type HostLatency } from './host-latency.ts';
 import { rerunWhileNoisy } from './run/fidelity.ts';
 
 export const RESULTS = path.join(REPO, 'results');
@@ -45,6 +46,8 @@ export interface Progress {
   noisyReruns: number;
   /** Runs at once now (config.parallel, or where `auto` stands). */
   level: number;
+  /** This invocation's host latencies, measured before its first run. */
+  hostLatency?: HostLatency;
   /** The newest change of `auto`'s level and why (harness/parallel.ts). */
   levelChange?: string;
 }
@@ -59,16 +62,17 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
   const benchFile = path.join(dir, 'bench.json');
   const prior = existsSync(benchFile) ? JSON.parse(readFileSync(benchFile, 'utf8')) : {};
   const v = versions();   // the newest invocation's; each invocation keeps the commit its runs were made at
+  const hostLatency = await measureHostLatency();   // what this host's reactions cost today (harness/host-latency.ts)
   writeFileSync(benchFile, JSON.stringify({
     ...prior, name: config.name, config, host: os.hostname(), versions: v, shard: opts.shard,
-    invocations: [...(prior.invocations ?? []), { at: new Date().toISOString(), planned: planned.length, commit: v.commit }],
+    invocations: [...(prior.invocations ?? []), { at: new Date().toISOString(), planned: planned.length, commit: v.commit, hostLatency }],
   }, null, 2));
 
   const todo = planned.filter((r) => {
     const p = previous.get(r.id);
     return !p || (opts.retryFailed && p.status === 'failed');
   });
-  const progress: Progress = { done: 0, total: todo.length, failed: 0, skipped: planned.length - todo.length, running: [], etaS: null, perMin: null, noisyReruns: 0, level: 1 };
+  const progress: Progress = { done: 0, total: todo.length, failed: 0, skipped: planned.length - todo.length, running: [], etaS: null, perMin: null, noisyReruns: 0, level: 1, hostLatency };
   const started = Date.now();
   const queue = [...todo];
   const csv = path.join(dir, 'runs.csv');

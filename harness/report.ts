@@ -14,6 +14,7 @@ import { eventLabel } from './schedule.ts';
 import { boxSpec, gapCdfSpec, successSpec, timelineSpec, type Spec } from './report-charts.ts';
 import { captureSection, runPageScript, runsTable, runViews } from './report-runs.ts';
 import { loadStrategy, strategyNames } from '../strategies/registry.ts';
+import { hostLatencyLine, type HostLatency } from './host-latency.ts';
 
 /** What every reader of a report should know about the metrics; what they should know about a
  *  strategy comes from the strategy (Strategy.notes, collected by strategyNotes). */
@@ -171,6 +172,7 @@ ${invalid.length ? `<h2>Invalid runs (the scenario did not happen: not in N, nev
 <h2>Notes</h2><ul>${[...REPORT_NOTES, ...await strategyNotes(records)].map((n) => `<li>${esc(n)}</li>`).join('')}</ul>
 <h2>Glossary</h2><p>${esc(EVENT_WINDOW_NOTE)}</p><table>${Object.entries(METRIC_GLOSSARY).map(([k, v]) => `<tr><td><code>${k}</code></td><td>${esc(v)}</td></tr>`).join('')}</table>
 <h2>Runs</h2><p>Every run; a run's page (its timeline, audio, events, capture checks and files) opens from its id here, or from a point of a chart.</p>${runsTable(records, views)}
+<h2>Host latencies</h2><p>Measured at the start of each invocation (docs/bench.md "Host latencies"): what a detection time stands on.</p><ul>${((meta.invocations ?? []) as { at: string; commit?: string; hostLatency?: HostLatency }[]).map((i) => `<li>${esc(i.at)} (${esc(i.commit ?? '?')}): ${i.hostLatency ? esc(hostLatencyLine(i.hostLatency)) : 'not measured'}</li>`).join('')}</ul>
 <h2>Run metadata</h2><pre>${esc(JSON.stringify({ versions: meta.versions, host: meta.host, config: meta.config, invocations: meta.invocations }, null, 2))}</pre>
 </div><div id="run-page" hidden></div>
 <script>${runPageScript(views, charts.map((c) => c.run))}

@@ -4,6 +4,7 @@ import { runBench, type BenchOptions } from '../bench.ts';
 import type { BenchConfig } from '../config.ts';
 import { chartRows, invalidRuns, outcome, type ChartRow } from '../scored-rows.ts';
 import type { RunRecord } from '../records.ts';
+import { hostLatencyLine } from '../host-latency.ts';
 import { censoredMedian, formatValue, measuredMedian } from '../stats.ts';
 
 /** Medians per strategy × NAT × link × event: the bench's figures at a glance. Every ok and failed
@@ -37,10 +38,12 @@ export async function benchWithProgress(config: BenchConfig, opts: Pick<BenchOpt
   const tty = process.stderr.isTTY;
   let shown = -1;   // without a terminal, one line per finished run
   let change: string | undefined;   // auto's level changes, each on a line of its own
+  let hostShown = false;
   const fmt = (s: number | null) => (s === null ? '?' : `${Math.floor(Math.round(s) / 60)}m${String(Math.round(s) % 60).padStart(2, '0')}s`);
   const r = await runBench(config, {
     ...opts, signal: stop.signal,
     onProgress: (p) => {
+      if (p.hostLatency && !hostShown) { hostShown = true; process.stderr.write(`host: ${hostLatencyLine(p.hostLatency)}\n`); }
       if (p.levelChange !== change) { change = p.levelChange; process.stderr.write(`${tty ? '\n' : ''}level ${change}\n`); }
       const line = `[${p.done}/${p.total}] ${p.total ? Math.round((100 * p.done) / p.total) : 100}% ${p.perMin === null ? '' : `${p.perMin.toFixed(1)} runs/min, `}ETA ${fmt(p.etaS)} ` +
         `failed ${p.failed}${p.skipped ? `, ${p.skipped} already done` : ''}, ${p.level} at once` +
