@@ -40,7 +40,7 @@ export function frameActions(t: FrameTable, codec: Codec): SlotAction[] {
   while (i < frames.length) {   // runs of consecutive seqs
     let j = i + 1;
     while (j < frames.length && frames[j]!.seq === frames[j - 1]!.seq + 1) j++;
-    actions.push(...slotActions(frames.slice(i, j)));
+    for (const a of slotActions(frames.slice(i, j))) actions.push(a);   // not push(...): a soak's run is 100k+ frames, past the stack's argument limit
     i = j;
   }
   return actions;

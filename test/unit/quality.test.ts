@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { DEFAULT_CODEC, PCM } from '../../core/codec.ts';
 import { audibleMs, renderPlayout, slotActions } from '../../core/receiver.ts';
 import { computeMetrics, type RunMetrics } from '../../harness/metrics.ts';
+import { frameActions } from '../../harness/quality.ts';
 import { mosFromR, WB_RO, WB_TO_NB } from '../../harness/emodel.ts';
 import { build, ev, sent } from './synthetic.ts';
 
@@ -137,4 +138,9 @@ test('metrics under the adaptive playout: the same log, other deadlines; its sho
   assert.ok(adaptive.concealed_ms > 0 && adaptive.gap_ms <= 200, `adaptive: ${adaptive.concealed_ms} ms concealed`);
   assert.ok(adaptive.mos_pre! > fixed.mos_pre!, `${adaptive.mos_pre} vs ${fixed.mos_pre}`);
   assert.equal(adaptive.base_delay_ms, fixed.base_delay_ms);
+});
+
+test('frameActions takes a soak\'s run: an hour of frames in one run of consecutive seqs', () => {
+  const frames = Array.from({ length: 200_000 }, (_, k) => ({ seq: k, state: 'on-time', fec: false }));
+  assert.equal(frameActions({ frames } as unknown as Parameters<typeof frameActions>[0], { name: 'pcm' }).length, 200_000);
 });

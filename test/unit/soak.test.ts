@@ -8,14 +8,14 @@ import { judge, sampleEvery, soakSchedule, soakSpec, SOAK_DEFAULTS } from '../..
 const MIN = 60_000;
 /** An hour sampled each minute: `f(minute)` kB. */
 const hour = (f: (m: number) => number) => Array.from({ length: 61 }, (_, m) => ({ t: m * MIN, v: f(m) }));
-/** Judged from the 2nd minute on: the settling in before it is not (harness/soak/soak.ts SETTLE_IN_S). */
-const FROM = 2 * MIN;
+/** Judged from the 3rd minute on: the settling in before it is not (harness/soak/soak.ts SETTLE_IN_S). */
+const FROM = 3 * MIN;
 
 test('flatness: a steady series with a GC sawtooth is flat; a slow leak and a step up are growing', () => {
   const base = 90 * 1024;
   const sawtooth = trend(hour((m) => base + ((m * 7) % 5) * 2048), TOLERANCES.rssKb, FROM);   // ±10 MB, no trend
   assert.equal(sawtooth.flat, true, JSON.stringify(sawtooth));
-  const warming = trend(hour((m) => (m < 2 ? 40 * 1024 + m * 25 * 1024 : base)), TOLERANCES.rssKb, FROM);   // the settling in is not judged
+  const warming = trend(hour((m) => (m < 3 ? 40 * 1024 + m * 16 * 1024 : base)), TOLERANCES.rssKb, FROM);   // the settling in is not judged
   assert.equal(warming.flat, true, JSON.stringify(warming));
   const leak = trend(hour((m) => base + m * 300), TOLERANCES.rssKb, FROM);   // 18 MB an hour on 90 MB
   assert.equal(leak.flat, false);
@@ -37,7 +37,7 @@ test('soak: the schedule alternates switches inside the duration; bad options ar
   assert.equal(soakSchedule(3600, 30).split(',').length, 120);
   const spec = soakSpec({ ...SOAK_DEFAULTS, pairs: 2, minutes: 2 });
   assert.equal(spec.pairs, 2);
-  assert.equal(spec.event.split(',').length, 8, 'switching through the 2 minutes settling in too');
+  assert.equal(spec.event.split(',').length, 10, 'switching through the 3 minutes settling in too');
   assert.throws(() => soakSpec({ ...SOAK_DEFAULTS, settleInS: 900 }), /--settle-in/);
   assert.throws(() => soakSpec({ ...SOAK_DEFAULTS, minutes: 61 }), /--minutes must be in \(0, 60\]/);
   assert.throws(() => soakSpec({ ...SOAK_DEFAULTS, minutes: 1, sampleEveryS: 30 }), /three samples/);
