@@ -118,10 +118,16 @@ export async function runSoak(o: SoakOptions, benchDir: string, progress: (msg: 
     switches: { fired, checked: checks.length, failed: checks.filter((c) => !c.ok).length },
     frames: { sent: sum(perPair, 'frames_sent'), lost: sum(perPair, 'frames_lost'), late: sum(perPair, 'frames_late') },
     pairsRecovered: perPair.filter((m) => m.success).length, pairs: perPair.length, settleInS: settleIn(o), series,
-    pass: status === 'ok' && series.every((s) => s.trend.flat !== false),
+    pass: soakPasses(status, series),
   };
   writeFileSync(path.join(r.dir, 'soak.json'), JSON.stringify({ options: o, ...result, samples }, null, 2));
   return result;
+}
+
+/** A soak passes only when its run was ok and every series was judged flat: a series with too few judged
+ *  samples to say (flat null) or no series at all is a soak that did not show stamina. */
+export function soakPasses(status: string, series: SeriesVerdict[]): boolean {
+  return status === 'ok' && series.length > 0 && series.every((s) => s.trend.flat === true);
 }
 
 const sum = (ms: RunMetrics[], k: 'frames_sent' | 'frames_lost' | 'frames_late') => ms.reduce((a, m) => a + m[k], 0);
@@ -148,6 +154,6 @@ export function soakReport(r: SoakResult): string[] {
     `  switches (over every pair): ${r.switches.fired} fired, ${r.switches.checked - r.switches.failed}/${r.switches.checked} passed the testbed's check`,
     `  frames: ${r.frames.sent} sent, ${r.frames.lost} lost, ${r.frames.late} late; pairs recovered after the last switch ${r.pairsRecovered}/${r.pairs}`,
     `  series (judged after ${r.settleInS} s settling in; the fitted line's rise across the rest ≤ tolerance):`, ...rows,
-    r.pass ? 'PASS: every series flat' : 'FAIL',
+    r.pass ? 'PASS: every series flat' : `FAIL: ${r.status !== 'ok' ? `the run was ${r.status}` : r.series.length ? 'a series was growing or had too few samples' : 'nothing was sampled'}`,
   ];
 }

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TOLERANCES, trend } from '../../harness/soak/flatness.ts';
 import { roleOf } from '../../harness/soak/sampler.ts';
-import { judge, sampleEvery, soakSchedule, soakSpec, SOAK_DEFAULTS } from '../../harness/soak/soak.ts';
+import { judge, sampleEvery, soakPasses, soakSchedule, soakSpec, SOAK_DEFAULTS } from '../../harness/soak/soak.ts';
 
 const MIN = 60_000;
 /** An hour sampled each minute: `f(minute)` kB. */
@@ -30,6 +30,15 @@ test('flatness: descriptors and the intermediate\'s entries may not creep by mor
   assert.equal(trend(hour((m) => 16 + Math.floor(m / 20)), TOLERANCES.entries, FROM).flat, false);
   assert.equal(trend(hour(() => 16), TOLERANCES.entries, FROM).flat, true);
   assert.equal(trend([{ t: 0, v: 1 }, { t: FROM, v: 1 }, { t: FROM + 1, v: 1 }], TOLERANCES.fds, FROM).flat, null, 'two judged samples say nothing');
+});
+
+test('soak: a pass needs an ok run and every series judged flat — too few samples or none is no pass', () => {
+  const series = (flat: boolean | null) => [{ role: 'mobile', quantity: 'rssKb' as const, trend: { ...trend(hour(() => 1), TOLERANCES.rssKb, FROM), flat } }];
+  assert.equal(soakPasses('ok', series(true)), true);
+  assert.equal(soakPasses('ok', series(false)), false);
+  assert.equal(soakPasses('ok', series(null)), false, 'a series with too few judged samples shows nothing');
+  assert.equal(soakPasses('ok', []), false, 'nothing sampled');
+  assert.equal(soakPasses('failed', series(true)), false);
 });
 
 test('soak: the schedule alternates switches inside the duration; bad options are refused with what is wrong', () => {
