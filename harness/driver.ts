@@ -68,9 +68,12 @@ export interface BuildInfo {
   events: TestbedHandlers;
 }
 /** `seq` numbers the topology's events (verify finds the event by it); `evidence`: what its
- *  scenario check saw at the event. Both absent for the harness's own faults (intermediate-down). */
+ *  scenario check saw at the event. Both absent for the harness's own faults (intermediate-down).
+ *  `stamp`: where `t` was taken — at the host's netlink notification of the change, or once its command
+ *  returned (docs/testbed.md "When E is"). */
 export interface EventResult {
   name: string; host: string; t: number; tIssued: number; seq?: number; evidence?: Record<string, unknown>;
+  stamp?: 'netlink' | 'command'; tCommandDone?: number;
   [k: string]: unknown;
 }
 /** Did the event do to the network what it claims (docs/testbed.md, "Scenario checks")? */

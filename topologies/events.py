@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .fade import verify_wifi_fade, wifi_fade
 from .ipv6 import synthesize
 from .nat import COUNT_TABLE, EXPIRE_SCRIPT
+from .netlink import NetlinkWatch, default_route, link_down
 from .phone import (arrive_home, handover, soft_handover, verify_arrive_home, verify_handover, verify_soft_handover,
                     wifi_default, wifi_link)
 from .renumber import renumber, verify_renumber
@@ -59,12 +60,21 @@ class NetworkEvents:
         self.evidence: dict[int, dict[str, Any]] = {}   # event seq -> what its check needs
         self.open_switch: dict[str, int] = {}           # host -> its last switch, checked until its next event
         self.restores: list[subprocess.Popen[str]] = []   # later steps waiting for their moment (later())
+        self.watches: dict[str, NetlinkWatch] = {}        # host -> its netlink listener (E at the effect)
         self.stopping = False
+
+    def watch(self, host: str) -> None:
+        """Listens to `host`'s netlink notifications from now on, so that its switches are stamped at
+        their effect (topologies/netlink.py); not under the test hook, whose events change nothing."""
+        if not self.noop:
+            self.watches[host] = NetlinkWatch(self.bed.host(host))
 
     def stop(self) -> None:
         self.stopping = True
         for p in self.restores:
             p.kill()
+        for w in self.watches.values():
+            w.stop()
 
     # -- events ---------------------------------------------------------------------------------
 
@@ -105,9 +115,14 @@ class NetworkEvents:
         to = 'cellular' if full == 'wifi-to-cellular' else 'wifi'
         before = self.bed.current_uplink(host).name
         t0, t1 = self._change(self.bed.host(host), f'ip link set {wifi.dev} down' if to == 'cellular' else wifi_up(wifi))
+        # the change is complete when the link is down (its routes go with it) / Wi-Fi's last default route is in
+        done = (link_down(wifi.dev) if to == 'cellular' else
+                default_route(wifi.dev, wifi.gateway6, 100) if wifi.gateway6 else default_route(wifi.dev, wifi.gateway, 100))
+        seen = self.watches[host].effect(t0, t1, done) if host in self.watches else None
         ev = self._record('switch', full, host, to=to, before=before, at=self._counts(host))
         self.open_switch[host] = self.seq
-        return EventResult(full, host, t1, t0, {'uplink': to, 'evidence': {'before': before, 'at': ev['at']}})
+        return EventResult(full, host, t1 if seen is None else seen, t0, {'uplink': to, 'stamp': 'netlink' if seen else 'command',
+                                                        'tCommandDone': t1, 'evidence': {'before': before, 'at': ev['at']}})
 
     def _rebind(self, full: str, host: str, up: Uplink | None) -> EventResult:
         up = up or self.bed.current_uplink(host)   # answerer-rebind: the answerer's one uplink

@@ -11,6 +11,7 @@ from topologies.links import Direction, LinkSetting, parse_custom, resolve
 from topologies.trace_files import (TRACES, opportunities, read_schedule, read_trace, schedule_at, schedule_mean_delay,
                                     schedule_period)
 from topologies.nat import NatBehaviour, count_ruleset, parse_preset, ruleset
+from topologies.netlink import default_route, effect_at, link_down, parse_line
 from topologies.scenario import (judge_arrive_home, judge_blackout, judge_handover, judge_wifi_fade, judge_soft_handover, judge_rebind, judge_switch, judge_timeout, parse_drop_counts,
                                  parse_flows, parse_set_counts, walk)
 from topologies.shapes import plan
@@ -319,6 +320,36 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
         if v not in index:
             visit(v)
     return found
+
+
+class EffectStamps(unittest.TestCase):
+    # as `ip -ts -o monitor link address route` printed them for `ip link set v0 down` (T0 .883645, T1 .890440)
+    DOWN = ['[2026-12-07T09:49:09.889287] 3: v0@v1: <BROADCAST,MULTICAST> mtu 1500 qdisc noqueue state DOWN group default \\    link/ether 22:2f:03:7b:58:47',
+            '[2026-12-07T09:49:09.889436] Deleted fe80::/64 dev v0 proto kernel metric 256 pref medium']
+    UP = ['[2026-12-07T09:50:00.100000] 3: mobile-wifi@if9: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP',
+          '[2026-12-07T09:50:00.102000] default via 10.2.0.1 dev mobile-wifi table 102',
+          '[2026-12-07T09:50:00.104000] default via 10.2.0.1 dev mobile-wifi metric 100']
+
+    def stamp(self, iso: str) -> float:
+        return parse_line(f'[{iso}] x')[0]   # type: ignore[index]
+
+    def test_lines_parse_to_epoch_ms(self) -> None:
+        t, text = parse_line(self.DOWN[0])   # type: ignore[misc]
+        self.assertAlmostEqual(t - self.stamp('2026-12-07T09:49:09.883645'), 5.642, places=3)
+        self.assertTrue(text.startswith('3: v0@v1:'))
+        self.assertIsNone(parse_line('Deleted 3: v0 without a stamp'))
+
+    def test_the_completing_notification_is_e_never_after_the_command(self) -> None:
+        seen = [parse_line(l) for l in self.DOWN]
+        t0, t1 = self.stamp('2026-12-07T09:49:09.883645'), self.stamp('2026-12-07T09:49:09.890440')
+        self.assertEqual(effect_at(seen, t0, t1, link_down('v0')), seen[0][0])   # type: ignore[index]
+        self.assertEqual(effect_at(seen, t0, seen[0][0] - 1, link_down('v0')), seen[0][0] - 1, 'read late: the command\'s stamp')   # type: ignore[index]
+        self.assertIsNone(effect_at(seen, seen[1][0] + 1, t1, link_down('v0')), 'before the command: not this change')   # type: ignore[index]
+        self.assertIsNone(effect_at(seen, t0, t1, link_down('v1')))
+        up = [parse_line(l) for l in self.UP]
+        a, b = self.stamp('2026-12-07T09:50:00.099000'), self.stamp('2026-12-07T09:50:00.110000')
+        self.assertEqual(effect_at(up, a, b, default_route('mobile-wifi', '10.2.0.1', 100)), up[2][0], 'the main table\'s route, not table 102\'s')   # type: ignore[index]
+        self.assertIsNone(effect_at(up, a, b, link_down('mobile-wifi')), 'a link coming up is not down')
 
 
 class Layers(unittest.TestCase):

@@ -144,7 +144,7 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, info:
       if (p.k > 1) await sleep(spec.staggerMs ?? 0);
       const r = byHarness ? await fault.down(name, ev.seconds!)
         : await driver.fire(name, pairs.length > 1 ? (ev.kind.host === 'answerer' ? p.answerer : p.mobile) : undefined);
-      log.append({ t: r.t, type: 'event.fired', name, tIssued: r.tIssued, ...(pairs.length > 1 && !byHarness ? { host: r.host } : {}) });
+      log.append({ t: r.t, type: 'event.fired', name, tIssued: r.tIssued, ...(r.stamp ? { stamp: r.stamp, tCommandDone: r.tCommandDone } : {}), ...(pairs.length > 1 && !byHarness ? { host: r.host } : {}) });
       fired.push(r);
       first ??= r;
     }

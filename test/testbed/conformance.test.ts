@@ -1,5 +1,5 @@
 // Conformance and lifecycle (issues 6 and 15; Pantheon's test_schemes is the model): every registered
-// strategy, found by folder, runs through the real CLI — 3 runs each, consecutively — and each run streams,
+// strategy, found by folder, runs through the real CLI — 3 runs each, two runs at once — and each run streams,
 // recovers after wifi-to-cellular and stops with every role exiting 0. Then a bench killed with SIGINT
 // and two killed with SIGKILL in the middle of an event (of a nebula run, of a chromium run). Afterwards:
 // no Mininet shell, wire, coturn, nebula, browser or role process, no namespace (nor the TUNs in them),
@@ -57,16 +57,18 @@ async function noLeftovers(ms = 20000): Promise<void> {
   assert.deepEqual(leftovers(), []);
 }
 
-test('every registered strategy, 3 consecutive runs each: each streams, recovers after wifi-to-cellular, every role exits 0; nothing is left behind', async () => {
+test('every registered strategy, 3 runs each, two at once: each streams, recovers after wifi-to-cellular, every role exits 0; nothing is left behind', async () => {
   // A full-cone answerer NAT, so that every strategy can get through (quic-migration migrates, reconnect
   // punches); 7 s after the event covers the slowest recovery (nebula: up to 4.8 s, until its mobile next
   // sends a packet of its own; libwebrtc's answerer keeps its old pair until it stops receiving, 2.5 s,
   // plus its 1 s switching delay: 3.5–3.6 s; docs/strategies.md) and 10 clean frames after it; faster
   // strategies stop early once recovered. Three runs each (39 with 13 strategies; it was 44 with 11, 50
-  // with 10): a new strategy must not make the suite longer.
+  // with 10): a new strategy must not make the suite longer — so two run at once, as a bench runs them
+  // (the noisy-run guard makes a disturbed run again: docs/bench.md "Parallel runs"); what is asserted is
+  // behaviour, not timing.
   const strategies = strategyNames();
   const reps = 3;
-  const file = config('conformance', { strategies, nat: [{ answerer: 'full-cone', wifi: 'port-restricted', cellular: 'port-restricted' }], reps, observeS: 7 });
+  const file = config('conformance', { strategies, nat: [{ answerer: 'full-cone', wifi: 'port-restricted', cellular: 'port-restricted' }], reps, observeS: 7, parallel: 2 });
   const c = bench(file);
   let err = '';
   c.stderr!.on('data', (d: Buffer) => { err += d.toString(); });

@@ -24,14 +24,21 @@ async function flowAround(d: TopologyDriver, info: BuildInfo, host: string, act:
 }
 const firstFrom = (log: FlowLine[], after: number, from: string) => log.find((l) => l.t > after && l.from !== from);
 
-test('wifi-to-cellular: the intermediate sees the new public address within 50 ms; cellular-to-wifi brings Wi-Fi back', async () => {
+test('wifi-to-cellular: the intermediate sees the new public address within 50 ms; cellular-to-wifi brings Wi-Fi back; both stamped at the host\'s netlink notification', async () => {
   await withTestbed({ nat: { wifi: 'port-restricted', cellular: 'symmetric' } }, async (d, info) => {
     let t1 = 0; let t2 = 0;
+    const fired: EventResult[] = [];
     const log = await flowAround(d, info, 'mobile', async () => {
-      t1 = (await d.fire('wifi-to-cellular')).t;
+      fired.push(await d.fire('wifi-to-cellular'));
+      t1 = fired[0]!.t;
       await sleep(300);
-      t2 = (await d.fire('cellular-to-wifi')).t;
+      fired.push(await d.fire('cellular-to-wifi'));
+      t2 = fired[1]!.t;
     });
+    for (const f of fired) {   // E at the effect (docs/testbed.md "When E is"): between the command's two stamps
+      assert.equal(f.stamp, 'netlink', `${f.name}: ${JSON.stringify(f)}`);
+      assert.ok(f.t >= f.tIssued && f.t <= (f.tCommandDone as number), `${f.name}: ${JSON.stringify(f)}`);
+    }
     const before = log.find((l) => l.t < t1)!;
     assert.match(before.from, /^198\.18\.2\.2:/);
     const moved = firstFrom(log, t1, before.from)!;
