@@ -9,6 +9,7 @@ import { FRAME_MS } from '../../core/playout.ts';
 import { rerunWhileNoisy, type Fidelity } from '../../harness/run/fidelity.ts';
 import { runOnce, type RunResult } from '../../harness/run/run.ts';
 import type { RunSpec } from '../../harness/spec.ts';
+import type { LogEvent } from '../../core/events.ts';
 
 /** Processes outside the root network namespace, named netns, Mininet shells and wire emulators. */
 export function leftovers(): string[] {
@@ -80,4 +81,16 @@ export function runJudged(spec: RunSpec, bench: string): Promise<RunResult> {
     console.log(`${r.id}: pre-event concealed ${r.metrics.pre_event_concealed}, event loops ${f.loopMaxMs} ms, ${f.loopWaitMaxMs} ms of it waiting (${f.loopRole}), wires ${f.wireLateMaxMs} ms${f.noisy ? `, noisy: ${f.noisy}` : ''}`);
     return r;
   }, (r) => r.meta.noisy as string | undefined).then((r) => { if (r.meta.noisy) stillNoisy.add(r.metrics); return r; });
+}
+
+/** The mobile's ICE after a network event (the WebRTC apps' tests): the generations it restarted from
+ *  the event's issue on — as detect_ms counts (docs/metrics.md), the host may hear of the change before
+ *  E's stamp; the app may restart more than once (its trigger, then ICE trouble during a restart) — and
+ *  its ICE log as lines, for a failure's message (a test's run folder is not kept). */
+export function mobileIceAfterEvent(events: LogEvent[]): { restarted: Set<number>; ice: LogEvent[]; timeline: string } {
+  const issuedAt = events.find((e) => e.type === 'event.fired')!.tIssued as number;
+  const ice = events.filter((e) => e.role === 'mobile' && e.type.startsWith('ice.'));
+  const restarted = new Set(ice.filter((e) => e.type === 'ice.restart' && e.t >= issuedAt).map((e) => e.gen as number));
+  const timeline = ice.map((e) => `${(e.t - issuedAt).toFixed(0)} ms ${e.type} ${String(e.gen)} ${String(e.local ?? e.candidate ?? e.state ?? '')}`).join('\n');
+  return { restarted, ice, timeline };
 }
