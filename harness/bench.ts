@@ -15,6 +15,7 @@ import { csvRow, readRecords, setAsideAttempt, writeCsv, type RunRecord } from '
 import { shardDir, shardOf, type Shard } from './shards.ts';
 import { ParallelLevel } from './parallel.ts';
 import { measureHostLatency, type HostLatency } from './host-latency.ts';
+import { cpuBetween, sampleCpu, type HostCpu } from './host-cpu.ts';
 import { rerunWhileNoisy } from './run/fidelity.ts';
 
 export const RESULTS = path.join(REPO, 'results');
@@ -52,7 +53,7 @@ export interface Progress {
   levelChange?: string;
 }
 
-export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Promise<{ dir: string; records: RunRecord[]; ran: number }> {
+export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Promise<{ dir: string; records: RunRecord[]; ran: number; cpu: HostCpu }> {
   checkHost();
   const dir = path.join(opts.resultsDir ?? RESULTS, opts.shard ? shardDir(config.name, opts.shard) : config.name);
   mkdirSync(path.join(dir, 'runs'), { recursive: true });
@@ -63,6 +64,7 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
   const prior = existsSync(benchFile) ? JSON.parse(readFileSync(benchFile, 'utf8')) : {};
   const v = versions();   // the newest invocation's; each invocation keeps the commit its runs were made at
   const hostLatency = await measureHostLatency();   // what this host's reactions cost today (harness/host-latency.ts)
+  const [cpuAtStart, startedAt] = [sampleCpu(), Date.now()];
   writeFileSync(benchFile, JSON.stringify({
     ...prior, name: config.name, config, host: os.hostname(), versions: v, shard: opts.shard,
     invocations: [...(prior.invocations ?? []), { at: new Date().toISOString(), planned: planned.length, commit: v.commit, hostLatency }],
@@ -156,11 +158,11 @@ export async function runBench(config: BenchConfig, opts: BenchOptions = {}): Pr
     }
   });
   try { await Promise.all(workers); } finally { await drivers.close(); }
-  if (config.parallel === 'auto') {
-    const now = JSON.parse(readFileSync(benchFile, 'utf8'));
-    const invocations = now.invocations as { parallel?: unknown }[];
-    invocations[invocations.length - 1]!.parallel = level.summary();
-    writeFileSync(benchFile, JSON.stringify(now, null, 2));
-  }
-  return { dir, records: readRecords(dir), ran: progress.done };
+  // the invocation's runs, its wall time and the machine's CPU over it (docs/bench.md "Results")
+  const cpu = cpuBetween(cpuAtStart, sampleCpu(), (Date.now() - startedAt) / 1000);
+  const now = JSON.parse(readFileSync(benchFile, 'utf8'));
+  const invocations = now.invocations as Record<string, unknown>[];
+  Object.assign(invocations[invocations.length - 1]!, { ran: progress.done, cpu }, config.parallel === 'auto' ? { parallel: level.summary() } : {});
+  writeFileSync(benchFile, JSON.stringify(now, null, 2));
+  return { dir, records: readRecords(dir), ran: progress.done, cpu };
 }

@@ -35,7 +35,7 @@ export interface BenchConfig {
   /** The receiver's playout rule: 'fixed' (default: D0 + J) or 'adaptive' (core/playout.ts). */
   playout?: Playout;
   audio: 'answerer-to-mobile' | 'both';
-  /** Runs at once, or `auto`: the largest level with fewer than 2 % noisy runs (harness/parallel.ts). */
+  /** Runs at once, or `auto`: the top level, stepping down while too many runs are noisy (harness/parallel.ts). */
   parallel: number | 'auto';
   deadlineS: number;       // per run, on top of warmup + observe
   pairs?: number[];        // answerer/mobile pairs through one intermediate (topology pairs:N when N > 1)

@@ -22,6 +22,7 @@ from .fade import verify_wifi_fade, wifi_fade
 from .ipv6 import synthesize
 from .nat import COUNT_TABLE, EXPIRE_SCRIPT
 from .netlink import NetlinkWatch, default_route, link_down
+from .nftsession import NftSession
 from .phone import (arrive_home, handover, soft_handover, verify_arrive_home, verify_handover, verify_soft_handover,
                     wifi_default, wifi_link)
 from .renumber import renumber, verify_renumber
@@ -44,10 +45,9 @@ _PROBE_PY = ('import _socket as s, sys; a = sys.argv; k = s.socket(2, 2); k.sets
 
 
 # A blackout's restore sends its end probes and reads the drop counters this long before the end
-# (four processes: tens of ms on a loaded machine), then wakes again this long before the end to
-# delete the drop chains: one nft process, ~5 ms.
+# (four processes: tens of ms on a loaded machine), then deletes the drop chains at the end through
+# the host's nft session (topologies/nftsession.py: within a millisecond).
 END_PROBE_LEAD_MS = 150
-RESTORE_LEAD_MS = 5
 
 
 class NetworkEvents:
@@ -61,13 +61,22 @@ class NetworkEvents:
         self.open_switch: dict[str, int] = {}           # host -> its last switch, checked until its next event
         self.restores: list[subprocess.Popen[str]] = []   # later steps waiting for their moment (later())
         self.watches: dict[str, NetlinkWatch] = {}        # host -> its netlink listener (E at the effect)
+        self.nft: dict[str, NftSession] = {}              # host -> its nft session (nftables changes on time)
         self.stopping = False
 
     def watch(self, host: str) -> None:
         """Listens to `host`'s netlink notifications from now on, so that its switches are stamped at
-        their effect (topologies/netlink.py); not under the test hook, whose events change nothing."""
+        their effect (topologies/netlink.py), and starts its nft session, so that no process starts at
+        an event's moment; not under the test hook, whose events change nothing."""
         if not self.noop:
             self.watches[host] = NetlinkWatch(self.bed.host(host))
+            self.nft[host] = NftSession(self.bed.host(host))
+
+    def nft_session(self, host: str) -> NftSession:
+        """`host`'s nft session (started now if the host has no watch)."""
+        if host not in self.nft:
+            self.nft[host] = NftSession(self.bed.host(host))
+        return self.nft[host]
 
     def stop(self) -> None:
         self.stopping = True
@@ -75,6 +84,8 @@ class NetworkEvents:
             p.kill()
         for w in self.watches.values():
             w.stop()
+        for n in self.nft.values():
+            n.stop()
 
     # -- events ---------------------------------------------------------------------------------
 
@@ -163,32 +174,32 @@ class NetworkEvents:
 
     def drop_all(self, node: TestbedNode, up: Uplink, table: str) -> tuple[float, float]:
         """Drops every packet on `up`'s device both ways (nftables netdev chains, counted) with the
-        link, its address and its routes untouched: the host is not told. Stamped."""
-        t0, t1, _ = run_stamped(node, f"nft -f - <<'EOF'\ntable netdev {table} {{\n"
-                                      f"  chain rx {{ type filter hook ingress device \"{up.link_dev}\" priority -500; policy drop;\n    counter\n  }}\n"
-                                      f"  chain tx {{ type filter hook egress device \"{up.link_dev}\" priority -500; policy drop;\n    counter\n  }}\n"
-                                      f"}}\nEOF")
-        return t0, t1
+        link, its address and its routes untouched: the host is not told. One transaction, stamped."""
+        chain = lambda name, hook: (f'chain {name} {{ type filter hook {hook} device "{up.link_dev}" priority -500; '   # noqa: E731
+                                    'policy drop; counter; }')
+        return self.nft_session(node.name).run(f'table netdev {table} {{ {chain("rx", "ingress")}; {chain("tx", "egress")}; }}')
 
     def _restore(self, seq: int, at_ms: float) -> None:
-        """Ends a blackout at `at_ms`. The shell that does it starts now and sleeps until just
-        before then: started at the end, its start-up alone (hundreds of ms on a loaded machine)
-        would move the end (a blackout:2 measured 1.7-2.15 s with two runs at once). Only the
-        delete runs at the end: the probes and counters before it moved it by up to 55 ms in CI."""
+        """Ends a blackout at `at_ms`: the end probes and counters from a shell that starts now and
+        sleeps until END_PROBE_LEAD_MS before the end (four processes), then the delete, written to the
+        host's nft session at the end — a shell that ran `nft delete` at the end was late by its own
+        start (topologies/nftsession.py)."""
         ev = self.evidence[seq]
-        delete = stamped(f'nft delete table netdev {ev["table"]}')
-        script = (f'{sleep_until(at_ms - END_PROBE_LEAD_MS)}\n{self._drop_probe_script(ev["uplink"], ev["table"])}\n'
-                  f'{sleep_until(at_ms - RESTORE_LEAD_MS)}\n{delete}')
         try:
-            done = self.later(self.bed.host(ev['host']), script)
+            done = self.later(self.bed.host(ev['host']), f'{sleep_until(at_ms - END_PROBE_LEAD_MS)}\n'
+                              f'{self._drop_probe_script(ev["uplink"], ev["table"])}\n{stamped("true")}')
             if done is None:
                 return
-            t0, t1, counts = done
+            counts = done[2]
+            t0, t1 = self.nft_session(ev['host']).run(f'delete table netdev {ev["table"]}', at_ms=at_ms)
+            if self.stopping:
+                return
             with self.drop_lock:
                 ev.update(end=parse_drop_counts(counts), restoredT=t1)
             self.notify({'event': 'event.restored', 'name': ev['name'], 'host': ev['host'], 't': t1, 'tIssued': t0})
-        except Exception as e:   # the topology may be stopping
-            self.notify({'event': 'error', 'message': f'restoring after {ev["name"]}: {e}'})
+        except Exception as e:
+            if not self.stopping:   # stopping kills the shell and the session under it
+                self.notify({'event': 'error', 'message': f'restoring after {ev["name"]}: {e}'})
 
     def later(self, node: TestbedNode, script: str) -> tuple[float, float, str] | None:
         """Runs a stamped `script` that sleeps in `node` until its moment (sleep_until), from the

@@ -11,7 +11,8 @@ export const benchCommand: Command = {
   usage: `migbench bench [--config FILE] [--retry-failed] [--parallel N] [--codec opus|pcm] [--shard I/N] [--results DIR]
   --config FILE    a bench config (default harness/configs/default.json; docs/bench.md lists the fields)
   --retry-failed   run again the runs recorded as failed (finished runs are always skipped)
-  --parallel N     runs at once, or auto: the most at which fewer than 2 % of runs are noisy (overrides the config)
+  --parallel N     runs at once, or auto: one above the core count, one lower while more than 1/N of a window are noisy
+                   (docs/bench.md "Parallel runs"; overrides the config)
   --codec C        the config's matrix with frames of codec C (opus: the bench's default; pcm: as before Opus), into <name>-<C>/,
                    so that a codec's effect is measured on the same day and cells (docs/audio.md)
   --shard I/N      only shard I (0-based) of N: the runs whose id hashes to I; into <name>.shard-I-of-N/

@@ -55,6 +55,7 @@ export async function benchWithProgress(config: BenchConfig, opts: Pick<BenchOpt
   });
   if (tty) process.stderr.write('\n');
   console.log(`${r.ran} run(s) made in ${fmt((Date.now() - t0) / 1000)} (wall time); ${r.records.length} recorded in ${path.join(r.dir, 'runs.csv')}`);
+  console.log(`machine: ${r.cpu.busyS} CPU s busy over ${r.cpu.wallS} s${r.ran ? ` (${(r.cpu.busyS / r.ran).toFixed(2)} a run)` : ''}, ${r.cpu.stealS} s stolen`);
   console.log(summaryLines(r.records).join('\n'));
   return stop.signal.aborted ? 130 : 0;
 }

@@ -35,6 +35,11 @@ test('bench: an interrupted matrix resumes, finishes with one row per run, and a
   const bench = JSON.parse(readFileSync(path.join(second.dir, 'bench.json'), 'utf8'));
   assert.equal(bench.versions.quiche, '0.18.0');
   assert.equal(bench.invocations.length, 2);
+  // each invocation says what it ran and what the machine spent on it
+  assert.deepEqual(bench.invocations.map((i: { ran: number }) => i.ran), [1, 3]);
+  const cpu = bench.invocations[1].cpu;
+  assert.ok(cpu.busyS > 0 && cpu.wallS > 0 && cpu.stealS >= 0, JSON.stringify(cpu));
+  assert.deepEqual(second.cpu, cpu);
 
   const third = await runBench(config, { resultsDir });
   assert.equal(third.ran, 0);
