@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -21,9 +22,9 @@ from typing import TYPE_CHECKING, Any, Callable
 from .fade import verify_wifi_fade, wifi_fade
 from .ipv6 import synthesize
 from .nat import COUNT_TABLE, EXPIRE_SCRIPT
-from .netlink import NetlinkWatch, default_route, link_down
+from .netlink import Change, NetlinkWatch
 from .nftsession import NftSession
-from .phone import (arrive_home, handover, soft_handover, verify_arrive_home, verify_handover, verify_soft_handover,
+from .phone import (arrive_home, handover, link_off, soft_handover, verify_arrive_home, verify_handover, verify_soft_handover,
                     wifi_default, wifi_link)
 from .renumber import renumber, verify_renumber
 from .scenario import (PROBE_DST, PROBE_PORT, Hop, Verdict, judge_blackout, judge_rebind, judge_switch,
@@ -125,15 +126,19 @@ class NetworkEvents:
         self.bed._uplink(host, 'cellular')
         to = 'cellular' if full == 'wifi-to-cellular' else 'wifi'
         before = self.bed.current_uplink(host).name
-        t0, t1 = self._change(self.bed.host(host), f'ip link set {wifi.dev} down' if to == 'cellular' else wifi_up(wifi))
-        # the change is complete when the link is down (its routes go with it) / Wi-Fi's last default route is in
-        done = (link_down(wifi.dev) if to == 'cellular' else
-                default_route(wifi.dev, wifi.gateway6, 100) if wifi.gateway6 else default_route(wifi.dev, wifi.gateway, 100))
-        seen = self.watches[host].effect(t0, t1, done) if host in self.watches else None
+        change = link_off(wifi) if to == 'cellular' else wifi_up(wifi)
+        t0, t1 = self._change(self.bed.host(host), change.script)
+        t, stamp = self.at_effect(host, t0, t1, change.done)
         ev = self._record('switch', full, host, to=to, before=before, at=self._counts(host))
         self.open_switch[host] = self.seq
-        return EventResult(full, host, t1 if seen is None else seen, t0, {'uplink': to, 'stamp': 'netlink' if seen else 'command',
-                                                        'tCommandDone': t1, 'evidence': {'before': before, 'at': ev['at']}})
+        return EventResult(full, host, t, t0, {'uplink': to, **stamp, 'evidence': {'before': before, 'at': ev['at']}})
+
+    def at_effect(self, host: str, t0: float, t1: float, done: re.Pattern[str]) -> tuple[float, dict[str, Any]]:
+        """E at the effect: the stamp of `host`'s netlink notification `done` between a command's stamps
+        t0 and t1 (topologies/netlink.py), else t1; and the fields that say which (`stamp`, and
+        `tCommandDone`: t1)."""
+        seen = self.watches[host].effect(t0, t1, done) if host in self.watches else None
+        return (t1 if seen is None else seen), {'stamp': 'command' if seen is None else 'netlink', 'tCommandDone': t1}
 
     def _rebind(self, full: str, host: str, up: Uplink | None) -> EventResult:
         up = up or self.bed.current_uplink(host)   # answerer-rebind: the answerer's one uplink
@@ -332,6 +337,7 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def wifi_up(wifi: Uplink) -> str:
-    """Wi-Fi back at once: its link, its table and the default route."""
-    return f'{wifi_link(wifi)} && {wifi_default(wifi)}'
+def wifi_up(wifi: Uplink) -> Change:
+    """Wi-Fi back at once: its link, its table and the default route (the last: its completion)."""
+    link, default = wifi_link(wifi), wifi_default(wifi)
+    return Change(f'{link.script} && {default.script}', default.done)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .emulators import WireLink
 from .links import Direction, LinkSetting
-from .phone import schedule_step, wait_step
+from .phone import link_off, schedule_step, wait_step
 from .scenario import Verdict, judge_wifi_fade
 from .shapes import Uplink
 from .stamps import EventResult, duration, now_ms
@@ -56,7 +56,7 @@ def wifi_fade(ev: Events, full: str, host: str, _up: Uplink | None) -> EventResu
                      late=0.0, uplink=wifi, downAt=down_at, lost=_lost(links))
     if not ev.noop:
         threading.Thread(target=_ramp, args=(ev, rec, links, base), daemon=True).start()
-        schedule_step(ev, rec, down_at, f'ip link set {wifi.dev} down', 'wifi-down', 'downT')
+        schedule_step(ev, rec, down_at, link_off(wifi), 'wifi-down', 'downT')
     return EventResult(full, host, t1, t0, {'uplink': 'cellular', 'downAt': down_at})
 
 

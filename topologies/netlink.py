@@ -15,6 +15,7 @@ import subprocess
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 from datetime import datetime
 
 from .nodes import TestbedNode
@@ -41,6 +42,24 @@ def link_down(dev: str) -> re.Pattern[str]:
 def default_route(dev: str, gateway: str, metric: int) -> re.Pattern[str]:
     """The main table's default route via `gateway` on `dev` with `metric` added."""
     return re.compile(rf'^default via {re.escape(gateway)} dev {re.escape(dev)}( proto \S+)? metric {metric}\b')
+
+
+def default_route_deleted(dev: str, gateway: str, metric: int) -> re.Pattern[str]:
+    """The main table's default route via `gateway` on `dev` with `metric` deleted."""
+    return re.compile(rf'^Deleted default via {re.escape(gateway)} dev {re.escape(dev)}( proto \S+)? metric {metric}\b')
+
+
+def table_route(dev: str, gateway: str, table: int) -> re.Pattern[str]:
+    """The default route via `gateway` on `dev` added to routing table `table` (an uplink's own)."""
+    return re.compile(rf'^default via {re.escape(gateway)} dev {re.escape(dev)}( proto \S+)? table {table}\b')
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change of a host's links or routes: its commands, and the notification that completes it
+    (the last command's), whose stamp is E at the effect."""
+    script: str
+    done: re.Pattern[str]
 
 
 def effect_at(seen: list[tuple[float, str]], t0: float, t1: float, pattern: re.Pattern[str]) -> float | None:

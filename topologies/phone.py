@@ -8,6 +8,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from .netlink import Change, default_route, default_route_deleted, link_down, table_route
 from .scenario import Verdict, judge_arrive_home, judge_handover, judge_soft_handover
 from .shapes import Uplink
 from .stamps import EventResult, duration, sleep_until, stamped
@@ -42,24 +43,32 @@ def handover(ev: Events, full: str, host: str, _up: Uplink | None) -> EventResul
     return EventResult(full, host, t1, t0, {'uplink': 'cellular', 'routeAt': t1 + ms, 'evidence': {'start': start}})
 
 
-def cellular_default(wifi: Uplink) -> str:
+def cellular_default(wifi: Uplink) -> Change:
     """Makes cellular the default route (its metric-200 route) by deleting Wi-Fi's metric-100 one;
     Wi-Fi's own table stays, so what is bound to its address still leaves over it."""
     v6 = f' && ip -6 route del default via {wifi.gateway6} dev {wifi.dev} metric 100' if wifi.gateway6 else ''
-    return f'ip route del default via {wifi.gateway} dev {wifi.dev} metric 100{v6}'
+    return Change(f'ip route del default via {wifi.gateway} dev {wifi.dev} metric 100{v6}',
+                  default_route_deleted(wifi.dev, wifi.gateway6 or wifi.gateway, 100))
 
 
-def wifi_link(wifi: Uplink) -> str:
+def wifi_link(wifi: Uplink) -> Change:
     """Brings the Wi-Fi link up with its own routing table (what is bound to its address leaves over
     it), not yet the default route."""
     v6 = f' && ip -6 route replace default via {wifi.gateway6} dev {wifi.dev} table {wifi.table}' if wifi.gateway6 else ''
-    return f'ip link set {wifi.dev} up && ip route replace default via {wifi.gateway} dev {wifi.dev} table {wifi.table}{v6}'
+    return Change(f'ip link set {wifi.dev} up && ip route replace default via {wifi.gateway} dev {wifi.dev} table {wifi.table}{v6}',
+                  table_route(wifi.dev, wifi.gateway6 or wifi.gateway, wifi.table))
 
 
-def wifi_default(wifi: Uplink) -> str:
+def wifi_default(wifi: Uplink) -> Change:
     """Makes Wi-Fi the default route (metric 100, before cellular's 200)."""
     v6 = f' && ip -6 route replace default via {wifi.gateway6} dev {wifi.dev} metric 100' if wifi.gateway6 else ''
-    return f'ip route replace default via {wifi.gateway} dev {wifi.dev} metric 100{v6}'
+    return Change(f'ip route replace default via {wifi.gateway} dev {wifi.dev} metric 100{v6}',
+                  default_route(wifi.dev, wifi.gateway6 or wifi.gateway, 100))
+
+
+def link_off(up: Uplink) -> Change:
+    """The uplink's link goes down (its routes with it)."""
+    return Change(f'ip link set {up.dev} down', link_down(up.dev))
 
 
 # arrive-home: how long cellular lingers once Wi-Fi is the default route (Android's ConnectivityService
@@ -76,14 +85,16 @@ def arrive_home(ev: Events, full: str, host: str, _up: Uplink | None) -> EventRe
     node = ev.bed.host(host)
     wifi = ev.bed._uplink(host, 'wifi')
     cellular = ev.bed._uplink(host, 'cellular')
-    t0, t1 = ev._change(node, wifi_link(wifi))
+    up = wifi_link(wifi)
+    t0, t1 = ev._change(node, up.script)
+    t1, stamp = ev.at_effect(host, t0, t1, up.done)
     route = ev._switch_state(host)['route']
     rec = ev._record('arrive-home', full, host, ms=ms, t=t1, route=route, cellular=cellular, routeAt=t1 + ms,
                      dropAt=t1 + ms + LINGER_S * 1000)
     if not ev.noop:
         schedule_step(ev, rec, rec['routeAt'], wifi_default(wifi), 'route', 'routedT')
-        schedule_step(ev, rec, rec['dropAt'], f'ip link set {cellular.dev} down', 'cellular-down', 'droppedT')
-    return EventResult(full, host, t1, t0, {'uplink': 'wifi', 'routeAt': rec['routeAt'], 'dropAt': rec['dropAt'],
+        schedule_step(ev, rec, rec['dropAt'], link_off(cellular), 'cellular-down', 'droppedT')
+    return EventResult(full, host, t1, t0, {'uplink': 'wifi', 'routeAt': rec['routeAt'], 'dropAt': rec['dropAt'], **stamp,
                                            'evidence': {'route': route}})
 
 
@@ -100,19 +111,20 @@ def verify_arrive_home(ev: Events, rec: dict) -> Verdict:
                              'UP' in link.get('flags', []), rec['dropAt'], rec.get('droppedT'), time.time() * 1000)
 
 
-def schedule_step(ev: Events, rec: dict, at_ms: float, script: str, step: str, field: str) -> None:
-    """A later step of the event `rec`: `script` runs in its host at `at_ms` (a shell that starts
-    now and sleeps until just before, so its start-up does not move it); its stamp goes in
-    rec[field] and to the harness as event.step."""
+def schedule_step(ev: Events, rec: dict, at_ms: float, change: Change, step: str, field: str) -> None:
+    """A later step of the event `rec`: `change` runs in its host at `at_ms` (a shell that starts
+    now and sleeps until just before, so its start-up does not move it); its stamp — the host's
+    notification of it, as an event's E — goes in rec[field] and to the harness as event.step."""
     name, host = rec['name'], rec['host']
-    wait_then = f'{sleep_until(at_ms - STEP_LEAD_MS)}\n{stamped(script)}'
+    wait_then = f'{sleep_until(at_ms - STEP_LEAD_MS)}\n{stamped(change.script)}'
 
     def later() -> None:
         try:
             done = ev.later(ev.bed.host(host), wait_then)
             if done is not None:
-                rec[field] = done[1]
-                ev.notify({'event': 'event.step', 'name': name, 'host': host, 'step': step, 't': done[1], 'tIssued': done[0]})
+                t, stamp = ev.at_effect(host, done[0], done[1], change.done)
+                rec[field] = t
+                ev.notify({'event': 'event.step', 'name': name, 'host': host, 'step': step, 't': t, 'tIssued': done[0], **stamp})
         except Exception as e:   # the topology may be stopping
             ev.notify({'event': 'error', 'message': f'{step} of {name}: {e}'})
     threading.Thread(target=later, daemon=True).start()
@@ -132,7 +144,9 @@ def soft_handover(ev: Events, full: str, host: str, _up: Uplink | None) -> Event
     node = ev.bed.host(host)
     wifi = ev.bed._uplink(host, 'wifi')
     ev.bed._uplink(host, 'cellular')
-    t0, t1 = ev._change(node, cellular_default(wifi))
+    prefer = cellular_default(wifi)
+    t0, t1 = ev._change(node, prefer.script)
+    t1, stamp = ev.at_effect(host, t0, t1, prefer.done)
     route = ev._switch_state(host)['route']
     before = ev._counts(host).get(wifi.nats[0], 0)
     ev.bound_probe(host, wifi)
@@ -140,8 +154,8 @@ def soft_handover(ev: Events, full: str, host: str, _up: Uplink | None) -> Event
     down_at = t1 + seconds * 1000
     rec = ev._record('soft-handover', full, host, seconds=seconds, t=t1, route=route, works=works, uplink=wifi, downAt=down_at)
     if not ev.noop:
-        schedule_step(ev, rec, down_at, f'ip link set {wifi.dev} down', 'wifi-down', 'downT')
-    return EventResult(full, host, t1, t0, {'uplink': 'cellular', 'downAt': down_at, 'evidence': {'route': route, 'wifiWorks': works}})
+        schedule_step(ev, rec, down_at, link_off(wifi), 'wifi-down', 'downT')
+    return EventResult(full, host, t1, t0, {'uplink': 'cellular', 'downAt': down_at, **stamp, 'evidence': {'route': route, 'wifiWorks': works}})
 
 
 def verify_soft_handover(ev: Events, rec: dict) -> Verdict:

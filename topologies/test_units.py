@@ -11,7 +11,7 @@ from topologies.links import Direction, LinkSetting, parse_custom, resolve
 from topologies.trace_files import (TRACES, opportunities, read_schedule, read_trace, schedule_at, schedule_mean_delay,
                                     schedule_period)
 from topologies.nat import NatBehaviour, count_ruleset, parse_preset, ruleset
-from topologies.netlink import default_route, effect_at, link_down, parse_line
+from topologies.netlink import default_route, default_route_deleted, effect_at, link_down, parse_line, table_route
 from topologies.scenario import (judge_arrive_home, judge_blackout, judge_handover, judge_wifi_fade, judge_soft_handover, judge_rebind, judge_switch, judge_timeout, parse_drop_counts,
                                  parse_flows, parse_set_counts, walk)
 from topologies.shapes import plan
@@ -350,6 +350,15 @@ class EffectStamps(unittest.TestCase):
         a, b = self.stamp('2026-12-07T09:50:00.099000'), self.stamp('2026-12-07T09:50:00.110000')
         self.assertEqual(effect_at(up, a, b, default_route('mobile-wifi', '10.2.0.1', 100)), up[2][0], 'the main table\'s route, not table 102\'s')   # type: ignore[index]
         self.assertIsNone(effect_at(up, a, b, link_down('mobile-wifi')), 'a link coming up is not down')
+        self.assertEqual(effect_at(up, a, b, table_route('mobile-wifi', '10.2.0.1', 102)), up[1][0], 'the uplink\'s own table')   # type: ignore[index]
+
+    def test_a_deleted_route_is_not_an_added_one(self) -> None:
+        deleted = [parse_line('[2026-12-07T09:51:00.100000] Deleted default via 10.2.0.1 dev mobile-wifi metric 100'),
+                   parse_line('[2026-12-07T09:51:00.101000] Deleted default via 2001:2:0:300::1 dev mobile-wifi metric 100 pref medium')]
+        a, b = self.stamp('2026-12-07T09:51:00.000000'), self.stamp('2026-12-07T09:51:00.200000')
+        self.assertEqual(effect_at(deleted, a, b, default_route_deleted('mobile-wifi', '2001:2:0:300::1', 100)), deleted[1][0])   # type: ignore[index]
+        self.assertIsNone(effect_at(deleted, a, b, default_route('mobile-wifi', '10.2.0.1', 100)))
+        self.assertIsNone(effect_at(deleted, a, b, default_route_deleted('mobile-wifi', '10.2.0.1', 200)))
 
 
 class Layers(unittest.TestCase):

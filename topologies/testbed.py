@@ -137,7 +137,7 @@ class Testbed:
         # A host still on cellular since the build (startOn) has its Wi-Fi up just for the measurement.
         lifted = [(h, self._uplink(h, 'wifi')) for h in sorted(self.started_down) if h in ('mobile', 'mobile1')]
         for h, wifi in lifted:
-            self.host(h).run(wifi_up(wifi) + f' && ping -c1 -W1 {wifi.gateway} >/dev/null')
+            self.host(h).run(wifi_up(wifi).script + f' && ping -c1 -W1 {wifi.gateway} >/dev/null')
         def measure(p: tuple[str, str, str, list[str]]) -> dict[str, Any]:
             host, dst, source, slots = p
             r = self.rtt(host, dst, count, 0.02, source)

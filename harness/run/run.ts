@@ -132,7 +132,8 @@ async function runBody(spec: RunSpec, dir: string, driver: TopologyDriver, info:
 
   // events: testbed events for every pair (staggered), process faults once
   driver.on('event.restored', (m: { t: number; tIssued: number; name: string }) => log.append({ t: m.t, type: 'event.restored', name: m.name, tIssued: m.tIssued }));
-  driver.on('event.step', (m: { t: number; tIssued: number; name: string; step: string }) => log.append({ t: m.t, type: 'event.step', name: m.name, step: m.step, tIssued: m.tIssued }));
+  driver.on('event.step', (m: { t: number; tIssued: number; name: string; step: string; stamp?: string; tCommandDone?: number }) =>
+    log.append({ t: m.t, type: 'event.step', name: m.name, step: m.step, tIssued: m.tIssued, ...(m.stamp ? { stamp: m.stamp, tCommandDone: m.tCommandDone } : {}) }));
   const fault = new IntermediateFault(roles, interConfig, log);
   const fired: EventResult[] = [];   // every event of every pair, for the scenario checks
   let eventT: number | null = null;

@@ -24,6 +24,13 @@ async function flowAround(d: TopologyDriver, info: BuildInfo, host: string, act:
 }
 const firstFrom = (log: FlowLine[], after: number, from: string) => log.find((l) => l.t > after && l.from !== from);
 
+type Stamped = { name?: string; step?: string; t: number; tIssued: number; stamp?: unknown; tCommandDone?: unknown };
+/** E (or a step) at the effect (docs/testbed.md "When E is"): the host's netlink notification, between the command's two stamps. */
+function assertAtEffect(f: Stamped): void {
+  assert.equal(f.stamp, 'netlink', JSON.stringify(f));
+  assert.ok(f.t >= f.tIssued && f.t <= (f.tCommandDone as number), JSON.stringify(f));
+}
+
 test('wifi-to-cellular: the intermediate sees the new public address within 50 ms; cellular-to-wifi brings Wi-Fi back; both stamped at the host\'s netlink notification', async () => {
   await withTestbed({ nat: { wifi: 'port-restricted', cellular: 'symmetric' } }, async (d, info) => {
     let t1 = 0; let t2 = 0;
@@ -35,10 +42,7 @@ test('wifi-to-cellular: the intermediate sees the new public address within 50 m
       fired.push(await d.fire('cellular-to-wifi'));
       t2 = fired[1]!.t;
     });
-    for (const f of fired) {   // E at the effect (docs/testbed.md "When E is"): between the command's two stamps
-      assert.equal(f.stamp, 'netlink', `${f.name}: ${JSON.stringify(f)}`);
-      assert.ok(f.t >= f.tIssued && f.t <= (f.tCommandDone as number), `${f.name}: ${JSON.stringify(f)}`);
-    }
+    for (const f of fired) assertAtEffect(f);
     const before = log.find((l) => l.t < t1)!;
     assert.match(before.from, /^198\.18\.2\.2:/);
     const moved = firstFrom(log, t1, before.from)!;
@@ -89,8 +93,8 @@ test('blackout:1 drops everything for one second on the same address, then traff
 test('handover:500: Wi-Fi carries nothing from the event on, its link up; cellular carries the flow from the route change 500 ms later', async () => {
   await withTestbed({}, async (d, info) => {
     const wifi = info.hosts.mobile!.find((u) => u.name === 'wifi')!;
-    let t = 0; let routed = 0; let routeIssued = 0;
-    d.once('event.step', (m: { t: number; tIssued: number; step: string }) => { routed = m.t; routeIssued = m.tIssued; });
+    let t = 0; let routed = 0; let routeIssued = 0; let step!: Stamped;
+    d.once('event.step', (m: Stamped) => { step = m; routed = m.t; routeIssued = m.tIssued; });
     let fired!: EventResult;
     let ping!: ExecResult; let link!: ExecResult;
     const log = await flowAround(d, info, 'mobile', async () => {
@@ -102,6 +106,7 @@ test('handover:500: Wi-Fi carries nothing from the event on, its link up; cellul
       await sleep(700);
     });
     assert.ok(Math.abs(routed - t - 500) < 50, `cellular became the default route ${routed - t} ms after the event`);
+    assertAtEffect(step);
     assert.match(ping.stdout, /100% packet loss/);
     assert.ok(JSON.parse(link.stdout)[0].flags.includes('UP'), 'the Wi-Fi link must stay up (lingering)');
     const before = log.filter((l) => l.t < t).pop()!;
@@ -119,8 +124,8 @@ test('handover:500: Wi-Fi carries nothing from the event on, its link up; cellul
 test('soft-handover:0.5: the flow moves to cellular at the event while Wi-Fi still answers; Wi-Fi goes down 0.5 s later', async () => {
   await withTestbed({}, async (d, info) => {
     const wifi = info.hosts.mobile!.find((u) => u.name === 'wifi')!;
-    let down = 0;
-    d.once('event.step', (m: { t: number; step: string }) => { down = m.t; });
+    let down = 0; let step!: Stamped;
+    d.once('event.step', (m: Stamped) => { step = m; down = m.t; });
     let fired!: EventResult;
     let ping!: ExecResult;
     const log = await flowAround(d, info, 'mobile', async () => {
@@ -132,6 +137,8 @@ test('soft-handover:0.5: the flow moves to cellular at the event while Wi-Fi sti
     assert.ok(moved && moved.t - fired.t < 50, `cellular seen ${moved ? moved.t - fired.t : 'never'} ms after the event`);
     assert.equal(ping.code, 0, `Wi-Fi must still work after the event: ${ping.stdout}`);
     assert.ok(Math.abs(down - fired.t - 500) < 50, `Wi-Fi went down ${down - fired.t} ms after the event`);
+    assertAtEffect(fired);
+    assertAtEffect(step);
     const link = await d.exec('mobile', `ip -j link show dev ${wifi.dev}`);
     assert.ok(!JSON.parse(link.stdout)[0].flags.includes('UP'), 'Wi-Fi must be down at the end');
     const check = await d.verify(fired);
@@ -153,8 +160,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 test('wifi-fade:2: across Wi-Fi, loss ramps up and the RTT grows while the host sees no change; the OS drops Wi-Fi at 2 s', async () => {
   await withTestbed({ links: { wifi: 'custom:delay=5' } }, async (d, info) => {
     const wifi = info.hosts.mobile!.find((u) => u.name === 'wifi')!;
-    let down = 0;
-    d.once('event.step', (m: { t: number; step: string }) => { down = m.t; });
+    let down = 0; let step!: Stamped;
+    d.once('event.step', (m: Stamped) => { step = m; down = m.t; });
     const fired = await d.fire('wifi-fade:2');
     const [probes, middle] = await Promise.all([pings(d, wifi.dev, info.intermediate[0], 1900),
       sleep(1000).then(() => d.exec('mobile', `ip -j link show dev ${wifi.dev}; ip -j route get ${info.intermediate[0]}`))]);
@@ -174,6 +181,7 @@ test('wifi-fade:2: across Wi-Fi, loss ramps up and the RTT grows while the host 
     assert.equal(route[0].dev, wifi.dev, 'the default route stays on Wi-Fi during the fade');
     await sleep(Math.max(0, fired.t + 2100 - Date.now()));
     assert.ok(Math.abs(down - fired.t - 2000) < 50, `the OS dropped Wi-Fi ${down - fired.t} ms after the fade began`);
+    assertAtEffect(step);
     const check = await d.verify(fired);
     assert.ok(check.ok, check.reason);
   });
@@ -182,8 +190,8 @@ test('wifi-fade:2: across Wi-Fi, loss ramps up and the RTT grows while the host 
 test('arrive-home:500: Wi-Fi comes up and answers at once, the flow moves to it 500 ms later; cellular lingers', async () => {
   await withTestbed({ startOn: 'cellular' }, async (d, info) => {
     const wifi = info.hosts.mobile!.find((u) => u.name === 'wifi')!;
-    let routed = 0; let routeIssued = 0;
-    d.once('event.step', (m: { t: number; tIssued: number }) => { routed = m.t; routeIssued = m.tIssued; });
+    let routed = 0; let routeIssued = 0; let step!: Stamped;
+    d.once('event.step', (m: Stamped) => { step = m; routed = m.t; routeIssued = m.tIssued; });
     let fired!: EventResult;
     let ping!: ExecResult;
     const log = await flowAround(d, info, 'mobile', async () => {
@@ -193,6 +201,8 @@ test('arrive-home:500: Wi-Fi comes up and answers at once, the flow moves to it 
     });
     assert.equal(ping.code, 0, `Wi-Fi must answer while the OS validates it: ${ping.stdout}`);
     assert.ok(Math.abs(routed - fired.t - 500) < 50, `Wi-Fi became the default route ${routed - fired.t} ms after the event`);
+    assertAtEffect(fired);
+    assertAtEffect(step);
     const validating = log.filter((l) => l.t > fired.t + 5 && l.t < routeIssued);
     assert.ok(validating.length > 0 && validating.every((l) => l.from.startsWith('198.18.3.2:')),
       'until the route change the flow stays on cellular');
