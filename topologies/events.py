@@ -1,7 +1,8 @@
 """The network events of a built topology (the harness's table: harness/network-events.ts): one
 handler per event, the evidence each records, and its scenario check (judged in scenario.py) from
-what the network shows, never from a strategy. Adding an event: a handler method (or a function of
-phone.py, for the phone-like events), its HANDLERS line, its judge (docs/testbed.md "Adding an event").
+what the network shows, never from a strategy. Adding an event: a handler method (or a module of its
+own: blackout.py, fade.py, phone.py, renumber.py), its HANDLERS line, its judge (docs/testbed.md
+"Adding an event").
 
 Over 250 lines: each handler sits beside the evidence its check gathers, so what an event changes
 and how the change is verified read together.
@@ -15,10 +16,10 @@ import shlex
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
+from .blackout import blackout, verify_blackout
 from .fade import verify_wifi_fade, wifi_fade
 from .ipv6 import synthesize
 from .nat import COUNT_TABLE, EXPIRE_SCRIPT
@@ -27,11 +28,11 @@ from .nftsession import NftSession
 from .phone import (arrive_home, handover, link_off, soft_handover, verify_arrive_home, verify_handover, verify_soft_handover,
                     wifi_default, wifi_link)
 from .renumber import renumber, verify_renumber
-from .scenario import (PROBE_DST, PROBE_PORT, Hop, Verdict, judge_blackout, judge_rebind, judge_switch,
-                       judge_timeout, parse_drop_counts, parse_flows, parse_set_counts, verdict, walk)
+from .scenario import (PROBE_DST, PROBE_PORT, Hop, Verdict, judge_rebind, judge_switch, judge_timeout, parse_drop_counts,
+                       parse_flows, parse_set_counts, walk)
 from .nodes import TestbedNode
 from .shapes import Uplink
-from .stamps import EventResult, duration, parse_stamped, run_stamped, sleep_until, stamped
+from .stamps import EventResult, parse_stamped, run_stamped
 
 if TYPE_CHECKING:
     from .interfaces import Bed
@@ -44,11 +45,6 @@ _PROBE_PY = ('import _socket as s, sys; a = sys.argv; k = s.socket(2, 2); k.sets
              'k.setsockopt(1, 25, a[2].encode()); k.bind((a[1], int(a[4])))\n'
              'for _ in range(int(a[5])): k.sendto(b"migbench probe", (a[3], int(a[4])))')
 
-
-# A blackout's restore sends its end probes and reads the drop counters this long before the end
-# (four processes: tens of ms on a loaded machine), then deletes the drop chains at the end through
-# the host's nft session (topologies/nftsession.py: within a millisecond).
-END_PROBE_LEAD_MS = 150
 
 
 class NetworkEvents:
@@ -161,50 +157,12 @@ class NetworkEvents:
         return EventResult(full, host, stamps[0][1], stamps[0][0], {'uplink': up.name, 'nats': up.nats, 'steps': stamps,
                                                                   'evidence': {'before': before, 'after': after}})
 
-    def _blackout(self, full: str, host: str, up: Uplink | None) -> EventResult:
-        assert up is not None
-        node = self.bed.host(host)
-        seconds = duration(full, 3600, 'blackout:2 (s)')
-        table = f'migbench_blackout_{up.dev.replace("-", "_")}'
-        if self.noop:
-            t0, t1 = self._change(node, '')
-            self._record('blackout', full, host, seconds=seconds, t=t1, start=None)
-            return EventResult(full, host, t1, t0, {'uplink': up.name, 'until': t1 + seconds * 1000})
-        t0, t1 = self.drop_all(node, up, table)
-        start = self._drops(host, up, table)
-        self._record('blackout', full, host, seconds=seconds, t=t1, start=start, uplink=up, table=table)
-        threading.Thread(target=self._restore, args=(self.seq, t1 + seconds * 1000), daemon=True).start()
-        return EventResult(full, host, t1, t0, {'uplink': up.name, 'until': t1 + seconds * 1000,
-                                               'evidence': {'start': start}})
-
     def drop_all(self, node: TestbedNode, up: Uplink, table: str) -> tuple[float, float]:
         """Drops every packet on `up`'s device both ways (nftables netdev chains, counted) with the
         link, its address and its routes untouched: the host is not told. One transaction, stamped."""
         chain = lambda name, hook: (f'chain {name} {{ type filter hook {hook} device "{up.link_dev}" priority -500; '   # noqa: E731
                                     'policy drop; counter; }')
         return self.nft_session(node.name).run(f'table netdev {table} {{ {chain("rx", "ingress")}; {chain("tx", "egress")}; }}')
-
-    def _restore(self, seq: int, at_ms: float) -> None:
-        """Ends a blackout at `at_ms`: the end probes and counters from a shell that starts now and
-        sleeps until END_PROBE_LEAD_MS before the end (four processes), then the delete, written to the
-        host's nft session at the end — a shell that ran `nft delete` at the end was late by its own
-        start (topologies/nftsession.py)."""
-        ev = self.evidence[seq]
-        try:
-            done = self.later(self.bed.host(ev['host']), f'{sleep_until(at_ms - END_PROBE_LEAD_MS)}\n'
-                              f'{self._drop_probe_script(ev["uplink"], ev["table"])}\n{stamped("true")}')
-            if done is None:
-                return
-            counts = done[2]
-            t0, t1 = self.nft_session(ev['host']).run(f'delete table netdev {ev["table"]}', at_ms=at_ms)
-            if self.stopping:
-                return
-            with self.drop_lock:
-                ev.update(end=parse_drop_counts(counts), restoredT=t1)
-            self.notify({'event': 'event.restored', 'name': ev['name'], 'host': ev['host'], 't': t1, 'tIssued': t0})
-        except Exception as e:
-            if not self.stopping:   # stopping kills the shell and the session under it
-                self.notify({'event': 'error', 'message': f'restoring after {ev["name"]}: {e}'})
 
     def later(self, node: TestbedNode, script: str) -> tuple[float, float, str] | None:
         """Runs a stamped `script` that sleeps in `node` until its moment (sleep_until), from the
@@ -246,20 +204,7 @@ class NetworkEvents:
             return verify_wifi_fade(self, ev)
         if ev['kind'] == 'renumber':
             return verify_renumber(self, ev)
-        with self.drop_lock:
-            if ev['start'] is not None and 'end' not in ev:   # still on: it held until the check
-                try:
-                    return judge_blackout(ev['seconds'], ev['t'], ev['start'], self._drops(host, ev['uplink'], ev['table']), None)
-                except RuntimeError:
-                    pass   # gone: the restore may be deleting it right now
-        for _ in range(40 if ev['start'] is not None else 0):
-            if 'end' in ev:
-                break
-            time.sleep(0.05)
-        with self.drop_lock:
-            if ev['start'] is not None and 'end' not in ev:
-                return verdict(False, 'the drop chains were gone before the restore', start=ev['start'])
-            return judge_blackout(ev['seconds'], ev['t'], ev['start'], ev.get('end'), ev.get('restoredT'))
+        return verify_blackout(self, ev)
 
     def _switch_state(self, host: str) -> dict[str, Any]:
         """The default route's uplink and the NAT counters, right after a probe along that route:
@@ -328,7 +273,7 @@ HANDLERS: dict[str, Handler] = {
     'nat-rebind': Handler(NetworkEvents._rebind, True),
     'answerer-rebind': Handler(NetworkEvents._rebind, False),
     'mapping-timeout': Handler(NetworkEvents._timeout, True),
-    'blackout': Handler(NetworkEvents._blackout, True),
+    'blackout': Handler(blackout, True),
     'handover': Handler(handover, False),
     'soft-handover': Handler(soft_handover, False),
     'wifi-fade': Handler(wifi_fade, False),

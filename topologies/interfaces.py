@@ -1,16 +1,18 @@
 """What the event layer uses of the layers that call it, as structural types: the event handlers
-(fade.py, phone.py, renumber.py) take the events module's `Events`, the events module and the
+(blackout.py, fade.py, phone.py, renumber.py) take the events module's `Events`, the events module and the
 trace calibration take the testbed's `Bed` — so none of them imports the module that imports it,
 and topologies/ has no import circle (topologies/test_units.py checks)."""
 from __future__ import annotations
 
 import re
+import threading
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 if TYPE_CHECKING:
     from mininet.net import Mininet
 
     from .emulators import EmulatedLink
+    from .nftsession import NftSession
     from .nodes import TestbedNode
     from .shapes import Plan, Uplink
 
@@ -34,6 +36,7 @@ class Events(Protocol):
     notify: Callable[[dict[str, Any]], None]
     noop: bool
     stopping: bool
+    drop_lock: threading.Lock   # a blackout's restore vs. its check
 
     def _change(self, node: TestbedNode, script: str) -> tuple[float, float]: ...
     def at_effect(self, host: str, t0: float, t1: float, done: re.Pattern[str]) -> tuple[float, dict[str, Any]]: ...
@@ -44,3 +47,5 @@ class Events(Protocol):
     def _counts(self, host: str) -> dict[str, int]: ...
     def bound_probe(self, host: str, up: Uplink, count: int = 1) -> None: ...
     def _drops(self, host: str, up: Uplink, table: str) -> dict[str, int]: ...
+    def _drop_probe_script(self, up: Uplink, table: str) -> str: ...
+    def nft_session(self, host: str) -> NftSession: ...
