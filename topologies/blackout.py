@@ -10,9 +10,9 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from .scenario import Verdict, judge_blackout, parse_drop_counts, verdict
+from .scenario import BLACKOUT_SLACK_MS, Verdict, judge_blackout, parse_drop_counts, verdict
 from .shapes import Uplink
-from .stamps import EventResult, duration, sleep_until, stamped
+from .stamps import EventResult, duration, now_ms, sleep_until, stamped
 
 if TYPE_CHECKING:
     from .interfaces import Events
@@ -55,23 +55,28 @@ def restore(ev: Events, rec: dict, at_ms: float) -> None:
         ev.notify({'event': 'event.restored', 'name': rec['name'], 'host': rec['host'], 't': t1, 'tIssued': t0})
     except Exception as e:
         if not ev.stopping:   # stopping kills the shell and the session under it
+            with ev.drop_lock:
+                rec['restoreError'] = str(e)   # the check fails the run on it
             ev.notify({'event': 'error', 'message': f'restoring after {rec["name"]}: {e}'})
 
 
 def verify_blackout(ev: Events, rec: dict) -> Verdict:
-    """Still on at the check: it must still be dropping; else the counters read before its end, and
-    when it ended."""
+    """Before its end: it must still be dropping; after it: the counters read just before the end, and
+    when it ended — a blackout not restored by then failed, whatever it dropped."""
+    due = rec['t'] + rec['seconds'] * 1000 + BLACKOUT_SLACK_MS
     with ev.drop_lock:
-        if rec['start'] is not None and 'end' not in rec:   # still on: it held until the check
+        if rec['start'] is not None and 'end' not in rec and now_ms() < due:   # still on, as it should be
             try:
                 return judge_blackout(rec['seconds'], rec['t'], rec['start'], ev._drops(rec['host'], rec['uplink'], rec['table']), None)
             except RuntimeError:
                 pass   # gone: the restore may be deleting it right now
     for _ in range(40 if rec['start'] is not None else 0):
-        if 'end' in rec:
+        if 'end' in rec or 'restoreError' in rec:
             break
         time.sleep(0.05)
     with ev.drop_lock:
         if rec['start'] is not None and 'end' not in rec:
+            if 'restoreError' in rec or now_ms() >= due:
+                return verdict(False, f'not restored: {rec.get("restoreError", "no restore by the check")}', start=rec['start'])
             return verdict(False, 'the drop chains were gone before the restore', start=rec['start'])
         return judge_blackout(rec['seconds'], rec['t'], rec['start'], rec.get('end'), rec.get('restoredT'))

@@ -63,26 +63,31 @@ class NetworkEvents:
 
     def watch(self, host: str) -> None:
         """Listens to `host`'s netlink notifications from now on, so that its switches are stamped at
-        their effect (topologies/netlink.py), and starts its nft session, so that no process starts at
-        an event's moment; not under the test hook, whose events change nothing."""
+        their effect (topologies/netlink.py); not under the test hook, whose events change nothing."""
         if not self.noop:
             self.watches[host] = NetlinkWatch(self.bed.host(host))
+
+    def open_session(self, host: str) -> None:
+        """Starts `host`'s nft session, so that no process starts at an event's moment; from the thread
+        that builds the topology, which lives as long as it (the session dies with the thread that
+        started it); not under the test hook."""
+        if not self.noop:
             self.nft[host] = NftSession(self.bed.host(host))
 
     def nft_session(self, host: str) -> NftSession:
-        """`host`'s nft session (started now if the host has no watch)."""
         if host not in self.nft:
-            self.nft[host] = NftSession(self.bed.host(host))
+            raise RuntimeError(f'{host} has no nft session (every host with an uplink has one from the build)')
         return self.nft[host]
 
     def stop(self) -> None:
         self.stopping = True
         for p in self.restores:
             p.kill()
-        for w in self.watches.values():
-            w.stop()
-        for n in self.nft.values():
-            n.stop()
+        for w in [*self.watches.values(), *self.nft.values()]:
+            try:
+                w.stop()
+            except (OSError, ValueError):   # a pipe a thread was using as it died: the network must still stop
+                pass
 
     # -- events ---------------------------------------------------------------------------------
 

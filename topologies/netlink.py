@@ -17,6 +17,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
+from ipaddress import ip_address
 
 from .nodes import TestbedNode
 
@@ -34,6 +35,14 @@ def parse_line(line: str) -> tuple[float, str] | None:
     return datetime.strptime(m.group(1), '%Y-%m-%dT%H:%M:%S.%f').timestamp() * 1000, m.group(2)
 
 
+def _gw(gateway: str) -> str:
+    """A gateway as ip prints it (an IPv6 address in its canonical form), escaped for a pattern."""
+    try:
+        return re.escape(str(ip_address(gateway)))
+    except ValueError:
+        return re.escape(gateway)
+
+
 def link_down(dev: str) -> re.Pattern[str]:
     """The link message of `dev` going down (its routes go with it, in the same system call)."""
     return re.compile(rf'^\d+: {re.escape(dev)}(@\S+)?: <.*state DOWN')
@@ -41,17 +50,17 @@ def link_down(dev: str) -> re.Pattern[str]:
 
 def default_route(dev: str, gateway: str, metric: int) -> re.Pattern[str]:
     """The main table's default route via `gateway` on `dev` with `metric` added."""
-    return re.compile(rf'^default via {re.escape(gateway)} dev {re.escape(dev)}( proto \S+)? metric {metric}\b')
+    return re.compile(rf'^default via {_gw(gateway)} dev {re.escape(dev)}( proto \S+)? metric {metric}\b')
 
 
 def default_route_deleted(dev: str, gateway: str, metric: int) -> re.Pattern[str]:
     """The main table's default route via `gateway` on `dev` with `metric` deleted."""
-    return re.compile(rf'^Deleted default via {re.escape(gateway)} dev {re.escape(dev)}( proto \S+)? metric {metric}\b')
+    return re.compile(rf'^Deleted default via {_gw(gateway)} dev {re.escape(dev)}( proto \S+)? metric {metric}\b')
 
 
 def table_route(dev: str, gateway: str, table: int) -> re.Pattern[str]:
     """The default route via `gateway` on `dev` added to routing table `table` (an uplink's own)."""
-    return re.compile(rf'^default via {re.escape(gateway)} dev {re.escape(dev)}( proto \S+)? table {table}\b')
+    return re.compile(rf'^default via {_gw(gateway)} dev {re.escape(dev)}( proto \S+)? table {table}\b')
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ the command is done when that listing has been read back — nft runs one comman
 prints its errors before it."""
 from __future__ import annotations
 
+import queue
 import subprocess
 import threading
 import time
@@ -18,6 +19,9 @@ from .stamps import now_ms
 
 if TYPE_CHECKING:
     from .nodes import TestbedNode
+
+# An nft command answers in about a millisecond; one not answered in this long leaves the session broken.
+ANSWER_S = 2.0
 
 
 def sync_lines(table: str) -> str:
@@ -45,7 +49,8 @@ def read_until_sync(readline: Callable[[], str], table: str) -> list[str]:
 
 
 class NftSession:
-    """`nft -i` in `node`'s network namespace, dying with the driver."""
+    """`nft -i` in `node`'s network namespace, dying with the thread that starts it (start it from the
+    one that builds the topology)."""
 
     def __init__(self, node: TestbedNode) -> None:
         self.sync = f'migbench_sync_{node.name}'
@@ -53,23 +58,44 @@ class NftSession:
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True, bufsize=1)
         self.lock = threading.Lock()   # an event's thread and a blackout's restore
+        self.broken: str | None = None
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+        self.lines.put('')   # exited
+
+    def _readline(self) -> str:
+        try:
+            return self.lines.get(timeout=ANSWER_S)
+        except queue.Empty:
+            self.broken = f'nft -i did not answer in {ANSWER_S:g} s'
+            raise RuntimeError(self.broken) from None
 
     def run(self, command: str, at_ms: float | None = None) -> tuple[float, float]:
         """Runs one nft command (one line), at `at_ms` (ms since epoch) if given: (issued, done)
         stamps, the change taking effect between them."""
         if at_ms is not None:
             time.sleep(max(0.0, (at_ms - now_ms()) / 1000))
-        assert self.proc.stdin is not None and self.proc.stdout is not None
+        assert self.proc.stdin is not None
         with self.lock:
+            if self.broken:
+                raise RuntimeError(self.broken)
             t0 = now_ms()
             self.proc.stdin.write(f'{command}\n{sync_lines(self.sync)}')
             self.proc.stdin.flush()
-            read_until_sync(self.proc.stdout.readline, self.sync)
+            read_until_sync(self._readline, self.sync)
             return t0, now_ms()
 
     def stop(self) -> None:
         self.proc.kill()
         self.proc.wait()
         for pipe in (self.proc.stdin, self.proc.stdout):
-            if pipe is not None:
-                pipe.close()
+            try:
+                if pipe is not None:
+                    pipe.close()
+            except (OSError, ValueError):   # a write the restore thread left half done
+                pass

@@ -359,6 +359,8 @@ class EffectStamps(unittest.TestCase):
         self.assertEqual(effect_at(deleted, a, b, default_route_deleted('mobile-wifi', '2001:2:0:300::1', 100)), deleted[1][0])   # type: ignore[index]
         self.assertIsNone(effect_at(deleted, a, b, default_route('mobile-wifi', '10.2.0.1', 100)))
         self.assertIsNone(effect_at(deleted, a, b, default_route_deleted('mobile-wifi', '10.2.0.1', 200)))
+        self.assertEqual(effect_at(deleted, a, b, default_route_deleted('mobile-wifi', '2001:0002:0000:0300::0001', 100)), deleted[1][0],   # type: ignore[index]
+                         'a gateway written otherwise than ip prints it')
 
 
 class Layers(unittest.TestCase):

@@ -43,8 +43,9 @@ class Testbed:
             self.net.topo = PlanTopo(plan=plan, emulation=self.emulation, run_dir=str(run_dir), seed=seed)
             self.net.build()
             self.net.start()
-            for host, ups in plan.uplinks.items():   # a dual-homed host's switches are stamped at their effect
-                if any(u.name == 'wifi' for u in ups):
+            for host, ups in plan.uplinks.items():
+                self.events.open_session(host)
+                if any(u.name == 'wifi' for u in ups):   # a dual-homed host's switches are stamped at their effect
                     self.events.watch(host)
             if plan.start_on == 'cellular':   # the link goes down with its routes: cellular is the default
                 for host, ups in plan.uplinks.items():
