@@ -85,7 +85,8 @@ export function runJudged(spec: RunSpec, bench: string): Promise<RunResult> {
 
 /** The mobile's ICE after a network event (the WebRTC apps' tests): the generations it restarted from
  *  the event's issue on — as detect_ms counts (docs/metrics.md), the host may hear of the change before
- *  E's stamp; the app may restart more than once (its trigger, then ICE trouble during a restart) — and
+ *  E's stamp; the app may restart more than once (its trigger, then the offer again if its answer was lost with
+ *  the old signalling connection, or ICE trouble during a restart) — and
  *  its ICE log as lines, for a failure's message (a test's run folder is not kept). */
 export function mobileIceAfterEvent(events: LogEvent[]): { restarted: Set<number>; ice: LogEvent[]; timeline: string } {
   const issuedAt = events.find((e) => e.type === 'event.fired')!.tIssued as number;
